@@ -1,0 +1,48 @@
+# Abaqueue: every target installs what it needs into .venv first, so a fresh clone just works.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+BUF := .tools/node_modules/.bin/buf
+PYTEST_ARGS ?=
+
+.PHONY: venv run demo test proto proto-check lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+## run: SeaweedFS + scheduler + one simulator agent on loopback; Ctrl-C stops them all
+run: $(STAMP)
+	$(PY) -m scheduler.devstack.stack run --home .abaqueue
+
+## demo: the same stack, submit the example model, follow it, download and check results, stop
+demo: $(STAMP)
+	$(PY) -m scheduler.devstack.stack demo --home .abaqueue/demo
+
+## test: unit, contract and integration tests (real SeaweedFS, real gRPC, the simulator)
+test: $(STAMP)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+## proto: regenerate abaqueue/v1 from proto/ (committed; a test fails when it is stale)
+proto: $(STAMP)
+	$(PY) -m grpc_tools.protoc -Iproto --python_out=. --pyi_out=. --grpc_python_out=. proto/abaqueue/v1/*.proto
+
+$(BUF):
+	npm install --silent --no-audit --no-fund --prefix .tools @bufbuild/buf@1.75.0
+
+## lint: ruff on the code, buf STANDARD lint on the API
+lint: $(STAMP) $(BUF)
+	$(VENV)/bin/ruff check .
+	$(BUF) lint proto
+
+## bench: benchmarks; each prints one JSON object on its last line
+bench: $(STAMP)
+	$(PY) tests/benchmarks/bench_dispatch.py
+
+clean:
+	rm -rf .abaqueue .pytest_cache .hypothesis

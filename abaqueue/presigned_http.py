@@ -1,0 +1,103 @@
+"""Moving file bytes through presigned URLs: stream, never hold a whole file in memory.
+
+Used by the client (inputs up, results down) and by the node agent (inputs down, results up).
+The scheduler never calls this: file bytes never pass through it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+import urllib3
+
+CHUNK_BYTES = 1024 * 1024
+_POOL = urllib3.PoolManager(num_pools=8, maxsize=8, retries=False)
+
+
+class TransferError(Exception):
+    """A presigned request was refused or failed."""
+
+    def __init__(self, file_name: str, status: int, detail: str) -> None:
+        super().__init__(f"{file_name}: HTTP {status}: {detail[:300]}")
+        self.file_name = file_name
+        self.status = status
+
+
+@dataclass(frozen=True)
+class PresignedTarget:
+    """One presigned HTTP request: send `method` to `url` with `headers` and nothing else."""
+
+    file_name: str
+    method: str
+    url: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FileDigest:
+    size_bytes: int
+    sha256: str
+
+
+def file_digest(path: Path) -> FileDigest:
+    sha = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as f:
+        while chunk := f.read(CHUNK_BYTES):
+            sha.update(chunk)
+            size += len(chunk)
+    return FileDigest(size, sha.hexdigest())
+
+
+class _HashingReader:
+    """A file wrapper that hashes what is read from it, so an upload is hashed in the same pass."""
+
+    def __init__(self, f: BinaryIO) -> None:
+        self._f = f
+        self.sha = hashlib.sha256()
+        self.size = 0
+
+    def read(self, n: int = -1) -> bytes:
+        chunk = self._f.read(CHUNK_BYTES if n is None or n < 0 else n)
+        self.sha.update(chunk)
+        self.size += len(chunk)
+        return chunk
+
+
+def upload(target: PresignedTarget, path: Path) -> FileDigest:
+    """PUT the file at `path` to `target`; return the size and SHA-256 of what was sent."""
+    size = os.path.getsize(path)
+    headers = {**target.headers, "Content-Length": str(size)}
+    with open(path, "rb") as f:
+        reader = _HashingReader(f)
+        response = _POOL.request(
+            target.method, target.url, body=reader, headers=headers, preload_content=True
+        )
+    if response.status >= 300:
+        raise TransferError(target.file_name, response.status, response.data.decode(errors="replace"))
+    return FileDigest(reader.size, reader.sha.hexdigest())
+
+
+def download(target: PresignedTarget, dest: Path) -> FileDigest:
+    """GET `target` into `dest` (written whole or not at all); return its size and SHA-256."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    partial = dest.with_name(dest.name + ".part")
+    response = _POOL.request(target.method, target.url, headers=target.headers, preload_content=False)
+    try:
+        if response.status >= 300:
+            raise TransferError(target.file_name, response.status, response.read().decode(errors="replace"))
+        sha = hashlib.sha256()
+        size = 0
+        with open(partial, "wb") as out:
+            for chunk in response.stream(CHUNK_BYTES):
+                sha.update(chunk)
+                size += len(chunk)
+                out.write(chunk)
+    finally:
+        response.release_conn()
+    os.replace(partial, dest)
+    return FileDigest(size, sha.hexdigest())

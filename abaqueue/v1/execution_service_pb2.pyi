@@ -1,0 +1,190 @@
+import datetime
+
+from abaqueue.v1 import job_pb2 as _job_pb2
+from google.protobuf import duration_pb2 as _duration_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class Outcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    OUTCOME_UNSPECIFIED: _ClassVar[Outcome]
+    OUTCOME_SUCCEEDED: _ClassVar[Outcome]
+    OUTCOME_FAILED: _ClassVar[Outcome]
+    OUTCOME_STOPPED: _ClassVar[Outcome]
+OUTCOME_UNSPECIFIED: Outcome
+OUTCOME_SUCCEEDED: Outcome
+OUTCOME_FAILED: Outcome
+OUTCOME_STOPPED: Outcome
+
+class JobAttempt(_message.Message):
+    __slots__ = ("job_id", "attempt")
+    JOB_ID_FIELD_NUMBER: _ClassVar[int]
+    ATTEMPT_FIELD_NUMBER: _ClassVar[int]
+    job_id: str
+    attempt: int
+    def __init__(self, job_id: _Optional[str] = ..., attempt: _Optional[int] = ...) -> None: ...
+
+class RegisterNodeRequest(_message.Message):
+    __slots__ = ("node_name", "cpus", "labels", "abaqus_versions", "running")
+    class LabelsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    NODE_NAME_FIELD_NUMBER: _ClassVar[int]
+    CPUS_FIELD_NUMBER: _ClassVar[int]
+    LABELS_FIELD_NUMBER: _ClassVar[int]
+    ABAQUS_VERSIONS_FIELD_NUMBER: _ClassVar[int]
+    RUNNING_FIELD_NUMBER: _ClassVar[int]
+    node_name: str
+    cpus: int
+    labels: _containers.ScalarMap[str, str]
+    abaqus_versions: _containers.RepeatedScalarFieldContainer[str]
+    running: _containers.RepeatedCompositeFieldContainer[JobAttempt]
+    def __init__(self, node_name: _Optional[str] = ..., cpus: _Optional[int] = ..., labels: _Optional[_Mapping[str, str]] = ..., abaqus_versions: _Optional[_Iterable[str]] = ..., running: _Optional[_Iterable[_Union[JobAttempt, _Mapping]]] = ...) -> None: ...
+
+class RegisterNodeResponse(_message.Message):
+    __slots__ = ("heartbeat_interval", "long_poll_timeout")
+    HEARTBEAT_INTERVAL_FIELD_NUMBER: _ClassVar[int]
+    LONG_POLL_TIMEOUT_FIELD_NUMBER: _ClassVar[int]
+    heartbeat_interval: _duration_pb2.Duration
+    long_poll_timeout: _duration_pb2.Duration
+    def __init__(self, heartbeat_interval: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., long_poll_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+
+class AcquireJobRequest(_message.Message):
+    __slots__ = ("node_name",)
+    NODE_NAME_FIELD_NUMBER: _ClassVar[int]
+    node_name: str
+    def __init__(self, node_name: _Optional[str] = ...) -> None: ...
+
+class Assignment(_message.Message):
+    __slots__ = ("job_attempt", "name", "cpus", "input_file", "input_files")
+    JOB_ATTEMPT_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    CPUS_FIELD_NUMBER: _ClassVar[int]
+    INPUT_FILE_FIELD_NUMBER: _ClassVar[int]
+    INPUT_FILES_FIELD_NUMBER: _ClassVar[int]
+    job_attempt: JobAttempt
+    name: str
+    cpus: int
+    input_file: str
+    input_files: _containers.RepeatedCompositeFieldContainer[_job_pb2.FileInfo]
+    def __init__(self, job_attempt: _Optional[_Union[JobAttempt, _Mapping]] = ..., name: _Optional[str] = ..., cpus: _Optional[int] = ..., input_file: _Optional[str] = ..., input_files: _Optional[_Iterable[_Union[_job_pb2.FileInfo, _Mapping]]] = ...) -> None: ...
+
+class AcquireJobResponse(_message.Message):
+    __slots__ = ("assignment",)
+    ASSIGNMENT_FIELD_NUMBER: _ClassVar[int]
+    assignment: Assignment
+    def __init__(self, assignment: _Optional[_Union[Assignment, _Mapping]] = ...) -> None: ...
+
+class HeartbeatRequest(_message.Message):
+    __slots__ = ("node_name", "running")
+    NODE_NAME_FIELD_NUMBER: _ClassVar[int]
+    RUNNING_FIELD_NUMBER: _ClassVar[int]
+    node_name: str
+    running: _containers.RepeatedCompositeFieldContainer[JobAttempt]
+    def __init__(self, node_name: _Optional[str] = ..., running: _Optional[_Iterable[_Union[JobAttempt, _Mapping]]] = ...) -> None: ...
+
+class HeartbeatResponse(_message.Message):
+    __slots__ = ("stop",)
+    STOP_FIELD_NUMBER: _ClassVar[int]
+    stop: _containers.RepeatedCompositeFieldContainer[JobAttempt]
+    def __init__(self, stop: _Optional[_Iterable[_Union[JobAttempt, _Mapping]]] = ...) -> None: ...
+
+class AcquireTransferSlotRequest(_message.Message):
+    __slots__ = ("node_name", "job_attempt")
+    NODE_NAME_FIELD_NUMBER: _ClassVar[int]
+    JOB_ATTEMPT_FIELD_NUMBER: _ClassVar[int]
+    node_name: str
+    job_attempt: JobAttempt
+    def __init__(self, node_name: _Optional[str] = ..., job_attempt: _Optional[_Union[JobAttempt, _Mapping]] = ...) -> None: ...
+
+class AcquireTransferSlotResponse(_message.Message):
+    __slots__ = ("slot_id",)
+    SLOT_ID_FIELD_NUMBER: _ClassVar[int]
+    slot_id: str
+    def __init__(self, slot_id: _Optional[str] = ...) -> None: ...
+
+class ReleaseTransferSlotRequest(_message.Message):
+    __slots__ = ("node_name", "slot_id")
+    NODE_NAME_FIELD_NUMBER: _ClassVar[int]
+    SLOT_ID_FIELD_NUMBER: _ClassVar[int]
+    node_name: str
+    slot_id: str
+    def __init__(self, node_name: _Optional[str] = ..., slot_id: _Optional[str] = ...) -> None: ...
+
+class ReleaseTransferSlotResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class GetInputDownloadsRequest(_message.Message):
+    __slots__ = ("job_attempt",)
+    JOB_ATTEMPT_FIELD_NUMBER: _ClassVar[int]
+    job_attempt: JobAttempt
+    def __init__(self, job_attempt: _Optional[_Union[JobAttempt, _Mapping]] = ...) -> None: ...
+
+class GetInputDownloadsResponse(_message.Message):
+    __slots__ = ("files", "download_requests")
+    FILES_FIELD_NUMBER: _ClassVar[int]
+    DOWNLOAD_REQUESTS_FIELD_NUMBER: _ClassVar[int]
+    files: _containers.RepeatedCompositeFieldContainer[_job_pb2.FileInfo]
+    download_requests: _containers.RepeatedCompositeFieldContainer[_job_pb2.PresignedRequest]
+    def __init__(self, files: _Optional[_Iterable[_Union[_job_pb2.FileInfo, _Mapping]]] = ..., download_requests: _Optional[_Iterable[_Union[_job_pb2.PresignedRequest, _Mapping]]] = ...) -> None: ...
+
+class GetResultUploadsRequest(_message.Message):
+    __slots__ = ("job_attempt", "files")
+    JOB_ATTEMPT_FIELD_NUMBER: _ClassVar[int]
+    FILES_FIELD_NUMBER: _ClassVar[int]
+    job_attempt: JobAttempt
+    files: _containers.RepeatedCompositeFieldContainer[_job_pb2.FileInfo]
+    def __init__(self, job_attempt: _Optional[_Union[JobAttempt, _Mapping]] = ..., files: _Optional[_Iterable[_Union[_job_pb2.FileInfo, _Mapping]]] = ...) -> None: ...
+
+class GetResultUploadsResponse(_message.Message):
+    __slots__ = ("upload_requests",)
+    UPLOAD_REQUESTS_FIELD_NUMBER: _ClassVar[int]
+    upload_requests: _containers.RepeatedCompositeFieldContainer[_job_pb2.PresignedRequest]
+    def __init__(self, upload_requests: _Optional[_Iterable[_Union[_job_pb2.PresignedRequest, _Mapping]]] = ...) -> None: ...
+
+class ReportProgressRequest(_message.Message):
+    __slots__ = ("job_attempt", "progress")
+    JOB_ATTEMPT_FIELD_NUMBER: _ClassVar[int]
+    PROGRESS_FIELD_NUMBER: _ClassVar[int]
+    job_attempt: JobAttempt
+    progress: _job_pb2.Progress
+    def __init__(self, job_attempt: _Optional[_Union[JobAttempt, _Mapping]] = ..., progress: _Optional[_Union[_job_pb2.Progress, _Mapping]] = ...) -> None: ...
+
+class ReportProgressResponse(_message.Message):
+    __slots__ = ("stop",)
+    STOP_FIELD_NUMBER: _ClassVar[int]
+    stop: bool
+    def __init__(self, stop: _Optional[bool] = ...) -> None: ...
+
+class CompleteJobRequest(_message.Message):
+    __slots__ = ("job_attempt", "outcome", "error_class", "error_message", "result_files", "missing_files")
+    JOB_ATTEMPT_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    ERROR_CLASS_FIELD_NUMBER: _ClassVar[int]
+    ERROR_MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FILES_FIELD_NUMBER: _ClassVar[int]
+    MISSING_FILES_FIELD_NUMBER: _ClassVar[int]
+    job_attempt: JobAttempt
+    outcome: Outcome
+    error_class: _job_pb2.ErrorClass
+    error_message: str
+    result_files: _containers.RepeatedCompositeFieldContainer[_job_pb2.FileInfo]
+    missing_files: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, job_attempt: _Optional[_Union[JobAttempt, _Mapping]] = ..., outcome: _Optional[_Union[Outcome, str]] = ..., error_class: _Optional[_Union[_job_pb2.ErrorClass, str]] = ..., error_message: _Optional[str] = ..., result_files: _Optional[_Iterable[_Union[_job_pb2.FileInfo, _Mapping]]] = ..., missing_files: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class CompleteJobResponse(_message.Message):
+    __slots__ = ("job",)
+    JOB_FIELD_NUMBER: _ClassVar[int]
+    job: _job_pb2.Job
+    def __init__(self, job: _Optional[_Union[_job_pb2.Job, _Mapping]] = ...) -> None: ...

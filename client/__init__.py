@@ -1,0 +1,25 @@
+"""Client library and command line for Abaqueue: submit, follow and collect Abaqus jobs."""
+
+from __future__ import annotations
+
+from .api import Client
+from .errors import (
+    AbaqueueError,
+    Aborted,
+    AlreadyExists,
+    ChecksumMismatch,
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+    TransferFailed,
+    Unauthenticated,
+    Unavailable,
+)
+from .models import ErrorClass, FileInfo, Job, JobState, Progress
+
+__all__ = [
+    "AbaqueueError", "Aborted", "AlreadyExists", "ChecksumMismatch", "Client", "ErrorClass",
+    "FailedPrecondition", "FileInfo", "InvalidArgument", "Job", "JobState", "NotFound",
+    "PermissionDenied", "Progress", "TransferFailed", "Unauthenticated", "Unavailable",
+]

@@ -1,0 +1,128 @@
+"""The Abaqueue client: submit Abaqus jobs, follow them and collect their results."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import TypeVar
+
+import grpc
+
+from abaqueue.v1 import submission_service_pb2 as pb
+from abaqueue.v1.submission_service_pb2_grpc import SubmissionServiceStub
+
+from . import transfer
+from .errors import AbaqueueError, InvalidArgument, from_rpc_error
+from .models import FileInfo, Job, JobState
+
+_Response = TypeVar("_Response")
+
+
+def open_channel(address: str) -> grpc.Channel:
+    """The channel to the scheduler at HOST:PORT. Plain text for now; TLS and tokens go here."""
+    return grpc.insecure_channel(address)
+
+
+class Client:
+    """A connection to the scheduler's SubmissionService. Use as a context manager, or call close()."""
+
+    def __init__(self, address: str, *, timeout: float = 30.0) -> None:
+        self.address = address
+        self.timeout = timeout
+        self._channel = open_channel(address)
+        self._stub = SubmissionServiceStub(self._channel)
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._channel.close()
+
+    def submit(
+        self, model: Path, cpus: int, extra_files: Sequence[Path] = (), name: str | None = None,
+        request_id: str | None = None,
+    ) -> Job:
+        """Create a job for `model` (an .inp file) and its extra files, upload them and queue it."""
+        model = Path(model)
+        paths = {p.name: p for p in (model, *map(Path, extra_files))}
+        if len({n.lower() for n in paths}) != len(extra_files) + 1:
+            raise InvalidArgument("two input files have the same name; Abaqus needs them side by side")
+        declared = {n: transfer.describe(p) for n, p in paths.items()}
+        created = self._call(self._stub.CreateJob, pb.CreateJobRequest(
+            request_id=request_id or str(uuid.uuid4()), name=name or model.stem, cpus=cpus,
+            input_file=model.name, input_files=[transfer.to_proto(f) for f in declared.values()],
+        ))
+        for request in created.upload_requests:
+            if request.file_name not in paths:
+                raise AbaqueueError(f"the scheduler asked for {request.file_name!r}, which was not given")
+            transfer.upload(request, paths[request.file_name], declared[request.file_name])
+        submitted = self._call(self._stub.SubmitJob, pb.SubmitJobRequest(job_id=created.job.id))
+        return Job.from_proto(submitted.job)
+
+    def get(self, job_id: str) -> Job:
+        return Job.from_proto(self._call(self._stub.GetJob, pb.GetJobRequest(job_id=job_id)).job)
+
+    def list(self, states: Sequence[JobState] = (), page_size: int = 100) -> Iterator[Job]:
+        """Every job in `states` (all when empty), newest first, fetched a page at a time."""
+        request = pb.ListJobsRequest(page_size=page_size, states=[s.to_proto() for s in states])
+        while True:
+            page = self._call(self._stub.ListJobs, request)
+            yield from (Job.from_proto(j) for j in page.jobs)
+            if not page.next_page_token:
+                return
+            request.page_token = page.next_page_token
+
+    def cancel(self, job_id: str) -> Job:
+        return Job.from_proto(self._call(self._stub.CancelJob, pb.CancelJobRequest(job_id=job_id)).job)
+
+    def watch(self, job_id: str) -> Iterator[Job]:
+        """The job now, then after every change; ends once it reaches a final state."""
+        stream = self._stub.WatchJob(pb.WatchJobRequest(job_id=job_id))  # no deadline: jobs run for hours
+        try:
+            for response in stream:
+                job = Job.from_proto(response.job)
+                yield job
+                if job.state.is_final:
+                    return
+        except grpc.RpcError as e:
+            raise from_rpc_error(e) from e
+        finally:
+            stream.cancel()
+
+    def wait(self, job_id: str, on_update: Callable[[Job], None] | None = None) -> Job:
+        """Block until the job reaches a final state and return it; `on_update` sees every change."""
+        last: Job | None = None
+        for last in self.watch(job_id):
+            if on_update is not None:
+                on_update(last)
+        if last is None or not last.state.is_final:
+            raise AbaqueueError(f"the scheduler stopped reporting on job {job_id} before it finished")
+        return last
+
+    def download_results(self, job_id: str, dest: Path, only: Sequence[str] = ()) -> list[Path]:
+        """Download the job's result files (those ending in one of `only`, if given) into `dest`.
+
+        Each file is checked against its declared size and SHA-256; a bad file is deleted and
+        ChecksumMismatch raised.
+        """
+        results = self._call(self._stub.GetJobResults, pb.GetJobResultsRequest(job_id=job_id))
+        declared = {f.name: FileInfo.from_proto(f) for f in results.files}
+        suffixes = tuple(s.lower() for s in only)
+        saved = []
+        for request in results.download_requests:
+            if suffixes and not request.file_name.lower().endswith(suffixes):
+                continue
+            if request.file_name not in declared:
+                raise AbaqueueError(f"the scheduler offered an undeclared result file {request.file_name!r}")
+            saved.append(transfer.download(request, Path(dest), declared[request.file_name]))
+        return saved
+
+    def _call(self, method: Callable[..., _Response], request: object) -> _Response:
+        try:
+            return method(request, timeout=self.timeout)
+        except grpc.RpcError as e:
+            raise from_rpc_error(e) from e

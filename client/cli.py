@@ -1,0 +1,105 @@
+"""The `abaqueue` command: submit Abaqus jobs, follow them and collect their results."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from rich.console import Console
+
+from .api import Client
+from .commands import Ui, cmd_cancel, cmd_get, cmd_list, cmd_results, cmd_submit, cmd_wait
+from .errors import AbaqueueError, Unavailable
+from .models import JobState
+
+DEFAULT_SCHEDULER = "127.0.0.1:50051"
+EXIT_ERROR, EXIT_INTERRUPTED = 2, 130
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; 0 on success, 1 when a followed job did not complete, 2 on an error."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as e:  # --help or a usage error, already printed by argparse
+        return e.code if isinstance(e.code, int) else EXIT_ERROR
+    ui = Ui(Console(), Console(stderr=True))
+    try:
+        with Client(args.scheduler, timeout=args.timeout) as client:
+            return args.command(client, args, ui)
+    except Unavailable as e:
+        return _fail(f"scheduler {args.scheduler}: {e.message}")
+    except AbaqueueError as e:
+        return _fail(e.message)
+    except OSError as e:
+        return _fail(f"{e.strerror}: {e.filename}" if e.filename else str(e))
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="abaqueue", description="Run Abaqus jobs on the Abaqueue cluster.")
+    parser.add_argument("--scheduler", metavar="HOST:PORT",
+                        default=os.environ.get("ABAQUEUE_SCHEDULER") or DEFAULT_SCHEDULER,
+                        help=f"scheduler address (default: $ABAQUEUE_SCHEDULER, else {DEFAULT_SCHEDULER})")
+    parser.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS", help="per-call timeout")
+    commands = parser.add_subparsers(metavar="COMMAND", required=True)
+
+    submit = commands.add_parser("submit", help="upload a model and queue it")
+    submit.add_argument("model", type=Path, metavar="MODEL.inp")
+    submit.add_argument("--cpus", type=int, required=True, metavar="N")
+    submit.add_argument("--file", type=Path, action="extend", nargs="+", default=[], metavar="EXTRA",
+                        help="include files, user subroutines, ...")
+    submit.add_argument("--name", help="Abaqus job name (default: the model's file name without .inp)")
+    submit.add_argument("--wait", action="store_true", help="follow the job until it ends")
+    submit.set_defaults(command=cmd_submit)
+
+    jobs = commands.add_parser("jobs", help="list, show or cancel jobs").add_subparsers(
+        metavar="ACTION", required=True)
+    listing = jobs.add_parser("list", help="list jobs, newest first")
+    listing.add_argument("--state", type=_state, action="extend", nargs="+", default=[], metavar="STATE",
+                         help=f"only jobs in these states: {', '.join(s.value.lower() for s in JobState)}")
+    listing.add_argument("--json", action="store_true", help="print JSON for scripts")
+    listing.set_defaults(command=cmd_list)
+    get = jobs.add_parser("get", help="show one job in detail")
+    get.add_argument("job_id", metavar="ID")
+    get.add_argument("--json", action="store_true", help="print JSON for scripts")
+    get.set_defaults(command=cmd_get)
+    cancel = jobs.add_parser("cancel", help="cancel a job")
+    cancel.add_argument("job_id", metavar="ID")
+    cancel.set_defaults(command=cmd_cancel)
+
+    results = commands.add_parser("results", help="download a finished job's result files")
+    results.add_argument("job_id", metavar="ID")
+    results.add_argument("--dest", type=Path, required=True, metavar="DIR")
+    results.add_argument("--only", type=_suffixes, action="extend", default=[], metavar=".odb,.dat",
+                         help="only files ending in these suffixes")
+    results.set_defaults(command=cmd_results)
+
+    wait = commands.add_parser("wait", help="follow a job until it ends")
+    wait.add_argument("job_id", metavar="ID")
+    wait.set_defaults(command=cmd_wait)
+    return parser
+
+
+def _fail(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return EXIT_ERROR
+
+
+def _state(value: str) -> JobState:
+    try:
+        return JobState[value.upper()]
+    except KeyError:
+        raise argparse.ArgumentTypeError(f"unknown state {value!r}") from None
+
+
+def _suffixes(value: str) -> list[str]:
+    return [s.strip() for s in value.split(",") if s.strip()]
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,86 @@
+"""What each `abaqueue` command does, in terms of the Client; how things look is in render."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass
+
+from rich.console import Console
+
+from . import render
+from .api import Client
+from .models import Job, JobState
+
+EXIT_OK, EXIT_JOB_FAILED = 0, 1
+
+
+@dataclass(frozen=True)
+class Ui:
+    """Where output goes: data on `out` (stdout), progress and messages on `err` (stderr)."""
+
+    out: Console
+    err: Console
+
+
+def cmd_submit(client: Client, args: argparse.Namespace, ui: Ui) -> int:
+    job = client.submit(args.model, args.cpus, extra_files=args.file, name=args.name)
+    print(job.id, flush=True)
+    return _follow(client, job.id, ui) if args.wait else EXIT_OK
+
+
+def cmd_list(client: Client, args: argparse.Namespace, ui: Ui) -> int:
+    jobs = list(client.list(states=args.state))
+    if args.json:
+        print(render.as_json(jobs))
+    else:
+        render.print_uncut(ui.out, render.jobs_table(jobs))
+    return EXIT_OK
+
+
+def cmd_get(client: Client, args: argparse.Namespace, ui: Ui) -> int:
+    job = client.get(args.job_id)
+    if args.json:
+        print(render.as_json(job))
+    else:
+        render.print_uncut(ui.out, render.job_details(job))
+    return EXIT_OK
+
+
+def cmd_cancel(client: Client, args: argparse.Namespace, ui: Ui) -> int:
+    job = client.cancel(args.job_id)
+    ui.out.print(f"{job.id} {render.state_label(job.state)}")
+    return EXIT_OK
+
+
+def cmd_results(client: Client, args: argparse.Namespace, ui: Ui) -> int:
+    paths = client.download_results(args.job_id, args.dest, only=args.only)
+    for path in paths:
+        print(path)
+    if not paths:
+        wanted = f" ending in {', '.join(args.only)}" if args.only else ""
+        ui.err.print(f"job {args.job_id} has no result files{wanted}", markup=False)
+        return EXIT_JOB_FAILED
+    return EXIT_OK
+
+
+def cmd_wait(client: Client, args: argparse.Namespace, ui: Ui) -> int:
+    return _follow(client, args.job_id, ui)
+
+
+def _follow(client: Client, job_id: str, ui: Ui) -> int:
+    """Show a progress bar until the job ends; 0 if it completed, 1 otherwise."""
+    with render.JobProgressBar(ui.err, job_id) as bar:
+        job = client.wait(job_id, on_update=bar.update)
+    if job.state is JobState.COMPLETED:
+        return EXIT_OK
+    print(_failure_line(job), file=sys.stderr)
+    return EXIT_JOB_FAILED
+
+
+def _failure_line(job: Job) -> str:
+    kind = f" ({job.error_class.value} error)" if job.error_class else ""
+    line = f"job {job.id} {job.state.value}{kind}: {job.error_message or 'no message'}"
+    if job.missing_files:
+        line += f"; missing: {', '.join(job.missing_files)}"
+    return line

@@ -1,0 +1,144 @@
+"""What the client hands out: plain dataclasses and enums, built from the API's messages once."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from abaqueue.v1 import job_pb2
+
+_FINAL = {"COMPLETED", "FAILED", "MISSING", "CANCELLED"}
+
+
+class JobState(enum.Enum):
+    """The life of a job, as the scheduler reports it."""
+
+    WAITING = "WAITING"
+    BLOCKED = "BLOCKED"
+    STARTING = "STARTING"
+    RUNNING = "RUNNING"
+    COMPLETED = "COMPLETED"
+    FAILED = "FAILED"
+    MISSING = "MISSING"
+    CANCELLED = "CANCELLED"
+
+    @property
+    def is_final(self) -> bool:
+        """True once the job can no longer change."""
+        return self.value in _FINAL
+
+    @classmethod
+    def from_proto(cls, value: int) -> JobState:
+        if value == job_pb2.JOB_STATE_UNSPECIFIED or value not in job_pb2.JobState.values():
+            raise ValueError(f"the scheduler sent an unknown job state {value}")
+        return cls(job_pb2.JobState.Name(value).removeprefix("JOB_STATE_"))
+
+    def to_proto(self) -> int:
+        return job_pb2.JobState.Value(f"JOB_STATE_{self.value}")
+
+
+class ErrorClass(enum.Enum):
+    """Why a job failed: decides whether the scheduler retries it."""
+
+    MODEL = "model"
+    LICENSE = "license"
+    SYSTEM = "system"
+
+    @classmethod
+    def from_proto(cls, value: int) -> ErrorClass | None:
+        """The class, or None when the scheduler did not classify the failure."""
+        if value == job_pb2.ERROR_CLASS_UNSPECIFIED or value not in job_pb2.ErrorClass.values():
+            return None
+        return cls(job_pb2.ErrorClass.Name(value).removeprefix("ERROR_CLASS_").lower())
+
+
+@dataclass(frozen=True)
+class FileInfo:
+    """A file of a job: its name in the job directory, its size and its SHA-256 (hex)."""
+
+    name: str
+    size_bytes: int
+    sha256: str
+
+    @classmethod
+    def from_proto(cls, msg: job_pb2.FileInfo) -> FileInfo:
+        return cls(msg.name, msg.size_bytes, msg.sha256)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Solver progress; fractions run from 0 to 1."""
+
+    step: int
+    total_steps: int
+    increment: int
+    step_fraction: float
+    overall_fraction: float
+    waiting_for_license: bool
+    estimated_seconds_left: float | None
+
+    @classmethod
+    def from_proto(cls, msg: job_pb2.Progress) -> Progress:
+        left = None
+        if msg.HasField("estimated_time_left"):
+            left = msg.estimated_time_left.ToTimedelta().total_seconds()
+        return cls(msg.step, msg.total_steps, msg.increment, msg.step_fraction, msg.overall_fraction,
+                   msg.waiting_for_license, left)
+
+
+@dataclass(frozen=True)
+class Job:
+    """An Abaqus analysis job as the scheduler last reported it. Times are UTC-aware."""
+
+    id: str
+    name: str
+    cpus: int
+    input_file: str
+    input_files: tuple[FileInfo, ...]
+    state: JobState
+    owner: str
+    attempt: int
+    node: str
+    progress: Progress | None
+    create_time: datetime | None
+    start_time: datetime | None
+    end_time: datetime | None
+    error_message: str
+    error_class: ErrorClass | None
+    result_files: tuple[FileInfo, ...]
+    reasons: tuple[str, ...]
+    missing_files: tuple[str, ...]
+
+    @classmethod
+    def from_proto(cls, msg: job_pb2.Job) -> Job:
+        def when(field: str) -> datetime | None:
+            return _utc(getattr(msg, field)) if msg.HasField(field) else None
+
+        return cls(
+            id=msg.id, name=msg.name, cpus=msg.cpus, input_file=msg.input_file,
+            input_files=tuple(FileInfo.from_proto(f) for f in msg.input_files),
+            state=JobState.from_proto(msg.state), owner=msg.owner, attempt=msg.attempt, node=msg.node,
+            progress=Progress.from_proto(msg.progress) if msg.HasField("progress") else None,
+            create_time=when("create_time"), start_time=when("start_time"), end_time=when("end_time"),
+            error_message=msg.error_message, error_class=ErrorClass.from_proto(msg.error_class),
+            result_files=tuple(FileInfo.from_proto(f) for f in msg.result_files),
+            reasons=tuple(msg.reasons), missing_files=tuple(msg.missing_files),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: enums as their values, times as ISO 8601 strings."""
+        out = asdict(self)
+        out["state"] = self.state.value
+        out["error_class"] = self.error_class.value if self.error_class else None
+        for field in ("create_time", "start_time", "end_time"):
+            value = getattr(self, field)
+            out[field] = value.isoformat() if value else None
+        return out
+
+
+def _utc(ts: Timestamp) -> datetime:
+    return ts.ToDatetime(tzinfo=timezone.utc)

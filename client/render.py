@@ -1,0 +1,149 @@
+"""How jobs look on a terminal: tables, details, JSON and a live progress bar. No command logic."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import datetime
+
+from rich.console import Console, Group, RenderableType
+from rich.markup import escape
+from rich.measure import Measurement
+from rich.progress import BarColumn, Progress, TaskID, TaskProgressColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from .models import FileInfo, Job, JobState
+
+STATE_STYLE = {
+    JobState.WAITING: "yellow", JobState.BLOCKED: "magenta", JobState.STARTING: "cyan",
+    JobState.RUNNING: "blue", JobState.COMPLETED: "green", JobState.FAILED: "bold red",
+    JobState.MISSING: "red", JobState.CANCELLED: "dim",
+}
+
+
+def as_json(jobs: Job | Iterable[Job]) -> str:
+    """One job as a JSON object, several as a JSON array."""
+    data = jobs.to_dict() if isinstance(jobs, Job) else [j.to_dict() for j in jobs]
+    return json.dumps(data, indent=2)
+
+
+def jobs_table(jobs: Iterable[Job]) -> Table:
+    """One row per job; over-long names, nodes and owners are cut short, nothing else is."""
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    table.add_column("ID", no_wrap=True)
+    table.add_column("NAME", no_wrap=True, max_width=32)
+    table.add_column("STATE", no_wrap=True)
+    table.add_column("CPUS", justify="right", no_wrap=True)
+    table.add_column("NODE", no_wrap=True, max_width=16)
+    table.add_column("PROGRESS", justify="right", no_wrap=True)
+    table.add_column("OWNER", no_wrap=True, max_width=16)
+    table.add_column("CREATED", no_wrap=True)
+    for job in jobs:
+        table.add_row(escape(job.id), escape(job.name), state_label(job.state), str(job.cpus),
+                      escape(job.node or "-"), percent(job), escape(job.owner or "-"), when(job.create_time))
+    return table
+
+
+def print_uncut(console: Console, renderable: RenderableType) -> None:
+    """Print at the renderable's natural width when the console is narrower: lines wrap, ids stay whole."""
+    natural = Measurement.get(console, console.options.update_width(10_000), renderable).maximum
+    width = console.width
+    console.width = max(width, natural)
+    try:
+        console.print(renderable)
+    finally:
+        console.width = width
+
+
+def job_details(job: Job) -> Group:
+    """Every field of one job, with its reasons, files and error."""
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column()
+    rows = [
+        ("id", escape(job.id)), ("name", escape(job.name)), ("state", state_label(job.state)),
+        ("cpus", str(job.cpus)), ("owner", escape(job.owner or "-")), ("node", escape(job.node or "-")),
+        ("attempt", str(job.attempt)), ("progress", f"{percent(job)}  {escape(step_text(job))}".strip()),
+        ("created", when(job.create_time)), ("started", when(job.start_time)), ("ended", when(job.end_time)),
+    ]
+    if job.error_message or job.error_class:
+        kind = f"[{job.error_class.value}] " if job.error_class else ""
+        rows.append(("error", escape(kind + job.error_message)))
+    for reason in job.reasons:
+        rows.append(("reason", escape(reason)))
+    for name in job.missing_files:
+        rows.append(("missing", escape(name)))
+    for label, value in rows:
+        grid.add_row(label, value)
+    parts: list[Table] = [grid]
+    for title, files in (("input files", job.input_files), ("result files", job.result_files)):
+        if files:
+            parts.append(files_table(title, files, main=job.input_file))
+    return Group(*parts)
+
+
+def files_table(title: str, files: Iterable[FileInfo], main: str = "") -> Table:
+    table = Table(title=title, title_justify="left", box=None, header_style="bold")
+    for column in ("NAME", "SIZE", "SHA-256"):
+        table.add_column(column, justify="right" if column == "SIZE" else "left", no_wrap=True)
+    for f in files:
+        table.add_row(escape(f.name) + (" *" if f.name == main else ""), f"{f.size_bytes:,}", f.sha256[:16])
+    return table
+
+
+def state_label(state: JobState) -> str:
+    return f"[{STATE_STYLE[state]}]{state.value}[/]"
+
+
+def percent(job: Job) -> str:
+    return f"{job.progress.overall_fraction:.0%}" if job.progress else "-"
+
+
+def step_text(job: Job) -> str:
+    """E.g. 'step 2/3, increment 45', or what the solver is waiting for."""
+    p = job.progress
+    if p is None:
+        return job.reasons[0] if job.reasons and not job.state.is_final else ""
+    if p.waiting_for_license:
+        return "waiting for a license"
+    text = f"step {p.step}/{p.total_steps}, increment {p.increment}" if p.total_steps else ""
+    if p.estimated_seconds_left is not None:
+        text += f", ~{_duration(p.estimated_seconds_left)} left"
+    return text.removeprefix(", ")
+
+
+def when(moment: datetime | None) -> str:
+    """A UTC time shown in the local time zone, to the minute."""
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M") if moment else "-"
+
+
+def _duration(seconds: float) -> str:
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{secs:02d}s"
+
+
+class JobProgressBar:
+    """A live bar following a job's overall fraction, with its state and step/increment."""
+
+    def __init__(self, console: Console, title: str) -> None:
+        self._progress = Progress(
+            TextColumn("[bold]{task.description}"), BarColumn(), TaskProgressColumn(),
+            TextColumn("{task.fields[state]}"), TextColumn("{task.fields[detail]}"),
+            TimeElapsedColumn(), console=console, transient=False,
+        )
+        self._task: TaskID = self._progress.add_task(escape(title), total=1.0, state="", detail="")
+
+    def __enter__(self) -> JobProgressBar:
+        self._progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._progress.stop()
+
+    def update(self, job: Job) -> None:
+        done = job.progress.overall_fraction if job.progress else 0.0
+        if job.state is JobState.COMPLETED:
+            done = 1.0
+        self._progress.update(self._task, description=escape(job.name), completed=done,
+                              state=state_label(job.state), detail=escape(step_text(job)))

@@ -1,0 +1,1 @@
+"""The node agent: runs Abaqus jobs on one node for the Abaqueue scheduler."""

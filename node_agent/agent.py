@@ -1,0 +1,96 @@
+"""The node agent: registers, keeps one long-poll open for work, heartbeats in its own task,
+and runs each job it is given as a JobRun."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+
+import grpc
+
+from abaqueue.v1 import execution_service_pb2 as ex
+
+from .config import AgentConfig
+from .job_run import JobRun
+from .link import SchedulerLink
+
+log = logging.getLogger(__name__)
+
+
+class Agent:
+    def __init__(self, config: AgentConfig, link: SchedulerLink | None = None) -> None:
+        self.config = config
+        self.link = link or SchedulerLink(config.scheduler)
+        self.runs: dict[tuple[str, int], JobRun] = {}
+        self._tasks: set[asyncio.Task] = set()
+        self.heartbeat_interval_s = 5.0
+        self.long_poll_timeout_s = 30.0
+        self.registered = asyncio.Event()
+
+    async def register(self) -> None:
+        resp = await self.link.call("RegisterNode", ex.RegisterNodeRequest(
+            node_name=self.config.node_name, cpus=self.config.cpus, labels=self.config.labels,
+            abaqus_versions=list(self.config.abaqus_versions),
+            running=[ex.JobAttempt(job_id=j, attempt=a) for j, a in self.runs]))
+        self.heartbeat_interval_s = resp.heartbeat_interval.ToNanoseconds() / 1e9
+        self.long_poll_timeout_s = resp.long_poll_timeout.ToNanoseconds() / 1e9
+        self.registered.set()
+        log.info("registered as %s with %d cores at %s", self.config.node_name, self.config.cpus,
+                 self.config.scheduler)
+
+    async def run(self, stopping: asyncio.Event) -> None:
+        self.config.work_dir.mkdir(parents=True, exist_ok=True)
+        await self.register()
+        loops = [asyncio.create_task(self._acquire_loop()), asyncio.create_task(self._heartbeat_loop())]
+        try:
+            await stopping.wait()
+        finally:
+            for task in loops + list(self._tasks):
+                task.cancel()
+            await asyncio.gather(*loops, *self._tasks, return_exceptions=True)
+            await self.link.close()
+
+    async def _acquire_loop(self) -> None:
+        while True:
+            try:
+                resp = await self.link.call("AcquireJob", ex.AcquireJobRequest(node_name=self.config.node_name),
+                                            timeout=self.long_poll_timeout_s + 30)
+            except grpc.aio.AioRpcError as e:
+                await self._recover(e)
+                continue
+            if resp.HasField("assignment"):
+                self._start(resp.assignment)
+
+    def _start(self, assignment: ex.Assignment) -> None:
+        run = JobRun(self.link, self.config, assignment)
+        self.runs[run.key] = run
+        run.log.info("assigned %s (%d cores)", run.name, assignment.cpus)
+        task = asyncio.create_task(run.run())
+        self._tasks.add(task)
+        task.add_done_callback(lambda t: (self._tasks.discard(t), self.runs.pop(run.key, None)))
+
+    async def _heartbeat_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.heartbeat_interval_s * random.uniform(0.9, 1.1))
+            try:
+                resp = await self.link.call("Heartbeat", ex.HeartbeatRequest(
+                    node_name=self.config.node_name,
+                    running=[ex.JobAttempt(job_id=j, attempt=a) for j, a in self.runs]))
+            except grpc.aio.AioRpcError as e:
+                await self._recover(e)
+                continue
+            for stop in resp.stop:
+                run = self.runs.get((stop.job_id, stop.attempt))
+                if run is not None:
+                    run.log.info("the scheduler asks to stop this attempt")
+                    run.stop()
+
+    async def _recover(self, error: grpc.aio.AioRpcError) -> None:
+        """NOT_FOUND: the scheduler forgot this node (it restarted): register again."""
+        if error.code() == grpc.StatusCode.NOT_FOUND:
+            log.warning("scheduler does not know this node (%s): registering again", error.details())
+            await self.register()
+        else:
+            log.error("scheduler refused: %s %s", error.code().name, error.details())
+            await asyncio.sleep(self.heartbeat_interval_s)

@@ -1,0 +1,69 @@
+"""The agent's settings: one dataclass with defaults, read from a TOML file."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import socket
+import sys
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+
+class ConfigError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class AgentConfig:
+    scheduler: str = "127.0.0.1:50052"
+    node_name: str = field(default_factory=lambda: socket.gethostname().split(".")[0])
+    cpus: int = field(default_factory=lambda: os.cpu_count() or 1)
+    work_dir: Path = Path("abaqueue-work")
+    # The Abaqus launcher: a full path (C:\SIMULIA\Commands\abaqus.bat), or a list whose first item
+    # is the program (["abaqus-sim"] for the simulator).
+    abaqus_command: tuple[str, ...] = ("abaqus",)
+    labels: dict[str, str] = field(default_factory=dict)
+    abaqus_versions: tuple[str, ...] = ()
+    result_extensions: tuple[str, ...] = (".odb", ".dat", ".msg", ".sta", ".log")
+    progress_interval_s: float = 2.0
+    stop_grace_s: float = 30.0
+
+
+def load(path: Path) -> AgentConfig:
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as e:
+        raise ConfigError(f"{path}: {e}") from e
+    return from_mapping(raw, str(path))
+
+
+def from_mapping(raw: dict, source: str = "config") -> AgentConfig:
+    known = {f.name for f in fields(AgentConfig)}
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise ConfigError(f"{source}: unknown settings {', '.join(unknown)}")
+    values = dict(raw)
+    if "work_dir" in values:
+        values["work_dir"] = Path(values["work_dir"])
+    command = values.get("abaqus_command")
+    if isinstance(command, str):
+        # A path with spaces stays one item on Windows; elsewhere a string may carry arguments.
+        values["abaqus_command"] = (command,) if os.name == "nt" else tuple(shlex.split(command))
+    for name in ("abaqus_command", "abaqus_versions", "result_extensions"):
+        if name in values:
+            values[name] = tuple(values[name])
+    try:
+        config = AgentConfig(**values)
+    except TypeError as e:
+        raise ConfigError(f"{source}: {e}") from e
+    if config.cpus < 1:
+        raise ConfigError(f"{source}: cpus must be at least 1")
+    if not config.abaqus_command:
+        raise ConfigError(f"{source}: abaqus_command is empty")
+    return config

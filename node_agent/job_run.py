@@ -1,0 +1,204 @@
+"""One attempt of one job on this node: inputs down, solve, results up, complete.
+
+Moving files waits for a transfer slot from the scheduler; solving does not, so several jobs
+solve at once while their files move one job at a time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import grpc
+
+from abaqueue.presigned_http import FileDigest, PresignedTarget, download, upload
+from abaqueue.v1 import execution_service_pb2 as ex
+from abaqueue.v1 import job_pb2 as pb
+
+from . import solver
+from .config import AgentConfig
+from .inp import parse_steps
+from .link import SchedulerLink
+from .outcome import ErrorClass, Outcome, Result, decide_outcome
+from .process_tree import stop_tree
+from .progress import ProgressSnapshot
+from .progress_reader import read_progress
+
+log = logging.getLogger(__name__)
+
+ERROR_CLASS_TO_PB = {ErrorClass.MODEL: pb.ERROR_CLASS_MODEL, ErrorClass.LICENSE: pb.ERROR_CLASS_LICENSE,
+                     ErrorClass.SYSTEM: pb.ERROR_CLASS_SYSTEM}
+
+
+class InputCorrupt(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Finish:
+    outcome: int  # ex.Outcome value
+    error_class: int = 0
+    error_message: str = ""
+
+
+def is_stale(error: BaseException) -> bool:
+    """The scheduler refused our (job, attempt): it is no longer ours."""
+    return isinstance(error, grpc.aio.AioRpcError) and error.code() == grpc.StatusCode.FAILED_PRECONDITION
+
+
+def _target(r: pb.PresignedRequest) -> PresignedTarget:
+    return PresignedTarget(r.file_name, r.method, r.url, dict(r.headers))
+
+
+class JobRun:
+    def __init__(self, link: SchedulerLink, config: AgentConfig, assignment: ex.Assignment) -> None:
+        self.link = link
+        self.config = config
+        self.assignment = assignment
+        self.attempt = ex.JobAttempt(job_id=assignment.job_attempt.job_id,
+                                     attempt=assignment.job_attempt.attempt)
+        self.name = assignment.name
+        self.dir = config.work_dir / f"{self.attempt.job_id}-{self.attempt.attempt}"
+        self.stop_requested = asyncio.Event()
+        self.log = logging.LoggerAdapter(log, {"job": self.attempt.job_id, "attempt": self.attempt.attempt})
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return self.attempt.job_id, self.attempt.attempt
+
+    def stop(self) -> None:
+        self.stop_requested.set()
+
+    async def run(self) -> None:
+        try:
+            self.dir.mkdir(parents=True, exist_ok=True)
+            await self._download_inputs()
+            finish = await self._solve()
+            results, missing = self._result_files(finish)
+            digests = await self._upload(results) if results else {}
+            await self._complete(finish, digests, missing)
+        except Exception as e:
+            if is_stale(e):
+                self.log.warning("attempt no longer current (%s): discarding its files", e.details())
+                shutil.rmtree(self.dir, ignore_errors=True)
+                return
+            self.log.exception("job failed on this node")
+            await self._complete_quietly(Finish(ex.OUTCOME_FAILED, pb.ERROR_CLASS_SYSTEM, f"agent: {e}"))
+
+    async def _slot(self) -> str:
+        while True:  # an empty answer is a long-poll that timed out: ask again
+            resp = await self.link.call(
+                "AcquireTransferSlot",
+                ex.AcquireTransferSlotRequest(node_name=self.config.node_name, job_attempt=self.attempt),
+                timeout=3600,
+            )
+            if resp.slot_id:
+                return resp.slot_id
+
+    async def _release(self, slot: str) -> None:
+        await self.link.call("ReleaseTransferSlot",
+                             ex.ReleaseTransferSlotRequest(node_name=self.config.node_name, slot_id=slot))
+
+    async def _download_inputs(self) -> None:
+        slot = await self._slot()
+        try:
+            resp = await self.link.call("GetInputDownloads", ex.GetInputDownloadsRequest(job_attempt=self.attempt))
+            for info, request in zip(resp.files, resp.download_requests):
+                got = await asyncio.to_thread(download, _target(request), self.dir / info.name)
+                if got != FileDigest(info.size_bytes, info.sha256):
+                    raise InputCorrupt(f"input {info.name} arrived with size {got.size_bytes} and SHA-256 "
+                                       f"{got.sha256}, expected {info.size_bytes} and {info.sha256}")
+        finally:
+            await self._release(slot)
+
+    async def _report(self, snapshot: ProgressSnapshot) -> bool:
+        resp = await self.link.call("ReportProgress", ex.ReportProgressRequest(
+            job_attempt=self.attempt,
+            progress=pb.Progress(step=snapshot.step, total_steps=snapshot.total_steps,
+                                 increment=snapshot.increment, step_fraction=snapshot.step_fraction,
+                                 overall_fraction=snapshot.overall_fraction,
+                                 waiting_for_license=snapshot.waiting_for_license)))
+        return resp.stop
+
+    async def _solve(self) -> Finish:
+        steps = await asyncio.to_thread(parse_steps, self.dir / self.assignment.input_file)
+        args = solver.command_line(self.config.abaqus_command, self.name, self.assignment.input_file,
+                                   self.assignment.cpus)
+        process = await solver.start(args, self.dir, self.dir / f"{self.name}.log")
+        self.log.info("solver started (pid %d): %s", process.pid, " ".join(args))
+        try:
+            if await self._report(ProgressSnapshot(0, len(steps), 0, 0.0, 0.0, False)):
+                self.stop()
+            exit_code = await self._follow(process, steps)
+        finally:
+            if process.returncode is None:
+                await stop_tree(process, self.config.stop_grace_s)
+        if exit_code is None:
+            return Finish(ex.OUTCOME_STOPPED, 0, "stopped on request")
+        decided: Outcome = await asyncio.to_thread(decide_outcome, self.dir, self.name, exit_code)
+        for warning in decided.warnings:
+            self.log.warning("%s", warning)
+        if decided.result is Result.COMPLETED:
+            return Finish(ex.OUTCOME_SUCCEEDED)
+        return Finish(ex.OUTCOME_FAILED, ERROR_CLASS_TO_PB.get(decided.error_class, pb.ERROR_CLASS_SYSTEM),
+                      decided.error_message or f"solver exited with code {exit_code}")
+
+    async def _follow(self, process: asyncio.subprocess.Process, steps) -> int | None:
+        """Report progress while the solver runs; the exit code, or None once told to stop."""
+        last = None
+        exited = asyncio.ensure_future(process.wait())
+        stop = asyncio.ensure_future(self.stop_requested.wait())
+        try:
+            while True:
+                await asyncio.wait({exited, stop}, timeout=self.config.progress_interval_s,
+                                   return_when=asyncio.FIRST_COMPLETED)
+                if stop.done():
+                    await stop_tree(process, self.config.stop_grace_s)
+                    return None
+                snapshot = await asyncio.to_thread(read_progress, self.dir, self.name, steps)
+                if snapshot != last and not exited.done():
+                    last = snapshot
+                    if await self._report(snapshot):
+                        self.stop()
+                if exited.done():
+                    return exited.result()
+        finally:
+            stop.cancel()
+
+    def _result_files(self, finish: Finish) -> tuple[list[Path], list[str]]:
+        if finish.outcome == ex.OUTCOME_STOPPED:
+            return [], []
+        expected = [self.dir / f"{self.name}{ext}" for ext in self.config.result_extensions]
+        present = [p for p in expected if p.is_file()]
+        missing = [p.name for p in expected if not p.is_file()] if finish.outcome == ex.OUTCOME_SUCCEEDED else []
+        return present, missing
+
+    async def _upload(self, files: list[Path]) -> dict[str, FileDigest]:
+        slot = await self._slot()
+        try:
+            resp = await self.link.call("GetResultUploads", ex.GetResultUploadsRequest(
+                job_attempt=self.attempt,
+                files=[pb.FileInfo(name=p.name, size_bytes=p.stat().st_size) for p in files]))
+            digests = {}
+            for path, request in zip(files, resp.upload_requests):
+                digests[path.name] = await asyncio.to_thread(upload, _target(request), path)
+            return digests
+        finally:
+            await self._release(slot)
+
+    async def _complete(self, finish: Finish, digests: dict[str, FileDigest], missing: list[str]) -> None:
+        resp = await self.link.call("CompleteJob", ex.CompleteJobRequest(
+            job_attempt=self.attempt, outcome=finish.outcome, error_class=finish.error_class,
+            error_message=finish.error_message, missing_files=missing,
+            result_files=[pb.FileInfo(name=n, size_bytes=d.size_bytes, sha256=d.sha256)
+                          for n, d in digests.items()]))
+        self.log.info("completed: %s", pb.JobState.Name(resp.job.state))
+
+    async def _complete_quietly(self, finish: Finish) -> None:
+        try:
+            await self._complete(finish, {}, [])
+        except Exception as e:  # the attempt may be stale, or the scheduler gone: nothing to add
+            self.log.warning("could not report the failure: %s", e)

@@ -1,0 +1,45 @@
+"""The agent's line to the scheduler's execution port: calls retried through outages."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+import grpc
+
+from abaqueue.retry import TRANSIENT, backoff
+from abaqueue.v1 import execution_service_pb2_grpc as ex_grpc
+
+log = logging.getLogger(__name__)
+
+
+class SchedulerLink:
+    def __init__(
+        self, address: str, *, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        call_timeout_s: float = 30.0,
+    ) -> None:
+        self.address = address
+        self.channel = grpc.aio.insecure_channel(address)
+        self.stub = ex_grpc.ExecutionServiceStub(self.channel)
+        self.sleep = sleep
+        self.call_timeout_s = call_timeout_s
+
+    async def call(self, method: str, request, *, timeout: float | None = None):
+        """Call `method`, retrying transient failures with backoff until it gets an answer.
+        Permanent errors (and FAILED_PRECONDITION, the fencing answer) are raised at once."""
+        rpc = getattr(self.stub, method)
+        attempt = 0
+        while True:
+            try:
+                return await rpc(request, timeout=timeout or self.call_timeout_s)
+            except grpc.aio.AioRpcError as e:
+                if e.code() not in TRANSIENT:
+                    raise
+                delay = backoff(attempt)
+                log.warning("%s: %s (%s); retrying in %.1f s", method, e.code().name, e.details(), delay)
+                await self.sleep(delay)
+                attempt += 1
+
+    async def close(self) -> None:
+        await self.channel.close()

@@ -1,0 +1,148 @@
+"""abaqus-sim: runs like the Abaqus launcher, so the node agent can be tested without Abaqus.
+
+Command line (as shared/design/abaqus.md; keys case-insensitive, any order):
+
+    abaqus-sim job=NAME input=NAME.inp cpus=N interactive ask_delete=OFF
+
+`input` may omit `.inp` (default NAME.inp); memory=, scratch=, double, user=, gpus= are accepted
+and ignored; oldjob= must differ from job=. An unknown or invalid argument prints an
+`Abaqus Error: ...` line and exits 1. The current directory is the job directory.
+
+Before the run, as the real launcher does:
+- a missing input file: `Abaqus Error: The following file(s) could not be located: ...`, exit 1;
+- an existing NAME.lck (a stale lock): an `Abaqus Error:` line naming it, exit 1 (text unverified);
+- old job files (NAME.odb, .sta, .msg, .dat, .com, restart files; not NAME.log, which the agent
+  creates to hold stdout): with ask_delete=OFF they are deleted; otherwise the prompt
+  `Old job files exist. Overwrite? (y/n):` blocks on stdin: "y" deletes them and goes on, any
+  other answer exits 1, and a closed stdin (EOF) prints an error and exits 1;
+- without `interactive` the real launcher would detach and return at once: the simulator prints
+  one line saying the job was submitted in background, runs nothing and exits 0.
+
+The run (log text on stdout, flushed line by line; the agent keeps it as NAME.log):
+NAME.com; `Abaqus JOB NAME`, `Abaqus Version 2024`; the licence checkout (`Abaqus/Standard checked
+out T tokens from Flexnet server lic01.example.com.`, T = floor(5 * cpus**0.422)); the input file
+processor writing NAME.dat; the solver writing NAME.lck (removed at the end), a NAME.sta that grows
+one row per increment (Standard layout, or the Explicit layout when a step is *Dynamic, Explicit),
+NAME.msg with `STEP TIME COMPLETED ..., TOTAL TIME COMPLETED ...` and `FRACTION OF STEP COMPLETED`
+per increment, and NAME.odb (deterministic bytes, see node_agent.sim.odb) grown at each step end.
+Success ends the .sta with ` THE ANALYSIS HAS COMPLETED SUCCESSFULLY`, the .dat and .msg with
+`THE ANALYSIS HAS BEEN COMPLETED`, the log with `Abaqus JOB NAME COMPLETED`, and exits 0.
+
+Options come from `** abaqus-sim: key=value ...` comment lines in the input file (see
+node_agent.sim.options): seconds, increments, cutbacks, fail, queue, exit_code, odb_kb. Steps and
+their periods come from node_agent.inp.parse_steps; the increments are spread evenly over them.
+Failure modes (all exit 1, halfway through the increments unless said otherwise):
+- fail=model: five cut-back attempts of one increment (`U` rows), `***ERROR: TOO MANY ATTEMPTS MADE
+  FOR THIS INCREMENT` and `THE ANALYSIS HAS BEEN TERMINATED DUE TO PREVIOUS ERRORS` in .msg/.dat,
+  ` THE ANALYSIS HAS NOT BEEN COMPLETED` in the .sta, `Abaqus/Analysis exited with errors`
+  (Explicit: an EXCESSIVE DISTORTION error instead of the cut-backs);
+- fail=license: at checkout, before any .dat or .sta: `Abaqus Error: Error checking out Abaqus
+  license.` then `Abaqus/Analysis exited with errors` (after the queue lines when queue=S is set);
+- fail=system: the solver dies: `Abaqus Error: The executable standard aborted with system error
+  code 1073741819.`; no completion line anywhere, and NAME.lck stays behind as a stale lock.
+exit_code=N replaces the exit code at the end of any run (success or failure), as the 2021.HF5
+launcher that exits non-zero after a successful analysis.
+
+SIGTERM, SIGINT (and CTRL_BREAK on Windows) stop the run within about 50 ms: ` THE ANALYSIS HAS NOT
+BEEN COMPLETED` is appended to the .sta, NAME.lck is removed, the log says `Abaqus/Analysis exited
+with errors`, exit 1.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TextIO
+
+from ..inp import parse_steps, read_sim_options
+from .args import Command, UsageError, parse_command
+from .options import OptionError, options_from
+from .pacing import Pacer
+from .run import Simulation
+
+OLD_FILE_EXTENSIONS = (".odb", ".sta", ".msg", ".dat", ".com", ".prt", ".res", ".mdl", ".stt", ".sim",
+                       ".abq", ".pac", ".sel", ".fil")
+PROMPT = "Old job files exist. Overwrite? (y/n): "
+EXITED = "Abaqus/Analysis exited with errors"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the simulator with `argv` (default: sys.argv[1:]) in the current directory; the exit code."""
+    out = sys.stdout
+    workdir = Path.cwd()
+    try:
+        command = parse_command(sys.argv[1:] if argv is None else list(argv))
+    except UsageError as e:
+        return _say(out, str(e))
+    input_path = workdir / command.input_file
+    if not input_path.is_file():
+        missing = f"Abaqus Error: The following file(s) could not be located: {command.input_file}"
+        return _say(out, missing, EXITED)
+    lock = workdir / f"{command.job}.lck"
+    if lock.exists():
+        locked = (f"Abaqus Error: The lock file {lock.name} exists: another analysis of job {command.job} "
+                  f"may be running. If none is, delete {lock.name} and run the job again.")
+        return _say(out, locked, EXITED)
+    if not _clear_old_files(workdir, command, out):
+        return 1
+    if not command.interactive:
+        return _say(out, f"Job {command.job} submitted in background: abaqus-sim does not run background "
+                         "jobs (pass interactive).", code=0)
+    try:
+        options = options_from(read_sim_options(input_path))
+    except OptionError as e:
+        return _say(out, str(e), EXITED)
+    steps = parse_steps(input_path)
+    stop = threading.Event()
+    with _stop_on_signals(stop):
+        return Simulation(workdir, command, steps, options, out, Pacer(stop.is_set)).run()
+
+
+def _clear_old_files(workdir: Path, command: Command, out: TextIO) -> bool:
+    """Delete the old job files, asking first unless ask_delete=OFF; False when the run must stop."""
+    old = [workdir / f"{command.job}{ext}" for ext in OLD_FILE_EXTENSIONS]
+    old = [path for path in old if path.exists()]
+    if old and command.ask_delete:
+        out.write(PROMPT)
+        out.flush()
+        answer = sys.stdin.readline() if sys.stdin is not None else ""
+        if not answer:
+            _say(out, "", "Abaqus Error: No answer to the overwrite question (end of input).", EXITED)
+            return False
+        if not answer.strip().lower().startswith("y"):
+            _say(out, f"Abaqus JOB {command.job} not run: the old job files were kept.")
+            return False
+    for path in old:
+        path.unlink(missing_ok=True)
+    return True
+
+
+@contextmanager
+def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
+    """Set `stop` on SIGTERM, SIGINT and (Windows) SIGBREAK while inside; handlers restored after."""
+    names = ("SIGTERM", "SIGINT", "SIGBREAK")
+    signals = [getattr(signal, name) for name in names if hasattr(signal, name)]
+    previous = {}
+    if threading.current_thread() is threading.main_thread():
+        for sig in signals:
+            previous[sig] = signal.signal(sig, lambda _signum, _frame: stop.set())
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _say(out: TextIO, *lines: str, code: int = 1) -> int:
+    for line in lines:
+        out.write(line + "\n")
+    out.flush()
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The Abaqueue scheduler: queues Abaqus jobs and hands them to node agents."""

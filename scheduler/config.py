@@ -1,0 +1,24 @@
+"""The scheduler's settings: one dataclass with defaults, filled in by `main` from flags and env."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .blobs import S3Settings
+
+
+@dataclass(frozen=True)
+class SchedulerConfig:
+    s3: S3Settings
+    database: Path = Path(".abaqueue/scheduler.sqlite3")
+    host: str = "127.0.0.1"
+    port_for_submission: int = 50051
+    port_for_execution: int = 50052
+    heartbeat_interval_s: float = 5.0
+    long_poll_timeout_s: float = 30.0
+    transfer_slots_per_node: int = 1
+    submission_max_message_bytes: int = 10 * 1024 * 1024
+    execution_max_message_bytes: int = 10 * 1024 * 1024
+    shutdown_grace_s: float = 10.0
+    result_patterns: tuple[str, ...] = field(default=(".odb", ".dat", ".msg", ".sta", ".log"))

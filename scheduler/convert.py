@@ -1,0 +1,101 @@
+"""Protobuf to domain and back. Protobuf types stop here: nothing past the services sees them."""
+
+from __future__ import annotations
+
+from google.protobuf.duration_pb2 import Duration
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from abaqueue.presigned_http import PresignedTarget
+from abaqueue.v1 import execution_service_pb2 as ex
+from abaqueue.v1 import job_pb2 as pb
+
+from .domain.errors import InvalidArgument
+from .domain.job import ErrorClass, FileSpec, Job, JobState, Outcome, Progress
+
+STATE_TO_PB = {s: pb.JobState.Value(f"JOB_STATE_{s.value}") for s in JobState}
+STATE_FROM_PB = {v: k for k, v in STATE_TO_PB.items()}
+ERROR_CLASS_TO_PB = {c: pb.ErrorClass.Value(f"ERROR_CLASS_{c.name}") for c in ErrorClass}
+ERROR_CLASS_FROM_PB = {v: k for k, v in ERROR_CLASS_TO_PB.items()}
+OUTCOME_FROM_PB = {ex.Outcome.Value(f"OUTCOME_{o.name}"): o for o in Outcome}
+
+
+def timestamp(seconds: float | None) -> Timestamp | None:
+    if seconds is None:
+        return None
+    ts = Timestamp()
+    ts.FromNanoseconds(int(seconds * 1e9))
+    return ts
+
+
+def duration(seconds: float) -> Duration:
+    d = Duration()
+    d.FromNanoseconds(int(seconds * 1e9))
+    return d
+
+
+def file_to_pb(f: FileSpec) -> pb.FileInfo:
+    return pb.FileInfo(name=f.name, size_bytes=f.size_bytes, sha256=f.sha256)
+
+
+def file_from_pb(f: pb.FileInfo) -> FileSpec:
+    return FileSpec(name=f.name, size_bytes=f.size_bytes, sha256=f.sha256)
+
+
+def target_to_pb(t: PresignedTarget, expire_seconds: float) -> pb.PresignedRequest:
+    return pb.PresignedRequest(file_name=t.file_name, method=t.method, url=t.url, headers=t.headers,
+                               expire_time=timestamp(expire_seconds))
+
+
+def progress_to_pb(p: Progress) -> pb.Progress:
+    msg = pb.Progress(step=p.step, total_steps=p.total_steps, increment=p.increment,
+                      step_fraction=p.step_fraction, overall_fraction=p.overall_fraction,
+                      waiting_for_license=p.waiting_for_license)
+    if p.seconds_left is not None:
+        msg.estimated_time_left.CopyFrom(duration(p.seconds_left))
+    return msg
+
+
+def progress_from_pb(p: pb.Progress) -> Progress:
+    return Progress(
+        step=p.step, total_steps=p.total_steps, increment=p.increment,
+        step_fraction=min(max(p.step_fraction, 0.0), 1.0),
+        overall_fraction=min(max(p.overall_fraction, 0.0), 1.0),
+        waiting_for_license=p.waiting_for_license,
+        seconds_left=p.estimated_time_left.ToNanoseconds() / 1e9 if p.HasField("estimated_time_left") else None,
+    )
+
+
+def job_to_pb(job: Job) -> pb.Job:
+    return pb.Job(
+        id=job.id, name=job.name, cpus=job.cpus, input_file=job.input_file,
+        input_files=[file_to_pb(f) for f in job.input_files], state=STATE_TO_PB[job.state],
+        owner=job.owner, attempt=job.attempt, node=job.node, progress=progress_to_pb(job.progress),
+        create_time=timestamp(job.create_time), start_time=timestamp(job.start_time),
+        end_time=timestamp(job.end_time), error_message=job.error_message,
+        error_class=ERROR_CLASS_TO_PB[job.error_class] if job.error_class else 0,
+        result_files=[file_to_pb(f) for f in job.result_files], reasons=list(job.reasons),
+        missing_files=list(job.missing_files),
+    )
+
+
+def states_from_pb(values, field: str) -> list[JobState]:
+    out = []
+    for i, v in enumerate(values):
+        if v not in STATE_FROM_PB:
+            raise InvalidArgument(f"{field}[{i}]", f"{v} is not a job state")
+        out.append(STATE_FROM_PB[v])
+    return out
+
+
+def outcome_from_pb(value: int) -> Outcome:
+    if value not in OUTCOME_FROM_PB:
+        raise InvalidArgument("outcome", f"{value} is not an outcome")
+    return OUTCOME_FROM_PB[value]
+
+
+def error_class_from_pb(value: int) -> ErrorClass | None:
+    if value == 0:
+        return None
+    if value not in ERROR_CLASS_FROM_PB:
+        raise InvalidArgument("error_class", f"{value} is not an error class")
+    return ERROR_CLASS_FROM_PB[value]

@@ -1,0 +1,55 @@
+"""The queue index and the signal that wakes idle agents' long-polls when something changes.
+
+The store is the truth; this index only orders the waiting jobs so a decision never reads the
+store's queue.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from .domain.placement import Candidate, pick
+
+
+class Signal:
+    """Wakes every current waiter once; later waiters wait for the next change."""
+
+    def __init__(self) -> None:
+        self._event = asyncio.Event()
+
+    def current(self) -> asyncio.Event:
+        return self._event
+
+    def fire(self) -> None:
+        self._event.set()
+        self._event = asyncio.Event()
+
+
+class WaitingQueue:
+    def __init__(self) -> None:
+        self._jobs: dict[str, Candidate] = {}  # insertion order is queue order
+        self.changed = Signal()
+
+    def add(self, job_id: str, cpus: int) -> None:
+        self._jobs[job_id] = Candidate(job_id, cpus)
+        self.changed.fire()
+
+    def discard(self, job_id: str) -> None:
+        self._jobs.pop(job_id, None)
+
+    def pick_for(self, free_cpus: int) -> Candidate | None:
+        return pick(self._jobs.values(), free_cpus)
+
+    def __len__(self) -> int:
+        return len(self._jobs)
+
+
+async def wait_for_change(event: asyncio.Event, timeout: float) -> bool:
+    """True when `event` fired before `timeout` seconds passed."""
+    if timeout <= 0:
+        return event.is_set()
+    try:
+        await asyncio.wait_for(event.wait(), timeout)
+    except asyncio.TimeoutError:
+        return False
+    return True

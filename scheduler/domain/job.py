@@ -1,0 +1,91 @@
+"""The job as the scheduler's core sees it: immutable values, changed by building new ones."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field, replace
+
+
+class JobState(str, enum.Enum):
+    WAITING = "WAITING"
+    BLOCKED = "BLOCKED"
+    STARTING = "STARTING"
+    RUNNING = "RUNNING"
+    COMPLETED = "COMPLETED"
+    FAILED = "FAILED"
+    MISSING = "MISSING"
+    CANCELLED = "CANCELLED"
+
+    @property
+    def is_final(self) -> bool:
+        return self in FINAL_STATES
+
+    @property
+    def is_active(self) -> bool:
+        """Assigned to a node: it holds the node's cores."""
+        return self in (JobState.STARTING, JobState.RUNNING)
+
+
+FINAL_STATES = frozenset({JobState.COMPLETED, JobState.FAILED, JobState.MISSING, JobState.CANCELLED})
+
+
+class ErrorClass(str, enum.Enum):
+    MODEL = "model"
+    LICENSE = "license"
+    SYSTEM = "system"
+
+
+class Outcome(str, enum.Enum):
+    """What the agent says the solver did."""
+
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    STOPPED = "stopped"
+
+
+@dataclass(frozen=True)
+class FileSpec:
+    name: str
+    size_bytes: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Progress:
+    step: int = 0
+    total_steps: int = 0
+    increment: int = 0
+    step_fraction: float = 0.0
+    overall_fraction: float = 0.0
+    waiting_for_license: bool = False
+    seconds_left: float | None = None
+
+
+@dataclass(frozen=True)
+class Job:
+    id: str
+    name: str
+    owner: str
+    cpus: int
+    input_file: str
+    input_files: tuple[FileSpec, ...]
+    create_time: float
+    state: JobState = JobState.BLOCKED
+    request_id: str = ""
+    attempt: int = 0
+    node: str = ""
+    progress: Progress = field(default_factory=Progress)
+    queue_time: float | None = None
+    start_time: float | None = None
+    end_time: float | None = None
+    error_message: str = ""
+    error_class: ErrorClass | None = None
+    result_files: tuple[FileSpec, ...] = ()
+    missing_files: tuple[str, ...] = ()
+    reasons: tuple[str, ...] = ()
+    cancel_requested: bool = False
+    # Optimistic-concurrency version: the store bumps it on every write.
+    version: int = 0
+
+    def evolve(self, **changes: object) -> Job:
+        return replace(self, **changes)

@@ -1,0 +1,76 @@
+"""Checks on what callers send. Each failure names the field, as the caller wrote it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from .errors import InvalidArgument
+from .job import FileSpec
+
+JOB_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
+SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+# Characters Windows forbids in file names, and those cmd.exe treats specially in a .bat argument.
+FORBIDDEN_IN_FILE_NAME = set('<>:"/\\|?*&^%') | {chr(c) for c in range(32)}
+WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL"} | {f"{p}{i}" for p in ("COM", "LPT") for i in range(1, 10)}
+MAX_FILE_NAME = 128
+MAX_FILES = 1000
+MAX_CPUS = 1024
+MAX_REQUEST_ID = 128
+MAX_FILE_BYTES = 5 * 1024**4
+
+
+def job_name(value: str, field: str = "name") -> str:
+    if not JOB_NAME.fullmatch(value):
+        raise InvalidArgument(field, f"{value[:80]!r} must be 1 to 64 of the characters A-Z a-z 0-9 _ -")
+    return value
+
+
+def file_name(value: str, field: str) -> str:
+    if not value or len(value) > MAX_FILE_NAME:
+        raise InvalidArgument(field, f"a file name must have 1 to {MAX_FILE_NAME} characters")
+    bad = sorted(set(value) & FORBIDDEN_IN_FILE_NAME)
+    if bad:
+        raise InvalidArgument(field, f"{value[:80]!r} contains forbidden characters {''.join(bad)!r}")
+    if value in (".", "..") or value.endswith((".", " ")) or value.startswith(" "):
+        raise InvalidArgument(field, f"{value!r} may not start with a space or end with a dot or space")
+    if value.split(".")[0].upper() in WINDOWS_RESERVED:
+        raise InvalidArgument(field, f"{value!r} is a reserved device name on Windows")
+    return value
+
+
+def cpus(value: int, field: str = "cpus") -> int:
+    if not 1 <= value <= MAX_CPUS:
+        raise InvalidArgument(field, f"{value} is out of range 1..{MAX_CPUS}")
+    return value
+
+
+def request_id(value: str, field: str = "request_id") -> str:
+    if len(value) > MAX_REQUEST_ID or not value.isprintable():
+        raise InvalidArgument(field, f"must be at most {MAX_REQUEST_ID} printable characters")
+    return value
+
+
+def file_specs(specs: Sequence[FileSpec], field: str, *, need_sha: bool = True) -> tuple[FileSpec, ...]:
+    if len(specs) > MAX_FILES:
+        raise InvalidArgument(field, f"at most {MAX_FILES} files")
+    seen: set[str] = set()
+    for i, spec in enumerate(specs):
+        where = f"{field}[{i}]"
+        file_name(spec.name, f"{where}.name")
+        if spec.name.lower() in seen:  # Windows file names ignore case
+            raise InvalidArgument(f"{where}.name", f"{spec.name!r} is given twice")
+        seen.add(spec.name.lower())
+        if not 0 <= spec.size_bytes <= MAX_FILE_BYTES:
+            raise InvalidArgument(f"{where}.size_bytes", f"{spec.size_bytes} is out of range")
+        if (need_sha or spec.sha256) and not SHA256_HEX.fullmatch(spec.sha256):
+            raise InvalidArgument(f"{where}.sha256", "must be 64 lower-case hex digits")
+    return tuple(specs)
+
+
+def input_file(value: str, specs: Sequence[FileSpec], field: str = "input_file") -> str:
+    if not value.lower().endswith(".inp"):
+        raise InvalidArgument(field, f"{value[:80]!r} must be an .inp file")
+    if value not in {s.name for s in specs}:
+        raise InvalidArgument(field, f"{value[:80]!r} is not among input_files")
+    return value

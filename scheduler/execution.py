@@ -1,0 +1,189 @@
+"""What node agents do: register, take jobs, move files in turn, report, complete.
+
+Every call about a job names (job, attempt); a call for an attempt that is no longer current is
+refused, so a node presumed lost cannot overwrite anything.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import replace
+
+from abaqueue.presigned_http import PresignedTarget
+
+from .blobs import S3Blobs, input_key, result_key
+from .config import SchedulerConfig
+from .dispatch import WaitingQueue, wait_for_change
+from .domain import states, validation
+from .domain.errors import IllegalTransition, InvalidArgument, NotFound, StaleAttempt
+from .domain.job import ErrorClass, FileSpec, Job, JobState, Outcome, Progress
+from .jobs import JobBook
+from .nodes import Node, NodeRegistry
+from .transfer_slots import TransferSlots
+
+JobAttempt = tuple[str, int]
+
+
+class ExecutionApp:
+    def __init__(
+        self, book: JobBook, blobs: S3Blobs, queue: WaitingQueue, nodes: NodeRegistry,
+        slots: TransferSlots, config: SchedulerConfig,
+    ) -> None:
+        self.book = book
+        self.blobs = blobs
+        self.queue = queue
+        self.nodes = nodes
+        self.slots = slots
+        self.config = config
+
+    def register(self, node: Node) -> Node:
+        validation.job_name(node.name, "node_name")
+        validation.cpus(node.cpus)
+        node.last_seen = self.book.clock()
+        self.nodes.register(node)
+        self.queue.changed.fire()
+        return node
+
+    def _node(self, name: str) -> Node:
+        node = self.nodes.get(name)
+        if node is None:
+            raise NotFound(f"node {name!r} is not registered: call RegisterNode")
+        node.last_seen = self.book.clock()
+        return node
+
+    def current(self, job_id: str, attempt: int) -> Job:
+        """The job, if (job, attempt) is still the current assignment: the fencing check."""
+        if not job_id:
+            raise InvalidArgument("job_attempt.job_id", "is required")
+        job = self.book.get(job_id)
+        if job.attempt != attempt or not job.state.is_active:
+            raise StaleAttempt(
+                f"attempt {attempt} of job {job_id} is not current (job is {job.state.value}, "
+                f"attempt {job.attempt})")
+        return job
+
+    async def acquire_job(self, node_name: str) -> Job | None:
+        """Long-poll: the first waiting job that fits the node, as soon as there is one."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.config.long_poll_timeout_s
+        while True:
+            node = self._node(node_name)
+            changed = self.queue.changed.current()
+            candidate = self.queue.pick_for(node.free_cpus)
+            if candidate is not None:
+                job = self._assign(candidate.job_id, node)
+                if job is not None:
+                    return job
+                continue
+            if not await wait_for_change(changed, deadline - loop.time()):
+                return None
+
+    def _assign(self, job_id: str, node: Node) -> Job | None:
+        self.queue.discard(job_id)
+        now = self.book.clock()
+        try:
+            job = self.book.change(job_id, lambda j: states.assign(j, node.name, now))
+        except (IllegalTransition, NotFound):
+            return None  # it left the queue meanwhile (cancelled): the index was behind
+        self.nodes.hold(node.name, job.id, job.cpus)
+        return job
+
+    def heartbeat(self, node_name: str, running: Sequence[JobAttempt]) -> list[JobAttempt]:
+        """The attempts the node must stop: cancelled, or no longer current."""
+        self._node(node_name)
+        stop = []
+        for job_id, attempt in running:
+            job = self.book.store.get(job_id)
+            if job is None or job.attempt != attempt or not job.state.is_active or job.cancel_requested:
+                stop.append((job_id, attempt))
+        return stop
+
+    async def acquire_slot(self, node_name: str, job_id: str, attempt: int) -> str | None:
+        self._node(node_name)
+        self.current(job_id, attempt)
+        slot = await self.slots.acquire(node_name, (job_id, attempt), self.config.long_poll_timeout_s)
+        if slot is not None and not self._still_current(job_id, attempt):
+            self.slots.release(node_name, slot)  # the job ended while it waited
+            self.current(job_id, attempt)
+        return slot
+
+    def _still_current(self, job_id: str, attempt: int) -> bool:
+        try:
+            self.current(job_id, attempt)
+        except StaleAttempt:
+            return False
+        return True
+
+    def release_slot(self, node_name: str, slot_id: str) -> None:
+        self._node(node_name)
+        if not slot_id:
+            raise InvalidArgument("slot_id", "is required")
+        self.slots.release(node_name, slot_id)
+
+    def input_downloads(self, job_id: str, attempt: int) -> tuple[tuple[FileSpec, ...], list[PresignedTarget]]:
+        job = self.current(job_id, attempt)
+        targets = [self.blobs.presign("GET", input_key(job.id, f.name), f.name) for f in job.input_files]
+        return job.input_files, targets
+
+    def result_uploads(self, job_id: str, attempt: int, files: Sequence[FileSpec]) -> list[PresignedTarget]:
+        job = self.current(job_id, attempt)
+        validation.file_specs(files, "files", need_sha=False)
+        return [self.blobs.presign("PUT", result_key(job.id, attempt, f.name), f.name) for f in files]
+
+    def report_progress(self, job_id: str, attempt: int, progress: Progress) -> bool:
+        """Record progress (the first report marks the solver as running); True means stop."""
+        self.current(job_id, attempt)
+        now = self.book.clock()
+
+        def apply(job: Job) -> Job:
+            if job.state is JobState.STARTING:
+                return states.transition(job, JobState.RUNNING, now, progress=progress)
+            return job.evolve(progress=progress)
+
+        return self.book.change(job_id, apply).cancel_requested
+
+    async def complete(
+        self, job_id: str, attempt: int, outcome: Outcome, error_class: ErrorClass | None,
+        error_message: str, files: Sequence[FileSpec], missing: Sequence[str],
+    ) -> Job:
+        job = self.current(job_id, attempt)
+        files = validation.file_specs(files, "result_files")
+        arrived, not_arrived = await self._check_results(job, files)
+        missing = tuple(dict.fromkeys([*missing, *not_arrived]))
+        now = self.book.clock()
+
+        def finish(j: Job) -> Job:
+            if outcome is Outcome.STOPPED:
+                to = JobState.CANCELLED if j.cancel_requested else JobState.FAILED
+                message = error_message or ("cancelled" if j.cancel_requested else "stopped by the node")
+                return states.transition(j, to, now, error_message=message, result_files=arrived)
+            if outcome is Outcome.FAILED:
+                return states.transition(j, JobState.FAILED, now, error_class=error_class,
+                                         error_message=error_message, result_files=arrived)
+            if missing:
+                return states.transition(j, JobState.MISSING, now, result_files=arrived,
+                                         missing_files=missing,
+                                         error_message="result files missing: " + ", ".join(missing))
+            return states.transition(j, JobState.COMPLETED, now, result_files=arrived,
+                                     progress=replace(j.progress, overall_fraction=1.0))
+
+        self.current(job_id, attempt)  # fence again: the checks above awaited
+        job = self.book.change(job_id, finish)
+        self._free(job)
+        return job
+
+    async def _check_results(
+        self, job: Job, files: tuple[FileSpec, ...]
+    ) -> tuple[tuple[FileSpec, ...], list[str]]:
+        """Which reported files really are in the store with the reported size."""
+        sizes = await asyncio.gather(*(
+            asyncio.to_thread(self.blobs.size_of, result_key(job.id, job.attempt, f.name)) for f in files
+        ))
+        arrived = tuple(f for f, size in zip(files, sizes) if size == f.size_bytes)
+        return arrived, [f.name for f, size in zip(files, sizes) if size != f.size_bytes]
+
+    def _free(self, job: Job) -> None:
+        self.nodes.release(job.node, job.id)
+        self.slots.release_job(job.node, job.id)
+        self.queue.changed.fire()

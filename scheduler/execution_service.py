@@ -1,0 +1,93 @@
+"""ExecutionService: translates agents' requests into ExecutionApp calls and results back."""
+
+from __future__ import annotations
+
+import time
+
+from abaqueue.v1 import execution_service_pb2 as pb
+from abaqueue.v1 import execution_service_pb2_grpc as pb_grpc
+
+from . import convert
+from .domain.errors import InvalidArgument
+from .execution import ExecutionApp
+from .grpc_errors import mapped
+from .nodes import Node
+
+
+def _attempt(msg: pb.JobAttempt, field: str = "job_attempt") -> tuple[str, int]:
+    if not msg.job_id:
+        raise InvalidArgument(f"{field}.job_id", "is required")
+    if msg.attempt < 1:
+        raise InvalidArgument(f"{field}.attempt", f"{msg.attempt} is not an attempt number")
+    return msg.job_id, msg.attempt
+
+
+class ExecutionService(pb_grpc.ExecutionServiceServicer):
+    def __init__(self, app: ExecutionApp, url_expiry_s: float) -> None:
+        self.app = app
+        self.url_expiry_s = url_expiry_s
+
+    @mapped
+    async def RegisterNode(self, request, context):
+        self.app.register(Node(name=request.node_name, cpus=request.cpus, labels=dict(request.labels),
+                               abaqus_versions=tuple(request.abaqus_versions)))
+        config = self.app.config
+        return pb.RegisterNodeResponse(
+            heartbeat_interval=convert.duration(config.heartbeat_interval_s),
+            long_poll_timeout=convert.duration(config.long_poll_timeout_s),
+        )
+
+    @mapped
+    async def AcquireJob(self, request, context):
+        job = await self.app.acquire_job(request.node_name)
+        if job is None:
+            return pb.AcquireJobResponse()
+        return pb.AcquireJobResponse(assignment=pb.Assignment(
+            job_attempt=pb.JobAttempt(job_id=job.id, attempt=job.attempt), name=job.name, cpus=job.cpus,
+            input_file=job.input_file, input_files=[convert.file_to_pb(f) for f in job.input_files],
+        ))
+
+    @mapped
+    async def Heartbeat(self, request, context):
+        running = [_attempt(a, f"running[{i}]") for i, a in enumerate(request.running)]
+        stop = self.app.heartbeat(request.node_name, running)
+        return pb.HeartbeatResponse(stop=[pb.JobAttempt(job_id=j, attempt=a) for j, a in stop])
+
+    @mapped
+    async def AcquireTransferSlot(self, request, context):
+        slot = await self.app.acquire_slot(request.node_name, *_attempt(request.job_attempt))
+        return pb.AcquireTransferSlotResponse(slot_id=slot or "")
+
+    @mapped
+    async def ReleaseTransferSlot(self, request, context):
+        self.app.release_slot(request.node_name, request.slot_id)
+        return pb.ReleaseTransferSlotResponse()
+
+    @mapped
+    async def GetInputDownloads(self, request, context):
+        files, targets = self.app.input_downloads(*_attempt(request.job_attempt))
+        expiry = time.time() + self.url_expiry_s
+        return pb.GetInputDownloadsResponse(files=[convert.file_to_pb(f) for f in files],
+                                            download_requests=[convert.target_to_pb(t, expiry) for t in targets])
+
+    @mapped
+    async def GetResultUploads(self, request, context):
+        targets = self.app.result_uploads(*_attempt(request.job_attempt),
+                                          [convert.file_from_pb(f) for f in request.files])
+        expiry = time.time() + self.url_expiry_s
+        return pb.GetResultUploadsResponse(upload_requests=[convert.target_to_pb(t, expiry) for t in targets])
+
+    @mapped
+    async def ReportProgress(self, request, context):
+        stop = self.app.report_progress(*_attempt(request.job_attempt),
+                                        convert.progress_from_pb(request.progress))
+        return pb.ReportProgressResponse(stop=stop)
+
+    @mapped
+    async def CompleteJob(self, request, context):
+        job = await self.app.complete(
+            *_attempt(request.job_attempt), convert.outcome_from_pb(request.outcome),
+            convert.error_class_from_pb(request.error_class), request.error_message,
+            [convert.file_from_pb(f) for f in request.result_files], list(request.missing_files),
+        )
+        return pb.CompleteJobResponse(job=convert.job_to_pb(job))

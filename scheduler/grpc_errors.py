@@ -1,0 +1,59 @@
+"""Domain errors to gRPC status codes, in one place, for every handler."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import logging
+
+import grpc
+
+from .domain.errors import Conflict, FailedPrecondition, InvalidArgument, NotFound, SchedulerError
+from .store import StoreError
+
+log = logging.getLogger(__name__)
+
+CODES: list[tuple[type[Exception], grpc.StatusCode]] = [
+    (InvalidArgument, grpc.StatusCode.INVALID_ARGUMENT),
+    (NotFound, grpc.StatusCode.NOT_FOUND),
+    (FailedPrecondition, grpc.StatusCode.FAILED_PRECONDITION),
+    (Conflict, grpc.StatusCode.ABORTED),
+    (StoreError, grpc.StatusCode.UNAVAILABLE),
+]
+
+
+def code_for(error: Exception) -> grpc.StatusCode:
+    for cls, code in CODES:
+        if isinstance(error, cls):
+            return code
+    return grpc.StatusCode.INTERNAL
+
+
+async def _abort(context: grpc.aio.ServicerContext, error: Exception, method: str) -> None:
+    code = code_for(error)
+    if code is grpc.StatusCode.INTERNAL:
+        log.exception("%s failed", method)
+        await context.abort(code, "internal error; see the scheduler's log")
+    log.info("%s refused: %s %s", method, code.name, error)
+    await context.abort(code, str(error))
+
+
+def mapped(handler):
+    """Wrap a servicer method (unary or server-streaming) so domain errors get their status."""
+    if inspect.isasyncgenfunction(handler):
+        @functools.wraps(handler)
+        async def stream(self, request, context):
+            try:
+                async for item in handler(self, request, context):
+                    yield item
+            except (SchedulerError, StoreError) as e:
+                await _abort(context, e, handler.__name__)
+        return stream
+
+    @functools.wraps(handler)
+    async def unary(self, request, context):
+        try:
+            return await handler(self, request, context)
+        except (SchedulerError, StoreError) as e:
+            await _abort(context, e, handler.__name__)
+    return unary

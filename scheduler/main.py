@@ -1,0 +1,76 @@
+"""`abaqueue-scheduler`: flags and environment into a SchedulerConfig, then serve until SIGTERM."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import signal
+from pathlib import Path
+
+from .blobs import S3Settings
+from .config import SchedulerConfig
+from .server import SchedulerServer
+
+
+def parse_args(argv: list[str] | None = None) -> SchedulerConfig:
+    env = os.environ.get
+    p = argparse.ArgumentParser(prog="abaqueue-scheduler", description="The Abaqueue scheduler.")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind both ports to")
+    p.add_argument("--port-for-submission", type=int, default=50051)
+    p.add_argument("--port-for-execution", type=int, default=50052)
+    p.add_argument("--database", type=Path, default=Path(".abaqueue/scheduler.sqlite3"),
+                   help="SQLite file of the job store")
+    p.add_argument("--bucket", default=env("ABAQUEUE_BUCKET", "abaqueue"))
+    p.add_argument("--s3-endpoint", default=env("ABAQUEUE_S3_ENDPOINT"),
+                   help="S3 endpoint URL (SeaweedFS, MinIO); AWS when omitted")
+    p.add_argument("--region", default=env("AWS_REGION", "us-east-1"))
+    p.add_argument("--url-expiry-seconds", type=int, default=900)
+    p.add_argument("--heartbeat-interval", type=float, default=5.0)
+    p.add_argument("--long-poll-timeout", type=float, default=30.0)
+    p.add_argument("--transfer-slots-per-node", type=int, default=1)
+    p.add_argument("--log-level", default="INFO")
+    a = p.parse_args(argv)
+    logging.basicConfig(level=a.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if not 1 <= a.url_expiry_seconds <= 900:
+        p.error("--url-expiry-seconds must be within 1..900")
+    s3 = S3Settings(bucket=a.bucket, endpoint_url=a.s3_endpoint, region=a.region,
+                    access_key_id=env("AWS_ACCESS_KEY_ID"), secret_access_key=env("AWS_SECRET_ACCESS_KEY"),
+                    url_expiry_seconds=a.url_expiry_seconds)
+    return SchedulerConfig(
+        s3=s3, database=a.database, host=a.host, port_for_submission=a.port_for_submission,
+        port_for_execution=a.port_for_execution, heartbeat_interval_s=a.heartbeat_interval,
+        long_poll_timeout_s=a.long_poll_timeout, transfer_slots_per_node=a.transfer_slots_per_node,
+        submission_max_message_bytes=int(env("SCHEDULER_SUBMISSION_MAX_MESSAGE_LENGTH", 10 * 1024 * 1024)),
+        execution_max_message_bytes=int(env("SCHEDULER_EXECUTION_MAX_MESSAGE_LENGTH", 10 * 1024 * 1024)),
+    )
+
+
+async def serve(config: SchedulerConfig) -> None:
+    server = SchedulerServer(config)
+    await server.start()
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        try:
+            loop.add_signal_handler(sig, stopping.set)
+        except NotImplementedError:  # Windows: Ctrl-C still raises KeyboardInterrupt
+            pass
+    print(f"abaqueue-scheduler: submission port {server.submission_port}, "
+          f"execution port {server.execution_port}", flush=True)
+    await stopping.wait()
+    await server.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    config = parse_args(argv)
+    try:
+        asyncio.run(serve(config))
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

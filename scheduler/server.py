@@ -1,0 +1,119 @@
+"""The scheduler process: the store, the indexes rebuilt from it, and two gRPC ports.
+
+Both ports serve gRPC health checking and server reflection, so `grpcurl` works without .proto files.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from abaqueue.v1 import execution_service_pb2, submission_service_pb2
+from abaqueue.v1 import execution_service_pb2_grpc as ex_grpc
+from abaqueue.v1 import submission_service_pb2_grpc as sub_grpc
+
+from .blobs import S3Blobs
+from .config import SchedulerConfig
+from .dispatch import WaitingQueue
+from .domain.job import JobState
+from .events import JobEvents
+from .execution import ExecutionApp
+from .execution_service import ExecutionService
+from .jobs import JobBook
+from .nodes import NodeRegistry
+from .store import JobStore, SqliteJobStore
+from .submission import SubmissionApp
+from .submission_service import SubmissionService
+from .transfer_slots import TransferSlots
+
+log = logging.getLogger(__name__)
+
+SUBMISSION = submission_service_pb2.DESCRIPTOR.services_by_name["SubmissionService"].full_name
+EXECUTION = execution_service_pb2.DESCRIPTOR.services_by_name["ExecutionService"].full_name
+
+
+def restore(store: JobStore, queue: WaitingQueue, nodes: NodeRegistry) -> int:
+    """Rebuild the in-memory indexes from the store, the source of truth."""
+    jobs = store.unfinished()
+    for job in sorted(jobs, key=lambda j: (j.queue_time or 0.0, j.id)):
+        if job.state is JobState.WAITING:
+            queue.add(job.id, job.cpus)
+        elif job.state.is_active:
+            nodes.hold(job.node, job.id, job.cpus)
+    return len(jobs)
+
+
+def _grpc_server(max_message_bytes: int) -> grpc.aio.Server:
+    return grpc.aio.server(options=[
+        ("grpc.max_receive_message_length", max_message_bytes),
+        ("grpc.max_send_message_length", max_message_bytes),
+        ("grpc.so_reuseport", 0),
+    ])
+
+
+def _add_health_and_reflection(server: grpc.aio.Server, service: str) -> health.aio.HealthServicer:
+    checker = health.aio.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(checker, server)
+    reflection.enable_server_reflection(
+        [service, health.SERVICE_NAME, reflection.SERVICE_NAME], server)
+    return checker
+
+
+class SchedulerServer:
+    def __init__(
+        self, config: SchedulerConfig, *, store: JobStore | None = None, blobs: S3Blobs | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.config = config
+        self.store = store or SqliteJobStore(config.database)
+        self.blobs = blobs or S3Blobs(config.s3)
+        self.queue = WaitingQueue()
+        self.nodes = NodeRegistry()
+        book = JobBook(self.store, JobEvents(), clock)
+        self.submission = SubmissionApp(book, self.blobs, self.queue)
+        self.execution = ExecutionApp(book, self.blobs, self.queue, self.nodes,
+                                      TransferSlots(config.transfer_slots_per_node), config)
+        self._servers: list[grpc.aio.Server] = []
+        self._health: list[health.aio.HealthServicer] = []
+        self.submission_port = 0
+        self.execution_port = 0
+
+    async def start(self) -> None:
+        restored = restore(self.store, self.queue, self.nodes)
+        expiry = self.config.s3.url_expiry_seconds
+        sub = _grpc_server(self.config.submission_max_message_bytes)
+        sub_grpc.add_SubmissionServiceServicer_to_server(SubmissionService(self.submission, expiry), sub)
+        ex = _grpc_server(self.config.execution_max_message_bytes)
+        ex_grpc.add_ExecutionServiceServicer_to_server(ExecutionService(self.execution, expiry), ex)
+        for server, service in ((sub, SUBMISSION), (ex, EXECUTION)):
+            self._health.append(_add_health_and_reflection(server, service))
+        self.submission_port = sub.add_insecure_port(f"{self.config.host}:{self.config.port_for_submission}")
+        self.execution_port = ex.add_insecure_port(f"{self.config.host}:{self.config.port_for_execution}")
+        for server in (sub, ex):
+            await server.start()
+        self._servers = [sub, ex]
+        for checker, service in zip(self._health, (SUBMISSION, EXECUTION)):
+            for name in ("", service):
+                await checker.set(name, health_pb2.HealthCheckResponse.SERVING)
+        log.info("scheduler up: submission on %s:%d, execution on %s:%d, %d unfinished jobs restored",
+                 self.config.host, self.submission_port, self.config.host, self.execution_port, restored)
+
+    async def stop(self, grace: float | None = None) -> None:
+        """Stop taking calls, let calls in flight finish within the grace period, close the store."""
+        grace = self.config.shutdown_grace_s if grace is None else grace
+        for checker in self._health:
+            await checker.enter_graceful_shutdown()
+        for server in self._servers:
+            await server.stop(grace)
+        self._servers = []
+        self.store.close()
+        log.info("scheduler stopped")
+
+    async def wait(self) -> None:
+        for server in self._servers:
+            await server.wait_for_termination()

@@ -1,0 +1,6 @@
+"""Where jobs live: a small protocol with conditional updates, and its backends."""
+
+from .protocol import JobPage, JobStore, StoreError
+from .sqlite import SqliteJobStore
+
+__all__ = ["JobPage", "JobStore", "SqliteJobStore", "StoreError"]

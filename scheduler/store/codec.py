@@ -1,0 +1,43 @@
+"""Jobs to plain JSON-able dicts and back, shared by every backend."""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import asdict
+from typing import Any
+
+from ..domain.job import ErrorClass, FileSpec, Job, JobState, Progress
+
+
+def to_dict(job: Job) -> dict[str, Any]:
+    doc = asdict(job)
+    doc["state"] = job.state.value
+    doc["error_class"] = job.error_class.value if job.error_class else None
+    return doc
+
+
+def from_dict(doc: dict[str, Any]) -> Job:
+    d = dict(doc)
+    d["state"] = JobState(d["state"])
+    d["error_class"] = ErrorClass(d["error_class"]) if d.get("error_class") else None
+    d["input_files"] = tuple(FileSpec(**f) for f in d["input_files"])
+    d["result_files"] = tuple(FileSpec(**f) for f in d["result_files"])
+    d["missing_files"] = tuple(d["missing_files"])
+    d["reasons"] = tuple(d["reasons"])
+    d["progress"] = Progress(**d["progress"])
+    return Job(**d)
+
+
+def encode_cursor(values: list[Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode()
+
+
+def decode_cursor(cursor: str, arity: int) -> list[Any]:
+    try:
+        values = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except (ValueError, UnicodeError) as e:
+        raise ValueError("malformed page token") from e
+    if not isinstance(values, list) or len(values) != arity:
+        raise ValueError("malformed page token")
+    return values

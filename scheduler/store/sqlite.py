@@ -1,0 +1,111 @@
+"""The embedded job store: one SQLite file in WAL mode, one JSON document per job."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Collection
+from pathlib import Path
+
+from ..domain.job import FINAL_STATES, Job, JobState
+from .codec import decode_cursor, encode_cursor, from_dict, to_dict
+from .protocol import JobPage, StoreError
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS jobs (
+    id TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    request_id TEXT NOT NULL,
+    state TEXT NOT NULL,
+    create_time REAL NOT NULL,
+    version INTEGER NOT NULL,
+    doc TEXT NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS jobs_request ON jobs (owner, request_id) WHERE request_id != '';
+CREATE INDEX IF NOT EXISTS jobs_newest ON jobs (create_time DESC, id DESC);
+CREATE INDEX IF NOT EXISTS jobs_state ON jobs (state, create_time, id);
+"""
+_FINAL = tuple(s.value for s in FINAL_STATES)
+
+
+class SqliteJobStore:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self._lock = threading.Lock()
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute("PRAGMA busy_timeout=5000")
+        self._db.executescript(SCHEMA)
+
+    def _run(self, sql: str, params: tuple = ()) -> sqlite3.Cursor:
+        try:
+            with self._lock:
+                return self._db.execute(sql, params)
+        except sqlite3.IntegrityError:
+            raise
+        except sqlite3.Error as e:
+            raise StoreError(str(e)) from e
+
+    def insert(self, job: Job) -> Job | None:
+        stored = job.evolve(version=1)
+        try:
+            self._run(
+                "INSERT INTO jobs VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (job.id, job.owner, job.request_id, job.state.value, job.create_time, 1,
+                 json.dumps(to_dict(stored))),
+            )
+        except sqlite3.IntegrityError as e:
+            if job.request_id:
+                row = self._run(
+                    "SELECT doc FROM jobs WHERE owner = ? AND request_id = ?", (job.owner, job.request_id)
+                ).fetchone()
+                if row:
+                    return from_dict(json.loads(row[0]))
+            raise StoreError(f"job {job.id} already exists") from e
+        return None
+
+    def get(self, job_id: str) -> Job | None:
+        row = self._run("SELECT doc FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        return from_dict(json.loads(row[0])) if row else None
+
+    def update(self, job: Job) -> Job | None:
+        stored = job.evolve(version=job.version + 1)
+        cur = self._run(
+            "UPDATE jobs SET state = ?, version = ?, doc = ? WHERE id = ? AND version = ?",
+            (stored.state.value, stored.version, json.dumps(to_dict(stored)), job.id, job.version),
+        )
+        return stored if cur.rowcount == 1 else None
+
+    def list(
+        self, *, states: Collection[JobState] = (), page_size: int = 100, cursor: str | None = None
+    ) -> JobPage:
+        where, params = [], []
+        if states:
+            where.append(f"state IN ({','.join('?' * len(states))})")
+            params += [s.value for s in states]
+        if cursor:
+            create_time, job_id = decode_cursor(cursor, 2)
+            where.append("(create_time < ? OR (create_time = ? AND id < ?))")
+            params += [create_time, create_time, job_id]
+        sql = "SELECT doc FROM jobs"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY create_time DESC, id DESC LIMIT ?"
+        rows = self._run(sql, (*params, page_size + 1)).fetchall()
+        jobs = [from_dict(json.loads(r[0])) for r in rows[:page_size]]
+        more = len(rows) > page_size
+        return JobPage(jobs, encode_cursor([jobs[-1].create_time, jobs[-1].id]) if more else None)
+
+    def unfinished(self) -> list[Job]:
+        rows = self._run(
+            f"SELECT doc FROM jobs WHERE state NOT IN ({','.join('?' * len(_FINAL))})"
+            " ORDER BY create_time, id",
+            _FINAL,
+        ).fetchall()
+        return [from_dict(json.loads(r[0])) for r in rows]
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()

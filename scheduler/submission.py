@@ -1,0 +1,117 @@
+"""What people can do with jobs: create, queue, look at, cancel, watch, collect results."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Collection, Sequence
+
+from abaqueue.presigned_http import PresignedTarget
+
+from .blobs import S3Blobs, input_key, result_key
+from .dispatch import WaitingQueue
+from .domain import states, validation
+from .domain.errors import FailedPrecondition, InvalidArgument, NotFound
+from .domain.job import FileSpec, Job, JobState
+from .jobs import JobBook
+from .store import JobPage
+
+AWAITING_INPUTS = "inputs not uploaded yet: call SubmitJob once they are"
+MAX_PAGE_SIZE = 1000
+DEFAULT_PAGE_SIZE = 100
+
+
+class SubmissionApp:
+    def __init__(self, book: JobBook, blobs: S3Blobs, queue: WaitingQueue) -> None:
+        self.book = book
+        self.blobs = blobs
+        self.queue = queue
+
+    def create_job(
+        self, owner: str, request_id: str, name: str, cpus: int, input_file: str,
+        input_files: Sequence[FileSpec],
+    ) -> tuple[Job, list[PresignedTarget]]:
+        """A job held BLOCKED until its inputs are uploaded, and where to upload them."""
+        validation.request_id(request_id)
+        validation.job_name(name)
+        validation.cpus(cpus)
+        if not input_files:
+            raise InvalidArgument("input_files", "at least the .inp file is needed")
+        files = validation.file_specs(input_files, "input_files")
+        validation.input_file(input_file, files)
+        job = self.book.create(Job(
+            id=uuid.uuid4().hex, name=name, owner=owner, cpus=cpus, input_file=input_file,
+            input_files=files, create_time=self.book.clock(), request_id=request_id,
+            state=JobState.BLOCKED, reasons=(AWAITING_INPUTS,),
+        ))
+        targets = [self.blobs.presign("PUT", input_key(job.id, f.name), f.name) for f in job.input_files]
+        return job, targets
+
+    async def submit_job(self, owner: str, job_id: str) -> Job:
+        """Check that every input arrived with its declared size, then queue the job."""
+        job = self.get_job(owner, job_id)
+        if job.queue_time is not None or job.state is not JobState.BLOCKED:
+            return job  # already submitted: a retried call changes nothing
+        sizes = await asyncio.gather(*(
+            asyncio.to_thread(self.blobs.size_of, input_key(job.id, f.name)) for f in job.input_files
+        ))
+        for i, (spec, size) in enumerate(zip(job.input_files, sizes)):
+            if size is None:
+                raise FailedPrecondition(f"input_files[{i}]: {spec.name} has not been uploaded")
+            if size != spec.size_bytes:
+                raise FailedPrecondition(
+                    f"input_files[{i}]: {spec.name} has {size} bytes, {spec.size_bytes} were declared")
+        now = self.book.clock()
+        job = self.book.change(job.id, lambda j: states.transition(j, JobState.WAITING, now))
+        if job.state is JobState.WAITING:
+            self.queue.add(job.id, job.cpus)
+        return job
+
+    def get_job(self, owner: str, job_id: str) -> Job:
+        if not job_id:
+            raise InvalidArgument("job_id", "is required")
+        return self.book.get(job_id)
+
+    def list_jobs(
+        self, owner: str, states_: Collection[JobState], page_size: int, page_token: str
+    ) -> JobPage:
+        if not 0 <= page_size <= MAX_PAGE_SIZE:
+            raise InvalidArgument("page_size", f"{page_size} is out of range 0..{MAX_PAGE_SIZE}")
+        try:
+            return self.book.store.list(
+                states=states_, page_size=page_size or DEFAULT_PAGE_SIZE, cursor=page_token or None)
+        except ValueError as e:
+            raise InvalidArgument("page_token", str(e)) from e
+
+    def cancel_job(self, owner: str, job_id: str) -> Job:
+        self.get_job(owner, job_id)
+        job = self.book.change(job_id, lambda j: states.cancel(j, self.book.clock()))
+        self.queue.discard(job_id)
+        return job
+
+    async def watch(self, owner: str, job_id: str) -> AsyncIterator[Job]:
+        """The job now, then every change, until it reaches a final state."""
+        self.get_job(owner, job_id)
+        updates = self.book.events.subscribe(job_id)
+        try:
+            job = self.book.get(job_id)  # read after subscribing, so no change falls in between
+            yield job
+            while not job.state.is_final:
+                newer = await updates.get()
+                if newer.version > job.version:
+                    job = newer
+                    yield job
+        finally:
+            self.book.events.unsubscribe(job_id, updates)
+
+    def results(self, owner: str, job_id: str) -> tuple[tuple[FileSpec, ...], list[PresignedTarget]]:
+        job = self.get_job(owner, job_id)
+        if not job.result_files:
+            if not job.state.is_final:
+                raise FailedPrecondition(f"job {job_id} has not finished yet ({job.state.value})")
+            raise NotFound(f"job {job_id} has no result files")
+        targets = [
+            self.blobs.presign("GET", result_key(job.id, job.attempt, f.name), f.name)
+            for f in job.result_files
+        ]
+        return job.result_files, targets

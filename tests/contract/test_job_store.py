@@ -1,0 +1,107 @@
+"""The job store contract: every backend must pass every test here."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from scheduler.domain.job import FileSpec, Job, JobState
+from scheduler.store import JobStore, SqliteJobStore
+
+
+@pytest.fixture(params=["sqlite"])
+def store(request, tmp_path) -> JobStore:
+    backend = {"sqlite": lambda: SqliteJobStore(tmp_path / "jobs.sqlite3")}[request.param]()
+    yield backend
+    backend.close()
+
+
+def make_job(i: int, *, owner: str = "alice", request_id: str = "", state: JobState = JobState.WAITING) -> Job:
+    return Job(id=f"job-{i:04d}", name=f"model{i}", owner=owner, cpus=2, input_file="m.inp",
+               input_files=(FileSpec("m.inp", 10, "0" * 64),), create_time=1000.0 + i,
+               request_id=request_id, state=state)
+
+
+def test_insert_then_get_returns_the_job_at_version_1(store):
+    assert store.insert(make_job(1)) is None
+    got = store.get("job-0001")
+    assert got == make_job(1).evolve(version=1)
+    assert store.get("nope") is None
+
+
+def test_same_request_id_returns_the_first_job_and_stores_nothing_new(store):
+    first = make_job(1, request_id="r-1")
+    store.insert(first)
+    again = store.insert(make_job(2, request_id="r-1"))
+    assert again is not None and again.id == "job-0001"
+    assert store.get("job-0002") is None
+    # Another owner may use the same request id.
+    assert store.insert(make_job(3, owner="bob", request_id="r-1")) is None
+
+
+def test_update_is_conditional_on_the_version(store):
+    store.insert(make_job(1))
+    current = store.get("job-0001")
+    won = store.update(current.evolve(state=JobState.STARTING, node="n1"))
+    assert won is not None and won.version == 2
+    lost = store.update(current.evolve(state=JobState.CANCELLED))
+    assert lost is None
+    assert store.get("job-0001").state is JobState.STARTING
+
+
+def test_concurrent_updates_of_one_job_exactly_one_wins(store):
+    store.insert(make_job(1))
+    read = store.get("job-0001")
+    results = []
+    barrier = threading.Barrier(8)
+
+    def contend(n: int) -> None:
+        barrier.wait()
+        results.append(store.update(read.evolve(node=f"n{n}")))
+
+    threads = [threading.Thread(target=contend, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    winners = [r for r in results if r is not None]
+    assert len(winners) == 1
+    assert store.get("job-0001").node == winners[0].node
+
+
+def test_list_pages_newest_first_without_gaps_or_repeats(store):
+    for i in range(25):
+        store.insert(make_job(i, state=JobState.COMPLETED if i % 2 else JobState.WAITING))
+    seen, cursor = [], None
+    while True:
+        page = store.list(page_size=7, cursor=cursor)
+        seen += [j.id for j in page.jobs]
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+    assert seen == [f"job-{i:04d}" for i in reversed(range(25))]
+    waiting = store.list(states=[JobState.WAITING], page_size=100).jobs
+    assert {j.state for j in waiting} == {JobState.WAITING} and len(waiting) == 13
+
+
+def test_a_malformed_cursor_is_a_value_error(store):
+    with pytest.raises(ValueError):
+        store.list(cursor="not-a-cursor")
+
+
+def test_unfinished_lists_every_job_not_in_a_final_state_oldest_first(store):
+    states = [JobState.WAITING, JobState.COMPLETED, JobState.RUNNING, JobState.CANCELLED, JobState.BLOCKED]
+    for i, state in enumerate(states):
+        store.insert(make_job(i, state=state))
+    assert [j.id for j in store.unfinished()] == ["job-0000", "job-0002", "job-0004"]
+
+
+def test_jobs_survive_reopening_the_file(tmp_path):
+    path = tmp_path / "jobs.sqlite3"
+    first = SqliteJobStore(path)
+    first.insert(make_job(1))
+    first.close()
+    second = SqliteJobStore(path)
+    assert second.get("job-0001").name == "model1"
+    second.close()

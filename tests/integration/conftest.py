@@ -1,0 +1,81 @@
+"""A real cluster on loopback: the scheduler and agents in-process (in one background asyncio
+loop), real gRPC between them, real SeaweedFS for files, and the simulator as the solver."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from node_agent.agent import Agent
+from node_agent.config import AgentConfig
+from scheduler.blobs import S3Settings
+from scheduler.config import SchedulerConfig
+from scheduler.server import SchedulerServer
+
+SIM = Path(sys.executable).parent / "abaqus-sim"
+
+
+@dataclass
+class Cluster:
+    server: SchedulerServer
+    loop_thread: object
+    workdir: Path
+    agents: list[Agent] = field(default_factory=list)
+    _stops: list = field(default_factory=list)
+
+    @property
+    def submission(self) -> str:
+        return f"127.0.0.1:{self.server.submission_port}"
+
+    @property
+    def execution(self) -> str:
+        return f"127.0.0.1:{self.server.execution_port}"
+
+    def add_agent(self, name: str = "node-1", cpus: int = 4) -> Agent:
+        config = AgentConfig(scheduler=self.execution, node_name=name, cpus=cpus,
+                             work_dir=self.workdir / name, abaqus_command=(str(SIM),),
+                             progress_interval_s=0.2, stop_grace_s=5)
+
+        async def start():
+            agent = Agent(config)
+            stopping = asyncio.Event()
+            task = asyncio.ensure_future(agent.run(stopping))
+            await asyncio.wait_for(agent.registered.wait(), 10)
+            return agent, stopping, task
+
+        agent, stopping, task = self.loop_thread.run(start())
+        self.agents.append(agent)
+        self._stops.append((stopping, task))
+        return agent
+
+    def close(self) -> None:
+        async def stop():
+            for stopping, task in self._stops:
+                stopping.set()
+                await asyncio.wait_for(task, 20)
+            await self.server.stop(grace=1)
+
+        self.loop_thread.run(stop())
+
+
+@pytest.fixture
+def cluster(seaweed, loop_thread, tmp_path):
+    config = SchedulerConfig(
+        s3=S3Settings(bucket=seaweed.bucket, endpoint_url=seaweed.endpoint, access_key_id=seaweed.access_key,
+                      secret_access_key=seaweed.secret_key),
+        database=tmp_path / "scheduler.sqlite3", port_for_submission=0, port_for_execution=0,
+        heartbeat_interval_s=0.5, long_poll_timeout_s=5,
+    )
+
+    async def start():
+        server = SchedulerServer(config)
+        await server.start()
+        return server
+
+    c = Cluster(loop_thread.run(start()), loop_thread, tmp_path)
+    yield c
+    c.close()

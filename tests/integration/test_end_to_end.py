@@ -1,0 +1,38 @@
+"""One Abaqus job end to end: submit, watch it run on an agent, download its results."""
+
+from __future__ import annotations
+
+import threading
+
+from client import Client, JobState
+from tests.integration.models import beam
+
+
+def test_job_goes_waiting_starting_running_completed_and_results_match_byte_for_byte(cluster, tmp_path):
+    model, extra = beam(tmp_path / "model", seconds=2, increments=5)
+    updates = []
+    with Client(cluster.submission) as client:
+        job = client.submit(model, cpus=2, extra_files=extra)
+        assert job.state is JobState.WAITING  # no agent yet: it waits
+        watching = threading.Thread(target=lambda: client.wait(job.id, on_update=updates.append))
+        watching.start()
+        cluster.add_agent("node-1", cpus=4)
+        watching.join(60)
+        assert not watching.is_alive()
+        final = client.get(job.id)
+        paths = client.download_results(job.id, tmp_path / "results")
+
+    states = [u.state for u in updates]
+    assert [s for i, s in enumerate(states) if i == 0 or s != states[i - 1]] == [
+        JobState.WAITING, JobState.STARTING, JobState.RUNNING, JobState.COMPLETED]
+    fractions = [u.progress.overall_fraction for u in updates if u.state is JobState.RUNNING]
+    assert any(0 < f < 1 for f in fractions), fractions
+    assert fractions == sorted(fractions)
+    assert final.state is JobState.COMPLETED and final.attempt == 1 and final.node == "node-1"
+    assert {f.name for f in final.result_files} == {f"beam{e}" for e in (".odb", ".dat", ".msg", ".sta", ".log")}
+
+    written = cluster.workdir / "node-1" / f"{job.id}-1" / "beam.odb"
+    downloaded = tmp_path / "results" / "beam.odb"
+    assert downloaded in paths
+    assert downloaded.read_bytes() == written.read_bytes()
+    assert len(written.read_bytes()) > 0

@@ -1,0 +1,60 @@
+"""The scheduler as users run it: a process that serves both ports and drains on SIGTERM."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from abaqueue.v1 import execution_service_pb2 as ex
+from abaqueue.v1 import execution_service_pb2_grpc as ex_grpc
+from scheduler.devstack.ports import free_ports
+
+BIN = Path(sys.executable).parent
+
+
+def wait_serving(port: int, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+        stub = health_pb2_grpc.HealthStub(channel)
+        while True:
+            try:
+                status = stub.Check(health_pb2.HealthCheckRequest(), timeout=1).status
+                if status == health_pb2.HealthCheckResponse.SERVING:
+                    return
+            except grpc.RpcError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+
+
+def test_sigterm_lets_a_call_in_flight_finish_then_exits_cleanly(seaweed, tmp_path):
+    sub_port, ex_port = free_ports(2)
+    process = subprocess.Popen(
+        [str(BIN / "abaqueue-scheduler"), "--port-for-submission", str(sub_port), "--port-for-execution",
+         str(ex_port), "--database", str(tmp_path / "s.sqlite3"), "--s3-endpoint", seaweed.endpoint,
+         "--bucket", seaweed.bucket, "--long-poll-timeout", "2"],
+        env={"AWS_ACCESS_KEY_ID": seaweed.access_key, "AWS_SECRET_ACCESS_KEY": seaweed.secret_key},
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        wait_serving(sub_port)
+        wait_serving(ex_port)
+        with grpc.insecure_channel(f"127.0.0.1:{ex_port}") as channel:
+            stub = ex_grpc.ExecutionServiceStub(channel)
+            stub.RegisterNode(ex.RegisterNodeRequest(node_name="n1", cpus=2))
+            in_flight = stub.AcquireJob.future(ex.AcquireJobRequest(node_name="n1"), timeout=10)
+            time.sleep(0.3)  # let the long-poll reach the server before the signal
+            process.send_signal(signal.SIGTERM)
+            answer = in_flight.result()  # the long-poll ends normally (empty), not with an error
+            assert not answer.HasField("assignment")
+        assert process.wait(20) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+        output = process.stdout.read()
+    assert "scheduler stopped" in output

@@ -1,0 +1,69 @@
+"""Two jobs on one node: they solve at the same time, but their files never move at the same time."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+
+from client import Client, JobState
+from node_agent import job_run, solver
+from tests.integration.models import beam
+
+
+class Recorder:
+    """Wraps the agent's real transfer and solver calls to note when each ran, and for which job."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.transfers: list[tuple[str, float, float]] = []
+        self.solves: dict[str, list[float]] = {}
+
+    def transfer(self, real):
+        def wrapped(target, path):
+            job_id = target.url.split("/jobs/")[1].split("/")[0]
+            start = time.monotonic()
+            try:
+                return real(target, path)
+            finally:
+                with self.lock:
+                    self.transfers.append((job_id, start, time.monotonic()))
+        return wrapped
+
+    def solver_start(self, real):
+        async def wrapped(args, cwd, log_path):
+            process = await real(args, cwd, log_path)
+            key = cwd.name
+            self.solves[key] = [time.monotonic()]
+            asyncio.ensure_future(process.wait()).add_done_callback(
+                lambda _: self.solves[key].append(time.monotonic()))
+            return process
+        return wrapped
+
+
+def overlaps(a: tuple[float, float], b: tuple[float, float]) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
+
+
+def test_two_jobs_on_one_node_solve_together_but_never_transfer_together(cluster, tmp_path, monkeypatch):
+    rec = Recorder()
+    monkeypatch.setattr(job_run, "download", rec.transfer(job_run.download))
+    monkeypatch.setattr(job_run, "upload", rec.transfer(job_run.upload))
+    monkeypatch.setattr(solver, "start", rec.solver_start(solver.start))
+    cluster.add_agent("node-1", cpus=4)
+    with Client(cluster.submission) as client:
+        jobs = []
+        for name in ("first", "second"):
+            model, extra = beam(tmp_path / name, name=name, seconds=3, increments=4, odb_kb=40_000)
+            jobs.append(client.submit(model, cpus=2, extra_files=extra))
+        finals = [client.wait(j.id) for j in jobs]
+    assert [f.state for f in finals] == [JobState.COMPLETED, JobState.COMPLETED]
+
+    ids = {j.id for j in jobs}
+    assert {t[0] for t in rec.transfers} == ids
+    for i, (job_a, *span_a) in enumerate(rec.transfers):
+        for job_b, *span_b in rec.transfers[i + 1:]:
+            if job_a != job_b:
+                assert not overlaps(span_a, span_b), (job_a, span_a, job_b, span_b)
+    (a, b) = rec.solves.values()
+    assert overlaps(a, b), "the two solvers should have run at the same time"

@@ -1,0 +1,99 @@
+"""node_agent.progress: fractions from steps and .sta, the licence queue from the log."""
+
+from __future__ import annotations
+
+import pytest
+
+from node_agent.inp import Step
+from node_agent.progress import ProgressSnapshot, compute_progress, msg_times, waiting_for_license
+from node_agent.sta import StaStatus
+
+TWO_STATIC = [Step("static", 1.0), Step("static", 3.0)]
+
+
+def sta(step: int, step_time: float, increment: int = 4, completed: bool | None = None) -> StaStatus:
+    return StaStatus("standard", step, increment, step_time, 0.0, completed)
+
+
+def test_first_step_halfway():
+    assert compute_progress(TWO_STATIC, sta(1, 0.5)) == ProgressSnapshot(1, 2, 4, 0.5, 0.125, False)
+
+
+def test_second_step_counts_the_finished_period():
+    snapshot = compute_progress(TWO_STATIC, sta(2, 1.5))
+    assert (snapshot.step, snapshot.step_fraction) == (2, 0.5)
+    assert snapshot.overall_fraction == pytest.approx((1.0 + 1.5) / 4.0)
+
+
+def test_nothing_started():
+    assert compute_progress(TWO_STATIC, StaStatus()) == ProgressSnapshot(0, 2, 0, 0.0, 0.0, False)
+
+
+def test_completed_is_everything():
+    snapshot = compute_progress(TWO_STATIC, sta(2, 3.0, completed=True))
+    assert (snapshot.step_fraction, snapshot.overall_fraction) == (1.0, 1.0)
+
+
+def test_not_completed_stays_where_it_stopped():
+    snapshot = compute_progress(TWO_STATIC, sta(2, 0.75, completed=False))
+    assert snapshot.overall_fraction == pytest.approx(1.75 / 4.0)
+
+
+def test_perturbation_steps_are_whole_units():
+    steps = [Step("static", 2.0), Step("frequency", None), Step("static", 2.0)]
+    during_frequency = compute_progress(steps, sta(2, 1e-36))
+    assert during_frequency.step_fraction == 0.0
+    assert during_frequency.overall_fraction == pytest.approx(2.0 / 5.0)
+    after_frequency = compute_progress(steps, sta(3, 1.0))
+    assert after_frequency.overall_fraction == pytest.approx((2.0 + 1.0 + 1.0) / 5.0)
+
+
+def test_riks_load_factor_is_not_time():
+    steps = [Step("riks", 1.0), Step("static", 1.0)]
+    in_riks = compute_progress(steps, sta(1, 0.8))  # LPF 0.8 says nothing about how far the step is
+    assert (in_riks.step_fraction, in_riks.overall_fraction) == (0.0, 0.0)
+    assert compute_progress(steps, sta(2, 0.5)).overall_fraction == pytest.approx(0.75)
+
+
+def test_fractions_are_clamped():
+    snapshot = compute_progress([Step("static", 1.0)], sta(1, 1.0000001))
+    assert (snapshot.step_fraction, snapshot.overall_fraction) == (1.0, 1.0)
+    assert compute_progress([Step("static", 1.0)], sta(1, -0.5)).overall_fraction == 0.0
+
+
+def test_a_step_beyond_the_parsed_input_counts_as_a_unit():
+    snapshot = compute_progress([], sta(2, 0.3))
+    assert (snapshot.total_steps, snapshot.step_fraction, snapshot.overall_fraction) == (2, 0.0, 0.5)
+
+
+def test_explicit_step_time():
+    steps = [Step("explicit", 0.002)]
+    status = StaStatus("explicit", 1, 1405, 0.0005, 0.0005, None)
+    assert compute_progress(steps, status).overall_fraction == pytest.approx(0.25)
+
+
+QUEUED = '"standard" license request queued for the License Server on lic01.example.com.'
+CHECKED_OUT = "Abaqus/Standard checked out 16 tokens from Flexnet server lic01.example.com."
+
+
+@pytest.mark.parametrize(("log", "waiting"), [
+    ("", False),
+    (f"Abaqus JOB a\n{QUEUED}\nTotal time in queue: 30 seconds.\n", True),
+    (f"{QUEUED}\nTotal time in queue: 30 seconds.\n{CHECKED_OUT}\n", False),
+    (f"{CHECKED_OUT}\n{QUEUED}\n", True),
+    (f"{QUEUED}\nTime limit of in queue has been exceeded. Exiting.\n"
+     "Abaqus Error: Error checking out Abaqus license.\n", False),
+])
+def test_waiting_for_license(log, waiting):
+    assert waiting_for_license(log) is waiting
+    assert compute_progress(TWO_STATIC, StaStatus(), log).waiting_for_license is waiting
+
+
+def test_msg_times_takes_the_last_pair():
+    text = (
+        "   STEP TIME COMPLETED       0.100    ,  TOTAL TIME COMPLETED        0.100\n"
+        "   TIME INCREMENT COMPLETED  0.581    ,  FRACTION OF STEP COMPLETED  0.681\n"
+        "   STEP TIME COMPLETED  0.681 ,  TOTAL TIME COMPLETED  1.68\n"
+    )
+    assert msg_times(text) == (0.681, 1.68)
+    assert msg_times("no progress yet") is None

@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+import pytest
+
+from scheduler.domain import validation
+from scheduler.domain.errors import InvalidArgument
+from scheduler.domain.job import FileSpec
+
+SHA = "a" * 64
+
+
+@pytest.mark.parametrize("name", ["beam", "Beam_2-a", "x" * 64])
+def test_good_job_names(name):
+    assert validation.job_name(name) == name
+
+
+@pytest.mark.parametrize("name", ["", "a b", "a&b", "a|b", "x" * 65, "a%b", "é"])
+def test_bad_job_names_name_the_field(name):
+    with pytest.raises(InvalidArgument) as e:
+        validation.job_name(name)
+    assert e.value.field == "name"
+
+
+@pytest.mark.parametrize("name", ["../x.inp", "a/b.inp", "a\\b.inp", "CON", "con.inp", "LPT1.txt", "x.inp.",
+                                  "x.inp ", "", "a:b", "..", "x" * 200])
+def test_bad_file_names(name):
+    with pytest.raises(InvalidArgument) as e:
+        validation.file_specs([FileSpec(name, 1, SHA)], "input_files")
+    assert e.value.field == "input_files[0].name"
+
+
+def test_file_names_that_differ_only_in_case_clash():
+    with pytest.raises(InvalidArgument, match="given twice"):
+        validation.file_specs([FileSpec("a.inp", 1, SHA), FileSpec("A.INP", 1, SHA)], "input_files")
+
+
+def test_checksums_and_sizes_are_checked():
+    with pytest.raises(InvalidArgument) as e:
+        validation.file_specs([FileSpec("a.inp", 1, "xyz")], "input_files")
+    assert e.value.field == "input_files[0].sha256"
+    with pytest.raises(InvalidArgument) as e:
+        validation.file_specs([FileSpec("a.inp", -1, SHA)], "input_files")
+    assert e.value.field == "input_files[0].size_bytes"
+
+
+def test_the_main_input_must_be_an_inp_among_the_files():
+    files = [FileSpec("a.inp", 1, SHA), FileSpec("b.f", 1, SHA)]
+    assert validation.input_file("a.inp", files) == "a.inp"
+    for bad in ("b.f", "c.inp"):
+        with pytest.raises(InvalidArgument):
+            validation.input_file(bad, files)
+
+
+@pytest.mark.parametrize("value", [0, -1, validation.MAX_CPUS + 1])
+def test_cpus_out_of_range(value):
+    with pytest.raises(InvalidArgument):
+        validation.cpus(value)
