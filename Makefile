@@ -3,7 +3,6 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
-BUF := .tools/node_modules/.bin/buf
 PYTEST_ARGS ?=
 
 .PHONY: venv run demo test proto proto-check lint bench clean
@@ -32,13 +31,10 @@ test: $(STAMP)
 proto: $(STAMP)
 	$(PY) -m grpc_tools.protoc -Iproto --python_out=. --pyi_out=. --grpc_python_out=. proto/abaqueue/v1/*.proto
 
-$(BUF):
-	npm install --silent --no-audit --no-fund --prefix .tools @bufbuild/buf@1.75.0
-
-## lint: ruff on the code, buf STANDARD lint on the API
-lint: $(STAMP) $(BUF)
+## lint: ruff on the code, buf STANDARD lint on the API (buf-bin from PyPI: the same binary as npm's)
+lint: $(STAMP)
 	$(VENV)/bin/ruff check .
-	$(BUF) lint proto
+	$(VENV)/bin/buf lint proto
 
 ## bench: benchmarks; each prints one JSON object on its last line
 bench: $(STAMP)

@@ -18,29 +18,11 @@ import time
 from contextlib import ExitStack
 from pathlib import Path
 
-import grpc
-
+from .health import wait_serving
 from .ports import preferred_or_free_port
 from .seaweed import SeaweedS3, start_seaweed
 
 BIN = Path(sys.executable).parent
-
-
-def _wait_ready(port: int, process: subprocess.Popen, what: str, timeout: float = 30.0) -> None:
-    from grpc_health.v1 import health_pb2, health_pb2_grpc
-
-    deadline = time.monotonic() + timeout
-    with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
-        stub = health_pb2_grpc.HealthStub(channel)
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise RuntimeError(f"{what} exited with {process.returncode}")
-            try:
-                if stub.Check(health_pb2.HealthCheckRequest(), timeout=1).status == 1:
-                    return
-            except grpc.RpcError:
-                time.sleep(0.2)
-    raise RuntimeError(f"{what} not ready on port {port} after {timeout} s")
 
 
 class LocalStack:
@@ -74,7 +56,7 @@ class LocalStack:
             "--port-for-execution", str(self.execution_port), "--database", str(self.home / "scheduler.sqlite3"),
             "--s3-endpoint", self.s3.endpoint, "--bucket", self.s3.bucket, "--heartbeat-interval", "2",
         ], env)
-        _wait_ready(self.submission_port, scheduler, "scheduler")
+        wait_serving(self.submission_port, scheduler, "scheduler")
         config = self.home / "agent.toml"
         config.write_text(
             f'scheduler = "127.0.0.1:{self.execution_port}"\nnode_name = "local-node"\n'

@@ -9,28 +9,13 @@ import time
 from pathlib import Path
 
 import grpc
-from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from abaqueue.v1 import execution_service_pb2 as ex
 from abaqueue.v1 import execution_service_pb2_grpc as ex_grpc
+from scheduler.devstack.health import wait_serving
 from scheduler.devstack.ports import free_ports
 
 BIN = Path(sys.executable).parent
-
-
-def wait_serving(port: int, timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
-        stub = health_pb2_grpc.HealthStub(channel)
-        while True:
-            try:
-                status = stub.Check(health_pb2.HealthCheckRequest(), timeout=1).status
-                if status == health_pb2.HealthCheckResponse.SERVING:
-                    return
-            except grpc.RpcError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
 
 
 def test_sigterm_lets_a_call_in_flight_finish_then_exits_cleanly(seaweed, tmp_path):

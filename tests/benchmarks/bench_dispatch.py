@@ -1,0 +1,171 @@
+"""Dispatch latency: how long an idle agent waits for a job that was just queued.
+
+A real scheduler process (SQLite file, SeaweedFS) serves `--agents` idle agents that long-poll from a
+separate process. This process creates jobs and uploads their inputs beforehand, then calls SubmitJob
+at `--rate` per second. Latency is the time from SubmitJob returning to an agent holding the job
+(both processes read the same CLOCK_MONOTONIC). A job that reaches an agent before the submitter has
+its answer counts as 0 ms; how often that happened is reported as `dispatched_before_ack`.
+Each agent fails its job at once (CompleteJob), which frees its core for the next one.
+
+    .venv/bin/python tests/benchmarks/bench_dispatch.py [--jobs 500] [--agents 20] [--rate 100]
+
+The last line printed is one JSON object with the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import multiprocessing as mp
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import grpc
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from abaqueue import presigned_http  # noqa: E402
+from abaqueue.v1 import execution_service_pb2 as ex  # noqa: E402
+from abaqueue.v1 import execution_service_pb2_grpc as ex_grpc  # noqa: E402
+from abaqueue.v1 import job_pb2  # noqa: E402
+from abaqueue.v1 import submission_service_pb2 as sub  # noqa: E402
+from abaqueue.v1 import submission_service_pb2_grpc as sub_grpc  # noqa: E402
+from scheduler.devstack.health import wait_serving  # noqa: E402
+from scheduler.devstack.ports import free_ports  # noqa: E402
+from scheduler.devstack.seaweed import start_seaweed  # noqa: E402
+
+BIN = Path(sys.executable).parent
+MODEL = b"*Heading\n** abaqus-sim: seconds=0\n*Step\n*Static\n1., 1.\n*End Step\n"
+
+
+def agents(address: str, count: int, ready: mp.Barrier, stop: mp.Event, received: mp.Queue) -> None:
+    """`count` agents in one process, each a thread holding a long-poll on a shared channel."""
+    channel = grpc.insecure_channel(address)
+    stub = ex_grpc.ExecutionServiceStub(channel)
+
+    def agent(i: int) -> None:
+        name = f"bench-{i:03d}"
+        stub.RegisterNode(ex.RegisterNodeRequest(node_name=name, cpus=1))
+        ready.wait()
+        while not stop.is_set():
+            try:
+                answer = stub.AcquireJob(ex.AcquireJobRequest(node_name=name), timeout=60)
+                if not answer.HasField("assignment"):
+                    continue
+                received.put((answer.assignment.job_attempt.job_id, time.monotonic_ns()))
+                stub.CompleteJob(ex.CompleteJobRequest(
+                    job_attempt=answer.assignment.job_attempt, outcome=ex.OUTCOME_FAILED,
+                    error_class=job_pb2.ERROR_CLASS_SYSTEM, error_message="benchmark: not solved"))
+            except grpc.RpcError:
+                if stop.is_set():  # the channel closes under the long-poll at the end
+                    return
+                raise
+
+    threads = [threading.Thread(target=agent, args=(i,), daemon=True) for i in range(count)]
+    for t in threads:
+        t.start()
+    stop.wait()
+    channel.close()
+
+
+def prepare(stub: sub_grpc.SubmissionServiceStub, count: int) -> list[str]:
+    """Create `count` jobs and upload their input: everything up to, not including, SubmitJob."""
+    digest = hashlib.sha256(MODEL).hexdigest()
+    job_ids = []
+    with tempfile.NamedTemporaryFile(suffix=".inp") as f:
+        f.write(MODEL)
+        f.flush()
+        for _ in range(count):
+            created = stub.CreateJob(sub.CreateJobRequest(
+                request_id=str(uuid.uuid4()), name="bench", cpus=1, input_file="bench.inp",
+                input_files=[job_pb2.FileInfo(name="bench.inp", size_bytes=len(MODEL), sha256=digest)]))
+            for request in created.upload_requests:
+                target = presigned_http.PresignedTarget(request.file_name, request.method, request.url,
+                                                        dict(request.headers))
+                presigned_http.upload(target, Path(f.name))
+            job_ids.append(created.job.id)
+    return job_ids
+
+
+def submit_paced(stub: sub_grpc.SubmissionServiceStub, job_ids: list[str], rate: float) -> dict[str, int]:
+    """SubmitJob for each job at `rate` per second; when each call returned."""
+    acked: dict[str, int] = {}
+    start = time.monotonic()
+    for i, job_id in enumerate(job_ids):
+        delay = start + i / rate - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+        stub.SubmitJob(sub.SubmitJobRequest(job_id=job_id))
+        acked[job_id] = time.monotonic_ns()
+    return acked
+
+
+def percentile(sorted_values: list[float], q: float) -> float:
+    return sorted_values[min(len(sorted_values) - 1, round(q * (len(sorted_values) - 1)))]
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--jobs", type=int, default=500)
+    p.add_argument("--warmup", type=int, default=50)
+    p.add_argument("--agents", type=int, default=20)
+    p.add_argument("--rate", type=float, default=100.0)
+    a = p.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="abaqueue-bench-") as tmp:
+        home = Path(tmp)
+        s3 = start_seaweed(home / "s3")
+        sub_port, ex_port = free_ports(2)
+        scheduler = subprocess.Popen(
+            [str(BIN / "abaqueue-scheduler"), "--port-for-submission", str(sub_port), "--port-for-execution",
+             str(ex_port), "--database", str(home / "bench.sqlite3"), "--s3-endpoint", s3.endpoint,
+             "--bucket", s3.bucket],
+            env={**os.environ, "AWS_ACCESS_KEY_ID": s3.access_key, "AWS_SECRET_ACCESS_KEY": s3.secret_key},
+            stdout=open(home / "scheduler.log", "wb"), stderr=subprocess.STDOUT)
+        ctx = mp.get_context("spawn")
+        stop, received, ready = ctx.Event(), ctx.Queue(), ctx.Barrier(a.agents + 1)
+        agent_process = None
+        try:
+            wait_serving(sub_port, scheduler, "scheduler")
+            agent_process = ctx.Process(target=agents, args=(f"127.0.0.1:{ex_port}", a.agents, ready, stop, received))
+            agent_process.start()
+            ready.wait(60)
+            time.sleep(0.5)  # let every agent's first long-poll reach the scheduler
+            with grpc.insecure_channel(f"127.0.0.1:{sub_port}") as channel:
+                stub = sub_grpc.SubmissionServiceStub(channel)
+                job_ids = prepare(stub, a.warmup + a.jobs)
+                acked = submit_paced(stub, job_ids, a.rate)
+            got = dict(received.get(timeout=60) for _ in job_ids)
+        finally:
+            stop.set()
+            if agent_process is not None:
+                agent_process.join(10)
+                if agent_process.is_alive():
+                    agent_process.kill()
+            scheduler.terminate()
+            scheduler.wait(20)
+            s3.stop()
+
+    measured = job_ids[a.warmup:]
+    raw_ms = [(got[j] - acked[j]) / 1e6 for j in measured]
+    latencies = sorted(max(0.0, ms) for ms in raw_ms)
+    figures = {
+        "scenario": "dispatch", "agents": a.agents, "jobs": len(measured), "rate_per_s": a.rate,
+        "dispatch_p50_ms": round(percentile(latencies, 0.50), 3),
+        "dispatch_p99_ms": round(percentile(latencies, 0.99), 3),
+        "dispatch_max_ms": round(latencies[-1], 3),
+        "dispatched_before_ack": sum(ms < 0 for ms in raw_ms),
+    }
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()
