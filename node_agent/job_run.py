@@ -158,8 +158,9 @@ class JobRun:
                 if stop.done():
                     await stop_tree(process, self.config.stop_grace_s)
                     return None
+                # read once more after the exit: the final .sta is where the analysis really ended
                 snapshot = await asyncio.to_thread(read_progress, self.dir, self.name, steps)
-                if snapshot != last and not exited.done():
+                if snapshot != last:
                     last = snapshot
                     if await self._report(snapshot):
                         self.stop()

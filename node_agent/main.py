@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import signal
 from pathlib import Path
+
+from abaqueue.shutdown import stop_on_signals
 
 from .agent import Agent
 from .config import AgentConfig, ConfigError, load
@@ -14,14 +15,7 @@ from .config import AgentConfig, ConfigError, load
 
 async def _run(config: AgentConfig) -> None:
     agent = Agent(config)  # built inside the loop: its gRPC channel belongs to this loop
-    stopping = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        try:
-            loop.add_signal_handler(sig, stopping.set)
-        except NotImplementedError:  # Windows: Ctrl-C raises KeyboardInterrupt instead
-            pass
-    await agent.run(stopping)
+    await agent.run(stop_on_signals())
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -6,8 +6,9 @@ import argparse
 import asyncio
 import logging
 import os
-import signal
 from pathlib import Path
+
+from abaqueue.shutdown import stop_on_signals
 
 from .blobs import S3Settings
 from .config import SchedulerConfig
@@ -50,13 +51,7 @@ def parse_args(argv: list[str] | None = None) -> SchedulerConfig:
 async def serve(config: SchedulerConfig) -> None:
     server = SchedulerServer(config)
     await server.start()
-    stopping = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        try:
-            loop.add_signal_handler(sig, stopping.set)
-        except NotImplementedError:  # Windows: Ctrl-C still raises KeyboardInterrupt
-            pass
+    stopping = stop_on_signals()
     print(f"abaqueue-scheduler: submission port {server.submission_port}, "
           f"execution port {server.execution_port}", flush=True)
     await stopping.wait()

@@ -29,6 +29,8 @@ def test_job_goes_waiting_starting_running_completed_and_results_match_byte_for_
     assert any(0 < f < 1 for f in fractions), fractions
     assert fractions == sorted(fractions)
     assert final.state is JobState.COMPLETED and final.attempt == 1 and final.node == "node-1"
+    # the agent reads the .sta once more after the solver exits: the job ends at its real last increment
+    assert (final.progress.step, final.progress.total_steps, final.progress.step_fraction) == (2, 2, 1.0)
     assert {f.name for f in final.result_files} == {f"beam{e}" for e in (".odb", ".dat", ".msg", ".sta", ".log")}
 
     written = cluster.workdir / "node-1" / f"{job.id}-1" / "beam.odb"

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_client_models import FakeScheduler, closed_port, serve
+from fake_submission import FakeScheduler, closed_port, serve
 
 from abaqueue.v1 import job_pb2
 from client.cli import main
