@@ -10,7 +10,6 @@ import enum
 import hashlib
 import hmac
 from dataclasses import dataclass
-from datetime import datetime
 
 TOKEN_PREFIX = "abq_"
 MIN_TOKEN_ENTROPY_BYTES = 16  # 128 bits
@@ -48,12 +47,17 @@ class TokenRecord:
 
     token_hash: str
     principal: Principal
-    created: datetime
-    expires: datetime | None = None
+    created: float  # seconds since the epoch, like every time in the domain
+    expires: float | None = None
     revoked: bool = False
     description: str = ""
 
-    def usable_at(self, now: datetime) -> bool:
+    @property
+    def token_id(self) -> str:
+        """The public name of a token in listings and for revoking: a prefix of its hash."""
+        return self.token_hash[:16]
+
+    def usable_at(self, now: float) -> bool:
         return not self.revoked and (self.expires is None or now < self.expires)
 
 
@@ -67,7 +71,7 @@ def matches(token: str, record: TokenRecord) -> bool:
     return hmac.compare_digest(hash_token(token), record.token_hash)
 
 
-def authenticate(token: str, record: TokenRecord | None, port: Port, now: datetime) -> Principal | None:
+def authenticate(token: str, record: TokenRecord | None, port: Port, now: float) -> Principal | None:
     """The principal if `token` is valid on `port` at `now`, else None (the caller answers
     UNAUTHENTICATED without saying which check failed)."""
     if record is None or not matches(token, record) or not record.usable_at(now):

@@ -1,4 +1,4 @@
-"""Jobs to plain JSON-able dicts and back, shared by every backend."""
+"""Jobs and tokens to plain JSON-able dicts and back, shared by every backend."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import json
 from dataclasses import asdict
 from typing import Any
 
+from ..domain.identity import Principal, Role, TokenRecord
 from ..domain.job import ErrorClass, FileSpec, Job, JobState, Progress
 
 
@@ -27,6 +28,18 @@ def from_dict(doc: dict[str, Any]) -> Job:
     d["reasons"] = tuple(d["reasons"])
     d["progress"] = Progress(**d["progress"])
     return Job(**d)
+
+
+def token_to_dict(record: TokenRecord) -> dict[str, Any]:
+    doc = asdict(record)
+    doc["principal"]["role"] = record.principal.role.value
+    return doc
+
+
+def token_from_dict(doc: dict[str, Any]) -> TokenRecord:
+    d = dict(doc)
+    d["principal"] = Principal(**{**d["principal"], "role": Role(d["principal"]["role"])})
+    return TokenRecord(**d)
 
 
 def encode_cursor(values: list[Any]) -> str:

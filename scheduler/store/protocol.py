@@ -1,4 +1,4 @@
-"""The job store protocol. Every backend passes the same contract suite (tests/contract)."""
+"""The store protocol: jobs and tokens. Every backend passes the same contract suite (tests/contract)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Protocol
 
+from ..domain.identity import TokenRecord
 from ..domain.job import Job, JobState
 
 
@@ -40,3 +41,21 @@ class JobStore(Protocol):
         """Every job not in a final state, oldest first: what the in-memory indexes are built from."""
 
     def close(self) -> None: ...
+
+
+class TokenStore(Protocol):
+    """Tokens by the SHA-256 of their secret; the secret itself is never given to a store."""
+
+    def add_token(self, record: TokenRecord) -> bool:
+        """Store a new token; False (and nothing written) if its hash or id is already there."""
+
+    def get_token(self, token_hash: str) -> TokenRecord | None: ...
+
+    def find_token(self, token_id: str) -> TokenRecord | None:
+        """By the public id (`TokenRecord.token_id`) that listings show and revoking takes."""
+
+    def list_tokens(self, user: str | None = None) -> list[TokenRecord]:
+        """Every token (of `user` when given), oldest first."""
+
+    def replace_token(self, record: TokenRecord) -> bool:
+        """Overwrite an existing token (revoke, renew); False if there is none with that hash."""

@@ -1,4 +1,4 @@
-"""The embedded job store: one SQLite file in WAL mode, one JSON document per job."""
+"""The embedded store: one SQLite file in WAL mode, one JSON document per job and per token."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ import threading
 from collections.abc import Collection
 from pathlib import Path
 
+from ..domain.identity import TokenRecord
 from ..domain.job import FINAL_STATES, Job, JobState
-from .codec import decode_cursor, encode_cursor, from_dict, to_dict
+from .codec import decode_cursor, encode_cursor, from_dict, to_dict, token_from_dict, token_to_dict
 from .protocol import JobPage, StoreError
 
 SCHEMA = """
@@ -25,6 +26,13 @@ CREATE TABLE IF NOT EXISTS jobs (
 CREATE UNIQUE INDEX IF NOT EXISTS jobs_request ON jobs (owner, request_id) WHERE request_id != '';
 CREATE INDEX IF NOT EXISTS jobs_newest ON jobs (create_time DESC, id DESC);
 CREATE INDEX IF NOT EXISTS jobs_state ON jobs (state, create_time, id);
+CREATE TABLE IF NOT EXISTS tokens (
+    token_hash TEXT PRIMARY KEY,
+    token_id TEXT NOT NULL UNIQUE,
+    user TEXT NOT NULL,
+    created REAL NOT NULL,
+    doc TEXT NOT NULL
+);
 """
 _FINAL = tuple(s.value for s in FINAL_STATES)
 
@@ -105,6 +113,35 @@ class SqliteJobStore:
             _FINAL,
         ).fetchall()
         return [from_dict(json.loads(r[0])) for r in rows]
+
+    def add_token(self, record: TokenRecord) -> bool:
+        try:
+            self._run("INSERT INTO tokens VALUES (?, ?, ?, ?, ?)",
+                      (record.token_hash, record.token_id, record.principal.user, record.created,
+                       json.dumps(token_to_dict(record))))
+        except sqlite3.IntegrityError:
+            return False
+        return True
+
+    def get_token(self, token_hash: str) -> TokenRecord | None:
+        row = self._run("SELECT doc FROM tokens WHERE token_hash = ?", (token_hash,)).fetchone()
+        return token_from_dict(json.loads(row[0])) if row else None
+
+    def find_token(self, token_id: str) -> TokenRecord | None:
+        row = self._run("SELECT doc FROM tokens WHERE token_id = ?", (token_id,)).fetchone()
+        return token_from_dict(json.loads(row[0])) if row else None
+
+    def list_tokens(self, user: str | None = None) -> list[TokenRecord]:
+        sql, params = "SELECT doc FROM tokens", ()
+        if user is not None:
+            sql, params = sql + " WHERE user = ?", (user,)
+        rows = self._run(sql + " ORDER BY created, token_id", params).fetchall()
+        return [token_from_dict(json.loads(r[0])) for r in rows]
+
+    def replace_token(self, record: TokenRecord) -> bool:
+        cur = self._run("UPDATE tokens SET user = ?, doc = ? WHERE token_hash = ?",
+                        (record.principal.user, json.dumps(token_to_dict(record)), record.token_hash))
+        return cur.rowcount == 1
 
     def close(self) -> None:
         with self._lock:

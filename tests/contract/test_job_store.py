@@ -7,14 +7,7 @@ import threading
 import pytest
 
 from scheduler.domain.job import FileSpec, Job, JobState
-from scheduler.store import JobStore, SqliteJobStore
-
-
-@pytest.fixture(params=["sqlite"])
-def store(request, tmp_path) -> JobStore:
-    backend = {"sqlite": lambda: SqliteJobStore(tmp_path / "jobs.sqlite3")}[request.param]()
-    yield backend
-    backend.close()
+from scheduler.store import SqliteJobStore
 
 
 def make_job(i: int, *, owner: str = "alice", request_id: str = "", state: JobState = JobState.WAITING) -> Job:
