@@ -10,6 +10,8 @@ from .job import FileSpec
 
 JOB_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+# User, team and node names: what directory services and host names allow, nothing cmd.exe parses.
+PRINCIPAL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}")
 # Characters Windows forbids in file names, and those cmd.exe treats specially in a .bat argument.
 FORBIDDEN_IN_FILE_NAME = set('<>:"/\\|?*&^%') | {chr(c) for c in range(32)}
 WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL"} | {f"{p}{i}" for p in ("COM", "LPT") for i in range(1, 10)}
@@ -23,6 +25,13 @@ MAX_FILE_BYTES = 5 * 1024**4
 def job_name(value: str, field: str = "name") -> str:
     if not JOB_NAME.fullmatch(value):
         raise InvalidArgument(field, f"{value[:80]!r} must be 1 to 64 of the characters A-Z a-z 0-9 _ -")
+    return value
+
+
+def principal_name(value: str, field: str) -> str:
+    if not PRINCIPAL_NAME.fullmatch(value):
+        raise InvalidArgument(field, f"{value[:80]!r} must be 1 to 64 of the characters A-Z a-z 0-9 _ . @ -, "
+                              "starting with a letter or digit")
     return value
 
 

@@ -1,0 +1,100 @@
+"""Tokens over the token store: minted here, kept only as hashes, checked on every call.
+
+The clock and the source of randomness are injected, so tests control both.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+from .domain import validation
+from .domain.errors import InvalidArgument, NotFound
+from .domain.identity import (
+    MIN_TOKEN_ENTROPY_BYTES,
+    TOKEN_PREFIX,
+    Port,
+    Principal,
+    Role,
+    TokenRecord,
+    authenticate,
+    hash_token,
+)
+from .store import TokenStore
+
+MAX_DESCRIPTION = 200
+
+
+class TokenBook:
+    def __init__(self, store: TokenStore, *, clock: Callable[[], float] = time.time,
+                 random_bytes: Callable[[int], bytes] = secrets.token_bytes, entropy_bytes: int = 32) -> None:
+        if entropy_bytes < MIN_TOKEN_ENTROPY_BYTES:
+            raise ValueError(f"tokens need at least {MIN_TOKEN_ENTROPY_BYTES * 8} random bits")
+        self.store = store
+        self.clock = clock
+        self.random_bytes = random_bytes
+        self.entropy_bytes = entropy_bytes
+
+    def create(
+        self, principal: Principal, ttl_s: float | None = None, description: str = "",
+    ) -> tuple[str, TokenRecord]:
+        """A new token for `principal`: the secret (shown once, never stored) and its record."""
+        validation.principal_name(principal.user, "user")
+        if principal.team:
+            validation.principal_name(principal.team, "team")
+        if ttl_s is not None and ttl_s <= 0:
+            raise InvalidArgument("ttl", "must be positive, or unset for a token that does not expire")
+        if len(description) > MAX_DESCRIPTION or not description.isprintable():
+            raise InvalidArgument("description", f"must be at most {MAX_DESCRIPTION} printable characters")
+        now = self.clock()
+        for _ in range(3):  # ids are 64-bit prefixes of the hash: a clash is rare, never repeated
+            secret = TOKEN_PREFIX + self.random_bytes(self.entropy_bytes).hex()
+            record = TokenRecord(hash_token(secret), principal, created=now,
+                                 expires=None if ttl_s is None else now + ttl_s, description=description)
+            if self.store.add_token(record):
+                return secret, record
+        raise RuntimeError("the random source keeps repeating itself")
+
+    def authenticate(self, secret: str, port: Port) -> Principal | None:
+        if not secret.startswith(TOKEN_PREFIX):
+            return None
+        return authenticate(secret, self.store.get_token(hash_token(secret)), port, self.clock())
+
+    def get(self, token_id: str) -> TokenRecord:
+        record = self.store.find_token(token_id) if token_id else None
+        if record is None:
+            raise NotFound(f"token {token_id[:40]!r} not found")
+        return record
+
+    def revoke(self, token_id: str) -> TokenRecord:
+        record = replace(self.get(token_id), revoked=True)
+        self.store.replace_token(record)
+        return record
+
+    def renew(self, token_id: str, ttl_s: float) -> TokenRecord:
+        """A new expiry `ttl_s` from now; a revoked token stays revoked."""
+        if ttl_s <= 0:
+            raise InvalidArgument("ttl", "must be positive")
+        record = replace(self.get(token_id), expires=self.clock() + ttl_s)
+        self.store.replace_token(record)
+        return record
+
+    def list(self, user: str | None = None) -> list[TokenRecord]:
+        return self.store.list_tokens(user)
+
+    def bootstrap(self, path: Path) -> str | None:
+        """On a store with no tokens, create an admin token and write it to `path`, readable by
+        this user only; return it. With tokens already there, do nothing and return None."""
+        if self.store.list_tokens():
+            return None
+        secret, _ = self.create(Principal("admin", Role.ADMIN), description="bootstrap admin token")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as f:
+            f.write(secret + "\n")
+        os.chmod(path, 0o600)  # also when the file was there before with wider rights
+        return secret
