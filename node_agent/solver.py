@@ -10,6 +10,9 @@ from pathlib import Path
 
 from .process_tree import NEW_GROUP
 
+# Abaqus refuses a file path longer than this (abaqus.md): job directories and names must fit.
+MAX_PATH = 256
+
 # cmd.exe parses .bat arguments: nothing but these characters may reach it.
 SAFE_ARGUMENT = re.compile(r"[A-Za-z0-9_.=-]+")
 

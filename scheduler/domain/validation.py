@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from abaqueue import file_names
+
 from .errors import InvalidArgument
 from .job import FileSpec
 
@@ -12,9 +14,6 @@ JOB_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 # User, team and node names: what directory services and host names allow, nothing cmd.exe parses.
 PRINCIPAL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}")
-# Characters Windows forbids in file names, and those cmd.exe treats specially in a .bat argument.
-FORBIDDEN_IN_FILE_NAME = set('<>:"/\\|?*&^%') | {chr(c) for c in range(32)}
-WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL"} | {f"{p}{i}" for p in ("COM", "LPT") for i in range(1, 10)}
 MAX_FILE_NAME = 128
 MAX_FILES = 1000
 MAX_CPUS = 1024
@@ -38,13 +37,9 @@ def principal_name(value: str, field: str) -> str:
 def file_name(value: str, field: str) -> str:
     if not value or len(value) > MAX_FILE_NAME:
         raise InvalidArgument(field, f"a file name must have 1 to {MAX_FILE_NAME} characters")
-    bad = sorted(set(value) & FORBIDDEN_IN_FILE_NAME)
-    if bad:
-        raise InvalidArgument(field, f"{value[:80]!r} contains forbidden characters {''.join(bad)!r}")
-    if value in (".", "..") or value.endswith((".", " ")) or value.startswith(" "):
-        raise InvalidArgument(field, f"{value!r} may not start with a space or end with a dot or space")
-    if value.split(".")[0].upper() in WINDOWS_RESERVED:
-        raise InvalidArgument(field, f"{value!r} is a reserved device name on Windows")
+    why = file_names.problem(value)
+    if why:
+        raise InvalidArgument(field, why)
     return value
 
 
