@@ -1,0 +1,105 @@
+"""Bearer tokens on every call: a grpc.aio interceptor per port.
+
+The caller's principal is put in a context variable for the handler (`caller()`); the services
+never see metadata. Health checking and reflection stay open so load balancers and grpcurl work
+without a token.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+from collections.abc import Awaitable, Callable
+
+import grpc
+
+from .domain.identity import Port, Principal
+
+log = logging.getLogger(__name__)
+
+OPEN_SERVICES = ("/grpc.health.v1.Health/", "/grpc.reflection.")
+_CALLER: contextvars.ContextVar[Principal] = contextvars.ContextVar("caller")
+
+Authenticate = Callable[[str, Port], Principal | None]
+
+
+def caller() -> Principal:
+    """The principal of the call being served; only valid inside an intercepted handler."""
+    return _CALLER.get()
+
+
+def bearer(metadata) -> str:
+    for key, value in metadata or ():
+        if key == "authorization" and isinstance(value, str) and value[:7].lower() == "bearer ":
+            return value[7:].strip()
+    return ""
+
+
+_KINDS = {  # (request streaming, response streaming) -> handler attribute and builder
+    (False, False): ("unary_unary", grpc.unary_unary_rpc_method_handler),
+    (False, True): ("unary_stream", grpc.unary_stream_rpc_method_handler),
+    (True, False): ("stream_unary", grpc.stream_unary_rpc_method_handler),
+    (True, True): ("stream_stream", grpc.stream_stream_rpc_method_handler),
+}
+
+
+def _replace_behavior(handler: grpc.RpcMethodHandler, unary, streaming) -> grpc.RpcMethodHandler:
+    """The same kind of handler, its behavior passed through `unary` or `streaming` (by response)."""
+    attribute, build = _KINDS[(handler.request_streaming, handler.response_streaming)]
+    wrap = streaming if handler.response_streaming else unary
+    return build(wrap(getattr(handler, attribute)), request_deserializer=handler.request_deserializer,
+                 response_serializer=handler.response_serializer)
+
+
+def _as_caller(handler: grpc.RpcMethodHandler, who: Principal) -> grpc.RpcMethodHandler:
+    """The same handler, run with `who` as the caller (each call runs in its own task, so the
+    context variable dies with the call)."""
+
+    def unary(behavior: Callable[..., Awaitable]):
+        async def run(request_or_iterator, context):
+            _CALLER.set(who)
+            return await behavior(request_or_iterator, context)
+        return run
+
+    def streaming(behavior):
+        async def run(request_or_iterator, context):
+            _CALLER.set(who)
+            async for response in behavior(request_or_iterator, context):
+                yield response
+        return run
+
+    return _replace_behavior(handler, unary, streaming)
+
+
+def _refused(handler: grpc.RpcMethodHandler, message: str) -> grpc.RpcMethodHandler:
+    def unary(_behavior):
+        async def run(_request, context):
+            await context.abort(grpc.StatusCode.UNAUTHENTICATED, message)
+        return run
+
+    def streaming(_behavior):
+        async def run(_request, context):
+            await context.abort(grpc.StatusCode.UNAUTHENTICATED, message)
+            yield  # pragma: no cover - makes this an async generator, like the handler it replaces
+        return run
+
+    return _replace_behavior(handler, unary, streaming)
+
+
+class TokenInterceptor(grpc.aio.ServerInterceptor):
+    def __init__(self, port: Port, authenticate: Authenticate) -> None:
+        self.port = port
+        self.authenticate = authenticate
+
+    async def intercept_service(self, continuation, details: grpc.HandlerCallDetails):
+        handler = await continuation(details)
+        if handler is None or details.method.startswith(OPEN_SERVICES):
+            return handler
+        token = bearer(details.invocation_metadata)
+        who = self.authenticate(token, self.port) if token else None
+        if who is None:
+            log.warning("refused %s on the %s port: %s", details.method, self.port.value,
+                        "no bearer token" if not token else "token not valid here")
+            return _refused(handler, "a valid bearer token is required in the 'authorization' metadata"
+                           if not token else "the token is unknown, expired, revoked or not for this port")
+        return _as_caller(handler, who)
