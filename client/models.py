@@ -101,6 +101,7 @@ class Job:
     input_files: tuple[FileInfo, ...]
     state: JobState
     owner: str
+    team: str
     attempt: int
     node: str
     progress: Progress | None
@@ -121,7 +122,7 @@ class Job:
         return cls(
             id=msg.id, name=msg.name, cpus=msg.cpus, input_file=msg.input_file,
             input_files=tuple(FileInfo.from_proto(f) for f in msg.input_files),
-            state=JobState.from_proto(msg.state), owner=msg.owner, attempt=msg.attempt, node=msg.node,
+            state=JobState.from_proto(msg.state), owner=msg.owner, team=msg.team, attempt=msg.attempt, node=msg.node,
             progress=Progress.from_proto(msg.progress) if msg.HasField("progress") else None,
             create_time=when("create_time"), start_time=when("start_time"), end_time=when("end_time"),
             error_message=msg.error_message, error_class=ErrorClass.from_proto(msg.error_class),

@@ -69,7 +69,7 @@ def job_to_pb(job: Job) -> pb.Job:
     return pb.Job(
         id=job.id, name=job.name, cpus=job.cpus, input_file=job.input_file,
         input_files=[file_to_pb(f) for f in job.input_files], state=STATE_TO_PB[job.state],
-        owner=job.owner, attempt=job.attempt, node=job.node, progress=progress_to_pb(job.progress),
+        owner=job.owner, team=job.team, attempt=job.attempt, node=job.node, progress=progress_to_pb(job.progress),
         create_time=timestamp(job.create_time), start_time=timestamp(job.start_time),
         end_time=timestamp(job.end_time), error_message=job.error_message,
         error_class=ERROR_CLASS_TO_PB[job.error_class] if job.error_class else 0,

@@ -93,7 +93,7 @@ class Progress(_message.Message):
     def __init__(self, step: _Optional[int] = ..., total_steps: _Optional[int] = ..., increment: _Optional[int] = ..., step_fraction: _Optional[float] = ..., overall_fraction: _Optional[float] = ..., waiting_for_license: _Optional[bool] = ..., estimated_time_left: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
 
 class Job(_message.Message):
-    __slots__ = ("id", "name", "cpus", "input_file", "input_files", "state", "owner", "attempt", "node", "progress", "create_time", "start_time", "end_time", "error_message", "error_class", "result_files", "reasons", "missing_files")
+    __slots__ = ("id", "name", "cpus", "input_file", "input_files", "state", "owner", "team", "attempt", "node", "progress", "create_time", "start_time", "end_time", "error_message", "error_class", "result_files", "reasons", "missing_files")
     ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     CPUS_FIELD_NUMBER: _ClassVar[int]
@@ -101,6 +101,7 @@ class Job(_message.Message):
     INPUT_FILES_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
     OWNER_FIELD_NUMBER: _ClassVar[int]
+    TEAM_FIELD_NUMBER: _ClassVar[int]
     ATTEMPT_FIELD_NUMBER: _ClassVar[int]
     NODE_FIELD_NUMBER: _ClassVar[int]
     PROGRESS_FIELD_NUMBER: _ClassVar[int]
@@ -119,6 +120,7 @@ class Job(_message.Message):
     input_files: _containers.RepeatedCompositeFieldContainer[FileInfo]
     state: JobState
     owner: str
+    team: str
     attempt: int
     node: str
     progress: Progress
@@ -130,4 +132,4 @@ class Job(_message.Message):
     result_files: _containers.RepeatedCompositeFieldContainer[FileInfo]
     reasons: _containers.RepeatedScalarFieldContainer[str]
     missing_files: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., cpus: _Optional[int] = ..., input_file: _Optional[str] = ..., input_files: _Optional[_Iterable[_Union[FileInfo, _Mapping]]] = ..., state: _Optional[_Union[JobState, str]] = ..., owner: _Optional[str] = ..., attempt: _Optional[int] = ..., node: _Optional[str] = ..., progress: _Optional[_Union[Progress, _Mapping]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., error_message: _Optional[str] = ..., error_class: _Optional[_Union[ErrorClass, str]] = ..., result_files: _Optional[_Iterable[_Union[FileInfo, _Mapping]]] = ..., reasons: _Optional[_Iterable[str]] = ..., missing_files: _Optional[_Iterable[str]] = ...) -> None: ...
+    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., cpus: _Optional[int] = ..., input_file: _Optional[str] = ..., input_files: _Optional[_Iterable[_Union[FileInfo, _Mapping]]] = ..., state: _Optional[_Union[JobState, str]] = ..., owner: _Optional[str] = ..., team: _Optional[str] = ..., attempt: _Optional[int] = ..., node: _Optional[str] = ..., progress: _Optional[_Union[Progress, _Mapping]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., error_message: _Optional[str] = ..., error_class: _Optional[_Union[ErrorClass, str]] = ..., result_files: _Optional[_Iterable[_Union[FileInfo, _Mapping]]] = ..., reasons: _Optional[_Iterable[str]] = ..., missing_files: _Optional[_Iterable[str]] = ...) -> None: ...

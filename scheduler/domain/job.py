@@ -72,6 +72,7 @@ class Job:
     create_time: float
     state: JobState = JobState.BLOCKED
     request_id: str = ""
+    team: str = ""  # the owner's team when the job was created: whom a lead may see
     attempt: int = 0
     node: str = ""
     progress: Progress = field(default_factory=Progress)

@@ -33,9 +33,11 @@ class JobStore(Protocol):
         version bumped. A lost race returns None and writes nothing."""
 
     def list(
-        self, *, states: Collection[JobState] = (), page_size: int = 100, cursor: str | None = None
+        self, *, states: Collection[JobState] = (), page_size: int = 100, cursor: str | None = None,
+        owner: str | None = None, team: str | None = None,
     ) -> JobPage:
-        """Jobs newest first. A malformed cursor raises ValueError."""
+        """Jobs newest first. With `owner` and/or `team`, only jobs of that owner or of that team
+        (either matches). A malformed cursor raises ValueError."""
 
     def unfinished(self) -> list[Job]:
         """Every job not in a final state, oldest first: what the in-memory indexes are built from."""

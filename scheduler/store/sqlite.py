@@ -87,9 +87,19 @@ class SqliteJobStore:
         return stored if cur.rowcount == 1 else None
 
     def list(
-        self, *, states: Collection[JobState] = (), page_size: int = 100, cursor: str | None = None
+        self, *, states: Collection[JobState] = (), page_size: int = 100, cursor: str | None = None,
+        owner: str | None = None, team: str | None = None,
     ) -> JobPage:
         where, params = [], []
+        whose = []
+        if owner is not None:
+            whose.append("owner = ?")
+            params.append(owner)
+        if team:
+            whose.append("json_extract(doc, '$.team') = ?")
+            params.append(team)
+        if whose:
+            where.append(f"({' OR '.join(whose)})")
         if states:
             where.append(f"state IN ({','.join('?' * len(states))})")
             params += [s.value for s in states]

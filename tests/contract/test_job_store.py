@@ -10,10 +10,11 @@ from scheduler.domain.job import FileSpec, Job, JobState
 from scheduler.store import SqliteJobStore
 
 
-def make_job(i: int, *, owner: str = "alice", request_id: str = "", state: JobState = JobState.WAITING) -> Job:
+def make_job(i: int, *, owner: str = "alice", request_id: str = "", state: JobState = JobState.WAITING,
+             team: str = "") -> Job:
     return Job(id=f"job-{i:04d}", name=f"model{i}", owner=owner, cpus=2, input_file="m.inp",
                input_files=(FileSpec("m.inp", 10, "0" * 64),), create_time=1000.0 + i,
-               request_id=request_id, state=state)
+               request_id=request_id, state=state, team=team)
 
 
 def test_insert_then_get_returns_the_job_at_version_1(store):
@@ -76,6 +77,32 @@ def test_list_pages_newest_first_without_gaps_or_repeats(store):
     assert seen == [f"job-{i:04d}" for i in reversed(range(25))]
     waiting = store.list(states=[JobState.WAITING], page_size=100).jobs
     assert {j.state for j in waiting} == {JobState.WAITING} and len(waiting) == 13
+
+
+def all_pages(store, **filters) -> list[str]:
+    seen, cursor = [], None
+    while True:
+        page = store.list(page_size=3, cursor=cursor, **filters)
+        seen += [j.id for j in page.jobs]
+        if page.next_cursor is None:
+            return seen
+        cursor = page.next_cursor
+
+
+def test_list_by_owner_or_team_pages_through_only_those_jobs(store):
+    who = [("ana", "crash"), ("ben", "crash"), ("cat", "nvh"), ("ana", ""), ("dan", "")]
+    for i in range(20):
+        owner, team = who[i % len(who)]
+        store.insert(make_job(i, owner=owner, team=team))
+    ids = [f"job-{i:04d}" for i in reversed(range(20))]
+    of = {name: [j for j in ids if who[int(j[4:]) % 5][0] == name] for name in ("ana", "ben", "cat", "dan")}
+    crash = [j for j in ids if who[int(j[4:]) % 5][1] == "crash"]
+    assert all_pages(store, owner="ana") == of["ana"]
+    assert all_pages(store, team="crash") == crash
+    assert all_pages(store, owner="dan", team="crash") == [j for j in ids if j in of["dan"] or j in crash]
+    assert all_pages(store, owner="dan", team="") == of["dan"]  # no team is not a shared team
+    assert all_pages(store, owner="nobody") == []
+    assert store.get("job-0001").team == "crash"
 
 
 def test_a_malformed_cursor_is_a_value_error(store):

@@ -47,7 +47,7 @@ def client(fake: FakeScheduler) -> Iterator[Client]:
 def test_job_from_proto_converts_every_field() -> None:
     msg = job_pb2.Job(
         id="j1", name="beam", cpus=8, input_file="beam.inp", state=S.JOB_STATE_FAILED, owner="ana",
-        attempt=2, node="win-07", error_message="license checkout failed",
+        team="crash", attempt=2, node="win-07", error_message="license checkout failed",
         error_class=job_pb2.ERROR_CLASS_LICENSE, reasons=["r1"], missing_files=["beam.odb"],
         input_files=[job_pb2.FileInfo(name="beam.inp", size_bytes=10, sha256="a" * 64)],
         result_files=[job_pb2.FileInfo(name="beam.msg", size_bytes=3, sha256="b" * 64)],
@@ -61,7 +61,7 @@ def test_job_from_proto_converts_every_field() -> None:
     assert Job.from_proto(msg) == Job(
         id="j1", name="beam", cpus=8, input_file="beam.inp",
         input_files=(FileInfo("beam.inp", 10, "a" * 64),),
-        state=JobState.FAILED, owner="ana", attempt=2, node="win-07",
+        state=JobState.FAILED, owner="ana", team="crash", attempt=2, node="win-07",
         progress=Progress(2, 3, 45, 0.5, 0.75, True, 150.0),
         create_time=CREATED, start_time=CREATED + timedelta(hours=1), end_time=None,
         error_message="license checkout failed", error_class=ErrorClass.LICENSE,
