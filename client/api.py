@@ -13,24 +13,28 @@ from abaqueue.v1 import submission_service_pb2 as pb
 from abaqueue.v1.submission_service_pb2_grpc import SubmissionServiceStub
 
 from . import transfer
+from .auth import BearerToken, token_from
 from .errors import AbaqueueError, InvalidArgument, from_rpc_error
 from .models import FileInfo, Job, JobState
 
 _Response = TypeVar("_Response")
 
 
-def open_channel(address: str) -> grpc.Channel:
-    """The channel to the scheduler at HOST:PORT. Plain text for now; TLS and tokens go here."""
-    return grpc.insecure_channel(address)
+def open_channel(address: str, token: str | None) -> grpc.Channel:
+    """The channel to the scheduler at HOST:PORT, every call carrying `token`. Plain text for now;
+    TLS goes here."""
+    channel = grpc.insecure_channel(address)
+    return grpc.intercept_channel(channel, BearerToken(token)) if token else channel
 
 
 class Client:
     """A connection to the scheduler's SubmissionService. Use as a context manager, or call close()."""
 
-    def __init__(self, address: str, *, timeout: float = 30.0) -> None:
+    def __init__(self, address: str, *, token: str | None = None, timeout: float = 30.0) -> None:
+        """`token` defaults to $ABAQUEUE_TOKEN, else the file named by $ABAQUEUE_TOKEN_FILE."""
         self.address = address
         self.timeout = timeout
-        self._channel = open_channel(address)
+        self._channel = open_channel(address, token if token is not None else token_from())
         self._stub = SubmissionServiceStub(self._channel)
 
     def __enter__(self) -> Client:

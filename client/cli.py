@@ -10,8 +10,9 @@ from pathlib import Path
 from rich.console import Console
 
 from .api import Client
+from .auth import token_from
 from .commands import Ui, cmd_cancel, cmd_get, cmd_list, cmd_results, cmd_submit, cmd_wait
-from .errors import AbaqueueError, Unavailable
+from .errors import AbaqueueError, Unauthenticated, Unavailable
 from .models import JobState
 
 DEFAULT_SCHEDULER = "127.0.0.1:50051"
@@ -27,10 +28,12 @@ def main(argv: list[str] | None = None) -> int:
         return e.code if isinstance(e.code, int) else EXIT_ERROR
     ui = Ui(Console(), Console(stderr=True))
     try:
-        with Client(args.scheduler, timeout=args.timeout) as client:
+        with Client(args.scheduler, token=token_from(args.token_file), timeout=args.timeout) as client:
             return args.command(client, args, ui)
     except Unavailable as e:
         return _fail(f"scheduler {args.scheduler}: {e.message}")
+    except Unauthenticated as e:
+        return _fail(f"{e.message} (give your token with --token-file, $ABAQUEUE_TOKEN or $ABAQUEUE_TOKEN_FILE)")
     except AbaqueueError as e:
         return _fail(e.message)
     except OSError as e:
@@ -45,6 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--scheduler", metavar="HOST:PORT",
                         default=os.environ.get("ABAQUEUE_SCHEDULER") or DEFAULT_SCHEDULER,
                         help=f"scheduler address (default: $ABAQUEUE_SCHEDULER, else {DEFAULT_SCHEDULER})")
+    parser.add_argument("--token-file", type=Path, metavar="FILE",
+                        help="file holding your token (default: $ABAQUEUE_TOKEN, else $ABAQUEUE_TOKEN_FILE)")
     parser.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS", help="per-call timeout")
     commands = parser.add_subparsers(metavar="COMMAND", required=True)
 

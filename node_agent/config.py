@@ -22,6 +22,8 @@ class ConfigError(Exception):
 @dataclass(frozen=True)
 class AgentConfig:
     scheduler: str = "127.0.0.1:50052"
+    # The node's token (role `node`, user = node_name), in a file only the service account can read.
+    token_file: Path | None = None
     node_name: str = field(default_factory=lambda: socket.gethostname().split(".")[0])
     cpus: int = field(default_factory=lambda: os.cpu_count() or 1)
     work_dir: Path = Path("abaqueue-work")
@@ -33,6 +35,15 @@ class AgentConfig:
     result_extensions: tuple[str, ...] = (".odb", ".dat", ".msg", ".sta", ".log")
     progress_interval_s: float = 2.0
     stop_grace_s: float = 30.0
+
+    def token(self) -> str | None:
+        """The node's token, read from `token_file`."""
+        if self.token_file is None:
+            return None
+        try:
+            return self.token_file.read_text(encoding="ascii").strip()
+        except (OSError, UnicodeError) as e:
+            raise ConfigError(f"token_file {self.token_file}: {e}") from e
 
 
 def load(path: Path) -> AgentConfig:
@@ -49,8 +60,9 @@ def from_mapping(raw: dict, source: str = "config") -> AgentConfig:
     if unknown:
         raise ConfigError(f"{source}: unknown settings {', '.join(unknown)}")
     values = dict(raw)
-    if "work_dir" in values:
-        values["work_dir"] = Path(values["work_dir"])
+    for name in ("work_dir", "token_file"):
+        if name in values:
+            values[name] = Path(values[name])
     command = values.get("abaqus_command")
     if isinstance(command, str):
         # A path with spaces stays one item on Windows; elsewhere a string may carry arguments.

@@ -16,10 +16,11 @@ log = logging.getLogger(__name__)
 
 class SchedulerLink:
     def __init__(
-        self, address: str, *, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-        call_timeout_s: float = 30.0,
+        self, address: str, *, token: str | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep, call_timeout_s: float = 30.0,
     ) -> None:
         self.address = address
+        self.metadata = (("authorization", f"Bearer {token}"),) if token else None
         self.channel = grpc.aio.insecure_channel(address)
         self.stub = ex_grpc.ExecutionServiceStub(self.channel)
         self.sleep = sleep
@@ -32,7 +33,7 @@ class SchedulerLink:
         attempt = 0
         while True:
             try:
-                return await rpc(request, timeout=timeout or self.call_timeout_s)
+                return await rpc(request, timeout=timeout or self.call_timeout_s, metadata=self.metadata)
             except grpc.aio.AioRpcError as e:
                 if e.code() not in TRANSIENT:
                     raise

@@ -29,6 +29,7 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         config = load(a.config)
+        config.token()  # an unreadable token file is a configuration error, said before starting
     except ConfigError as e:
         p.error(str(e))
     try:

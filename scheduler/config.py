@@ -21,4 +21,6 @@ class SchedulerConfig:
     submission_max_message_bytes: int = 10 * 1024 * 1024
     execution_max_message_bytes: int = 10 * 1024 * 1024
     shutdown_grace_s: float = 10.0
+    # Where the first admin token is written when the store has no tokens yet (None: never).
+    admin_token_file: Path | None = None
     result_patterns: tuple[str, ...] = field(default=(".odb", ".dat", ".msg", ".sta", ".log"))

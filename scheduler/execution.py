@@ -52,8 +52,9 @@ class ExecutionApp:
         node.last_seen = self.book.clock()
         return node
 
-    def current(self, job_id: str, attempt: int) -> Job:
-        """The job, if (job, attempt) is still the current assignment: the fencing check."""
+    def current(self, node: str, job_id: str, attempt: int) -> Job:
+        """The job, if (job, attempt) is still the current assignment, and it is `node`'s: the
+        fencing check. Another node's job does not exist for this one."""
         if not job_id:
             raise InvalidArgument("job_attempt.job_id", "is required")
         job = self.book.get(job_id)
@@ -61,6 +62,8 @@ class ExecutionApp:
             raise StaleAttempt(
                 f"attempt {attempt} of job {job_id} is not current (job is {job.state.value}, "
                 f"attempt {job.attempt})")
+        if job.node != node:
+            raise NotFound(f"job {job_id!r} not found")
         return job
 
     async def acquire_job(self, node_name: str) -> Job | None:
@@ -101,16 +104,16 @@ class ExecutionApp:
 
     async def acquire_slot(self, node_name: str, job_id: str, attempt: int) -> str | None:
         self._node(node_name)
-        self.current(job_id, attempt)
+        self.current(node_name, job_id, attempt)
         slot = await self.slots.acquire(node_name, (job_id, attempt), self.config.long_poll_timeout_s)
-        if slot is not None and not self._still_current(job_id, attempt):
+        if slot is not None and not self._still_current(node_name, job_id, attempt):
             self.slots.release(node_name, slot)  # the job ended while it waited
-            self.current(job_id, attempt)
+            self.current(node_name, job_id, attempt)
         return slot
 
-    def _still_current(self, job_id: str, attempt: int) -> bool:
+    def _still_current(self, node: str, job_id: str, attempt: int) -> bool:
         try:
-            self.current(job_id, attempt)
+            self.current(node, job_id, attempt)
         except StaleAttempt:
             return False
         return True
@@ -121,19 +124,23 @@ class ExecutionApp:
             raise InvalidArgument("slot_id", "is required")
         self.slots.release(node_name, slot_id)
 
-    def input_downloads(self, job_id: str, attempt: int) -> tuple[tuple[FileSpec, ...], list[PresignedTarget]]:
-        job = self.current(job_id, attempt)
+    def input_downloads(
+        self, node: str, job_id: str, attempt: int,
+    ) -> tuple[tuple[FileSpec, ...], list[PresignedTarget]]:
+        job = self.current(node, job_id, attempt)
         targets = [self.blobs.presign("GET", input_key(job.id, f.name), f.name) for f in job.input_files]
         return job.input_files, targets
 
-    def result_uploads(self, job_id: str, attempt: int, files: Sequence[FileSpec]) -> list[PresignedTarget]:
-        job = self.current(job_id, attempt)
+    def result_uploads(
+        self, node: str, job_id: str, attempt: int, files: Sequence[FileSpec],
+    ) -> list[PresignedTarget]:
+        job = self.current(node, job_id, attempt)
         validation.file_specs(files, "files", need_sha=False)
         return [self.blobs.presign("PUT", result_key(job.id, attempt, f.name), f.name) for f in files]
 
-    def report_progress(self, job_id: str, attempt: int, progress: Progress) -> bool:
+    def report_progress(self, node: str, job_id: str, attempt: int, progress: Progress) -> bool:
         """Record progress (the first report marks the solver as running); True means stop."""
-        self.current(job_id, attempt)
+        self.current(node, job_id, attempt)
         now = self.book.clock()
 
         def apply(job: Job) -> Job:
@@ -144,10 +151,10 @@ class ExecutionApp:
         return self.book.change(job_id, apply).cancel_requested
 
     async def complete(
-        self, job_id: str, attempt: int, outcome: Outcome, error_class: ErrorClass | None,
+        self, node: str, job_id: str, attempt: int, outcome: Outcome, error_class: ErrorClass | None,
         error_message: str, files: Sequence[FileSpec], missing: Sequence[str],
     ) -> Job:
-        job = self.current(job_id, attempt)
+        job = self.current(node, job_id, attempt)
         files = validation.file_specs(files, "result_files")
         arrived, not_arrived = await self._check_results(job, files)
         missing = tuple(dict.fromkeys([*missing, *not_arrived]))
@@ -168,7 +175,7 @@ class ExecutionApp:
             return states.transition(j, JobState.COMPLETED, now, result_files=arrived,
                                      progress=replace(j.progress, overall_fraction=1.0))
 
-        self.current(job_id, attempt)  # fence again: the checks above awaited
+        self.current(node, job_id, attempt)  # fence again: the checks above awaited
         job = self.book.change(job_id, finish)
         self._free(job)
         return job

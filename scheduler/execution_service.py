@@ -8,7 +8,8 @@ from abaqueue.v1 import execution_service_pb2 as pb
 from abaqueue.v1 import execution_service_pb2_grpc as pb_grpc
 
 from . import convert
-from .domain.errors import InvalidArgument
+from .auth import caller
+from .domain.errors import InvalidArgument, PermissionDenied
 from .execution import ExecutionApp
 from .grpc_errors import mapped
 from .nodes import Node
@@ -22,6 +23,16 @@ def _attempt(msg: pb.JobAttempt, field: str = "job_attempt") -> tuple[str, int]:
     return msg.job_id, msg.attempt
 
 
+def _own(node_name: str) -> str:
+    """`node_name`, if it is the node the caller's token belongs to."""
+    if not node_name:
+        raise InvalidArgument("node_name", "is required")
+    me = caller().user
+    if node_name != me:
+        raise PermissionDenied(f"node_name: this token belongs to node {me!r}, not {node_name[:64]!r}")
+    return node_name
+
+
 class ExecutionService(pb_grpc.ExecutionServiceServicer):
     def __init__(self, app: ExecutionApp, url_expiry_s: float) -> None:
         self.app = app
@@ -29,7 +40,7 @@ class ExecutionService(pb_grpc.ExecutionServiceServicer):
 
     @mapped
     async def RegisterNode(self, request, context):
-        self.app.register(Node(name=request.node_name, cpus=request.cpus, labels=dict(request.labels),
+        self.app.register(Node(name=_own(request.node_name), cpus=request.cpus, labels=dict(request.labels),
                                abaqus_versions=tuple(request.abaqus_versions)))
         config = self.app.config
         return pb.RegisterNodeResponse(
@@ -39,7 +50,7 @@ class ExecutionService(pb_grpc.ExecutionServiceServicer):
 
     @mapped
     async def AcquireJob(self, request, context):
-        job = await self.app.acquire_job(request.node_name)
+        job = await self.app.acquire_job(_own(request.node_name))
         if job is None:
             return pb.AcquireJobResponse()
         return pb.AcquireJobResponse(assignment=pb.Assignment(
@@ -50,43 +61,43 @@ class ExecutionService(pb_grpc.ExecutionServiceServicer):
     @mapped
     async def Heartbeat(self, request, context):
         running = [_attempt(a, f"running[{i}]") for i, a in enumerate(request.running)]
-        stop = self.app.heartbeat(request.node_name, running)
+        stop = self.app.heartbeat(_own(request.node_name), running)
         return pb.HeartbeatResponse(stop=[pb.JobAttempt(job_id=j, attempt=a) for j, a in stop])
 
     @mapped
     async def AcquireTransferSlot(self, request, context):
-        slot = await self.app.acquire_slot(request.node_name, *_attempt(request.job_attempt))
+        slot = await self.app.acquire_slot(_own(request.node_name), *_attempt(request.job_attempt))
         return pb.AcquireTransferSlotResponse(slot_id=slot or "")
 
     @mapped
     async def ReleaseTransferSlot(self, request, context):
-        self.app.release_slot(request.node_name, request.slot_id)
+        self.app.release_slot(_own(request.node_name), request.slot_id)
         return pb.ReleaseTransferSlotResponse()
 
     @mapped
     async def GetInputDownloads(self, request, context):
-        files, targets = self.app.input_downloads(*_attempt(request.job_attempt))
+        files, targets = self.app.input_downloads(caller().user, *_attempt(request.job_attempt))
         expiry = time.time() + self.url_expiry_s
         return pb.GetInputDownloadsResponse(files=[convert.file_to_pb(f) for f in files],
                                             download_requests=[convert.target_to_pb(t, expiry) for t in targets])
 
     @mapped
     async def GetResultUploads(self, request, context):
-        targets = self.app.result_uploads(*_attempt(request.job_attempt),
+        targets = self.app.result_uploads(caller().user, *_attempt(request.job_attempt),
                                           [convert.file_from_pb(f) for f in request.files])
         expiry = time.time() + self.url_expiry_s
         return pb.GetResultUploadsResponse(upload_requests=[convert.target_to_pb(t, expiry) for t in targets])
 
     @mapped
     async def ReportProgress(self, request, context):
-        stop = self.app.report_progress(*_attempt(request.job_attempt),
+        stop = self.app.report_progress(caller().user, *_attempt(request.job_attempt),
                                         convert.progress_from_pb(request.progress))
         return pb.ReportProgressResponse(stop=stop)
 
     @mapped
     async def CompleteJob(self, request, context):
         job = await self.app.complete(
-            *_attempt(request.job_attempt), convert.outcome_from_pb(request.outcome),
+            caller().user, *_attempt(request.job_attempt), convert.outcome_from_pb(request.outcome),
             convert.error_class_from_pb(request.error_class), request.error_message,
             [convert.file_from_pb(f) for f in request.result_files], list(request.missing_files),
         )

@@ -8,7 +8,14 @@ import logging
 
 import grpc
 
-from .domain.errors import Conflict, FailedPrecondition, InvalidArgument, NotFound, SchedulerError
+from .domain.errors import (
+    Conflict,
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+    SchedulerError,
+)
 from .store import StoreError
 
 log = logging.getLogger(__name__)
@@ -16,6 +23,7 @@ log = logging.getLogger(__name__)
 CODES: list[tuple[type[Exception], grpc.StatusCode]] = [
     (InvalidArgument, grpc.StatusCode.INVALID_ARGUMENT),
     (NotFound, grpc.StatusCode.NOT_FOUND),
+    (PermissionDenied, grpc.StatusCode.PERMISSION_DENIED),
     (FailedPrecondition, grpc.StatusCode.FAILED_PRECONDITION),
     (Conflict, grpc.StatusCode.ABORTED),
     (StoreError, grpc.StatusCode.UNAVAILABLE),

@@ -31,6 +31,9 @@ def parse_args(argv: list[str] | None = None) -> SchedulerConfig:
     p.add_argument("--heartbeat-interval", type=float, default=5.0)
     p.add_argument("--long-poll-timeout", type=float, default=30.0)
     p.add_argument("--transfer-slots-per-node", type=int, default=1)
+    p.add_argument("--admin-token-file", type=Path,
+                   help="where the first admin token is written when there are no tokens yet "
+                        "(default: admin.token beside the database)")
     p.add_argument("--log-level", default="INFO")
     a = p.parse_args(argv)
     logging.basicConfig(level=a.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -40,7 +43,8 @@ def parse_args(argv: list[str] | None = None) -> SchedulerConfig:
                     access_key_id=env("AWS_ACCESS_KEY_ID"), secret_access_key=env("AWS_SECRET_ACCESS_KEY"),
                     url_expiry_seconds=a.url_expiry_seconds)
     return SchedulerConfig(
-        s3=s3, database=a.database, host=a.host, port_for_submission=a.port_for_submission,
+        s3=s3, database=a.database, admin_token_file=a.admin_token_file or a.database.parent / "admin.token",
+        host=a.host, port_for_submission=a.port_for_submission,
         port_for_execution=a.port_for_execution, heartbeat_interval_s=a.heartbeat_interval,
         long_poll_timeout_s=a.long_poll_timeout, transfer_slots_per_node=a.transfer_slots_per_node,
         submission_max_message_bytes=int(env("SCHEDULER_SUBMISSION_MAX_MESSAGE_LENGTH", 10 * 1024 * 1024)),

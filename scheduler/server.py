@@ -1,6 +1,7 @@
 """The scheduler process: the store, the indexes rebuilt from it, and two gRPC ports.
 
-Both ports serve gRPC health checking and server reflection, so `grpcurl` works without .proto files.
+Both ports serve gRPC health checking and server reflection, so `grpcurl` works without .proto files;
+every other call needs a bearer token valid on its port.
 """
 
 from __future__ import annotations
@@ -17,9 +18,11 @@ from abaqueue.v1 import execution_service_pb2, submission_service_pb2
 from abaqueue.v1 import execution_service_pb2_grpc as ex_grpc
 from abaqueue.v1 import submission_service_pb2_grpc as sub_grpc
 
+from .auth import TokenInterceptor
 from .blobs import S3Blobs
 from .config import SchedulerConfig
 from .dispatch import WaitingQueue
+from .domain.identity import Port
 from .domain.job import JobState
 from .events import JobEvents
 from .execution import ExecutionApp
@@ -29,6 +32,7 @@ from .nodes import NodeRegistry
 from .store import JobStore, SqliteJobStore
 from .submission import SubmissionApp
 from .submission_service import SubmissionService
+from .tokens import TokenBook
 from .transfer_slots import TransferSlots
 
 log = logging.getLogger(__name__)
@@ -48,8 +52,8 @@ def restore(store: JobStore, queue: WaitingQueue, nodes: NodeRegistry) -> int:
     return len(jobs)
 
 
-def _grpc_server(max_message_bytes: int) -> grpc.aio.Server:
-    return grpc.aio.server(options=[
+def _grpc_server(max_message_bytes: int, interceptor: grpc.aio.ServerInterceptor) -> grpc.aio.Server:
+    return grpc.aio.server(interceptors=[interceptor], options=[
         ("grpc.max_receive_message_length", max_message_bytes),
         ("grpc.max_send_message_length", max_message_bytes),
         ("grpc.so_reuseport", 0),
@@ -74,6 +78,7 @@ class SchedulerServer:
         self.blobs = blobs or S3Blobs(config.s3)
         self.queue = WaitingQueue()
         self.nodes = NodeRegistry()
+        self.tokens = TokenBook(self.store, clock=clock)
         book = JobBook(self.store, JobEvents(), clock)
         self.submission = SubmissionApp(book, self.blobs, self.queue)
         self.execution = ExecutionApp(book, self.blobs, self.queue, self.nodes,
@@ -85,10 +90,15 @@ class SchedulerServer:
 
     async def start(self) -> None:
         restored = restore(self.store, self.queue, self.nodes)
+        if self.config.admin_token_file and self.tokens.bootstrap(self.config.admin_token_file):
+            log.warning("no tokens yet: wrote the first admin token to %s (readable by this user only)",
+                        self.config.admin_token_file)
         expiry = self.config.s3.url_expiry_seconds
-        sub = _grpc_server(self.config.submission_max_message_bytes)
+        sub = _grpc_server(self.config.submission_max_message_bytes,
+                           TokenInterceptor(Port.SUBMISSION, self.tokens.authenticate))
         sub_grpc.add_SubmissionServiceServicer_to_server(SubmissionService(self.submission, expiry), sub)
-        ex = _grpc_server(self.config.execution_max_message_bytes)
+        ex = _grpc_server(self.config.execution_max_message_bytes,
+                          TokenInterceptor(Port.EXECUTION, self.tokens.authenticate))
         ex_grpc.add_ExecutionServiceServicer_to_server(ExecutionService(self.execution, expiry), ex)
         for server, service in ((sub, SUBMISSION), (ex, EXECUTION)):
             self._health.append(_add_health_and_reflection(server, service))

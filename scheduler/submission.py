@@ -10,8 +10,9 @@ from abaqueue.presigned_http import PresignedTarget
 
 from .blobs import S3Blobs, input_key, result_key
 from .dispatch import WaitingQueue
-from .domain import states, validation
-from .domain.errors import FailedPrecondition, InvalidArgument, NotFound
+from .domain import identity, states, validation
+from .domain.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
+from .domain.identity import Principal, Role
 from .domain.job import FileSpec, Job, JobState
 from .jobs import JobBook
 from .store import JobPage
@@ -28,7 +29,7 @@ class SubmissionApp:
         self.queue = queue
 
     def create_job(
-        self, owner: str, request_id: str, name: str, cpus: int, input_file: str,
+        self, who: Principal, request_id: str, name: str, cpus: int, input_file: str,
         input_files: Sequence[FileSpec],
     ) -> tuple[Job, list[PresignedTarget]]:
         """A job held BLOCKED until its inputs are uploaded, and where to upload them."""
@@ -40,16 +41,18 @@ class SubmissionApp:
         files = validation.file_specs(input_files, "input_files")
         validation.input_file(input_file, files)
         job = self.book.create(Job(
-            id=uuid.uuid4().hex, name=name, owner=owner, cpus=cpus, input_file=input_file,
+            id=uuid.uuid4().hex, name=name, owner=who.user, team=who.team, cpus=cpus, input_file=input_file,
             input_files=files, create_time=self.book.clock(), request_id=request_id,
             state=JobState.BLOCKED, reasons=(AWAITING_INPUTS,),
         ))
         targets = [self.blobs.presign("PUT", input_key(job.id, f.name), f.name) for f in job.input_files]
         return job, targets
 
-    async def submit_job(self, owner: str, job_id: str) -> Job:
+    async def submit_job(self, who: Principal, job_id: str) -> Job:
         """Check that every input arrived with its declared size, then queue the job."""
-        job = self.get_job(owner, job_id)
+        job = self.get_job(who, job_id)
+        if not identity.may_cancel(who, job.owner):
+            raise PermissionDenied(f"only {job.owner} may submit job {job_id}")
         if job.queue_time is not None or job.state is not JobState.BLOCKED:
             return job  # already submitted: a retried call changes nothing
         sizes = await asyncio.gather(*(
@@ -67,31 +70,40 @@ class SubmissionApp:
             self.queue.add(job.id, job.cpus)
         return job
 
-    def get_job(self, owner: str, job_id: str) -> Job:
+    def get_job(self, who: Principal, job_id: str) -> Job:
+        """The job, if `who` may see it; a job they may not see does not exist for them."""
         if not job_id:
             raise InvalidArgument("job_id", "is required")
-        return self.book.get(job_id)
+        job = self.book.get(job_id)
+        if not identity.may_see(who, job.owner, job.team):
+            raise NotFound(f"job {job_id!r} not found")
+        return job
 
     def list_jobs(
-        self, owner: str, states_: Collection[JobState], page_size: int, page_token: str
+        self, who: Principal, states_: Collection[JobState], page_size: int, page_token: str
     ) -> JobPage:
+        """The jobs `who` may see: all for admins, their own plus their team's for leads, else their own."""
         if not 0 <= page_size <= MAX_PAGE_SIZE:
             raise InvalidArgument("page_size", f"{page_size} is out of range 0..{MAX_PAGE_SIZE}")
         try:
             return self.book.store.list(
-                states=states_, page_size=page_size or DEFAULT_PAGE_SIZE, cursor=page_token or None)
+                states=states_, page_size=page_size or DEFAULT_PAGE_SIZE, cursor=page_token or None,
+                owner=None if who.role is Role.ADMIN else who.user,
+                team=who.team if who.role is Role.LEAD and who.team else None)
         except ValueError as e:
             raise InvalidArgument("page_token", str(e)) from e
 
-    def cancel_job(self, owner: str, job_id: str) -> Job:
-        self.get_job(owner, job_id)
+    def cancel_job(self, who: Principal, job_id: str) -> Job:
+        job = self.get_job(who, job_id)
+        if not identity.may_cancel(who, job.owner):
+            raise PermissionDenied(f"only {job.owner} or an admin may cancel job {job_id}")
         job = self.book.change(job_id, lambda j: states.cancel(j, self.book.clock()))
         self.queue.discard(job_id)
         return job
 
-    async def watch(self, owner: str, job_id: str) -> AsyncIterator[Job]:
+    async def watch(self, who: Principal, job_id: str) -> AsyncIterator[Job]:
         """The job now, then every change, until it reaches a final state."""
-        self.get_job(owner, job_id)
+        self.get_job(who, job_id)
         updates = self.book.events.subscribe(job_id)
         try:
             job = self.book.get(job_id)  # read after subscribing, so no change falls in between
@@ -104,8 +116,8 @@ class SubmissionApp:
         finally:
             self.book.events.unsubscribe(job_id, updates)
 
-    def results(self, owner: str, job_id: str) -> tuple[tuple[FileSpec, ...], list[PresignedTarget]]:
-        job = self.get_job(owner, job_id)
+    def results(self, who: Principal, job_id: str) -> tuple[tuple[FileSpec, ...], list[PresignedTarget]]:
+        job = self.get_job(who, job_id)
         if not job.result_files:
             if not job.state.is_final:
                 raise FailedPrecondition(f"job {job_id} has not finished yet ({job.state.value})")

@@ -92,9 +92,14 @@ class TokenBook:
         if self.store.list_tokens():
             return None
         secret, _ = self.create(Principal("admin", Role.ADMIN), description="bootstrap admin token")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="ascii") as f:
-            f.write(secret + "\n")
-        os.chmod(path, 0o600)  # also when the file was there before with wider rights
+        write_secret(path, secret)
         return secret
+
+
+def write_secret(path: Path, secret: str) -> None:
+    """Write `secret` to `path`, readable and writable by this user only."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as f:
+        f.write(secret + "\n")
+    os.chmod(path, 0o600)  # also when the file was there before with wider rights

@@ -18,11 +18,15 @@ import time
 from contextlib import ExitStack
 from pathlib import Path
 
+from ..domain.identity import Principal, Role
+from ..store import SqliteJobStore
+from ..tokens import TokenBook, write_secret
 from .health import wait_serving
 from .ports import preferred_or_free_port
 from .seaweed import SeaweedS3, start_seaweed
 
 BIN = Path(sys.executable).parent
+NODE_NAME = "local-node"
 
 
 class LocalStack:
@@ -46,20 +50,42 @@ class LocalStack:
         self._processes.append((name, process))
         return process
 
+    @property
+    def admin_token_file(self) -> Path:
+        return self.home / "admin.token"
+
+    def _issue_tokens(self, database: Path) -> Path:
+        """The admin token for the CLI and a node token for the local agent, written beside the
+        store before the scheduler opens it; kept across runs. Returns the node's token file."""
+        node_token = self.home / "node.token"
+        store = SqliteJobStore(database)
+        try:
+            tokens = TokenBook(store)
+            tokens.bootstrap(self.admin_token_file)
+            if not node_token.exists():
+                secret, _ = tokens.create(Principal(NODE_NAME, Role.NODE), description="make run's local agent")
+                write_secret(node_token, secret)
+        finally:
+            store.close()
+        return node_token
+
     def start(self) -> LocalStack:
         self.home.mkdir(parents=True, exist_ok=True)
+        database = self.home / "scheduler.sqlite3"
+        node_token = self._issue_tokens(database)
         if self._own_s3:
             self.s3 = start_seaweed(self.home / "s3")
         env = {"AWS_ACCESS_KEY_ID": self.s3.access_key, "AWS_SECRET_ACCESS_KEY": self.s3.secret_key}
         scheduler = self._spawn("scheduler", [
             str(BIN / "abaqueue-scheduler"), "--port-for-submission", str(self.submission_port),
-            "--port-for-execution", str(self.execution_port), "--database", str(self.home / "scheduler.sqlite3"),
+            "--port-for-execution", str(self.execution_port), "--database", str(database),
             "--s3-endpoint", self.s3.endpoint, "--bucket", self.s3.bucket, "--heartbeat-interval", "2",
         ], env)
         wait_serving(self.submission_port, scheduler, "scheduler")
         config = self.home / "agent.toml"
         config.write_text(
-            f'scheduler = "127.0.0.1:{self.execution_port}"\nnode_name = "local-node"\n'
+            f'scheduler = "127.0.0.1:{self.execution_port}"\nnode_name = "{NODE_NAME}"\n'
+            f"token_file = {str(node_token)!r}\n"
             f"cpus = {self.agent_cpus}\nwork_dir = {str(self.home / 'work')!r}\n"
             f"abaqus_command = [{str(BIN / 'abaqus-sim')!r}]\nprogress_interval_s = 0.5\nstop_grace_s = 5\n")
         self._spawn("agent", [str(BIN / "abaqueue-agent"), "run", "--config", str(config)], {})
@@ -102,7 +128,8 @@ Abaqueue local stack is up (logs and data in {stack.home}):
   execution port   127.0.0.1:{stack.execution_port}   (agents; one local agent runs abaqus-sim)
   S3 (SeaweedFS)   {stack.s3.endpoint}   bucket {stack.s3.bucket}
 
-Submit the sample model and follow it:
+Submit the sample model and follow it (the admin token was written to {stack.admin_token_file}):
+  export ABAQUEUE_TOKEN_FILE={stack.admin_token_file}
   .venv/bin/abaqueue --scheduler {address} {SUBMIT}
 
 Press Ctrl-C to stop everything.""", flush=True)
@@ -154,10 +181,12 @@ def _demo(stack: LocalStack, example: Path) -> int:
     from client.cli import main as cli
 
     address = f"127.0.0.1:{stack.submission_port}"
-    with Client(address) as client:
+    token_file = stack.admin_token_file
+    with Client(address, token=token_file.read_text().strip()) as client:
         job = client.submit(example / "beam.inp", cpus=2, extra_files=[example / "beam_material.inp"])
         print(f"demo: submitted job {job.id}")
-        code = cli(["--scheduler", address, "wait", job.id])  # shows the solver's progress
+        # the CLI shows the solver's progress
+        code = cli(["--scheduler", address, "--token-file", str(token_file), "wait", job.id])
         if code != 0:
             return code
         job = client.get(job.id)

@@ -19,6 +19,10 @@ class NotFound(SchedulerError):
     pass
 
 
+class PermissionDenied(SchedulerError):
+    """The caller is known but may not do this (to something it may see)."""
+
+
 class FailedPrecondition(SchedulerError):
     """The request is well formed but the system is not in a state that allows it."""
 

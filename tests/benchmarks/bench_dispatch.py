@@ -38,38 +38,59 @@ from abaqueue.v1 import execution_service_pb2_grpc as ex_grpc  # noqa: E402
 from abaqueue.v1 import job_pb2  # noqa: E402
 from abaqueue.v1 import submission_service_pb2 as sub  # noqa: E402
 from abaqueue.v1 import submission_service_pb2_grpc as sub_grpc  # noqa: E402
+from client.auth import BearerToken  # noqa: E402
 from scheduler.devstack.health import wait_serving  # noqa: E402
 from scheduler.devstack.ports import free_ports  # noqa: E402
 from scheduler.devstack.seaweed import start_seaweed  # noqa: E402
+from scheduler.domain.identity import Principal, Role  # noqa: E402
+from scheduler.store import SqliteJobStore  # noqa: E402
+from scheduler.tokens import TokenBook  # noqa: E402
 
 BIN = Path(sys.executable).parent
 MODEL = b"*Heading\n** abaqus-sim: seconds=0\n*Step\n*Static\n1., 1.\n*End Step\n"
 
 
-def agents(address: str, count: int, ready: mp.Barrier, stop: mp.Event, received: mp.Queue) -> None:
-    """`count` agents in one process, each a thread holding a long-poll on a shared channel."""
+def node_name(i: int) -> str:
+    return f"bench-{i:03d}"
+
+
+def issue_tokens(database: Path, agents: int) -> tuple[str, list[str]]:
+    """An admin token for the submitter and one node token per agent, put in the store before the
+    scheduler opens it."""
+    store = SqliteJobStore(database)
+    try:
+        tokens = TokenBook(store)
+        admin, _ = tokens.create(Principal("bench", Role.ADMIN))
+        return admin, [tokens.create(Principal(node_name(i), Role.NODE))[0] for i in range(agents)]
+    finally:
+        store.close()
+
+
+def agents(address: str, tokens: list[str], ready: mp.Barrier, stop: mp.Event, received: mp.Queue) -> None:
+    """One agent per token in this process, each a thread holding a long-poll on a shared channel."""
     channel = grpc.insecure_channel(address)
     stub = ex_grpc.ExecutionServiceStub(channel)
 
     def agent(i: int) -> None:
-        name = f"bench-{i:03d}"
-        stub.RegisterNode(ex.RegisterNodeRequest(node_name=name, cpus=1))
+        name = node_name(i)
+        auth = (("authorization", f"Bearer {tokens[i]}"),)
+        stub.RegisterNode(ex.RegisterNodeRequest(node_name=name, cpus=1), metadata=auth)
         ready.wait()
         while not stop.is_set():
             try:
-                answer = stub.AcquireJob(ex.AcquireJobRequest(node_name=name), timeout=60)
+                answer = stub.AcquireJob(ex.AcquireJobRequest(node_name=name), timeout=60, metadata=auth)
                 if not answer.HasField("assignment"):
                     continue
                 received.put((answer.assignment.job_attempt.job_id, time.monotonic_ns()))
                 stub.CompleteJob(ex.CompleteJobRequest(
                     job_attempt=answer.assignment.job_attempt, outcome=ex.OUTCOME_FAILED,
-                    error_class=job_pb2.ERROR_CLASS_SYSTEM, error_message="benchmark: not solved"))
+                    error_class=job_pb2.ERROR_CLASS_SYSTEM, error_message="benchmark: not solved"), metadata=auth)
             except grpc.RpcError:
                 if stop.is_set():  # the channel closes under the long-poll at the end
                     return
                 raise
 
-    threads = [threading.Thread(target=agent, args=(i,), daemon=True) for i in range(count)]
+    threads = [threading.Thread(target=agent, args=(i,), daemon=True) for i in range(len(tokens))]
     for t in threads:
         t.start()
     stop.wait()
@@ -124,6 +145,7 @@ def main() -> None:
         home = Path(tmp)
         s3 = start_seaweed(home / "s3")
         sub_port, ex_port = free_ports(2)
+        admin_token, node_tokens = issue_tokens(home / "bench.sqlite3", a.agents)
         scheduler = subprocess.Popen(
             [str(BIN / "abaqueue-scheduler"), "--port-for-submission", str(sub_port), "--port-for-execution",
              str(ex_port), "--database", str(home / "bench.sqlite3"), "--s3-endpoint", s3.endpoint,
@@ -135,11 +157,13 @@ def main() -> None:
         agent_process = None
         try:
             wait_serving(sub_port, scheduler, "scheduler")
-            agent_process = ctx.Process(target=agents, args=(f"127.0.0.1:{ex_port}", a.agents, ready, stop, received))
+            agent_process = ctx.Process(target=agents,
+                                        args=(f"127.0.0.1:{ex_port}", node_tokens, ready, stop, received))
             agent_process.start()
             ready.wait(60)
             time.sleep(0.5)  # let every agent's first long-poll reach the scheduler
-            with grpc.insecure_channel(f"127.0.0.1:{sub_port}") as channel:
+            with grpc.intercept_channel(grpc.insecure_channel(f"127.0.0.1:{sub_port}"),
+                                        BearerToken(admin_token)) as channel:
                 stub = sub_grpc.SubmissionServiceStub(channel)
                 job_ids = prepare(stub, a.warmup + a.jobs)
                 acked = submit_paced(stub, job_ids, a.rate)

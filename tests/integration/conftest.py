@@ -10,10 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from client import Client
 from node_agent.agent import Agent
 from node_agent.config import AgentConfig
 from scheduler.blobs import S3Settings
 from scheduler.config import SchedulerConfig
+from scheduler.domain.identity import Principal, Role
 from scheduler.server import SchedulerServer
 
 SIM = Path(sys.executable).parent / "abaqus-sim"
@@ -35,8 +37,17 @@ class Cluster:
     def execution(self) -> str:
         return f"127.0.0.1:{self.server.execution_port}"
 
+    def token(self, user: str = "ana", role: Role = Role.DEVELOPER, team: str = "") -> str:
+        secret, _ = self.server.tokens.create(Principal(user, role, team))
+        return secret
+
+    def client(self, user: str = "ana", role: Role = Role.DEVELOPER, team: str = "") -> Client:
+        return Client(self.submission, token=self.token(user, role, team))
+
     def add_agent(self, name: str = "node-1", cpus: int = 4) -> Agent:
-        config = AgentConfig(scheduler=self.execution, node_name=name, cpus=cpus,
+        token_file = self.workdir / f"{name}.token"
+        token_file.write_text(self.token(name, Role.NODE))
+        config = AgentConfig(scheduler=self.execution, token_file=token_file, node_name=name, cpus=cpus,
                              work_dir=self.workdir / name, abaqus_command=(str(SIM),),
                              progress_interval_s=0.2, stop_grace_s=5)
 

@@ -10,6 +10,8 @@ from abaqueue.v1 import execution_service_pb2_grpc as ex_grpc
 from abaqueue.v1 import job_pb2 as pb
 from abaqueue.v1 import submission_service_pb2 as sub
 from abaqueue.v1 import submission_service_pb2_grpc as sub_grpc
+from client.auth import BearerToken
+from scheduler.domain.identity import Role
 
 SHA = "b" * 64
 
@@ -21,9 +23,14 @@ def create(**overrides):
     return sub.CreateJobRequest(**fields)
 
 
+def channel(address: str, token: str) -> grpc.Channel:
+    return grpc.intercept_channel(grpc.insecure_channel(address), BearerToken(token))
+
+
 @pytest.fixture
 def stubs(cluster):
-    with grpc.insecure_channel(cluster.submission) as s, grpc.insecure_channel(cluster.execution) as e:
+    with channel(cluster.submission, cluster.token("ana")) as s, \
+            channel(cluster.execution, cluster.token("n1", Role.NODE)) as e:
         yield sub_grpc.SubmissionServiceStub(s), ex_grpc.ExecutionServiceStub(e)
 
 
@@ -89,9 +96,20 @@ def test_agents_calls_for_an_attempt_that_is_not_current_are_refused(stubs):
     with pytest.raises(grpc.RpcError) as e:
         execution.ReportProgress(ex.ReportProgressRequest(job_attempt=ex.JobAttempt(job_id=job.id, attempt=1)))
     assert e.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+
     with pytest.raises(grpc.RpcError) as e:
-        execution.AcquireJob(ex.AcquireJobRequest(node_name="unknown"))
-    assert e.value.code() == grpc.StatusCode.NOT_FOUND
+        execution.RegisterNode(ex.RegisterNodeRequest(node_name="", cpus=4))
+    assert e.value.code() == grpc.StatusCode.INVALID_ARGUMENT and e.value.details().startswith("node_name:")
     with pytest.raises(grpc.RpcError) as e:
-        execution.RegisterNode(ex.RegisterNodeRequest(node_name="bad name", cpus=4))
-    assert e.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "node_name" in e.value.details()
+        execution.RegisterNode(ex.RegisterNodeRequest(node_name="n1", cpus=0))
+    assert e.value.code() == grpc.StatusCode.INVALID_ARGUMENT and e.value.details().startswith("cpus:")
+
+
+def test_a_node_token_names_one_node_which_must_register_first(cluster, stubs):
+    _, execution = stubs  # n1's token
+    with pytest.raises(grpc.RpcError) as e:
+        execution.AcquireJob(ex.AcquireJobRequest(node_name="n2"))
+    assert e.value.code() == grpc.StatusCode.PERMISSION_DENIED and e.value.details().startswith("node_name:")
+    with channel(cluster.execution, cluster.token("n2", Role.NODE)) as c, pytest.raises(grpc.RpcError) as e:
+        ex_grpc.ExecutionServiceStub(c).AcquireJob(ex.AcquireJobRequest(node_name="n2"))
+    assert e.value.code() == grpc.StatusCode.NOT_FOUND and "RegisterNode" in e.value.details()

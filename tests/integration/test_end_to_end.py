@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import threading
 
-from client import Client, JobState
+from client import JobState
 from tests.integration.models import beam
 
 
 def test_job_goes_waiting_starting_running_completed_and_results_match_byte_for_byte(cluster, tmp_path):
     model, extra = beam(tmp_path / "model", seconds=2, increments=5)
     updates = []
-    with Client(cluster.submission) as client:
+    with cluster.client() as client:
         job = client.submit(model, cpus=2, extra_files=extra)
         assert job.state is JobState.WAITING  # no agent yet: it waits
         watching = threading.Thread(target=lambda: client.wait(job.id, on_update=updates.append))

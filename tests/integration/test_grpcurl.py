@@ -30,9 +30,14 @@ def test_grpcurl_lists_the_service_health_and_reflection(cluster, port, service)
     assert health["status"] == "SERVING"
 
 
-def test_grpcurl_calls_the_submission_service_through_reflection(cluster):
-    out = json.loads(grpcurl("-d", '{"page_size": 5}', cluster.submission, "abaqueue.v1.SubmissionService/ListJobs"))
+def test_grpcurl_calls_the_submission_service_through_reflection_with_a_token(cluster):
+    auth = ("-H", f"authorization: Bearer {cluster.token('ana')}")
+    out = json.loads(grpcurl(*auth, "-d", '{"page_size": 5}', cluster.submission,
+                             "abaqueue.v1.SubmissionService/ListJobs"))
     assert out == {}  # no jobs yet; an empty message prints as {}
-    bad = subprocess.run([str(GRPCURL), "-plaintext", "-d", '{"page_size": -1}', cluster.submission,
+    bad = subprocess.run([str(GRPCURL), "-plaintext", *auth, "-d", '{"page_size": -1}', cluster.submission,
                           "abaqueue.v1.SubmissionService/ListJobs"], capture_output=True, text=True, timeout=30)
     assert "InvalidArgument" in bad.stderr and "page_size" in bad.stderr
+    anonymous = subprocess.run([str(GRPCURL), "-plaintext", cluster.submission,
+                                "abaqueue.v1.SubmissionService/ListJobs"], capture_output=True, text=True, timeout=30)
+    assert "Unauthenticated" in anonymous.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -12,10 +13,24 @@ import grpc
 
 from abaqueue.v1 import execution_service_pb2 as ex
 from abaqueue.v1 import execution_service_pb2_grpc as ex_grpc
+from client.auth import BearerToken
 from scheduler.devstack.health import wait_serving
 from scheduler.devstack.ports import free_ports
+from scheduler.domain.identity import Principal, Role
+from scheduler.store import SqliteJobStore
+from scheduler.tokens import TokenBook
 
 BIN = Path(sys.executable).parent
+
+
+def issue_node_token(database: Path, node: str) -> str:
+    """A node token put straight into the scheduler's SQLite file (the admin API comes later)."""
+    store = SqliteJobStore(database)
+    try:
+        secret, _ = TokenBook(store).create(Principal(node, Role.NODE))
+        return secret
+    finally:
+        store.close()
 
 
 def test_sigterm_lets_a_call_in_flight_finish_then_exits_cleanly(seaweed, tmp_path):
@@ -29,7 +44,10 @@ def test_sigterm_lets_a_call_in_flight_finish_then_exits_cleanly(seaweed, tmp_pa
     try:
         wait_serving(sub_port)
         wait_serving(ex_port)
-        with grpc.insecure_channel(f"127.0.0.1:{ex_port}") as channel:
+        admin_token = tmp_path / "admin.token"  # the first start wrote it beside the database
+        assert stat.S_IMODE(admin_token.stat().st_mode) == 0o600
+        node_token = issue_node_token(tmp_path / "s.sqlite3", "n1")
+        with grpc.intercept_channel(grpc.insecure_channel(f"127.0.0.1:{ex_port}"), BearerToken(node_token)) as channel:
             stub = ex_grpc.ExecutionServiceStub(channel)
             stub.RegisterNode(ex.RegisterNodeRequest(node_name="n1", cpus=2))
             in_flight = stub.AcquireJob.future(ex.AcquireJobRequest(node_name="n1"), timeout=10)
@@ -43,3 +61,4 @@ def test_sigterm_lets_a_call_in_flight_finish_then_exits_cleanly(seaweed, tmp_pa
             process.kill()
         output = process.stdout.read()
     assert "scheduler stopped" in output
+    assert f"wrote the first admin token to {tmp_path / 'admin.token'}" in output

@@ -6,7 +6,7 @@ import asyncio
 import threading
 import time
 
-from client import Client, JobState
+from client import JobState
 from node_agent import job_run, solver
 from tests.integration.models import beam
 
@@ -51,7 +51,7 @@ def test_two_jobs_on_one_node_solve_together_but_never_transfer_together(cluster
     monkeypatch.setattr(job_run, "upload", rec.transfer(job_run.upload))
     monkeypatch.setattr(solver, "start", rec.solver_start(solver.start))
     cluster.add_agent("node-1", cpus=4)
-    with Client(cluster.submission) as client:
+    with cluster.client() as client:
         jobs = []
         for name in ("first", "second"):
             model, extra = beam(tmp_path / name, name=name, seconds=3, increments=4, odb_kb=40_000)

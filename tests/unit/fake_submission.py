@@ -117,6 +117,7 @@ class FakeScheduler(pb_grpc.SubmissionServiceServicer):
 
     def ListJobs(self, request: pb.ListJobsRequest, context: grpc.ServicerContext) -> pb.ListJobsResponse:
         self.page_tokens.append(request.page_token)
+        self.authorization = dict(context.invocation_metadata()).get("authorization")
         jobs = [j for j in reversed(self.jobs.values()) if not request.states or j.state in request.states]
         start, size = int(request.page_token or 0), request.page_size or 100
         token = str(start + size) if start + size < len(jobs) else ""

@@ -98,6 +98,23 @@ def test_unreachable_scheduler_and_missing_model_are_clear_errors(
     assert "Traceback" not in err
 
 
+def test_the_token_comes_from_the_flag_or_the_environment(capsys: pytest.CaptureFixture[str], fake: FakeScheduler,
+                                                           tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ABAQUEUE_TOKEN", raising=False)
+    (tmp_path / "mine.token").write_text("abq_from_file\n")
+    assert main(["--scheduler", fake.address, "--token-file", str(tmp_path / "mine.token"), "jobs", "list"]) == 0
+    assert fake.authorization == "Bearer abq_from_file"
+    monkeypatch.setenv("ABAQUEUE_TOKEN_FILE", str(tmp_path / "mine.token"))
+    assert main(["--scheduler", fake.address, "jobs", "list"]) == 0
+    assert fake.authorization == "Bearer abq_from_file"
+    monkeypatch.setenv("ABAQUEUE_TOKEN", "abq_from_env")  # beats the file named in the environment
+    assert main(["--scheduler", fake.address, "jobs", "list"]) == 0
+    assert fake.authorization == "Bearer abq_from_env"
+    capsys.readouterr()
+    assert main(["--scheduler", fake.address, "--token-file", str(tmp_path / "none.token"), "jobs", "list"]) == 2
+    assert "cannot read the token file" in capsys.readouterr().err
+
+
 def test_usage_errors_exit_2_without_calling(capsys: pytest.CaptureFixture[str], fake: FakeScheduler) -> None:
     assert main(["--scheduler", fake.address, "submit", "beam.inp"]) == 2  # no --cpus
     assert main(["--scheduler", fake.address, "jobs", "list", "--state", "sleeping"]) == 2
