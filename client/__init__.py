@@ -16,10 +16,10 @@ from .errors import (
     Unauthenticated,
     Unavailable,
 )
-from .models import ErrorClass, FileInfo, Job, JobState, Progress
+from .models import ErrorClass, FileInfo, Job, JobState, Progress, Role, TokenInfo
 
 __all__ = [
     "AbaqueueError", "Aborted", "AlreadyExists", "ChecksumMismatch", "Client", "ErrorClass",
     "FailedPrecondition", "FileInfo", "InvalidArgument", "Job", "JobState", "NotFound",
-    "PermissionDenied", "Progress", "TransferFailed", "Unauthenticated", "Unavailable",
+    "PermissionDenied", "Progress", "Role", "TokenInfo", "TransferFailed", "Unauthenticated", "Unavailable",
 ]

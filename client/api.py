@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator, Sequence
+from datetime import timedelta
 from pathlib import Path
 from typing import TypeVar
 
 import grpc
 
 from abaqueue.v1 import submission_service_pb2 as pb
+from abaqueue.v1 import token_service_pb2 as tok
 from abaqueue.v1.submission_service_pb2_grpc import SubmissionServiceStub
+from abaqueue.v1.token_service_pb2_grpc import TokenServiceStub
 
 from . import transfer
 from .auth import BearerToken, token_from
 from .errors import AbaqueueError, InvalidArgument, from_rpc_error
-from .models import FileInfo, Job, JobState
+from .models import FileInfo, Job, JobState, Role, TokenInfo
 
 _Response = TypeVar("_Response")
 
@@ -36,6 +39,7 @@ class Client:
         self.timeout = timeout
         self._channel = open_channel(address, token if token is not None else token_from())
         self._stub = SubmissionServiceStub(self._channel)
+        self._tokens = TokenServiceStub(self._channel)
 
     def __enter__(self) -> Client:
         return self
@@ -124,6 +128,30 @@ class Client:
                 raise AbaqueueError(f"the scheduler offered an undeclared result file {request.file_name!r}")
             saved.append(transfer.download(request, Path(dest), declared[request.file_name]))
         return saved
+
+    # --- tokens: admins create and renew; everyone may list and revoke their own
+
+    def create_token(self, user: str, role: Role, team: str = "", ttl: timedelta | None = None,
+                     description: str = "") -> tuple[str, TokenInfo]:
+        """A new token: its secret (shown this once) and its description."""
+        request = tok.CreateTokenRequest(user=user, role=role.to_proto(), team=team, description=description)
+        if ttl is not None:
+            request.ttl.FromTimedelta(ttl)
+        created = self._call(self._tokens.CreateToken, request)
+        return created.token, TokenInfo.from_proto(created.info)
+
+    def list_tokens(self, user: str = "") -> list[TokenInfo]:
+        listed = self._call(self._tokens.ListTokens, tok.ListTokensRequest(user=user))
+        return [TokenInfo.from_proto(t) for t in listed.tokens]
+
+    def revoke_token(self, token_id: str) -> TokenInfo:
+        revoked = self._call(self._tokens.DeleteToken, tok.DeleteTokenRequest(token_id=token_id))
+        return TokenInfo.from_proto(revoked.info)
+
+    def renew_token(self, token_id: str, ttl: timedelta) -> TokenInfo:
+        request = tok.RenewTokenRequest(token_id=token_id)
+        request.ttl.FromTimedelta(ttl)
+        return TokenInfo.from_proto(self._call(self._tokens.RenewToken, request).info)
 
     def _call(self, method: Callable[..., _Response], request: object) -> _Response:
         try:

@@ -5,15 +5,28 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 from rich.console import Console
 
 from .api import Client
 from .auth import token_from
-from .commands import Ui, cmd_cancel, cmd_get, cmd_list, cmd_results, cmd_submit, cmd_wait
+from .commands import (
+    Ui,
+    cmd_cancel,
+    cmd_get,
+    cmd_list,
+    cmd_results,
+    cmd_submit,
+    cmd_token_create,
+    cmd_token_list,
+    cmd_token_renew,
+    cmd_token_revoke,
+    cmd_wait,
+)
 from .errors import AbaqueueError, Unauthenticated, Unavailable
-from .models import JobState
+from .models import JobState, Role
 
 DEFAULT_SCHEDULER = "127.0.0.1:50051"
 EXIT_ERROR, EXIT_INTERRUPTED = 2, 130
@@ -87,6 +100,29 @@ def build_parser() -> argparse.ArgumentParser:
     wait = commands.add_parser("wait", help="follow a job until it ends")
     wait.add_argument("job_id", metavar="ID")
     wait.set_defaults(command=cmd_wait)
+
+    admin = commands.add_parser("admin", help="administration").add_subparsers(metavar="AREA", required=True)
+    tokens = admin.add_parser("tokens", help="create, list, revoke and renew tokens").add_subparsers(
+        metavar="ACTION", required=True)
+    create = tokens.add_parser("create", help="create a token; prints the secret, shown this once")
+    create.add_argument("--user", required=True, help="the person, or the node's name for role node")
+    create.add_argument("--role", type=_role, required=True, metavar="ROLE",
+                        help=f"one of {', '.join(r.value for r in Role)}")
+    create.add_argument("--team", default="")
+    create.add_argument("--ttl-days", type=_days, metavar="DAYS", help="expire after DAYS (default: never)")
+    create.add_argument("--description", default="", help="where the token is used, for listings")
+    create.set_defaults(command=cmd_token_create)
+    tlist = tokens.add_parser("list", help="tokens you may see (all, for admins)")
+    tlist.add_argument("--user", default="", help="only this user's tokens")
+    tlist.add_argument("--json", action="store_true", help="print JSON for scripts")
+    tlist.set_defaults(command=cmd_token_list)
+    revoke = tokens.add_parser("revoke", help="revoke a token: it stops working at once")
+    revoke.add_argument("token_id", metavar="TOKEN_ID")
+    revoke.set_defaults(command=cmd_token_revoke)
+    renew = tokens.add_parser("renew", help="set a token's expiry DAYS from now")
+    renew.add_argument("token_id", metavar="TOKEN_ID")
+    renew.add_argument("--ttl-days", type=_days, required=True, metavar="DAYS")
+    renew.set_defaults(command=cmd_token_renew)
     return parser
 
 
@@ -100,6 +136,23 @@ def _state(value: str) -> JobState:
         return JobState[value.upper()]
     except KeyError:
         raise argparse.ArgumentTypeError(f"unknown state {value!r}") from None
+
+
+def _role(value: str) -> Role:
+    try:
+        return Role(value.lower())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"unknown role {value!r}") from None
+
+
+def _days(value: str) -> timedelta:
+    try:
+        days = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of days") from None
+    if not 0 < days <= 3650:
+        raise argparse.ArgumentTypeError("must be more than 0 and at most 3650 days")
+    return timedelta(days=days)
 
 
 def _suffixes(value: str) -> list[str]:

@@ -84,3 +84,33 @@ def _failure_line(job: Job) -> str:
     if job.missing_files:
         line += f"; missing: {', '.join(job.missing_files)}"
     return line
+
+
+def cmd_token_create(client: Client, args: argparse.Namespace, ui: Ui) -> int:
+    secret, info = client.create_token(args.user, args.role, team=args.team, ttl=args.ttl_days,
+                                       description=args.description)
+    print(secret, flush=True)  # alone on stdout, for `> file`; shown this once
+    ui.err.print(f"token {info.token_id} for {info.user} ({info.role.value if info.role else '?'}); "
+                 "store it now: it cannot be shown again")
+    return EXIT_OK
+
+
+def cmd_token_list(client: Client, args: argparse.Namespace, ui: Ui) -> int:
+    tokens = client.list_tokens(args.user)
+    if args.json:
+        print(render.as_json(tokens))
+    else:
+        render.print_uncut(ui.out, render.tokens_table(tokens))
+    return EXIT_OK
+
+
+def cmd_token_revoke(client: Client, args: argparse.Namespace, ui: Ui) -> int:
+    info = client.revoke_token(args.token_id)
+    ui.out.print(f"{info.token_id} revoked")
+    return EXIT_OK
+
+
+def cmd_token_renew(client: Client, args: argparse.Namespace, ui: Ui) -> int:
+    info = client.renew_token(args.token_id, args.ttl_days)
+    ui.out.print(f"{info.token_id} expires {render.when(info.expire_time)}")
+    return EXIT_OK

@@ -9,7 +9,7 @@ from typing import Any
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from abaqueue.v1 import job_pb2
+from abaqueue.v1 import job_pb2, token_service_pb2
 
 _FINAL = {"COMPLETED", "FAILED", "MISSING", "CANCELLED"}
 
@@ -136,6 +136,52 @@ class Job:
         out["state"] = self.state.value
         out["error_class"] = self.error_class.value if self.error_class else None
         for field in ("create_time", "start_time", "end_time"):
+            value = getattr(self, field)
+            out[field] = value.isoformat() if value else None
+        return out
+
+
+class Role(enum.Enum):
+    ADMIN = "admin"
+    LEAD = "lead"
+    DEVELOPER = "developer"
+    GUEST = "guest"
+    NODE = "node"
+
+    def to_proto(self) -> int:
+        return token_service_pb2.Role.Value(f"ROLE_{self.name}")
+
+    @classmethod
+    def from_proto(cls, value: int) -> Role | None:
+        name = token_service_pb2.Role.Name(value).removeprefix("ROLE_") if value else ""
+        return cls[name] if name in cls.__members__ else None
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    """A token as the scheduler describes it; the secret itself is never part of it."""
+
+    token_id: str
+    user: str
+    role: Role | None
+    team: str
+    description: str
+    create_time: datetime | None
+    expire_time: datetime | None
+    revoked: bool
+
+    @classmethod
+    def from_proto(cls, msg: token_service_pb2.TokenInfo) -> TokenInfo:
+        return cls(token_id=msg.token_id, user=msg.user, role=Role.from_proto(msg.role), team=msg.team,
+                   description=msg.description,
+                   create_time=_utc(msg.create_time) if msg.HasField("create_time") else None,
+                   expire_time=_utc(msg.expire_time) if msg.HasField("expire_time") else None,
+                   revoked=msg.revoked)
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["role"] = self.role.value if self.role else None
+        for field in ("create_time", "expire_time"):
             value = getattr(self, field)
             out[field] = value.isoformat() if value else None
         return out

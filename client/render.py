@@ -1,4 +1,4 @@
-"""How jobs look on a terminal: tables, details, JSON and a live progress bar. No command logic."""
+"""How jobs and tokens look on a terminal: tables, details, JSON and a live progress bar. No command logic."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from rich.measure import Measurement
 from rich.progress import BarColumn, Progress, TaskID, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from .models import FileInfo, Job, JobState
+from .models import FileInfo, Job, JobState, TokenInfo
 
 STATE_STYLE = {
     JobState.WAITING: "yellow", JobState.BLOCKED: "magenta", JobState.STARTING: "cyan",
@@ -21,9 +21,9 @@ STATE_STYLE = {
 }
 
 
-def as_json(jobs: Job | Iterable[Job]) -> str:
-    """One job as a JSON object, several as a JSON array."""
-    data = jobs.to_dict() if isinstance(jobs, Job) else [j.to_dict() for j in jobs]
+def as_json(items: Job | Iterable[Job] | Iterable[TokenInfo]) -> str:
+    """One job as a JSON object, several jobs or tokens as a JSON array."""
+    data = items.to_dict() if isinstance(items, Job) else [i.to_dict() for i in items]
     return json.dumps(data, indent=2)
 
 
@@ -41,6 +41,17 @@ def jobs_table(jobs: Iterable[Job]) -> Table:
     for job in jobs:
         table.add_row(escape(job.id), escape(job.name), state_label(job.state), str(job.cpus),
                       escape(job.node or "-"), percent(job), escape(job.owner or "-"), when(job.create_time))
+    return table
+
+
+def tokens_table(tokens: Iterable[TokenInfo]) -> Table:
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    for column in ("TOKEN ID", "USER", "ROLE", "TEAM", "CREATED", "EXPIRES", "STATUS", "DESCRIPTION"):
+        table.add_column(column, no_wrap=column != "DESCRIPTION")
+    for t in tokens:
+        table.add_row(t.token_id, escape(t.user), t.role.value if t.role else "?", escape(t.team or "-"),
+                      when(t.create_time), when(t.expire_time) if t.expire_time else "never",
+                      "[dim]revoked[/]" if t.revoked else "active", escape(t.description))
     return table
 
 

@@ -8,8 +8,10 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from abaqueue.presigned_http import PresignedTarget
 from abaqueue.v1 import execution_service_pb2 as ex
 from abaqueue.v1 import job_pb2 as pb
+from abaqueue.v1 import token_service_pb2 as tok
 
 from .domain.errors import InvalidArgument
+from .domain.identity import Role, TokenRecord
 from .domain.job import ErrorClass, FileSpec, Job, JobState, Outcome, Progress
 
 STATE_TO_PB = {s: pb.JobState.Value(f"JOB_STATE_{s.value}") for s in JobState}
@@ -17,6 +19,8 @@ STATE_FROM_PB = {v: k for k, v in STATE_TO_PB.items()}
 ERROR_CLASS_TO_PB = {c: pb.ErrorClass.Value(f"ERROR_CLASS_{c.name}") for c in ErrorClass}
 ERROR_CLASS_FROM_PB = {v: k for k, v in ERROR_CLASS_TO_PB.items()}
 OUTCOME_FROM_PB = {ex.Outcome.Value(f"OUTCOME_{o.name}"): o for o in Outcome}
+ROLE_TO_PB = {r: tok.Role.Value(f"ROLE_{r.name}") for r in Role}
+ROLE_FROM_PB = {v: k for k, v in ROLE_TO_PB.items()}
 
 
 def timestamp(seconds: float | None) -> Timestamp | None:
@@ -85,6 +89,24 @@ def states_from_pb(values, field: str) -> list[JobState]:
             raise InvalidArgument(f"{field}[{i}]", f"{v} is not a job state")
         out.append(STATE_FROM_PB[v])
     return out
+
+
+def role_from_pb(value: int) -> Role:
+    if value not in ROLE_FROM_PB:
+        raise InvalidArgument("role", f"{value} is not a role")
+    return ROLE_FROM_PB[value]
+
+
+def ttl_from_pb(request, field: str = "ttl") -> float | None:
+    """Seconds of the request's Duration `field`, or None when it is unset."""
+    return getattr(request, field).ToNanoseconds() / 1e9 if request.HasField(field) else None
+
+
+def token_to_pb(record: TokenRecord) -> tok.TokenInfo:
+    p = record.principal
+    return tok.TokenInfo(token_id=record.token_id, user=p.user, role=ROLE_TO_PB[p.role], team=p.team,
+                         description=record.description, create_time=timestamp(record.created),
+                         expire_time=timestamp(record.expires), revoked=record.revoked)
 
 
 def outcome_from_pb(value: int) -> Outcome:

@@ -14,9 +14,10 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from abaqueue.v1 import execution_service_pb2, submission_service_pb2
+from abaqueue.v1 import execution_service_pb2, submission_service_pb2, token_service_pb2
 from abaqueue.v1 import execution_service_pb2_grpc as ex_grpc
 from abaqueue.v1 import submission_service_pb2_grpc as sub_grpc
+from abaqueue.v1 import token_service_pb2_grpc as tok_grpc
 
 from .auth import TokenInterceptor
 from .blobs import S3Blobs
@@ -32,12 +33,14 @@ from .nodes import NodeRegistry
 from .store import JobStore, SqliteJobStore
 from .submission import SubmissionApp
 from .submission_service import SubmissionService
+from .token_service import TokenService
 from .tokens import TokenBook
 from .transfer_slots import TransferSlots
 
 log = logging.getLogger(__name__)
 
 SUBMISSION = submission_service_pb2.DESCRIPTOR.services_by_name["SubmissionService"].full_name
+TOKENS = token_service_pb2.DESCRIPTOR.services_by_name["TokenService"].full_name
 EXECUTION = execution_service_pb2.DESCRIPTOR.services_by_name["ExecutionService"].full_name
 
 
@@ -60,11 +63,10 @@ def _grpc_server(max_message_bytes: int, interceptor: grpc.aio.ServerInterceptor
     ])
 
 
-def _add_health_and_reflection(server: grpc.aio.Server, service: str) -> health.aio.HealthServicer:
+def _add_health_and_reflection(server: grpc.aio.Server, services: tuple[str, ...]) -> health.aio.HealthServicer:
     checker = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(checker, server)
-    reflection.enable_server_reflection(
-        [service, health.SERVICE_NAME, reflection.SERVICE_NAME], server)
+    reflection.enable_server_reflection([*services, health.SERVICE_NAME, reflection.SERVICE_NAME], server)
     return checker
 
 
@@ -100,8 +102,9 @@ class SchedulerServer:
         ex = _grpc_server(self.config.execution_max_message_bytes,
                           TokenInterceptor(Port.EXECUTION, self.tokens.authenticate))
         ex_grpc.add_ExecutionServiceServicer_to_server(ExecutionService(self.execution, expiry), ex)
-        for server, service in ((sub, SUBMISSION), (ex, EXECUTION)):
-            self._health.append(_add_health_and_reflection(server, service))
+        tok_grpc.add_TokenServiceServicer_to_server(TokenService(self.tokens), sub)
+        for server, services in ((sub, (SUBMISSION, TOKENS)), (ex, (EXECUTION,))):
+            self._health.append(_add_health_and_reflection(server, services))
         self.submission_port = sub.add_insecure_port(f"{self.config.host}:{self.config.port_for_submission}")
         self.execution_port = ex.add_insecure_port(f"{self.config.host}:{self.config.port_for_execution}")
         for server in (sub, ex):

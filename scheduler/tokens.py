@@ -12,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from .domain import validation
-from .domain.errors import InvalidArgument, NotFound
+from .domain import identity, validation
+from .domain.errors import InvalidArgument, NotFound, PermissionDenied
 from .domain.identity import (
     MIN_TOKEN_ENTROPY_BYTES,
     TOKEN_PREFIX,
@@ -86,6 +86,33 @@ class TokenBook:
     def list(self, user: str | None = None) -> list[TokenRecord]:
         return self.store.list_tokens(user)
 
+    # --- as asked for by a caller: admins manage every token, others look at and revoke their own
+
+    def create_as(self, who: Principal, principal: Principal, ttl_s: float | None,
+                  description: str) -> tuple[str, TokenRecord]:
+        _require_admin(who, "create tokens")
+        return self.create(principal, ttl_s, description)
+
+    def get_as(self, who: Principal, token_id: str) -> TokenRecord:
+        record = self.get(token_id)
+        if not identity.may_administer(who) and record.principal.user != who.user:
+            raise NotFound(f"token {token_id[:40]!r} not found")
+        return record
+
+    def list_as(self, who: Principal, user: str = "") -> list[TokenRecord]:
+        if identity.may_administer(who):
+            return self.list(user or None)
+        return self.list(who.user) if user in ("", who.user) else []
+
+    def revoke_as(self, who: Principal, token_id: str) -> TokenRecord:
+        return self.revoke(self.get_as(who, token_id).token_id)
+
+    def renew_as(self, who: Principal, token_id: str, ttl_s: float | None) -> TokenRecord:
+        _require_admin(who, "renew tokens")
+        if ttl_s is None:
+            raise InvalidArgument("ttl", "is required")
+        return self.renew(token_id, ttl_s)
+
     def bootstrap(self, path: Path) -> str | None:
         """On a store with no tokens, create an admin token and write it to `path`, readable by
         this user only; return it. With tokens already there, do nothing and return None."""
@@ -94,6 +121,11 @@ class TokenBook:
         secret, _ = self.create(Principal("admin", Role.ADMIN), description="bootstrap admin token")
         write_secret(path, secret)
         return secret
+
+
+def _require_admin(who: Principal, what: str) -> None:
+    if not identity.may_administer(who):
+        raise PermissionDenied(f"only admins may {what}")
 
 
 def write_secret(path: Path, secret: str) -> None:
