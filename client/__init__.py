@@ -12,6 +12,7 @@ from .errors import (
     InvalidArgument,
     NotFound,
     PermissionDenied,
+    ResourceExhausted,
     TransferFailed,
     Unauthenticated,
     Unavailable,
@@ -21,5 +22,6 @@ from .models import ErrorClass, FileInfo, Job, JobState, Progress, Role, TokenIn
 __all__ = [
     "AbaqueueError", "Aborted", "AlreadyExists", "ChecksumMismatch", "Client", "ErrorClass",
     "FailedPrecondition", "FileInfo", "InvalidArgument", "Job", "JobState", "NotFound",
-    "PermissionDenied", "Progress", "Role", "TokenInfo", "TransferFailed", "Unauthenticated", "Unavailable",
+    "PermissionDenied", "Progress", "ResourceExhausted", "Role", "TokenInfo", "TransferFailed",
+    "Unauthenticated", "Unavailable",
 ]

@@ -42,6 +42,10 @@ class Unauthenticated(AbaqueueError):
     pass
 
 
+class ResourceExhausted(AbaqueueError):
+    """A limit was reached (job size, submission rate); the message says which, and when to retry."""
+
+
 class Unavailable(AbaqueueError):
     """The scheduler could not be reached or did not answer in time."""
 
@@ -63,6 +67,7 @@ _BY_CODE: dict[grpc.StatusCode, type[AbaqueueError]] = {
     grpc.StatusCode.ABORTED: Aborted,
     grpc.StatusCode.PERMISSION_DENIED: PermissionDenied,
     grpc.StatusCode.UNAUTHENTICATED: Unauthenticated,
+    grpc.StatusCode.RESOURCE_EXHAUSTED: ResourceExhausted,
     grpc.StatusCode.UNAVAILABLE: Unavailable,
     grpc.StatusCode.DEADLINE_EXCEEDED: Unavailable,
 }

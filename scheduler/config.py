@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .blobs import S3Settings
+from .domain.limits import RoleLimits
 
 
 @dataclass(frozen=True)
@@ -23,4 +24,8 @@ class SchedulerConfig:
     shutdown_grace_s: float = 10.0
     # Where the first admin token is written when the store has no tokens yet (None: never).
     admin_token_file: Path | None = None
+    role_limits: RoleLimits = field(default_factory=RoleLimits)
+    # Jobs each user may create per second, and how many at once after a pause.
+    submit_rate_per_s: float = 50.0
+    submit_burst: int = 500
     result_patterns: tuple[str, ...] = field(default=(".odb", ".dat", ".msg", ".sta", ".log"))

@@ -12,7 +12,22 @@ from abaqueue.shutdown import stop_on_signals
 
 from .blobs import S3Settings
 from .config import SchedulerConfig
+from .domain.limits import RoleLimits
 from .server import SchedulerServer
+
+
+def _env_number(p: argparse.ArgumentParser, name: str, default: float, kind=int):
+    """A positive number from the environment variable `name`, else `default`."""
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = kind(raw)
+    except ValueError:
+        p.error(f"${name}: {raw!r} is not a number")
+    if value <= 0:
+        p.error(f"${name}: must be positive")
+    return value
 
 
 def parse_args(argv: list[str] | None = None) -> SchedulerConfig:
@@ -47,8 +62,13 @@ def parse_args(argv: list[str] | None = None) -> SchedulerConfig:
         host=a.host, port_for_submission=a.port_for_submission,
         port_for_execution=a.port_for_execution, heartbeat_interval_s=a.heartbeat_interval,
         long_poll_timeout_s=a.long_poll_timeout, transfer_slots_per_node=a.transfer_slots_per_node,
-        submission_max_message_bytes=int(env("SCHEDULER_SUBMISSION_MAX_MESSAGE_LENGTH", 10 * 1024 * 1024)),
-        execution_max_message_bytes=int(env("SCHEDULER_EXECUTION_MAX_MESSAGE_LENGTH", 10 * 1024 * 1024)),
+        submission_max_message_bytes=_env_number(p, "SCHEDULER_SUBMISSION_MAX_MESSAGE_LENGTH", 10 * 1024 * 1024),
+        execution_max_message_bytes=_env_number(p, "SCHEDULER_EXECUTION_MAX_MESSAGE_LENGTH", 10 * 1024 * 1024),
+        role_limits=RoleLimits(max_job_bytes={
+            role: _env_number(p, f"SCHEDULER_MAX_JOB_BYTES_{role.name}", default)
+            for role, default in RoleLimits().max_job_bytes.items()}),
+        submit_rate_per_s=_env_number(p, "SCHEDULER_SUBMIT_RATE_PER_S", 50.0, float),
+        submit_burst=_env_number(p, "SCHEDULER_SUBMIT_BURST", 500),
     )
 
 

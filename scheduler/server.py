@@ -25,6 +25,7 @@ from .config import SchedulerConfig
 from .dispatch import WaitingQueue
 from .domain.identity import Port
 from .domain.job import JobState
+from .domain.limits import RateLimiter
 from .events import JobEvents
 from .execution import ExecutionApp
 from .execution_service import ExecutionService
@@ -82,7 +83,8 @@ class SchedulerServer:
         self.nodes = NodeRegistry()
         self.tokens = TokenBook(self.store, clock=clock)
         book = JobBook(self.store, JobEvents(), clock)
-        self.submission = SubmissionApp(book, self.blobs, self.queue)
+        self.submission = SubmissionApp(book, self.blobs, self.queue, config.role_limits,
+                                        RateLimiter(config.submit_rate_per_s, config.submit_burst))
         self.execution = ExecutionApp(book, self.blobs, self.queue, self.nodes,
                                       TransferSlots(config.transfer_slots_per_node), config)
         self._servers: list[grpc.aio.Server] = []

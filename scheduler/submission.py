@@ -11,9 +11,10 @@ from abaqueue.presigned_http import PresignedTarget
 from .blobs import S3Blobs, input_key, result_key
 from .dispatch import WaitingQueue
 from .domain import identity, states, validation
-from .domain.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
+from .domain.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied, ResourceExhausted
 from .domain.identity import Principal, Role
 from .domain.job import FileSpec, Job, JobState
+from .domain.limits import RateLimiter, RoleLimits
 from .jobs import JobBook
 from .store import JobPage
 
@@ -23,10 +24,19 @@ DEFAULT_PAGE_SIZE = 100
 
 
 class SubmissionApp:
-    def __init__(self, book: JobBook, blobs: S3Blobs, queue: WaitingQueue) -> None:
+    def __init__(self, book: JobBook, blobs: S3Blobs, queue: WaitingQueue, limits: RoleLimits,
+                 submissions: RateLimiter) -> None:
         self.book = book
         self.blobs = blobs
         self.queue = queue
+        self.limits = limits
+        self.submissions = submissions
+
+    def _within_size(self, who: Principal, total: int, what: str) -> None:
+        limit = self.limits.job_bytes(who.role)
+        if total > limit:
+            raise ResourceExhausted(f"input_files: {what} {total} bytes, over the {who.role.value} limit of "
+                                    f"{limit} bytes")
 
     def create_job(
         self, who: Principal, request_id: str, name: str, cpus: int, input_file: str,
@@ -40,6 +50,10 @@ class SubmissionApp:
             raise InvalidArgument("input_files", "at least the .inp file is needed")
         files = validation.file_specs(input_files, "input_files")
         validation.input_file(input_file, files)
+        self._within_size(who, sum(f.size_bytes for f in files), "the files declared take")
+        wait = self.submissions.take(who.user, self.book.clock())
+        if wait:
+            raise ResourceExhausted(f"too many jobs created by {who.user} just now: retry in {wait:.2f} s")
         job = self.book.create(Job(
             id=uuid.uuid4().hex, name=name, owner=who.user, team=who.team, cpus=cpus, input_file=input_file,
             input_files=files, create_time=self.book.clock(), request_id=request_id,
@@ -64,6 +78,7 @@ class SubmissionApp:
             if size != spec.size_bytes:
                 raise FailedPrecondition(
                     f"input_files[{i}]: {spec.name} has {size} bytes, {spec.size_bytes} were declared")
+        self._within_size(who, sum(sizes), "the files uploaded take")
         now = self.book.clock()
         job = self.book.change(job.id, lambda j: states.transition(j, JobState.WAITING, now))
         if job.state is JobState.WAITING:

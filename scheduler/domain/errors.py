@@ -23,6 +23,10 @@ class PermissionDenied(SchedulerError):
     """The caller is known but may not do this (to something it may see)."""
 
 
+class ResourceExhausted(SchedulerError):
+    """A limit of the caller's (size, rate) is reached; the message says which and when to retry."""
+
+
 class FailedPrecondition(SchedulerError):
     """The request is well formed but the system is not in a state that allows it."""
 

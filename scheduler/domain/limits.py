@@ -1,0 +1,60 @@
+"""Per-role limits and the submission rate limit. Pure: the clock is passed in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .identity import Role
+
+GiB = 1024**3
+MiB = 1024**2
+
+
+@dataclass(frozen=True)
+class RoleLimits:
+    """Largest job (all its input files, as uploaded) per role. The original scheduler's defaults
+    (10 MB; 1 MB for guests) are far below real Abaqus models, whose meshes alone often take
+    hundreds of MB, so these defaults are generous; the environment variables keep the original names."""
+
+    max_job_bytes: dict[Role, int] = field(default_factory=lambda: {
+        Role.ADMIN: 50 * GiB, Role.LEAD: 20 * GiB, Role.DEVELOPER: 20 * GiB, Role.GUEST: 1 * GiB,
+    })
+
+    def job_bytes(self, role: Role) -> int:
+        return self.max_job_bytes.get(role, 0)
+
+
+@dataclass
+class TokenBucket:
+    """`rate` tokens per second, up to `burst` saved; one taken per call."""
+
+    rate: float
+    burst: float
+    level: float = -1.0  # full on first use
+    last: float = 0.0
+
+    def take(self, now: float) -> float:
+        """0 if the call may go ahead (and one token is taken), else the seconds until it may."""
+        if self.level < 0:
+            self.level, self.last = self.burst, now
+        self.level = min(self.burst, self.level + (now - self.last) * self.rate)
+        self.last = now
+        if self.level >= 1 - 1e-9:  # waiting exactly the advised time must be enough despite rounding
+            self.level = max(0.0, self.level - 1)
+            return 0.0
+        return (1 - self.level) / self.rate
+
+
+class RateLimiter:
+    """One bucket per key (the user), created on first use."""
+
+    def __init__(self, rate: float, burst: float) -> None:
+        self.rate = rate
+        self.burst = burst
+        self._buckets: dict[str, TokenBucket] = {}
+
+    def take(self, key: str, now: float) -> float:
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            bucket = self._buckets[key] = TokenBucket(self.rate, self.burst)
+        return bucket.take(now)

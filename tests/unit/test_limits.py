@@ -1,0 +1,47 @@
+"""The submission rate limit and role limits."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from scheduler.domain.identity import Role
+from scheduler.domain.limits import RateLimiter, RoleLimits, TokenBucket
+
+
+def test_a_full_bucket_allows_a_burst_then_paces_at_the_rate():
+    bucket = TokenBucket(rate=10, burst=3)
+    assert [bucket.take(100.0) for _ in range(3)] == [0.0, 0.0, 0.0]
+    wait = bucket.take(100.0)
+    assert abs(wait - 0.1) < 1e-9
+    assert bucket.take(100.0 + wait) == 0.0
+    assert bucket.take(200.0) == 0.0  # refilled, never above the burst
+    assert bucket.level <= 3
+
+
+def test_users_have_their_own_buckets():
+    limiter = RateLimiter(rate=1, burst=1)
+    assert limiter.take("ana", 0.0) == 0.0
+    assert limiter.take("ana", 0.0) > 0
+    assert limiter.take("ben", 0.0) == 0.0
+
+
+@given(st.lists(st.floats(min_value=0, max_value=5), min_size=1, max_size=200),
+       st.floats(min_value=0.5, max_value=100), st.integers(min_value=1, max_value=20))
+def test_no_window_lets_through_more_than_burst_plus_rate_times_its_length(gaps, rate, burst):
+    bucket = TokenBucket(rate=rate, burst=burst)
+    now, allowed = 0.0, []
+    for gap in gaps:
+        now += gap
+        if bucket.take(now) == 0.0:
+            allowed.append(now)
+    for i, start in enumerate(allowed):
+        for j in range(i, len(allowed)):
+            assert j - i + 1 <= burst + rate * (allowed[j] - start) + 1e-6
+
+
+def test_role_limits_are_generous_for_real_models_and_strictest_for_guests():
+    limits = RoleLimits()
+    assert limits.job_bytes(Role.GUEST) < limits.job_bytes(Role.DEVELOPER) <= limits.job_bytes(Role.ADMIN)
+    assert limits.job_bytes(Role.DEVELOPER) >= 1024**3
+    assert limits.job_bytes(Role.NODE) == 0  # nodes submit nothing
