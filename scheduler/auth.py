@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import time
 from collections.abc import Awaitable, Callable
 
 import grpc
+from google.protobuf import text_format
 
+from .domain.audit import AuditEntry, worth_recording
 from .domain.identity import Port, Principal
 
 log = logging.getLogger(__name__)
@@ -51,21 +54,28 @@ def _replace_behavior(handler: grpc.RpcMethodHandler, unary, streaming) -> grpc.
                  response_serializer=handler.response_serializer)
 
 
-def _as_caller(handler: grpc.RpcMethodHandler, who: Principal) -> grpc.RpcMethodHandler:
+def _as_caller(handler: grpc.RpcMethodHandler, who: Principal,
+               ended: Callable[[object, grpc.aio.ServicerContext], None]) -> grpc.RpcMethodHandler:
     """The same handler, run with `who` as the caller (each call runs in its own task, so the
-    context variable dies with the call)."""
+    context variable dies with the call); `ended` is told of every call once it is over."""
 
     def unary(behavior: Callable[..., Awaitable]):
         async def run(request_or_iterator, context):
             _CALLER.set(who)
-            return await behavior(request_or_iterator, context)
+            try:
+                return await behavior(request_or_iterator, context)
+            finally:
+                ended(request_or_iterator, context)
         return run
 
     def streaming(behavior):
         async def run(request_or_iterator, context):
             _CALLER.set(who)
-            async for response in behavior(request_or_iterator, context):
-                yield response
+            try:
+                async for response in behavior(request_or_iterator, context):
+                    yield response
+            finally:
+                ended(request_or_iterator, context)
         return run
 
     return _replace_behavior(handler, unary, streaming)
@@ -86,10 +96,34 @@ def _refused(handler: grpc.RpcMethodHandler, message: str) -> grpc.RpcMethodHand
     return _replace_behavior(handler, unary, streaming)
 
 
+def _code_name(context: grpc.aio.ServicerContext) -> str:
+    code = context.code()
+    return code.name if isinstance(code, grpc.StatusCode) else "OK"
+
+
 class TokenInterceptor(grpc.aio.ServerInterceptor):
-    def __init__(self, port: Port, authenticate: Authenticate) -> None:
+    """Authenticates every call on `port` and hands `record` an AuditEntry for each admin action
+    and each refused call (domain/audit.py says which)."""
+
+    def __init__(self, port: Port, authenticate: Authenticate,
+                 record: Callable[[AuditEntry], None] = lambda entry: None,
+                 clock: Callable[[], float] = time.time) -> None:
         self.port = port
         self.authenticate = authenticate
+        self.record = record
+        self.clock = clock
+
+    def _audit(self, who: Principal | None, method: str, code: str, detail: str) -> None:
+        if not worth_recording(method, code):
+            return
+        entry = AuditEntry(self.clock(), who.user if who else "", who.role.value if who else "",
+                           self.port.value, method, code, detail)
+        log.log(logging.INFO if code == "OK" else logging.WARNING, "audit: %s (%s) %s on the %s port: %s %s",
+                entry.user or "-", entry.role or "no valid token", method, entry.port, code, detail)
+        try:
+            self.record(entry)
+        except Exception:  # the audit store failing must not turn an answer into an error
+            log.exception("could not store the audit entry for %s", method)
 
     async def intercept_service(self, continuation, details: grpc.HandlerCallDetails):
         handler = await continuation(details)
@@ -98,8 +132,22 @@ class TokenInterceptor(grpc.aio.ServerInterceptor):
         token = bearer(details.invocation_metadata)
         who = self.authenticate(token, self.port) if token else None
         if who is None:
-            log.warning("refused %s on the %s port: %s", details.method, self.port.value,
-                        "no bearer token" if not token else "token not valid here")
+            self._audit(None, details.method, "UNAUTHENTICATED",
+                        "no bearer token" if not token else "token not valid on this port")
             return _refused(handler, "a valid bearer token is required in the 'authorization' metadata"
                            if not token else "the token is unknown, expired, revoked or not for this port")
-        return _as_caller(handler, who)
+
+        def ended(request, context: grpc.aio.ServicerContext) -> None:
+            code = _code_name(context)
+            detail = (context.details() or "") if code != "OK" else _describe(request)
+            self._audit(who, details.method, code, detail if isinstance(detail, str) else str(detail))
+
+        return _as_caller(handler, who, ended)
+
+
+def _describe(request) -> str:
+    """A one-line summary of a request message for the audit log (no secrets travel in requests)."""
+    try:
+        return text_format.MessageToString(request, as_one_line=True)
+    except Exception:  # a request stream, not a message
+        return ""

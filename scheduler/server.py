@@ -99,10 +99,10 @@ class SchedulerServer:
                         self.config.admin_token_file)
         expiry = self.config.s3.url_expiry_seconds
         sub = _grpc_server(self.config.submission_max_message_bytes,
-                           TokenInterceptor(Port.SUBMISSION, self.tokens.authenticate))
+                           TokenInterceptor(Port.SUBMISSION, self.tokens.authenticate, self.store.append_audit))
         sub_grpc.add_SubmissionServiceServicer_to_server(SubmissionService(self.submission, expiry), sub)
         ex = _grpc_server(self.config.execution_max_message_bytes,
-                          TokenInterceptor(Port.EXECUTION, self.tokens.authenticate))
+                          TokenInterceptor(Port.EXECUTION, self.tokens.authenticate, self.store.append_audit))
         ex_grpc.add_ExecutionServiceServicer_to_server(ExecutionService(self.execution, expiry), ex)
         tok_grpc.add_TokenServiceServicer_to_server(TokenService(self.tokens), sub)
         for server, services in ((sub, (SUBMISSION, TOKENS)), (ex, (EXECUTION,))):

@@ -6,6 +6,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Protocol
 
+from ..domain.audit import AuditEntry
 from ..domain.identity import TokenRecord
 from ..domain.job import Job, JobState
 
@@ -61,3 +62,10 @@ class TokenStore(Protocol):
 
     def replace_token(self, record: TokenRecord) -> bool:
         """Overwrite an existing token (revoke, renew); False if there is none with that hash."""
+
+
+class AuditLog(Protocol):
+    def append_audit(self, entry: AuditEntry) -> None: ...
+
+    def audit_entries(self, limit: int = 100) -> list[AuditEntry]:
+        """The newest `limit` entries, newest first."""

@@ -6,8 +6,10 @@ import json
 import sqlite3
 import threading
 from collections.abc import Collection
+from dataclasses import asdict
 from pathlib import Path
 
+from ..domain.audit import AuditEntry
 from ..domain.identity import TokenRecord
 from ..domain.job import FINAL_STATES, Job, JobState
 from .codec import decode_cursor, encode_cursor, from_dict, to_dict, token_from_dict, token_to_dict
@@ -26,6 +28,11 @@ CREATE TABLE IF NOT EXISTS jobs (
 CREATE UNIQUE INDEX IF NOT EXISTS jobs_request ON jobs (owner, request_id) WHERE request_id != '';
 CREATE INDEX IF NOT EXISTS jobs_newest ON jobs (create_time DESC, id DESC);
 CREATE INDEX IF NOT EXISTS jobs_state ON jobs (state, create_time, id);
+CREATE TABLE IF NOT EXISTS audit (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    time REAL NOT NULL,
+    doc TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS tokens (
     token_hash TEXT PRIMARY KEY,
     token_id TEXT NOT NULL UNIQUE,
@@ -152,6 +159,13 @@ class SqliteJobStore:
         cur = self._run("UPDATE tokens SET user = ?, doc = ? WHERE token_hash = ?",
                         (record.principal.user, json.dumps(token_to_dict(record)), record.token_hash))
         return cur.rowcount == 1
+
+    def append_audit(self, entry: AuditEntry) -> None:
+        self._run("INSERT INTO audit (time, doc) VALUES (?, ?)", (entry.time, json.dumps(asdict(entry))))
+
+    def audit_entries(self, limit: int = 100) -> list[AuditEntry]:
+        rows = self._run("SELECT doc FROM audit ORDER BY seq DESC LIMIT ?", (limit,)).fetchall()
+        return [AuditEntry(**json.loads(r[0])) for r in rows]
 
     def close(self) -> None:
         with self._lock:

@@ -11,6 +11,8 @@ from abaqueue.v1 import execution_service_pb2_grpc as ex_grpc
 from abaqueue.v1 import job_pb2 as pb
 from abaqueue.v1 import submission_service_pb2 as sub
 from abaqueue.v1 import submission_service_pb2_grpc as sub_grpc
+from abaqueue.v1 import token_service_pb2 as tok
+from abaqueue.v1 import token_service_pb2_grpc as tok_grpc
 from client.auth import BearerToken
 from scheduler.domain.identity import Role
 
@@ -126,3 +128,23 @@ def test_a_node_acts_only_on_jobs_assigned_to_it(cluster, people):
     assert code_of(n2.GetInputDownloads, ex.GetInputDownloadsRequest(job_attempt=assignment.job_attempt)) \
         == grpc.StatusCode.NOT_FOUND
     assert code_of(n1.ReportProgress, foreign) == grpc.StatusCode.OK
+
+
+def test_admin_actions_and_refused_calls_are_in_the_audit_log(cluster, people):
+    stubs, jobs = people
+    root_tokens = tok_grpc.TokenServiceStub(grpc.intercept_channel(
+        grpc.insecure_channel(cluster.submission), BearerToken(cluster.token("root", Role.ADMIN))))
+    root_tokens.CreateToken(tok.CreateTokenRequest(user="eve", role=tok.ROLE_GUEST, description="audit me"))
+    assert code_of(stubs["ana"].CancelJob, sub.CancelJobRequest(job_id=jobs["ana"].id)) == grpc.StatusCode.OK
+    assert code_of(stubs["ben"].CancelJob, sub.CancelJobRequest(job_id=jobs["cat"].id)) == grpc.StatusCode.NOT_FOUND
+    assert code_of(submission(cluster, None).ListJobs, sub.ListJobsRequest()) == grpc.StatusCode.UNAUTHENTICATED
+    assert code_of(stubs["ana"].GetJob, sub.GetJobRequest(job_id="")) == grpc.StatusCode.INVALID_ARGUMENT
+
+    entries = [(e.user, e.method.rsplit("/", 1)[1], e.code) for e in cluster.server.store.audit_entries()]
+    assert entries == [
+        ("ana", "GetJob", "INVALID_ARGUMENT"),
+        ("", "ListJobs", "UNAUTHENTICATED"),
+        ("root", "CreateToken", "OK"),
+    ]  # an ordinary cancel and a NOT_FOUND are not refusals of the caller
+    created = cluster.server.store.audit_entries()[-1]
+    assert created.role == "admin" and 'user: "eve"' in created.detail and "abq_" not in created.detail
