@@ -72,7 +72,22 @@ class JobRun:
     def stop(self) -> None:
         self.stop_requested.set()
 
+    def _too_long_path(self) -> Path | None:
+        """A file path of this job that Abaqus would refuse (over 256 characters), if any."""
+        names = [f.name for f in self.assignment.input_files]
+        names += [f"{self.name}{ext}" for ext in (*self.config.result_extensions, ".com", ".lck", ".msg")]
+        longest = max((self.dir.resolve() / n for n in names), key=lambda p: len(str(p)))
+        return longest if len(str(longest)) > solver.MAX_PATH else None
+
     async def run(self) -> None:
+        too_long = self._too_long_path()
+        if too_long is not None:
+            self.log.error("path too long for Abaqus: %s", too_long)
+            await self._complete_quietly(Finish(
+                ex.OUTCOME_FAILED, pb.ERROR_CLASS_SYSTEM,
+                f"the job's path {str(too_long)[:80]}... has {len(str(too_long))} characters; Abaqus allows "
+                f"{solver.MAX_PATH}: shorten the node's work_dir or the file names"))
+            return
         try:
             self.dir.mkdir(parents=True, exist_ok=True)
             await self._download_inputs()

@@ -40,6 +40,7 @@ class ExecutionApp:
     def register(self, node: Node) -> Node:
         validation.job_name(node.name, "node_name")
         validation.cpus(node.cpus)
+        validation.labels(node.labels)
         node.last_seen = self.book.clock()
         self.nodes.register(node)
         self.queue.changed.fire()

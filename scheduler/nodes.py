@@ -44,5 +44,9 @@ class NodeRegistry:
     def jobs_on(self, node_name: str) -> set[str]:
         return set(self._held.get(node_name, {}))
 
+    def largest(self) -> int | None:
+        """The most cores any registered node offers; None while no node is registered."""
+        return max((n.cpus for n in self._nodes.values()), default=None)
+
     def __iter__(self):
         return iter(self._nodes.values())

@@ -84,7 +84,8 @@ class SchedulerServer:
         self.tokens = TokenBook(self.store, clock=clock)
         book = JobBook(self.store, JobEvents(), clock)
         self.submission = SubmissionApp(book, self.blobs, self.queue, config.role_limits,
-                                        RateLimiter(config.submit_rate_per_s, config.submit_burst))
+                                        RateLimiter(config.submit_rate_per_s, config.submit_burst),
+                                        self.nodes.largest)
         self.execution = ExecutionApp(book, self.blobs, self.queue, self.nodes,
                                       TransferSlots(config.transfer_slots_per_node), config)
         self._servers: list[grpc.aio.Server] = []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Collection, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Sequence
 
 from abaqueue.presigned_http import PresignedTarget
 
@@ -25,12 +25,13 @@ DEFAULT_PAGE_SIZE = 100
 
 class SubmissionApp:
     def __init__(self, book: JobBook, blobs: S3Blobs, queue: WaitingQueue, limits: RoleLimits,
-                 submissions: RateLimiter) -> None:
+                 submissions: RateLimiter, largest_node: Callable[[], int | None] = lambda: None) -> None:
         self.book = book
         self.blobs = blobs
         self.queue = queue
         self.limits = limits
         self.submissions = submissions
+        self.largest_node = largest_node
 
     def _within_size(self, who: Principal, total: int, what: str) -> None:
         limit = self.limits.job_bytes(who.role)
@@ -45,7 +46,7 @@ class SubmissionApp:
         """A job held BLOCKED until its inputs are uploaded, and where to upload them."""
         validation.request_id(request_id)
         validation.job_name(name)
-        validation.cpus(cpus)
+        validation.cpus_on_nodes(cpus, self.largest_node())
         if not input_files:
             raise InvalidArgument("input_files", "at least the .inp file is needed")
         files = validation.file_specs(input_files, "input_files")

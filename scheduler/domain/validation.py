@@ -19,6 +19,9 @@ MAX_FILES = 1000
 MAX_CPUS = 1024
 MAX_REQUEST_ID = 128
 MAX_FILE_BYTES = 5 * 1024**4
+LABEL_KEY = re.compile(r"[a-z0-9][a-z0-9_.-]{0,62}")
+MAX_LABELS = 32
+MAX_LABEL_VALUE = 128
 
 
 def job_name(value: str, field: str = "name") -> str:
@@ -47,6 +50,27 @@ def cpus(value: int, field: str = "cpus") -> int:
     if not 1 <= value <= MAX_CPUS:
         raise InvalidArgument(field, f"{value} is out of range 1..{MAX_CPUS}")
     return value
+
+
+def cpus_on_nodes(value: int, largest_node: int | None, field: str = "cpus") -> int:
+    """`cpus` within 1..MAX_CPUS, and no more than the largest node registered offers."""
+    cpus(value, field)
+    if largest_node is not None and value > largest_node:
+        raise InvalidArgument(field, f"{value} is more than the largest node offers ({largest_node})")
+    return value
+
+
+def labels(values: dict[str, str], field: str = "labels") -> dict[str, str]:
+    if len(values) > MAX_LABELS:
+        raise InvalidArgument(field, f"at most {MAX_LABELS} labels")
+    for key, value in values.items():
+        if not LABEL_KEY.fullmatch(key):
+            raise InvalidArgument(f"{field}[{key[:40]!r}]", "a label key is 1 to 63 of a-z 0-9 _ . -, "
+                                  "starting with a letter or digit")
+        if len(value) > MAX_LABEL_VALUE or not value.isprintable():
+            raise InvalidArgument(f"{field}[{key!r}]", f"a label value is at most {MAX_LABEL_VALUE} "
+                                  "printable characters")
+    return values
 
 
 def request_id(value: str, field: str = "request_id") -> str:

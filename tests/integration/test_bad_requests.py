@@ -113,3 +113,15 @@ def test_a_node_token_names_one_node_which_must_register_first(cluster, stubs):
     with channel(cluster.execution, cluster.token("n2", Role.NODE)) as c, pytest.raises(grpc.RpcError) as e:
         ex_grpc.ExecutionServiceStub(c).AcquireJob(ex.AcquireJobRequest(node_name="n2"))
     assert e.value.code() == grpc.StatusCode.NOT_FOUND and "RegisterNode" in e.value.details()
+
+
+def test_cpus_beyond_the_largest_node_and_bad_labels_are_refused(stubs):
+    submission, execution = stubs
+    execution.RegisterNode(ex.RegisterNodeRequest(node_name="n1", cpus=4))
+    with pytest.raises(grpc.RpcError) as e:
+        submission.CreateJob(create(cpus=8))
+    assert e.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "largest node offers (4)" in e.value.details()
+    assert submission.CreateJob(create(cpus=4)).job.cpus == 4
+    with pytest.raises(grpc.RpcError) as e:
+        execution.RegisterNode(ex.RegisterNodeRequest(node_name="n1", cpus=4, labels={"Bad Key": "x"}))
+    assert e.value.code() == grpc.StatusCode.INVALID_ARGUMENT and e.value.details().startswith("labels[")

@@ -38,3 +38,14 @@ def test_job_goes_waiting_starting_running_completed_and_results_match_byte_for_
     assert downloaded in paths
     assert downloaded.read_bytes() == written.read_bytes()
     assert len(written.read_bytes()) > 0
+
+
+def test_a_job_whose_paths_would_pass_abaqus_limit_fails_clearly_without_running(cluster, tmp_path):
+    model, extra = beam(tmp_path / "model", seconds=1, increments=1)
+    deep = cluster.workdir / ("d" * 120) / ("e" * 120)
+    cluster.add_agent("node-1", cpus=4, work_dir=deep)
+    with cluster.client() as client:
+        job = client.wait(client.submit(model, cpus=1, extra_files=extra).id)
+    assert job.state is JobState.FAILED
+    assert "Abaqus allows 256" in job.error_message and "work_dir" in job.error_message
+    assert not deep.exists() or not any(deep.iterdir())  # nothing was downloaded or run

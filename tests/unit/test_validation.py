@@ -55,3 +55,30 @@ def test_the_main_input_must_be_an_inp_among_the_files():
 def test_cpus_out_of_range(value):
     with pytest.raises(InvalidArgument):
         validation.cpus(value)
+
+
+def test_cpus_may_not_exceed_the_largest_node():
+    assert validation.cpus_on_nodes(16, largest_node=16) == 16
+    assert validation.cpus_on_nodes(64, largest_node=None) == 64  # no node registered yet
+    with pytest.raises(InvalidArgument) as e:
+        validation.cpus_on_nodes(17, largest_node=16)
+    assert e.value.field == "cpus" and "largest node offers (16)" in str(e.value)
+
+
+@pytest.mark.parametrize(("labels", "field"), [
+    ({"Site": "x"}, "labels['Site']"),
+    ({"": "x"}, "labels['']"),
+    ({"-site": "x"}, "labels['-site']"),
+    ({"site": "a\nb"}, "labels['site']"),
+    ({"site": "x" * 129}, "labels['site']"),
+    ({f"k{i}": "v" for i in range(33)}, "labels"),
+])
+def test_bad_labels_name_the_label(labels, field):
+    with pytest.raises(InvalidArgument) as e:
+        validation.labels(labels)
+    assert e.value.field == field
+
+
+def test_good_labels():
+    assert validation.labels({"site": "munich", "gpu.vendor": "nvidia", "os": ""}) == {
+        "site": "munich", "gpu.vendor": "nvidia", "os": ""}
