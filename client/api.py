@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from datetime import timedelta
@@ -10,6 +11,7 @@ from typing import TypeVar
 
 import grpc
 
+from abaqueue.tls import channel_credentials
 from abaqueue.v1 import submission_service_pb2 as pb
 from abaqueue.v1 import token_service_pb2 as tok
 from abaqueue.v1.submission_service_pb2_grpc import SubmissionServiceStub
@@ -23,21 +25,30 @@ from .models import FileInfo, Job, JobState, Role, TokenInfo
 _Response = TypeVar("_Response")
 
 
-def open_channel(address: str, token: str | None) -> grpc.Channel:
-    """The channel to the scheduler at HOST:PORT, every call carrying `token`. Plain text for now;
-    TLS goes here."""
-    channel = grpc.insecure_channel(address)
+def open_channel(address: str, token: str | None, ca_file: Path | None = None) -> grpc.Channel:
+    """The channel to the scheduler at HOST:PORT, every call carrying `token`; TLS trusting
+    `ca_file` when given, else plain text."""
+    if ca_file is None:
+        channel = grpc.insecure_channel(address)
+    else:
+        try:
+            channel = grpc.secure_channel(address, channel_credentials(ca_file))
+        except OSError as e:
+            raise AbaqueueError(f"cannot read the CA file {ca_file}: {e.strerror}") from e
     return grpc.intercept_channel(channel, BearerToken(token)) if token else channel
 
 
 class Client:
     """A connection to the scheduler's SubmissionService. Use as a context manager, or call close()."""
 
-    def __init__(self, address: str, *, token: str | None = None, timeout: float = 30.0) -> None:
-        """`token` defaults to $ABAQUEUE_TOKEN, else the file named by $ABAQUEUE_TOKEN_FILE."""
+    def __init__(self, address: str, *, token: str | None = None, ca_file: Path | None = None,
+                 timeout: float = 30.0) -> None:
+        """`token` defaults to $ABAQUEUE_TOKEN, else the file named by $ABAQUEUE_TOKEN_FILE;
+        `ca_file` (TLS) to $ABAQUEUE_CA_FILE."""
         self.address = address
         self.timeout = timeout
-        self._channel = open_channel(address, token if token is not None else token_from())
+        ca_file = ca_file or (Path(os.environ["ABAQUEUE_CA_FILE"]) if os.environ.get("ABAQUEUE_CA_FILE") else None)
+        self._channel = open_channel(address, token if token is not None else token_from(), ca_file)
         self._stub = SubmissionServiceStub(self._channel)
         self._tokens = TokenServiceStub(self._channel)
 

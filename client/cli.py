@@ -41,7 +41,8 @@ def main(argv: list[str] | None = None) -> int:
         return e.code if isinstance(e.code, int) else EXIT_ERROR
     ui = Ui(Console(), Console(stderr=True))
     try:
-        with Client(args.scheduler, token=token_from(args.token_file), timeout=args.timeout) as client:
+        with Client(args.scheduler, token=token_from(args.token_file), ca_file=args.ca_file,
+                    timeout=args.timeout) as client:
             return args.command(client, args, ui)
     except Unavailable as e:
         return _fail(f"scheduler {args.scheduler}: {e.message}")
@@ -63,6 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help=f"scheduler address (default: $ABAQUEUE_SCHEDULER, else {DEFAULT_SCHEDULER})")
     parser.add_argument("--token-file", type=Path, metavar="FILE",
                         help="file holding your token (default: $ABAQUEUE_TOKEN, else $ABAQUEUE_TOKEN_FILE)")
+    parser.add_argument("--ca-file", type=Path, metavar="PEM",
+                        help="CA of the scheduler's TLS certificate (default: $ABAQUEUE_CA_FILE; none: plaintext)")
     parser.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS", help="per-call timeout")
     commands = parser.add_subparsers(metavar="COMMAND", required=True)
 

@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 class Agent:
     def __init__(self, config: AgentConfig, link: SchedulerLink | None = None) -> None:
         self.config = config
-        self.link = link or SchedulerLink(config.scheduler, token=config.token())
+        self.link = link or SchedulerLink(config.scheduler, token=config.token(), credentials=config.credentials())
         self.runs: dict[tuple[str, int], JobRun] = {}
         self._tasks: set[asyncio.Task] = set()
         self.heartbeat_interval_s = 5.0

@@ -9,6 +9,10 @@ import sys
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+import grpc
+
+from abaqueue.tls import channel_credentials
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
@@ -24,6 +28,11 @@ class AgentConfig:
     scheduler: str = "127.0.0.1:50052"
     # The node's token (role `node`, user = node_name), in a file only the service account can read.
     token_file: Path | None = None
+    # TLS: the CA of the scheduler's certificate, and this node's certificate and key when the
+    # scheduler asks for mutual TLS. Unset: plaintext.
+    ca_file: Path | None = None
+    client_cert: Path | None = None
+    client_key: Path | None = None
     node_name: str = field(default_factory=lambda: socket.gethostname().split(".")[0])
     cpus: int = field(default_factory=lambda: os.cpu_count() or 1)
     work_dir: Path = Path("abaqueue-work")
@@ -45,6 +54,17 @@ class AgentConfig:
         except (OSError, UnicodeError) as e:
             raise ConfigError(f"token_file {self.token_file}: {e}") from e
 
+    def credentials(self) -> grpc.ChannelCredentials | None:
+        """TLS credentials from `ca_file` (and the client certificate); None for plaintext."""
+        if self.ca_file is None:
+            if self.client_cert or self.client_key:
+                raise ConfigError("client_cert and client_key need ca_file (TLS)")
+            return None
+        try:
+            return channel_credentials(self.ca_file, self.client_cert, self.client_key)
+        except (OSError, ValueError) as e:
+            raise ConfigError(f"TLS files: {e}") from e
+
 
 def load(path: Path) -> AgentConfig:
     try:
@@ -60,7 +80,7 @@ def from_mapping(raw: dict, source: str = "config") -> AgentConfig:
     if unknown:
         raise ConfigError(f"{source}: unknown settings {', '.join(unknown)}")
     values = dict(raw)
-    for name in ("work_dir", "token_file"):
+    for name in ("work_dir", "token_file", "ca_file", "client_cert", "client_key"):
         if name in values:
             values[name] = Path(values[name])
     command = values.get("abaqus_command")

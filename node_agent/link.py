@@ -16,12 +16,13 @@ log = logging.getLogger(__name__)
 
 class SchedulerLink:
     def __init__(
-        self, address: str, *, token: str | None = None,
+        self, address: str, *, token: str | None = None, credentials: grpc.ChannelCredentials | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep, call_timeout_s: float = 30.0,
     ) -> None:
         self.address = address
         self.metadata = (("authorization", f"Bearer {token}"),) if token else None
-        self.channel = grpc.aio.insecure_channel(address)
+        self.channel = (grpc.aio.secure_channel(address, credentials) if credentials
+                        else grpc.aio.insecure_channel(address))
         self.stub = ex_grpc.ExecutionServiceStub(self.channel)
         self.sleep = sleep
         self.call_timeout_s = call_timeout_s

@@ -29,7 +29,8 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         config = load(a.config)
-        config.token()  # an unreadable token file is a configuration error, said before starting
+        config.token()  # unreadable token or TLS files are configuration errors, said before starting
+        config.credentials()
     except ConfigError as e:
         p.error(str(e))
     try:

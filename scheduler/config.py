@@ -24,6 +24,11 @@ class SchedulerConfig:
     shutdown_grace_s: float = 10.0
     # Where the first admin token is written when the store has no tokens yet (None: never).
     admin_token_file: Path | None = None
+    # TLS on both ports when both are set (PEM files); with a client CA, agents must present a
+    # certificate it signed on the execution port (mutual TLS). Unset: plaintext, for the local stack.
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    tls_client_ca: Path | None = None
     role_limits: RoleLimits = field(default_factory=RoleLimits)
     # Jobs each user may create per second, and how many at once after a pause.
     submit_rate_per_s: float = 50.0

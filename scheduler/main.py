@@ -49,9 +49,21 @@ def parse_args(argv: list[str] | None = None) -> SchedulerConfig:
     p.add_argument("--admin-token-file", type=Path,
                    help="where the first admin token is written when there are no tokens yet "
                         "(default: admin.token beside the database)")
+    p.add_argument("--tls-cert", type=Path, help="PEM certificate (chain) of both ports; with --tls-key")
+    p.add_argument("--tls-key", type=Path, help="PEM private key of --tls-cert")
+    p.add_argument("--tls-client-ca", type=Path,
+                   help="PEM CA whose certificates agents must present on the execution port (mutual TLS)")
     p.add_argument("--log-level", default="INFO")
     a = p.parse_args(argv)
     logging.basicConfig(level=a.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if (a.tls_cert is None) != (a.tls_key is None):
+        p.error("--tls-cert and --tls-key go together")
+    if a.tls_client_ca and not a.tls_cert:
+        p.error("--tls-client-ca needs --tls-cert and --tls-key")
+    for flag in ("tls_cert", "tls_key", "tls_client_ca"):
+        path = getattr(a, flag)
+        if path is not None and not path.is_file():
+            p.error(f"--{flag.replace('_', '-')}: {path} is not a file")
     if not 1 <= a.url_expiry_seconds <= 900:
         p.error("--url-expiry-seconds must be within 1..900")
     s3 = S3Settings(bucket=a.bucket, endpoint_url=a.s3_endpoint, region=a.region,
@@ -59,6 +71,7 @@ def parse_args(argv: list[str] | None = None) -> SchedulerConfig:
                     url_expiry_seconds=a.url_expiry_seconds)
     return SchedulerConfig(
         s3=s3, database=a.database, admin_token_file=a.admin_token_file or a.database.parent / "admin.token",
+        tls_cert=a.tls_cert, tls_key=a.tls_key, tls_client_ca=a.tls_client_ca,
         host=a.host, port_for_submission=a.port_for_submission,
         port_for_execution=a.port_for_execution, heartbeat_interval_s=a.heartbeat_interval,
         long_poll_timeout_s=a.long_poll_timeout, transfer_slots_per_node=a.transfer_slots_per_node,

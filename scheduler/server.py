@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
@@ -108,8 +109,8 @@ class SchedulerServer:
         tok_grpc.add_TokenServiceServicer_to_server(TokenService(self.tokens), sub)
         for server, services in ((sub, (SUBMISSION, TOKENS)), (ex, (EXECUTION,))):
             self._health.append(_add_health_and_reflection(server, services))
-        self.submission_port = sub.add_insecure_port(f"{self.config.host}:{self.config.port_for_submission}")
-        self.execution_port = ex.add_insecure_port(f"{self.config.host}:{self.config.port_for_execution}")
+        self.submission_port = self._listen(sub, self.config.port_for_submission, None)
+        self.execution_port = self._listen(ex, self.config.port_for_execution, self.config.tls_client_ca)
         for server in (sub, ex):
             await server.start()
         self._servers = [sub, ex]
@@ -118,6 +119,18 @@ class SchedulerServer:
                 await checker.set(name, health_pb2.HealthCheckResponse.SERVING)
         log.info("scheduler up: submission on %s:%d, execution on %s:%d, %d unfinished jobs restored",
                  self.config.host, self.submission_port, self.config.host, self.execution_port, restored)
+
+    def _listen(self, server: grpc.aio.Server, port: int, client_ca: Path | None) -> int:
+        """Plaintext, or TLS; with `client_ca`, callers must present a certificate it signed."""
+        address = f"{self.config.host}:{port}"
+        c = self.config
+        if c.tls_cert is None or c.tls_key is None:
+            return server.add_insecure_port(address)
+        credentials = grpc.ssl_server_credentials(
+            [(c.tls_key.read_bytes(), c.tls_cert.read_bytes())],
+            root_certificates=client_ca.read_bytes() if client_ca else None,
+            require_client_auth=client_ca is not None)
+        return server.add_secure_port(address, credentials)
 
     async def stop(self, grace: float | None = None) -> None:
         """Stop taking calls, let calls in flight finish within the grace period, close the store."""
