@@ -17,6 +17,7 @@ from google.protobuf import text_format
 
 from .domain.audit import AuditEntry, worth_recording
 from .domain.identity import Port, Principal
+from .handler_wrap import wrap_behavior
 
 log = logging.getLogger(__name__)
 
@@ -36,22 +37,6 @@ def bearer(metadata) -> str:
         if key == "authorization" and isinstance(value, str) and value[:7].lower() == "bearer ":
             return value[7:].strip()
     return ""
-
-
-_KINDS = {  # (request streaming, response streaming) -> handler attribute and builder
-    (False, False): ("unary_unary", grpc.unary_unary_rpc_method_handler),
-    (False, True): ("unary_stream", grpc.unary_stream_rpc_method_handler),
-    (True, False): ("stream_unary", grpc.stream_unary_rpc_method_handler),
-    (True, True): ("stream_stream", grpc.stream_stream_rpc_method_handler),
-}
-
-
-def _replace_behavior(handler: grpc.RpcMethodHandler, unary, streaming) -> grpc.RpcMethodHandler:
-    """The same kind of handler, its behavior passed through `unary` or `streaming` (by response)."""
-    attribute, build = _KINDS[(handler.request_streaming, handler.response_streaming)]
-    wrap = streaming if handler.response_streaming else unary
-    return build(wrap(getattr(handler, attribute)), request_deserializer=handler.request_deserializer,
-                 response_serializer=handler.response_serializer)
 
 
 def _as_caller(handler: grpc.RpcMethodHandler, who: Principal,
@@ -78,7 +63,7 @@ def _as_caller(handler: grpc.RpcMethodHandler, who: Principal,
                 ended(request_or_iterator, context)
         return run
 
-    return _replace_behavior(handler, unary, streaming)
+    return wrap_behavior(handler, unary, streaming)
 
 
 def _refused(handler: grpc.RpcMethodHandler, message: str) -> grpc.RpcMethodHandler:
@@ -93,7 +78,7 @@ def _refused(handler: grpc.RpcMethodHandler, message: str) -> grpc.RpcMethodHand
             yield  # pragma: no cover - makes this an async generator, like the handler it replaces
         return run
 
-    return _replace_behavior(handler, unary, streaming)
+    return wrap_behavior(handler, unary, streaming)
 
 
 def _code_name(context: grpc.aio.ServicerContext) -> str:

@@ -19,6 +19,9 @@ class SchedulerConfig:
     heartbeat_interval_s: float = 5.0
     long_poll_timeout_s: float = 30.0
     transfer_slots_per_node: int = 1
+    # Calls each port serves at once (long-polls not counted: see call_bound.py).
+    submission_max_workers: int = 100
+    execution_max_workers: int = 10
     submission_max_message_bytes: int = 10 * 1024 * 1024
     execution_max_message_bytes: int = 10 * 1024 * 1024
     shutdown_grace_s: float = 10.0

@@ -77,6 +77,8 @@ def parse_args(argv: list[str] | None = None) -> SchedulerConfig:
         long_poll_timeout_s=a.long_poll_timeout, transfer_slots_per_node=a.transfer_slots_per_node,
         submission_max_message_bytes=_env_number(p, "SCHEDULER_SUBMISSION_MAX_MESSAGE_LENGTH", 10 * 1024 * 1024),
         execution_max_message_bytes=_env_number(p, "SCHEDULER_EXECUTION_MAX_MESSAGE_LENGTH", 10 * 1024 * 1024),
+        submission_max_workers=_env_number(p, "SCHEDULER_SUBMISSION_MAX_WORKERS", 100),
+        execution_max_workers=_env_number(p, "SCHEDULER_EXECUTION_MAX_WORKERS", 10),
         role_limits=RoleLimits(max_job_bytes={
             role: _env_number(p, f"SCHEDULER_MAX_JOB_BYTES_{role.name}", default)
             for role, default in RoleLimits().max_job_bytes.items()}),

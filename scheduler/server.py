@@ -22,6 +22,7 @@ from abaqueue.v1 import token_service_pb2_grpc as tok_grpc
 
 from .auth import TokenInterceptor
 from .blobs import S3Blobs
+from .call_bound import CallBound
 from .config import SchedulerConfig
 from .dispatch import WaitingQueue
 from .domain.identity import Port
@@ -57,8 +58,8 @@ def restore(store: JobStore, queue: WaitingQueue, nodes: NodeRegistry) -> int:
     return len(jobs)
 
 
-def _grpc_server(max_message_bytes: int, interceptor: grpc.aio.ServerInterceptor) -> grpc.aio.Server:
-    return grpc.aio.server(interceptors=[interceptor], options=[
+def _grpc_server(max_message_bytes: int, *interceptors: grpc.aio.ServerInterceptor) -> grpc.aio.Server:
+    return grpc.aio.server(interceptors=list(interceptors), options=[
         ("grpc.max_receive_message_length", max_message_bytes),
         ("grpc.max_send_message_length", max_message_bytes),
         ("grpc.so_reuseport", 0),
@@ -101,10 +102,12 @@ class SchedulerServer:
                         self.config.admin_token_file)
         expiry = self.config.s3.url_expiry_seconds
         sub = _grpc_server(self.config.submission_max_message_bytes,
-                           TokenInterceptor(Port.SUBMISSION, self.tokens.authenticate, self.store.append_audit))
+                           TokenInterceptor(Port.SUBMISSION, self.tokens.authenticate, self.store.append_audit),
+                           CallBound(self.config.submission_max_workers))
         sub_grpc.add_SubmissionServiceServicer_to_server(SubmissionService(self.submission, expiry), sub)
         ex = _grpc_server(self.config.execution_max_message_bytes,
-                          TokenInterceptor(Port.EXECUTION, self.tokens.authenticate, self.store.append_audit))
+                          TokenInterceptor(Port.EXECUTION, self.tokens.authenticate, self.store.append_audit),
+                          CallBound(self.config.execution_max_workers))
         ex_grpc.add_ExecutionServiceServicer_to_server(ExecutionService(self.execution, expiry), ex)
         tok_grpc.add_TokenServiceServicer_to_server(TokenService(self.tokens), sub)
         for server, services in ((sub, (SUBMISSION, TOKENS)), (ex, (EXECUTION,))):

@@ -80,7 +80,7 @@ def cluster(seaweed, loop_thread, tmp_path, request):
         s3=S3Settings(bucket=seaweed.bucket, endpoint_url=seaweed.endpoint, access_key_id=seaweed.access_key,
                       secret_access_key=seaweed.secret_key),
         database=tmp_path / "scheduler.sqlite3", port_for_submission=0, port_for_execution=0,
-        heartbeat_interval_s=0.5, long_poll_timeout_s=5, **getattr(request, "param", {}),
+        **{"heartbeat_interval_s": 0.5, "long_poll_timeout_s": 5, **getattr(request, "param", {})},
     )
 
     async def start():

@@ -1,0 +1,46 @@
+"""SCHEDULER_*_MAX_WORKERS: how many calls a port serves at once.
+
+Long-polls wait, by design, for minutes: counting them would let a few dozen idle agents starve
+heartbeats. So they are not counted; every other call waits for one of `max_calls` places
+(in arrival order) instead of being refused.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import grpc
+
+from .handler_wrap import wrap_behavior
+
+LONG_POLLS = frozenset({
+    "/abaqueue.v1.ExecutionService/AcquireJob",
+    "/abaqueue.v1.ExecutionService/AcquireTransferSlot",
+    "/abaqueue.v1.SubmissionService/WatchJob",
+})
+
+
+class CallBound(grpc.aio.ServerInterceptor):
+    def __init__(self, max_calls: int) -> None:
+        self.places = asyncio.Semaphore(max_calls)
+
+    async def intercept_service(self, continuation, details: grpc.HandlerCallDetails):
+        handler = await continuation(details)
+        if handler is None or details.method in LONG_POLLS:
+            return handler
+        places = self.places
+
+        def unary(behavior):
+            async def run(request, context):
+                async with places:
+                    return await behavior(request, context)
+            return run
+
+        def streaming(behavior):
+            async def run(request, context):
+                async with places:
+                    async for response in behavior(request, context):
+                        yield response
+            return run
+
+        return wrap_behavior(handler, unary, streaming)

@@ -1,0 +1,20 @@
+"""Rebuilding a gRPC method handler around a new behavior, for server interceptors."""
+
+from __future__ import annotations
+
+import grpc
+
+_KINDS = {  # (request streaming, response streaming) -> handler attribute and builder
+    (False, False): ("unary_unary", grpc.unary_unary_rpc_method_handler),
+    (False, True): ("unary_stream", grpc.unary_stream_rpc_method_handler),
+    (True, False): ("stream_unary", grpc.stream_unary_rpc_method_handler),
+    (True, True): ("stream_stream", grpc.stream_stream_rpc_method_handler),
+}
+
+
+def wrap_behavior(handler: grpc.RpcMethodHandler, unary, streaming) -> grpc.RpcMethodHandler:
+    """The same kind of handler, its behavior passed through `unary` or `streaming` (by response)."""
+    attribute, build = _KINDS[(handler.request_streaming, handler.response_streaming)]
+    wrap = streaming if handler.response_streaming else unary
+    return build(wrap(getattr(handler, attribute)), request_deserializer=handler.request_deserializer,
+                 response_serializer=handler.response_serializer)
