@@ -1,0 +1,84 @@
+"""Every job RPC of the submission port, for every role, on its own job, a teammate's and a
+stranger's: the exact status code of each cell. (Execution port and tokens: test_access.py,
+test_token_service.py.)"""
+
+from __future__ import annotations
+
+import grpc
+import pytest
+
+from abaqueue.v1 import job_pb2 as pb
+from abaqueue.v1 import submission_service_pb2 as sub
+from abaqueue.v1 import submission_service_pb2_grpc as sub_grpc
+from client.auth import BearerToken
+from scheduler.domain.identity import Role
+
+CALLERS = {  # name -> (user, role, team)
+    "developer": ("ana", Role.DEVELOPER, "crash"),
+    "lead": ("ben", Role.LEAD, "crash"),
+    "guest": ("gus", Role.GUEST, ""),
+    "admin": ("root", Role.ADMIN, ""),
+    "node": ("node-1", Role.NODE, ""),
+}
+OWNERS = {"teammate": ("dan", Role.DEVELOPER, "crash"), "stranger": ("eve", Role.DEVELOPER, "nvh")}
+OK, NF, PD, FP, UA = "OK", "NOT_FOUND", "PERMISSION_DENIED", "FAILED_PRECONDITION", "UNAUTHENTICATED"
+CALLS = ("GetJob", "WatchJob", "GetJobResults", "SubmitJob", "CancelJob")
+# (caller, whose job) -> codes of CALLS, in order. The job is BLOCKED: its inputs were never uploaded.
+TABLE = {
+    ("developer", "own"): (OK, OK, FP, FP, OK),
+    ("developer", "teammate"): (NF, NF, NF, NF, NF),
+    ("developer", "stranger"): (NF, NF, NF, NF, NF),
+    ("lead", "own"): (OK, OK, FP, FP, OK),
+    ("lead", "teammate"): (OK, OK, FP, PD, PD),
+    ("lead", "stranger"): (NF, NF, NF, NF, NF),
+    ("guest", "own"): (OK, OK, FP, FP, OK),
+    ("guest", "teammate"): (NF, NF, NF, NF, NF),
+    ("guest", "stranger"): (NF, NF, NF, NF, NF),
+    ("admin", "own"): (OK, OK, FP, FP, OK),
+    ("admin", "teammate"): (OK, OK, FP, FP, OK),
+    ("admin", "stranger"): (OK, OK, FP, FP, OK),
+}
+
+
+def stub(cluster, user, role, team) -> sub_grpc.SubmissionServiceStub:
+    return sub_grpc.SubmissionServiceStub(grpc.intercept_channel(
+        grpc.insecure_channel(cluster.submission), BearerToken(cluster.token(user, role, team))))
+
+
+def code(call, request) -> str:
+    try:
+        answer = call(request, timeout=5)
+        if hasattr(answer, "__next__"):  # WatchJob: the first message is the job as it is now
+            next(answer)
+            answer.cancel()
+    except grpc.RpcError as e:
+        return e.code().name
+    return OK
+
+
+def create(s) -> str:
+    return s.CreateJob(sub.CreateJobRequest(name="m", cpus=1, input_file="m.inp", input_files=[
+        pb.FileInfo(name="m.inp", size_bytes=1, sha256="a" * 64)])).job.id
+
+
+@pytest.mark.parametrize(("caller", "whose"), sorted(TABLE))
+def test_job_calls_by_role_and_ownership(cluster, caller, whose):
+    me = stub(cluster, *CALLERS[caller])
+    job_id = create(me if whose == "own" else stub(cluster, *OWNERS[whose]))
+    requests = {
+        "GetJob": sub.GetJobRequest(job_id=job_id), "WatchJob": sub.WatchJobRequest(job_id=job_id),
+        "GetJobResults": sub.GetJobResultsRequest(job_id=job_id), "SubmitJob": sub.SubmitJobRequest(job_id=job_id),
+        "CancelJob": sub.CancelJobRequest(job_id=job_id),
+    }
+    assert tuple(code(getattr(me, name), requests[name]) for name in CALLS) == TABLE[(caller, whose)]
+
+
+def test_a_node_token_opens_nothing_on_the_submission_port(cluster):
+    owner = stub(cluster, *OWNERS["teammate"])
+    job_id = create(owner)
+    node = stub(cluster, *CALLERS["node"])
+    assert code(node.ListJobs, sub.ListJobsRequest()) == UA
+    assert code(node.CreateJob, sub.CreateJobRequest(name="m")) == UA
+    for name, request in (("GetJob", sub.GetJobRequest(job_id=job_id)), ("CancelJob", sub.CancelJobRequest(
+            job_id=job_id)), ("WatchJob", sub.WatchJobRequest(job_id=job_id))):
+        assert code(getattr(node, name), request) == UA
