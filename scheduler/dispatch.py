@@ -7,6 +7,7 @@ store's queue.
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 
 from .domain.placement import Candidate, pick
 
@@ -28,17 +29,28 @@ class Signal:
 class WaitingQueue:
     def __init__(self) -> None:
         self._jobs: dict[str, Candidate] = {}  # insertion order is queue order
+        self._started: Counter[str] = Counter()  # jobs started (STARTING or RUNNING), by owner
         self.changed = Signal()
 
-    def add(self, job_id: str, cpus: int) -> None:
-        self._jobs[job_id] = Candidate(job_id, cpus)
+    def add(self, job_id: str, cpus: int, owner: str = "", owner_limit: int | None = None) -> None:
+        self._jobs[job_id] = Candidate(job_id, cpus, owner, owner_limit)
+        self.changed.fire()
+
+    def started(self, owner: str) -> None:
+        self._started[owner] += 1
+
+    def ended(self, owner: str) -> None:
+        """A started job of `owner` ended: one of their waiting jobs may go now."""
+        self._started[owner] -= 1
+        if self._started[owner] <= 0:
+            del self._started[owner]
         self.changed.fire()
 
     def discard(self, job_id: str) -> None:
         self._jobs.pop(job_id, None)
 
     def pick_for(self, free_cpus: int) -> Candidate | None:
-        return pick(self._jobs.values(), free_cpus)
+        return pick(self._jobs.values(), free_cpus, self._started)
 
     def __len__(self) -> int:
         return len(self._jobs)

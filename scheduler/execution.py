@@ -91,6 +91,7 @@ class ExecutionApp:
         except (IllegalTransition, NotFound):
             return None  # it left the queue meanwhile (cancelled): the index was behind
         self.nodes.hold(node.name, job.id, job.cpus)
+        self.queue.started(job.owner)
         return job
 
     def heartbeat(self, node_name: str, running: Sequence[JobAttempt]) -> list[JobAttempt]:
@@ -194,4 +195,4 @@ class ExecutionApp:
     def _free(self, job: Job) -> None:
         self.nodes.release(job.node, job.id)
         self.slots.release_job(job.node, job.id)
-        self.queue.changed.fire()
+        self.queue.ended(job.owner)

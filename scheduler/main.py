@@ -81,7 +81,11 @@ def parse_args(argv: list[str] | None = None) -> SchedulerConfig:
         execution_max_workers=_env_number(p, "SCHEDULER_EXECUTION_MAX_WORKERS", 10),
         role_limits=RoleLimits(max_job_bytes={
             role: _env_number(p, f"SCHEDULER_MAX_JOB_BYTES_{role.name}", default)
-            for role, default in RoleLimits().max_job_bytes.items()}),
+            for role, default in RoleLimits().max_job_bytes.items()
+        }, max_concurrent_jobs={
+            role: _env_number(p, f"SCHEDULER_MAX_CONCURRENT_JOBS_{role.name}", default)
+            for role, default in RoleLimits().max_concurrent_jobs.items()
+        }),
         submit_rate_per_s=_env_number(p, "SCHEDULER_SUBMIT_RATE_PER_S", 50.0, float),
         submit_burst=_env_number(p, "SCHEDULER_SUBMIT_BURST", 500),
     )

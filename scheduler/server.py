@@ -27,7 +27,7 @@ from .config import SchedulerConfig
 from .dispatch import WaitingQueue
 from .domain.identity import Port
 from .domain.job import JobState
-from .domain.limits import RateLimiter
+from .domain.limits import RateLimiter, RoleLimits
 from .events import JobEvents
 from .execution import ExecutionApp
 from .execution_service import ExecutionService
@@ -47,14 +47,15 @@ TOKENS = token_service_pb2.DESCRIPTOR.services_by_name["TokenService"].full_name
 EXECUTION = execution_service_pb2.DESCRIPTOR.services_by_name["ExecutionService"].full_name
 
 
-def restore(store: JobStore, queue: WaitingQueue, nodes: NodeRegistry) -> int:
+def restore(store: JobStore, queue: WaitingQueue, nodes: NodeRegistry, limits: RoleLimits) -> int:
     """Rebuild the in-memory indexes from the store, the source of truth."""
     jobs = store.unfinished()
     for job in sorted(jobs, key=lambda j: (j.queue_time or 0.0, j.id)):
         if job.state is JobState.WAITING:
-            queue.add(job.id, job.cpus)
+            queue.add(job.id, job.cpus, job.owner, limits.concurrent_jobs(job.owner_role))
         elif job.state.is_active:
             nodes.hold(job.node, job.id, job.cpus)
+            queue.started(job.owner)
     return len(jobs)
 
 
@@ -96,7 +97,7 @@ class SchedulerServer:
         self.execution_port = 0
 
     async def start(self) -> None:
-        restored = restore(self.store, self.queue, self.nodes)
+        restored = restore(self.store, self.queue, self.nodes, self.config.role_limits)
         if self.config.admin_token_file and self.tokens.bootstrap(self.config.admin_token_file):
             log.warning("no tokens yet: wrote the first admin token to %s (readable by this user only)",
                         self.config.admin_token_file)

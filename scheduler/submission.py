@@ -56,7 +56,8 @@ class SubmissionApp:
         if wait:
             raise ResourceExhausted(f"too many jobs created by {who.user} just now: retry in {wait:.2f} s")
         job = self.book.create(Job(
-            id=uuid.uuid4().hex, name=name, owner=who.user, team=who.team, cpus=cpus, input_file=input_file,
+            id=uuid.uuid4().hex, name=name, owner=who.user, team=who.team, owner_role=who.role.value,
+            cpus=cpus, input_file=input_file,
             input_files=files, create_time=self.book.clock(), request_id=request_id,
             state=JobState.BLOCKED, reasons=(AWAITING_INPUTS,),
         ))
@@ -83,7 +84,7 @@ class SubmissionApp:
         now = self.book.clock()
         job = self.book.change(job.id, lambda j: states.transition(j, JobState.WAITING, now))
         if job.state is JobState.WAITING:
-            self.queue.add(job.id, job.cpus)
+            self.queue.add(job.id, job.cpus, job.owner, self.limits.concurrent_jobs(job.owner_role))
         return job
 
     def get_job(self, who: Principal, job_id: str) -> Job:

@@ -73,6 +73,7 @@ class Job:
     state: JobState = JobState.BLOCKED
     request_id: str = ""
     team: str = ""  # the owner's team when the job was created: whom a lead may see
+    owner_role: str = ""  # the owner's role when the job was created: which limits apply
     attempt: int = 0
     node: str = ""
     progress: Progress = field(default_factory=Progress)

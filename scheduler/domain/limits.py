@@ -20,8 +20,21 @@ class RoleLimits:
         Role.ADMIN: 50 * GiB, Role.LEAD: 20 * GiB, Role.DEVELOPER: 20 * GiB, Role.GUEST: 1 * GiB,
     })
 
+    # Jobs one person may have started (STARTING or RUNNING) at once; more wait their turn.
+    # The original scheduler's defaults.
+    max_concurrent_jobs: dict[Role, int] = field(default_factory=lambda: {
+        Role.ADMIN: 1000, Role.LEAD: 20, Role.DEVELOPER: 10, Role.GUEST: 5,
+    })
+
     def job_bytes(self, role: Role) -> int:
         return self.max_job_bytes.get(role, 0)
+
+    def concurrent_jobs(self, role_value: str) -> int:
+        """The limit for a role given by its value (as jobs store it); 0 for anything unknown."""
+        try:
+            return self.max_concurrent_jobs.get(Role(role_value), 0)
+        except ValueError:
+            return 0
 
 
 @dataclass

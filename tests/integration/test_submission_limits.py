@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import grpc
 import pytest
 
+from abaqueue.v1 import execution_service_pb2 as ex
+from abaqueue.v1 import execution_service_pb2_grpc as ex_grpc
+from abaqueue.v1 import job_pb2 as pb
 from client import ResourceExhausted
+from client.auth import BearerToken
 from scheduler.domain.identity import Role
 from scheduler.domain.limits import RoleLimits
 
@@ -36,3 +41,29 @@ def test_a_burst_over_the_rate_is_told_when_to_retry_and_other_users_are_not_slo
         assert "retry in" in e.value.message
         assert ben.submit(model, cpus=1).owner == "ben"
         assert len(list(ana.list())) == 2
+
+
+ONE_AT_A_TIME = RoleLimits(max_concurrent_jobs={Role.ADMIN: 10, Role.DEVELOPER: 10, Role.GUEST: 1})
+
+
+@pytest.mark.parametrize("cluster", [{"role_limits": ONE_AT_A_TIME, "long_poll_timeout_s": 1}], indirect=True)
+def test_a_guest_runs_one_job_at_a_time_and_others_go_past(cluster, tmp_path):
+    model = tmp_path / "m.inp"
+    model.write_bytes(b"*Heading\n")
+    with cluster.client("gus", Role.GUEST) as guest, cluster.client("dev") as dev:
+        first, second = guest.submit(model, cpus=1), guest.submit(model, cpus=1)
+        other = dev.submit(model, cpus=1)
+    node = execution_stub(cluster, "n1")
+    node.RegisterNode(ex.RegisterNodeRequest(node_name="n1", cpus=8))
+    got = [node.AcquireJob(ex.AcquireJobRequest(node_name="n1"), timeout=5).assignment.job_attempt
+           for _ in range(3)]
+    assert [a.job_id for a in got] == [first.id, other.id, ""]  # the guest's second job waits
+    node.CompleteJob(ex.CompleteJobRequest(job_attempt=got[0], outcome=ex.OUTCOME_FAILED,
+                                           error_class=pb.ERROR_CLASS_SYSTEM, error_message="test"))
+    assert node.AcquireJob(ex.AcquireJobRequest(node_name="n1"), timeout=5).assignment.job_attempt.job_id \
+        == second.id
+
+
+def execution_stub(cluster, node: str) -> ex_grpc.ExecutionServiceStub:
+    return ex_grpc.ExecutionServiceStub(grpc.intercept_channel(
+        grpc.insecure_channel(cluster.execution), BearerToken(cluster.token(node, Role.NODE))))

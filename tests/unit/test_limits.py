@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from scheduler.domain.identity import Role
 from scheduler.domain.limits import RateLimiter, RoleLimits, TokenBucket
+from scheduler.domain.placement import Candidate, pick
 
 
 def test_a_full_bucket_allows_a_burst_then_paces_at_the_rate():
@@ -45,3 +46,12 @@ def test_role_limits_are_generous_for_real_models_and_strictest_for_guests():
     assert limits.job_bytes(Role.GUEST) < limits.job_bytes(Role.DEVELOPER) <= limits.job_bytes(Role.ADMIN)
     assert limits.job_bytes(Role.DEVELOPER) >= 1024**3
     assert limits.job_bytes(Role.NODE) == 0  # nodes submit nothing
+
+
+def test_pick_skips_owners_at_their_limit_and_keeps_queue_order_otherwise():
+    queue = [Candidate("a1", 2, "ana", 1), Candidate("b1", 2, "ben", 5), Candidate("a2", 1, "ana", 1)]
+    assert pick(queue, 4, {}) == queue[0]
+    assert pick(queue, 4, {"ana": 1}) == queue[1]
+    assert pick(queue, 4, {"ana": 1, "ben": 5}) is None
+    assert pick(queue, 1, {}) == queue[2]  # the first that fits the cores
+    assert pick([Candidate("x", 1)], 1, {"": 99}) == Candidate("x", 1)  # no limit given: none applies
