@@ -24,7 +24,7 @@ from .domain.identity import (
     authenticate,
     hash_token,
 )
-from .store import TokenStore
+from .store import SqliteJobStore, TokenStore
 
 MAX_DESCRIPTION = 200
 
@@ -121,6 +121,17 @@ class TokenBook:
         secret, _ = self.create(Principal("admin", Role.ADMIN), description="bootstrap admin token")
         write_secret(path, secret)
         return secret
+
+
+def create_in_store_file(database: Path, principals: list[Principal]) -> list[str]:
+    """Tokens created straight in the SQLite store at `database`, for tools that set a scheduler up
+    before it runs (benchmarks, tests of the process). Returns the secrets, in order."""
+    store = SqliteJobStore(database)
+    try:
+        book = TokenBook(store)
+        return [book.create(p)[0] for p in principals]
+    finally:
+        store.close()
 
 
 def _require_admin(who: Principal, what: str) -> None:

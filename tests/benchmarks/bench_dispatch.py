@@ -38,13 +38,12 @@ from abaqueue.v1 import execution_service_pb2_grpc as ex_grpc  # noqa: E402
 from abaqueue.v1 import job_pb2  # noqa: E402
 from abaqueue.v1 import submission_service_pb2 as sub  # noqa: E402
 from abaqueue.v1 import submission_service_pb2_grpc as sub_grpc  # noqa: E402
-from client.auth import BearerToken  # noqa: E402
+from client.api import open_channel  # noqa: E402
 from scheduler.devstack.health import wait_serving  # noqa: E402
 from scheduler.devstack.ports import free_ports  # noqa: E402
 from scheduler.devstack.seaweed import start_seaweed  # noqa: E402
 from scheduler.domain.identity import Principal, Role  # noqa: E402
-from scheduler.store import SqliteJobStore  # noqa: E402
-from scheduler.tokens import TokenBook  # noqa: E402
+from scheduler.tokens import create_in_store_file  # noqa: E402
 
 BIN = Path(sys.executable).parent
 MODEL = b"*Heading\n** abaqus-sim: seconds=0\n*Step\n*Static\n1., 1.\n*End Step\n"
@@ -57,13 +56,9 @@ def node_name(i: int) -> str:
 def issue_tokens(database: Path, agents: int) -> tuple[str, list[str]]:
     """An admin token for the submitter and one node token per agent, put in the store before the
     scheduler opens it."""
-    store = SqliteJobStore(database)
-    try:
-        tokens = TokenBook(store)
-        admin, _ = tokens.create(Principal("bench", Role.ADMIN))
-        return admin, [tokens.create(Principal(node_name(i), Role.NODE))[0] for i in range(agents)]
-    finally:
-        store.close()
+    admin, *nodes = create_in_store_file(
+        database, [Principal("bench", Role.ADMIN), *(Principal(node_name(i), Role.NODE) for i in range(agents))])
+    return admin, nodes
 
 
 def agents(address: str, tokens: list[str], ready: mp.Barrier, stop: mp.Event, received: mp.Queue) -> None:
@@ -162,8 +157,7 @@ def main() -> None:
             agent_process.start()
             ready.wait(60)
             time.sleep(0.5)  # let every agent's first long-poll reach the scheduler
-            with grpc.intercept_channel(grpc.insecure_channel(f"127.0.0.1:{sub_port}"),
-                                        BearerToken(admin_token)) as channel:
+            with open_channel(f"127.0.0.1:{sub_port}", admin_token) as channel:
                 stub = sub_grpc.SubmissionServiceStub(channel)
                 job_ids = prepare(stub, a.warmup + a.jobs)
                 acked = submit_paced(stub, job_ids, a.rate)

@@ -15,22 +15,16 @@ from abaqueue.v1 import submission_service_pb2 as sub
 from abaqueue.v1 import submission_service_pb2_grpc as sub_grpc
 from abaqueue.v1 import token_service_pb2 as tok
 from abaqueue.v1 import token_service_pb2_grpc as tok_grpc
-from client.auth import BearerToken
+from client.api import open_channel
 from scheduler.domain.identity import Role
 
 
 def submission(cluster, token: str | None) -> sub_grpc.SubmissionServiceStub:
-    channel = grpc.insecure_channel(cluster.submission)
-    if token:
-        channel = grpc.intercept_channel(channel, BearerToken(token))
-    return sub_grpc.SubmissionServiceStub(channel)
+    return sub_grpc.SubmissionServiceStub(open_channel(cluster.submission, token))
 
 
 def execution(cluster, token: str | None) -> ex_grpc.ExecutionServiceStub:
-    channel = grpc.insecure_channel(cluster.execution)
-    if token:
-        channel = grpc.intercept_channel(channel, BearerToken(token))
-    return ex_grpc.ExecutionServiceStub(channel)
+    return ex_grpc.ExecutionServiceStub(open_channel(cluster.execution, token))
 
 
 def code_of(call, request) -> grpc.StatusCode:
@@ -134,8 +128,7 @@ def test_a_node_acts_only_on_jobs_assigned_to_it(cluster, people):
 
 def test_admin_actions_and_refused_calls_are_in_the_audit_log(cluster, people):
     stubs, jobs = people
-    root_tokens = tok_grpc.TokenServiceStub(grpc.intercept_channel(
-        grpc.insecure_channel(cluster.submission), BearerToken(cluster.token("root", Role.ADMIN))))
+    root_tokens = tok_grpc.TokenServiceStub(open_channel(cluster.submission, cluster.token("root", Role.ADMIN)))
     root_tokens.CreateToken(tok.CreateTokenRequest(user="eve", role=tok.ROLE_GUEST, description="audit me"))
     assert code_of(stubs["ana"].CancelJob, sub.CancelJobRequest(job_id=jobs["ana"].id)) == grpc.StatusCode.OK
     assert code_of(stubs["ben"].CancelJob, sub.CancelJobRequest(job_id=jobs["cat"].id)) == grpc.StatusCode.NOT_FOUND

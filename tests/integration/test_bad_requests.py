@@ -10,7 +10,7 @@ from abaqueue.v1 import execution_service_pb2_grpc as ex_grpc
 from abaqueue.v1 import job_pb2 as pb
 from abaqueue.v1 import submission_service_pb2 as sub
 from abaqueue.v1 import submission_service_pb2_grpc as sub_grpc
-from client.auth import BearerToken
+from client.api import open_channel
 from scheduler.domain.identity import Role
 
 SHA = "b" * 64
@@ -23,14 +23,10 @@ def create(**overrides):
     return sub.CreateJobRequest(**fields)
 
 
-def channel(address: str, token: str) -> grpc.Channel:
-    return grpc.intercept_channel(grpc.insecure_channel(address), BearerToken(token))
-
-
 @pytest.fixture
 def stubs(cluster):
-    with channel(cluster.submission, cluster.token("ana")) as s, \
-            channel(cluster.execution, cluster.token("n1", Role.NODE)) as e:
+    with open_channel(cluster.submission, cluster.token("ana")) as s, \
+            open_channel(cluster.execution, cluster.token("n1", Role.NODE)) as e:
         yield sub_grpc.SubmissionServiceStub(s), ex_grpc.ExecutionServiceStub(e)
 
 
@@ -110,7 +106,7 @@ def test_a_node_token_names_one_node_which_must_register_first(cluster, stubs):
     with pytest.raises(grpc.RpcError) as e:
         execution.AcquireJob(ex.AcquireJobRequest(node_name="n2"))
     assert e.value.code() == grpc.StatusCode.PERMISSION_DENIED and e.value.details().startswith("node_name:")
-    with channel(cluster.execution, cluster.token("n2", Role.NODE)) as c, pytest.raises(grpc.RpcError) as e:
+    with open_channel(cluster.execution, cluster.token("n2", Role.NODE)) as c, pytest.raises(grpc.RpcError) as e:
         ex_grpc.ExecutionServiceStub(c).AcquireJob(ex.AcquireJobRequest(node_name="n2"))
     assert e.value.code() == grpc.StatusCode.NOT_FOUND and "RegisterNode" in e.value.details()
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import grpc
 import pytest
 
 from abaqueue.v1 import execution_service_pb2 as ex
 from abaqueue.v1 import execution_service_pb2_grpc as ex_grpc
-from client.auth import BearerToken
+from client.api import open_channel
 from scheduler.domain.identity import Role
 
 
@@ -18,8 +17,7 @@ def test_fifty_open_long_polls_leave_room_for_heartbeats(cluster):
         stubs = []
         for i in range(51):
             name = f"n{i:02d}"
-            channel = grpc.intercept_channel(grpc.insecure_channel(cluster.execution),
-                                             BearerToken(cluster.token(name, Role.NODE)))
+            channel = open_channel(cluster.execution, cluster.token(name, Role.NODE))
             channels.append(channel)
             stub = ex_grpc.ExecutionServiceStub(channel)
             stub.RegisterNode(ex.RegisterNodeRequest(node_name=name, cpus=1))

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from abaqueue.v1 import execution_service_pb2, submission_service_pb2, token_service_pb2
-from client.auth import BearerToken
+from client.api import open_channel
 from scheduler.domain.identity import Role
 
 HOSTILE_TEXT = st.one_of(
@@ -99,7 +99,7 @@ def stored(cluster) -> tuple[int, int]:
 def test_hostile_requests_never_crash_and_refusals_store_nothing(cluster, module, service, method):
     port = cluster.execution if service.name == "ExecutionService" else cluster.submission
     role = Role.NODE if service.name == "ExecutionService" else Role.ADMIN
-    channel = grpc.intercept_channel(grpc.insecure_channel(port), BearerToken(cluster.token("n1", role)))
+    channel = open_channel(port, cluster.token("n1", role))
     path = f"/{service.full_name}/{method.name}"
     request_cls = GetMessageClass(method.input_type)
     response_cls = GetMessageClass(method.output_type)

@@ -10,7 +10,7 @@ import pytest
 from abaqueue.v1 import job_pb2 as pb
 from abaqueue.v1 import submission_service_pb2 as sub
 from abaqueue.v1 import submission_service_pb2_grpc as sub_grpc
-from client.auth import BearerToken
+from client.api import open_channel
 from scheduler.domain.identity import Role
 
 CALLERS = {  # name -> (user, role, team)
@@ -41,8 +41,7 @@ TABLE = {
 
 
 def stub(cluster, user, role, team) -> sub_grpc.SubmissionServiceStub:
-    return sub_grpc.SubmissionServiceStub(grpc.intercept_channel(
-        grpc.insecure_channel(cluster.submission), BearerToken(cluster.token(user, role, team))))
+    return sub_grpc.SubmissionServiceStub(open_channel(cluster.submission, cluster.token(user, role, team)))
 
 
 def code(call, request) -> str:

@@ -9,28 +9,15 @@ import sys
 import time
 from pathlib import Path
 
-import grpc
-
 from abaqueue.v1 import execution_service_pb2 as ex
 from abaqueue.v1 import execution_service_pb2_grpc as ex_grpc
-from client.auth import BearerToken
+from client.api import open_channel
 from scheduler.devstack.health import wait_serving
 from scheduler.devstack.ports import free_ports
 from scheduler.domain.identity import Principal, Role
-from scheduler.store import SqliteJobStore
-from scheduler.tokens import TokenBook
+from scheduler.tokens import create_in_store_file
 
 BIN = Path(sys.executable).parent
-
-
-def issue_node_token(database: Path, node: str) -> str:
-    """A node token put straight into the scheduler's SQLite file (the admin API comes later)."""
-    store = SqliteJobStore(database)
-    try:
-        secret, _ = TokenBook(store).create(Principal(node, Role.NODE))
-        return secret
-    finally:
-        store.close()
 
 
 def test_sigterm_lets_a_call_in_flight_finish_then_exits_cleanly(seaweed, tmp_path):
@@ -46,8 +33,8 @@ def test_sigterm_lets_a_call_in_flight_finish_then_exits_cleanly(seaweed, tmp_pa
         wait_serving(ex_port)
         admin_token = tmp_path / "admin.token"  # the first start wrote it beside the database
         assert stat.S_IMODE(admin_token.stat().st_mode) == 0o600
-        node_token = issue_node_token(tmp_path / "s.sqlite3", "n1")
-        with grpc.intercept_channel(grpc.insecure_channel(f"127.0.0.1:{ex_port}"), BearerToken(node_token)) as channel:
+        [node_token] = create_in_store_file(tmp_path / "s.sqlite3", [Principal("n1", Role.NODE)])
+        with open_channel(f"127.0.0.1:{ex_port}", node_token) as channel:
             stub = ex_grpc.ExecutionServiceStub(channel)
             stub.RegisterNode(ex.RegisterNodeRequest(node_name="n1", cpus=2))
             in_flight = stub.AcquireJob.future(ex.AcquireJobRequest(node_name="n1"), timeout=10)

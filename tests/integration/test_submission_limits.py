@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import grpc
 import pytest
 
 from abaqueue.v1 import execution_service_pb2 as ex
 from abaqueue.v1 import execution_service_pb2_grpc as ex_grpc
 from abaqueue.v1 import job_pb2 as pb
 from client import ResourceExhausted
-from client.auth import BearerToken
+from client.api import open_channel
 from scheduler.domain.identity import Role
 from scheduler.domain.limits import RoleLimits
 
@@ -65,5 +64,4 @@ def test_a_guest_runs_one_job_at_a_time_and_others_go_past(cluster, tmp_path):
 
 
 def execution_stub(cluster, node: str) -> ex_grpc.ExecutionServiceStub:
-    return ex_grpc.ExecutionServiceStub(grpc.intercept_channel(
-        grpc.insecure_channel(cluster.execution), BearerToken(cluster.token(node, Role.NODE))))
+    return ex_grpc.ExecutionServiceStub(open_channel(cluster.execution, cluster.token(node, Role.NODE)))
