@@ -44,7 +44,7 @@ async def _abort(context: grpc.aio.ServicerContext, error: Exception, method: st
     if code is grpc.StatusCode.INTERNAL:
         log.exception("%s failed", method)
         await context.abort(code, "internal error; see the scheduler's log")
-    log.info("%s refused: %s %s", method, code.name, error)
+    log.debug("%s: %s %s", method, code.name, error)  # refusals of the caller are in the audit log
     await context.abort(code, str(error))
 
 

@@ -33,7 +33,7 @@ from .execution import ExecutionApp
 from .execution_service import ExecutionService
 from .jobs import JobBook
 from .nodes import NodeRegistry
-from .store import JobStore, SqliteJobStore
+from .store import JobStore, SqliteStore
 from .submission import SubmissionApp
 from .submission_service import SubmissionService
 from .token_service import TokenService
@@ -80,7 +80,7 @@ class SchedulerServer:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.config = config
-        self.store = store or SqliteJobStore(config.database)
+        self.store = store or SqliteStore(config.database)
         self.blobs = blobs or S3Blobs(config.s3)
         self.queue = WaitingQueue()
         self.nodes = NodeRegistry()

@@ -25,7 +25,7 @@ DEFAULT_PAGE_SIZE = 100
 
 class SubmissionApp:
     def __init__(self, book: JobBook, blobs: S3Blobs, queue: WaitingQueue, limits: RoleLimits,
-                 submissions: RateLimiter, largest_node: Callable[[], int | None] = lambda: None) -> None:
+                 submissions: RateLimiter, largest_node: Callable[[], int | None]) -> None:
         self.book = book
         self.blobs = blobs
         self.queue = queue

@@ -24,7 +24,7 @@ from .domain.identity import (
     authenticate,
     hash_token,
 )
-from .store import SqliteJobStore, TokenStore
+from .store import SqliteStore, TokenStore
 
 MAX_DESCRIPTION = 200
 
@@ -126,7 +126,7 @@ class TokenBook:
 def create_in_store_file(database: Path, principals: list[Principal]) -> list[str]:
     """Tokens created straight in the SQLite store at `database`, for tools that set a scheduler up
     before it runs (benchmarks, tests of the process). Returns the secrets, in order."""
-    store = SqliteJobStore(database)
+    store = SqliteStore(database)
     try:
         book = TokenBook(store)
         return [book.create(p)[0] for p in principals]

@@ -19,7 +19,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from ..domain.identity import Principal, Role
-from ..store import SqliteJobStore
+from ..store import SqliteStore
 from ..tokens import TokenBook, write_secret
 from .health import wait_serving
 from .ports import preferred_or_free_port
@@ -58,7 +58,7 @@ class LocalStack:
         """The admin token for the CLI and a node token for the local agent, written beside the
         store before the scheduler opens it; kept across runs. Returns the node's token file."""
         node_token = self.home / "node.token"
-        store = SqliteJobStore(database)
+        store = SqliteStore(database)
         try:
             tokens = TokenBook(store)
             tokens.bootstrap(self.admin_token_file)

@@ -44,7 +44,7 @@ CREATE TABLE IF NOT EXISTS tokens (
 _FINAL = tuple(s.value for s in FINAL_STATES)
 
 
-class SqliteJobStore:
+class SqliteStore:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)

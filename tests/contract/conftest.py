@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from scheduler.store import SqliteJobStore
+from scheduler.store import SqliteStore
 
-BACKENDS = {"sqlite": lambda tmp_path: SqliteJobStore(tmp_path / "store.sqlite3")}
+BACKENDS = {"sqlite": lambda tmp_path: SqliteStore(tmp_path / "store.sqlite3")}
 
 
 @pytest.fixture(params=sorted(BACKENDS))

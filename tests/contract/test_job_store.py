@@ -7,7 +7,7 @@ import threading
 import pytest
 
 from scheduler.domain.job import FileSpec, Job, JobState
-from scheduler.store import SqliteJobStore
+from scheduler.store import SqliteStore
 
 
 def make_job(i: int, *, owner: str = "alice", request_id: str = "", state: JobState = JobState.WAITING,
@@ -119,9 +119,9 @@ def test_unfinished_lists_every_job_not_in_a_final_state_oldest_first(store):
 
 def test_jobs_survive_reopening_the_file(tmp_path):
     path = tmp_path / "jobs.sqlite3"
-    first = SqliteJobStore(path)
+    first = SqliteStore(path)
     first.insert(make_job(1))
     first.close()
-    second = SqliteJobStore(path)
+    second = SqliteStore(path)
     assert second.get("job-0001").name == "model1"
     second.close()

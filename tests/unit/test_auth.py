@@ -13,7 +13,7 @@ from abaqueue.v1 import submission_service_pb2 as pb
 from abaqueue.v1 import submission_service_pb2_grpc as pb_grpc
 from scheduler.auth import TokenInterceptor, bearer, caller
 from scheduler.domain.identity import Port, Principal, Role
-from scheduler.store import SqliteJobStore
+from scheduler.store import SqliteStore
 from scheduler.tokens import TokenBook
 
 
@@ -30,7 +30,7 @@ class EchoCaller(pb_grpc.SubmissionServiceServicer):
 
 @pytest.fixture
 def book(tmp_path):
-    store = SqliteJobStore(tmp_path / "store.sqlite3")
+    store = SqliteStore(tmp_path / "store.sqlite3")
     yield TokenBook(store)
     store.close()
 

@@ -8,7 +8,7 @@ import pytest
 
 from scheduler.domain.errors import InvalidArgument, NotFound
 from scheduler.domain.identity import Port, Principal, Role
-from scheduler.store import SqliteJobStore
+from scheduler.store import SqliteStore
 from scheduler.tokens import TokenBook
 
 ANA = Principal("ana", Role.DEVELOPER, "crash")
@@ -30,7 +30,7 @@ def clock() -> Clock:
 
 @pytest.fixture
 def book(tmp_path, clock):
-    store = SqliteJobStore(tmp_path / "store.sqlite3")
+    store = SqliteStore(tmp_path / "store.sqlite3")
     yield TokenBook(store, clock=clock)
     store.close()
 
@@ -86,7 +86,7 @@ def test_unknown_ids_are_not_found(book):
 
 
 def test_a_repeating_random_source_cannot_mint_the_same_token_twice(tmp_path, clock):
-    store = SqliteJobStore(tmp_path / "s.sqlite3")
+    store = SqliteStore(tmp_path / "s.sqlite3")
     try:
         book = TokenBook(store, clock=clock, random_bytes=lambda n: b"\x01" * n)
         book.create(ANA)
