@@ -57,8 +57,27 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INTERRUPTED
 
 
+EPILOG = """\
+tokens:
+  Every call carries a bearer token: --token-file, $ABAQUEUE_TOKEN or $ABAQUEUE_TOKEN_FILE. An admin
+  makes one with `abaqueue admin tokens create --user NAME --role ROLE`; it is shown once. The
+  scheduler's first admin token is in admin.token beside its database (`make run`: .abaqueue/).
+
+roles:
+  developer, guest  submit; see and cancel their own jobs (guests have lower limits)
+  lead              also see their team's jobs
+  admin             everything: every job, tokens, limits, nodes
+  node              agents only, on the execution port
+
+TLS:
+  Against a scheduler on TLS pass --ca-file PEM (or $ABAQUEUE_CA_FILE) with the CA that signed its
+  certificate; without it the connection is plaintext (the local stack).
+"""
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="abaqueue", description="Run Abaqus jobs on the Abaqueue cluster.")
+    parser = argparse.ArgumentParser(prog="abaqueue", description="Run Abaqus jobs on the Abaqueue cluster.",
+                                     epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scheduler", metavar="HOST:PORT",
                         default=os.environ.get("ABAQUEUE_SCHEDULER") or DEFAULT_SCHEDULER,
                         help=f"scheduler address (default: $ABAQUEUE_SCHEDULER, else {DEFAULT_SCHEDULER})")

@@ -16,6 +16,7 @@ import grpc
 from google.protobuf import text_format
 
 from .domain.audit import AuditEntry, worth_recording
+from .domain.errors import Unavailable
 from .domain.identity import Port, Principal
 from .handler_wrap import wrap_behavior
 
@@ -24,7 +25,7 @@ log = logging.getLogger(__name__)
 OPEN_SERVICES = ("/grpc.health.v1.Health/", "/grpc.reflection.")
 _CALLER: contextvars.ContextVar[Principal] = contextvars.ContextVar("caller")
 
-Authenticate = Callable[[str, Port], Principal | None]
+Authenticate = Callable[[str, Port], Awaitable[Principal | None]]
 
 
 def caller() -> Principal:
@@ -66,15 +67,15 @@ def _as_caller(handler: grpc.RpcMethodHandler, who: Principal,
     return wrap_behavior(handler, unary, streaming)
 
 
-def _refused(handler: grpc.RpcMethodHandler, message: str) -> grpc.RpcMethodHandler:
+def _refused(handler: grpc.RpcMethodHandler, code: grpc.StatusCode, message: str) -> grpc.RpcMethodHandler:
     def unary(_behavior):
         async def run(_request, context):
-            await context.abort(grpc.StatusCode.UNAUTHENTICATED, message)
+            await context.abort(code, message)
         return run
 
     def streaming(_behavior):
         async def run(_request, context):
-            await context.abort(grpc.StatusCode.UNAUTHENTICATED, message)
+            await context.abort(code, message)
             yield  # pragma: no cover - makes this an async generator, like the handler it replaces
         return run
 
@@ -115,12 +116,16 @@ class TokenInterceptor(grpc.aio.ServerInterceptor):
         if handler is None or details.method.startswith(OPEN_SERVICES):
             return handler
         token = bearer(details.invocation_metadata)
-        who = self.authenticate(token, self.port) if token else None
+        try:
+            who = await self.authenticate(token, self.port) if token else None
+        except Unavailable as e:
+            return _refused(handler, grpc.StatusCode.UNAVAILABLE, str(e))
         if who is None:
             self._audit(None, details.method, "UNAUTHENTICATED",
                         "no bearer token" if not token else "token not valid on this port")
-            return _refused(handler, "a valid bearer token is required in the 'authorization' metadata"
-                           if not token else "the token is unknown, expired, revoked or not for this port")
+            return _refused(handler, grpc.StatusCode.UNAUTHENTICATED,
+                            "a valid bearer token is required in the 'authorization' metadata" if not token
+                            else "the token is unknown, expired, revoked or not for this port")
 
         def ended(request, context: grpc.aio.ServicerContext) -> None:
             code = _code_name(context)

@@ -10,6 +10,17 @@ from .domain.limits import RoleLimits
 
 
 @dataclass(frozen=True)
+class RemoteTokenDatabase:
+    """A token database elsewhere (`--address_to_token_database`): a TokenService at `address`,
+    asked with the admin token in `token_file`; answers are kept `cache_s` seconds."""
+
+    address: str
+    token_file: Path
+    ca_file: Path | None = None
+    cache_s: float = 10.0
+
+
+@dataclass(frozen=True)
 class SchedulerConfig:
     s3: S3Settings
     database: Path = Path(".abaqueue/scheduler.sqlite3")
@@ -32,6 +43,8 @@ class SchedulerConfig:
     tls_cert: Path | None = None
     tls_key: Path | None = None
     tls_client_ca: Path | None = None
+    # Tokens from a token database elsewhere instead of this store's (None: this store's).
+    token_database: RemoteTokenDatabase | None = None
     role_limits: RoleLimits = field(default_factory=RoleLimits)
     # Jobs each user may create per second, and how many at once after a pause.
     submit_rate_per_s: float = 50.0

@@ -11,7 +11,7 @@ from abaqueue.v1 import job_pb2 as pb
 from abaqueue.v1 import token_service_pb2 as tok
 
 from .domain.errors import InvalidArgument
-from .domain.identity import Role, TokenRecord
+from .domain.identity import Principal, Role, TokenRecord
 from .domain.job import ErrorClass, FileSpec, Job, JobState, Outcome, Progress
 
 STATE_TO_PB = {s: pb.JobState.Value(f"JOB_STATE_{s.value}") for s in JobState}
@@ -107,6 +107,15 @@ def token_to_pb(record: TokenRecord) -> tok.TokenInfo:
     return tok.TokenInfo(token_id=record.token_id, user=p.user, role=ROLE_TO_PB[p.role], team=p.team,
                          description=record.description, create_time=timestamp(record.created),
                          expire_time=timestamp(record.expires), revoked=record.revoked)
+
+
+def token_from_pb(info: tok.TokenInfo, token_hash: str) -> TokenRecord:
+    """The record behind `info`, a token database's answer for the token hashed `token_hash`."""
+    return TokenRecord(
+        token_hash, Principal(info.user, role_from_pb(info.role), info.team),
+        created=info.create_time.ToNanoseconds() / 1e9,
+        expires=info.expire_time.ToNanoseconds() / 1e9 if info.HasField("expire_time") else None,
+        revoked=info.revoked, description=info.description)
 
 
 def outcome_from_pb(value: int) -> Outcome:

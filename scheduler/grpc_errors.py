@@ -16,6 +16,7 @@ from .domain.errors import (
     PermissionDenied,
     ResourceExhausted,
     SchedulerError,
+    Unavailable,
 )
 from .store import StoreError
 
@@ -28,6 +29,7 @@ CODES: list[tuple[type[Exception], grpc.StatusCode]] = [
     (ResourceExhausted, grpc.StatusCode.RESOURCE_EXHAUSTED),
     (FailedPrecondition, grpc.StatusCode.FAILED_PRECONDITION),
     (Conflict, grpc.StatusCode.ABORTED),
+    (Unavailable, grpc.StatusCode.UNAVAILABLE),
     (StoreError, grpc.StatusCode.UNAVAILABLE),
 ]
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from abaqueue.shutdown import stop_on_signals
 
 from .blobs import S3Settings
-from .config import SchedulerConfig
+from .config import RemoteTokenDatabase, SchedulerConfig
 from .domain.limits import RoleLimits
 from .server import SchedulerServer
 
@@ -53,6 +53,16 @@ def parse_args(argv: list[str] | None = None) -> SchedulerConfig:
     p.add_argument("--tls-key", type=Path, help="PEM private key of --tls-cert")
     p.add_argument("--tls-client-ca", type=Path,
                    help="PEM CA whose certificates agents must present on the execution port (mutual TLS)")
+    p.add_argument("--address_to_token_database", "--address-to-token-database", dest="token_database",
+                   metavar="HOST:PORT",
+                   help="take tokens from the TokenService at HOST:PORT (another scheduler's submission port, "
+                        "or abaqueue-token-database) instead of this scheduler's store")
+    p.add_argument("--token-database-token-file", type=Path,
+                   help="file holding an admin token of that token database, which this scheduler presents")
+    p.add_argument("--token-database-ca-file", type=Path, help="PEM CA of the token database's TLS certificate")
+    p.add_argument("--token-cache-seconds", type=float, default=10.0,
+                   help="how long an answer of the token database is kept (a revocation made elsewhere "
+                        "takes this long to count here)")
     p.add_argument("--log-level", default="INFO")
     a = p.parse_args(argv)
     logging.basicConfig(level=a.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -64,6 +74,17 @@ def parse_args(argv: list[str] | None = None) -> SchedulerConfig:
         path = getattr(a, flag)
         if path is not None and not path.is_file():
             p.error(f"--{flag.replace('_', '-')}: {path} is not a file")
+    token_database = None
+    if a.token_database:
+        if a.token_database_token_file is None or not a.token_database_token_file.is_file():
+            p.error("--address_to_token_database needs --token-database-token-file, a file holding an admin "
+                    "token of that database")
+        if a.token_database_ca_file is not None and not a.token_database_ca_file.is_file():
+            p.error(f"--token-database-ca-file: {a.token_database_ca_file} is not a file")
+        if a.token_cache_seconds < 0:
+            p.error("--token-cache-seconds must not be negative")
+        token_database = RemoteTokenDatabase(a.token_database, a.token_database_token_file,
+                                             a.token_database_ca_file, a.token_cache_seconds)
     if not 1 <= a.url_expiry_seconds <= 900:
         p.error("--url-expiry-seconds must be within 1..900")
     s3 = S3Settings(bucket=a.bucket, endpoint_url=a.s3_endpoint, region=a.region,
@@ -71,7 +92,7 @@ def parse_args(argv: list[str] | None = None) -> SchedulerConfig:
                     url_expiry_seconds=a.url_expiry_seconds)
     return SchedulerConfig(
         s3=s3, database=a.database, admin_token_file=a.admin_token_file or a.database.parent / "admin.token",
-        tls_cert=a.tls_cert, tls_key=a.tls_key, tls_client_ca=a.tls_client_ca,
+        token_database=token_database, tls_cert=a.tls_cert, tls_key=a.tls_key, tls_client_ca=a.tls_client_ca,
         host=a.host, port_for_submission=a.port_for_submission,
         port_for_execution=a.port_for_execution, heartbeat_interval_s=a.heartbeat_interval,
         long_poll_timeout_s=a.long_poll_timeout, transfer_slots_per_node=a.transfer_slots_per_node,

@@ -9,18 +9,17 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 import grpc
-from grpc_health.v1 import health, health_pb2, health_pb2_grpc
-from grpc_reflection.v1alpha import reflection
+from grpc_health.v1 import health
 
+from abaqueue.tls import channel_credentials
 from abaqueue.v1 import execution_service_pb2, submission_service_pb2, token_service_pb2
 from abaqueue.v1 import execution_service_pb2_grpc as ex_grpc
 from abaqueue.v1 import submission_service_pb2_grpc as sub_grpc
 from abaqueue.v1 import token_service_pb2_grpc as tok_grpc
 
-from .auth import TokenInterceptor
+from .auth import Authenticate, TokenInterceptor
 from .blobs import S3Blobs
 from .call_bound import CallBound
 from .config import SchedulerConfig
@@ -31,13 +30,15 @@ from .domain.limits import RateLimiter, RoleLimits
 from .events import JobEvents
 from .execution import ExecutionApp
 from .execution_service import ExecutionService
+from .grpc_server import TlsFiles, add_health_and_reflection, listen, new_server, set_serving
 from .jobs import JobBook
 from .nodes import NodeRegistry
+from .remote_tokens import ForwardedTokenService, RemoteTokens
 from .store import JobStore, SqliteStore
 from .submission import SubmissionApp
 from .submission_service import SubmissionService
 from .token_service import TokenService
-from .tokens import TokenBook
+from .tokens import TokenBook, read_secret
 from .transfer_slots import TransferSlots
 
 log = logging.getLogger(__name__)
@@ -59,21 +60,6 @@ def restore(store: JobStore, queue: WaitingQueue, nodes: NodeRegistry, limits: R
     return len(jobs)
 
 
-def _grpc_server(max_message_bytes: int, *interceptors: grpc.aio.ServerInterceptor) -> grpc.aio.Server:
-    return grpc.aio.server(interceptors=list(interceptors), options=[
-        ("grpc.max_receive_message_length", max_message_bytes),
-        ("grpc.max_send_message_length", max_message_bytes),
-        ("grpc.so_reuseport", 0),
-    ])
-
-
-def _add_health_and_reflection(server: grpc.aio.Server, services: tuple[str, ...]) -> health.aio.HealthServicer:
-    checker = health.aio.HealthServicer()
-    health_pb2_grpc.add_HealthServicer_to_server(checker, server)
-    reflection.enable_server_reflection([*services, health.SERVICE_NAME, reflection.SERVICE_NAME], server)
-    return checker
-
-
 class SchedulerServer:
     def __init__(
         self, config: SchedulerConfig, *, store: JobStore | None = None, blobs: S3Blobs | None = None,
@@ -84,6 +70,7 @@ class SchedulerServer:
         self.blobs = blobs or S3Blobs(config.s3)
         self.queue = WaitingQueue()
         self.nodes = NodeRegistry()
+        self.clock = clock
         self.tokens = TokenBook(self.store, clock=clock)
         book = JobBook(self.store, JobEvents(), clock)
         self.submission = SubmissionApp(book, self.blobs, self.queue, config.role_limits,
@@ -95,46 +82,50 @@ class SchedulerServer:
         self._health: list[health.aio.HealthServicer] = []
         self.submission_port = 0
         self.execution_port = 0
+        self._token_channel: grpc.aio.Channel | None = None
 
     async def start(self) -> None:
         restored = restore(self.store, self.queue, self.nodes, self.config.role_limits)
-        if self.config.admin_token_file and self.tokens.bootstrap(self.config.admin_token_file):
-            log.warning("no tokens yet: wrote the first admin token to %s (readable by this user only)",
-                        self.config.admin_token_file)
+        authenticate, token_service = self._token_source()
         expiry = self.config.s3.url_expiry_seconds
-        sub = _grpc_server(self.config.submission_max_message_bytes,
-                           TokenInterceptor(Port.SUBMISSION, self.tokens.authenticate, self.store.append_audit),
-                           CallBound(self.config.submission_max_workers))
+        sub = new_server(self.config.submission_max_message_bytes,
+                         TokenInterceptor(Port.SUBMISSION, authenticate, self.store.append_audit),
+                         CallBound(self.config.submission_max_workers))
         sub_grpc.add_SubmissionServiceServicer_to_server(SubmissionService(self.submission, expiry), sub)
-        ex = _grpc_server(self.config.execution_max_message_bytes,
-                          TokenInterceptor(Port.EXECUTION, self.tokens.authenticate, self.store.append_audit),
-                          CallBound(self.config.execution_max_workers))
+        tok_grpc.add_TokenServiceServicer_to_server(token_service, sub)
+        ex = new_server(self.config.execution_max_message_bytes,
+                        TokenInterceptor(Port.EXECUTION, authenticate, self.store.append_audit),
+                        CallBound(self.config.execution_max_workers))
         ex_grpc.add_ExecutionServiceServicer_to_server(ExecutionService(self.execution, expiry), ex)
-        tok_grpc.add_TokenServiceServicer_to_server(TokenService(self.tokens), sub)
         for server, services in ((sub, (SUBMISSION, TOKENS)), (ex, (EXECUTION,))):
-            self._health.append(_add_health_and_reflection(server, services))
-        self.submission_port = self._listen(sub, self.config.port_for_submission, None)
-        self.execution_port = self._listen(ex, self.config.port_for_execution, self.config.tls_client_ca)
+            self._health.append(add_health_and_reflection(server, services))
+        c = self.config
+        tls = TlsFiles(c.tls_cert, c.tls_key) if c.tls_cert and c.tls_key else None
+        self.submission_port = listen(sub, f"{c.host}:{c.port_for_submission}", tls)
+        self.execution_port = listen(ex, f"{c.host}:{c.port_for_execution}",
+                                     tls and TlsFiles(tls.cert, tls.key, c.tls_client_ca))
         for server in (sub, ex):
             await server.start()
         self._servers = [sub, ex]
         for checker, service in zip(self._health, (SUBMISSION, EXECUTION)):
-            for name in ("", service):
-                await checker.set(name, health_pb2.HealthCheckResponse.SERVING)
+            await set_serving(checker, service)
         log.info("scheduler up: submission on %s:%d, execution on %s:%d, %d unfinished jobs restored",
-                 self.config.host, self.submission_port, self.config.host, self.execution_port, restored)
+                 c.host, self.submission_port, c.host, self.execution_port, restored)
 
-    def _listen(self, server: grpc.aio.Server, port: int, client_ca: Path | None) -> int:
-        """Plaintext, or TLS; with `client_ca`, callers must present a certificate it signed."""
-        address = f"{self.config.host}:{port}"
-        c = self.config
-        if c.tls_cert is None or c.tls_key is None:
-            return server.add_insecure_port(address)
-        credentials = grpc.ssl_server_credentials(
-            [(c.tls_key.read_bytes(), c.tls_cert.read_bytes())],
-            root_certificates=client_ca.read_bytes() if client_ca else None,
-            require_client_auth=client_ca is not None)
-        return server.add_secure_port(address, credentials)
+    def _token_source(self) -> tuple[Authenticate, tok_grpc.TokenServiceServicer]:
+        """This store's tokens (bootstrapped with a first admin token), or a token database elsewhere."""
+        remote = self.config.token_database
+        if remote is None:
+            if self.config.admin_token_file and self.tokens.bootstrap(self.config.admin_token_file):
+                log.warning("no tokens yet: wrote the first admin token to %s (readable by this user only)",
+                            self.config.admin_token_file)
+            return self.tokens.authenticate, TokenService(self.tokens)
+        self._token_channel = (grpc.aio.secure_channel(remote.address, channel_credentials(remote.ca_file))
+                               if remote.ca_file else grpc.aio.insecure_channel(remote.address))
+        tokens = RemoteTokens(self._token_channel, read_secret(remote.token_file), address=remote.address,
+                              cache_s=remote.cache_s, clock=self.clock)
+        log.info("tokens come from the token database at %s", remote.address)
+        return tokens.authenticate, ForwardedTokenService(tokens)
 
     async def stop(self, grace: float | None = None) -> None:
         """Stop taking calls, let calls in flight finish within the grace period, close the store."""
@@ -144,6 +135,8 @@ class SchedulerServer:
         for server in self._servers:
             await server.stop(grace)
         self._servers = []
+        if self._token_channel is not None:
+            await self._token_channel.close()
         self.store.close()
         log.info("scheduler stopped")
 

@@ -40,3 +40,8 @@ class TokenService(pb_grpc.TokenServiceServicer):
     async def ListTokens(self, request, context):
         records = self.tokens.list_as(caller(), request.user)
         return pb.ListTokensResponse(tokens=[convert.token_to_pb(r) for r in records])
+
+    @mapped
+    async def LookupToken(self, request, context):
+        record = self.tokens.lookup_as(caller(), request.token_sha256)
+        return pb.LookupTokenResponse(info=convert.token_to_pb(record))

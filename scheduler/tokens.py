@@ -59,10 +59,15 @@ class TokenBook:
                 return secret, record
         raise RuntimeError("the random source keeps repeating itself")
 
-    def authenticate(self, secret: str, port: Port) -> Principal | None:
+    def principal_of(self, secret: str, port: Port) -> Principal | None:
+        """Who holds `secret`, if it is a valid token on `port` now."""
         if not secret.startswith(TOKEN_PREFIX):
             return None
         return authenticate(secret, self.store.get_token(hash_token(secret)), port, self.clock())
+
+    async def authenticate(self, secret: str, port: Port) -> Principal | None:
+        """`principal_of`, as the port's interceptor calls it."""
+        return self.principal_of(secret, port)
 
     def get(self, token_id: str) -> TokenRecord:
         record = self.store.find_token(token_id) if token_id else None
@@ -97,6 +102,16 @@ class TokenBook:
         record = self.get(token_id)
         if not identity.may_administer(who) and record.principal.user != who.user:
             raise NotFound(f"token {token_id[:40]!r} not found")
+        return record
+
+    def lookup_as(self, who: Principal, token_hash: str) -> TokenRecord:
+        """The token hashed `token_hash`, for a scheduler using this store as its token database."""
+        _require_admin(who, "look tokens up by their hash")
+        if len(token_hash) != 64 or token_hash.strip("0123456789abcdef"):
+            raise InvalidArgument("token_sha256", "must be 64 lowercase hexadecimal digits")
+        record = self.store.get_token(token_hash)
+        if record is None:
+            raise NotFound("no token has that hash")
         return record
 
     def list_as(self, who: Principal, user: str = "") -> list[TokenRecord]:
@@ -146,3 +161,8 @@ def write_secret(path: Path, secret: str) -> None:
     with os.fdopen(fd, "w", encoding="ascii") as f:
         f.write(secret + "\n")
     os.chmod(path, 0o600)  # also when the file was there before with wider rights
+
+
+def read_secret(path: Path) -> str:
+    """The token written in `path` (by `write_secret`, or by hand)."""
+    return path.read_text(encoding="ascii").strip()

@@ -117,3 +117,15 @@ class ListTokensResponse(_message.Message):
     TOKENS_FIELD_NUMBER: _ClassVar[int]
     tokens: _containers.RepeatedCompositeFieldContainer[TokenInfo]
     def __init__(self, tokens: _Optional[_Iterable[_Union[TokenInfo, _Mapping]]] = ...) -> None: ...
+
+class LookupTokenRequest(_message.Message):
+    __slots__ = ("token_sha256",)
+    TOKEN_SHA256_FIELD_NUMBER: _ClassVar[int]
+    token_sha256: str
+    def __init__(self, token_sha256: _Optional[str] = ...) -> None: ...
+
+class LookupTokenResponse(_message.Message):
+    __slots__ = ("info",)
+    INFO_FIELD_NUMBER: _ClassVar[int]
+    info: TokenInfo
+    def __init__(self, info: _Optional[_Union[TokenInfo, _Mapping]] = ...) -> None: ...

@@ -61,6 +61,11 @@ class TokenServiceStub:
                 request_serializer=abaqueue_dot_v1_dot_token__service__pb2.ListTokensRequest.SerializeToString,
                 response_deserializer=abaqueue_dot_v1_dot_token__service__pb2.ListTokensResponse.FromString,
                 _registered_method=True)
+        self.LookupToken = channel.unary_unary(
+                '/abaqueue.v1.TokenService/LookupToken',
+                request_serializer=abaqueue_dot_v1_dot_token__service__pb2.LookupTokenRequest.SerializeToString,
+                response_deserializer=abaqueue_dot_v1_dot_token__service__pb2.LookupTokenResponse.FromString,
+                _registered_method=True)
 
 
 class TokenServiceServicer:
@@ -101,6 +106,15 @@ class TokenServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def LookupToken(self, request, context):
+        """For schedulers that use this token database (`--address_to_token_database`): the token whose
+        SHA-256 is `token_sha256`, so that the secret itself never travels. Admins only; NOT_FOUND
+        when no token has that hash.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_TokenServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -128,6 +142,11 @@ def add_TokenServiceServicer_to_server(servicer, server):
                     servicer.ListTokens,
                     request_deserializer=abaqueue_dot_v1_dot_token__service__pb2.ListTokensRequest.FromString,
                     response_serializer=abaqueue_dot_v1_dot_token__service__pb2.ListTokensResponse.SerializeToString,
+            ),
+            'LookupToken': grpc.unary_unary_rpc_method_handler(
+                    servicer.LookupToken,
+                    request_deserializer=abaqueue_dot_v1_dot_token__service__pb2.LookupTokenRequest.FromString,
+                    response_serializer=abaqueue_dot_v1_dot_token__service__pb2.LookupTokenResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -267,6 +286,33 @@ class TokenService:
             '/abaqueue.v1.TokenService/ListTokens',
             abaqueue_dot_v1_dot_token__service__pb2.ListTokensRequest.SerializeToString,
             abaqueue_dot_v1_dot_token__service__pb2.ListTokensResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def LookupToken(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/abaqueue.v1.TokenService/LookupToken',
+            abaqueue_dot_v1_dot_token__service__pb2.LookupTokenRequest.SerializeToString,
+            abaqueue_dot_v1_dot_token__service__pb2.LookupTokenResponse.FromString,
             options,
             channel_credentials,
             insecure,

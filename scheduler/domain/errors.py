@@ -39,5 +39,9 @@ class IllegalTransition(FailedPrecondition):
     """A job was asked to move between two states the state machine does not connect."""
 
 
+class Unavailable(SchedulerError):
+    """Something the scheduler depends on (the token database) cannot answer now; retry later."""
+
+
 class Conflict(SchedulerError):
     """A conditional update kept losing races; the caller may retry."""

@@ -17,6 +17,7 @@ from scheduler.blobs import S3Settings
 from scheduler.config import SchedulerConfig
 from scheduler.domain.identity import Principal, Role
 from scheduler.server import SchedulerServer
+from scheduler.tokens import TokenBook
 
 SIM = Path(sys.executable).parent / "abaqus-sim"
 
@@ -28,6 +29,8 @@ class Cluster:
     workdir: Path
     agents: list[Agent] = field(default_factory=list)
     _stops: list = field(default_factory=list)
+    # Where tokens are made: the scheduler's own store unless it uses a token database elsewhere.
+    book: TokenBook | None = None
 
     @property
     def submission(self) -> str:
@@ -38,7 +41,7 @@ class Cluster:
         return f"127.0.0.1:{self.server.execution_port}"
 
     def token(self, user: str = "ana", role: Role = Role.DEVELOPER, team: str = "") -> str:
-        secret, _ = self.server.tokens.create(Principal(user, role, team))
+        secret, _ = (self.book or self.server.tokens).create(Principal(user, role, team))
         return secret
 
     def client(self, user: str = "ana", role: Role = Role.DEVELOPER, team: str = "") -> Client:

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import timedelta
 
+import grpc
 import pytest
 
+from abaqueue.v1 import token_service_pb2 as tok
+from abaqueue.v1 import token_service_pb2_grpc as tok_grpc
 from client import Client, InvalidArgument, NotFound, PermissionDenied, Role, Unauthenticated
+from client.api import open_channel
 from client.cli import main as cli
 from scheduler.domain.identity import Role as DomainRole
 
@@ -85,3 +90,27 @@ def test_the_cli_prints_the_secret_alone_and_lists_tokens(cluster, capsys, tmp_p
     assert "revoked" in capsys.readouterr().out
     assert cli([*base, "create", "--user", "x", "--role", "wizard"]) == 2
     assert "unknown role" in capsys.readouterr().err
+
+
+def test_lookup_by_hash_is_for_admins_and_names_a_bad_hash(cluster):
+    secret = cluster.token("ana")
+    token_hash = hashlib.sha256(secret.encode()).hexdigest()
+
+    def lookup(token: str, token_sha256: str):
+        stub = tok_grpc.TokenServiceStub(open_channel(cluster.submission, token))
+        return stub.LookupToken(tok.LookupTokenRequest(token_sha256=token_sha256), timeout=10)
+
+    admin = cluster.token("root", DomainRole.ADMIN)
+    info = lookup(admin, token_hash).info
+    assert info.user == "ana" and info.role == tok.ROLE_DEVELOPER and info.token_id == token_hash[:16]
+    for token, asked, code in [
+        (secret, token_hash, grpc.StatusCode.PERMISSION_DENIED),  # not even one's own: admins only
+        (admin, "0" * 64, grpc.StatusCode.NOT_FOUND),
+        (admin, token_hash.upper(), grpc.StatusCode.INVALID_ARGUMENT),
+        (admin, token_hash[:16], grpc.StatusCode.INVALID_ARGUMENT),
+    ]:
+        with pytest.raises(grpc.RpcError) as refused:
+            lookup(token, asked)
+        assert refused.value.code() is code
+        if code is grpc.StatusCode.INVALID_ARGUMENT:
+            assert refused.value.details().startswith("token_sha256:")

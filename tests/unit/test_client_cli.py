@@ -193,3 +193,10 @@ def test_results_with_a_corrupted_file_fail_with_exit_2(capsys: pytest.CaptureFi
     assert (code, out) == (2, "")
     assert err.startswith("error: b.odb arrived damaged") and err.count("\n") == 1
     assert list(tmp_path.iterdir()) == []
+
+
+def test_help_explains_tokens_roles_and_tls(capsys):
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    for words in ("bearer token", "admin tokens create", "developer, guest", "lead", "node", "--ca-file PEM"):
+        assert words in out

@@ -38,7 +38,7 @@ def book(tmp_path, clock):
 def test_a_token_has_at_least_128_random_bits_and_is_stored_only_as_a_hash(book, tmp_path):
     secret, record = book.create(ANA, description="laptop")
     assert secret.startswith("abq_") and len(secret) - 4 >= 32  # hex of >= 16 bytes
-    assert book.authenticate(secret, Port.SUBMISSION) == ANA
+    assert book.principal_of(secret, Port.SUBMISSION) == ANA
     assert secret[4:] not in (tmp_path / "store.sqlite3").read_bytes().decode("latin-1")
     assert record.token_hash != secret
 
@@ -46,19 +46,19 @@ def test_a_token_has_at_least_128_random_bits_and_is_stored_only_as_a_hash(book,
 def test_wrong_expired_revoked_and_wrong_port_tokens_do_not_authenticate(book, clock):
     secret, record = book.create(ANA, ttl_s=60)
     node_secret, _ = book.create(NODE)
-    assert book.authenticate(secret + "x", Port.SUBMISSION) is None
-    assert book.authenticate("not-a-token", Port.SUBMISSION) is None
-    assert book.authenticate(secret, Port.EXECUTION) is None
-    assert book.authenticate(node_secret, Port.SUBMISSION) is None
-    assert book.authenticate(node_secret, Port.EXECUTION) == NODE
+    assert book.principal_of(secret + "x", Port.SUBMISSION) is None
+    assert book.principal_of("not-a-token", Port.SUBMISSION) is None
+    assert book.principal_of(secret, Port.EXECUTION) is None
+    assert book.principal_of(node_secret, Port.SUBMISSION) is None
+    assert book.principal_of(node_secret, Port.EXECUTION) == NODE
     clock.now += 60
-    assert book.authenticate(secret, Port.SUBMISSION) is None  # expired
+    assert book.principal_of(secret, Port.SUBMISSION) is None  # expired
     book.renew(record.token_id, 3600)
-    assert book.authenticate(secret, Port.SUBMISSION) == ANA  # renewed
+    assert book.principal_of(secret, Port.SUBMISSION) == ANA  # renewed
     book.revoke(record.token_id)
-    assert book.authenticate(secret, Port.SUBMISSION) is None
+    assert book.principal_of(secret, Port.SUBMISSION) is None
     book.renew(record.token_id, 3600)
-    assert book.authenticate(secret, Port.SUBMISSION) is None  # renewing does not un-revoke
+    assert book.principal_of(secret, Port.SUBMISSION) is None  # renewing does not un-revoke
 
 
 @pytest.mark.parametrize(("principal", "ttl", "description", "field"), [
@@ -104,7 +104,7 @@ def test_bootstrap_writes_one_admin_token_readable_only_by_its_user(book, tmp_pa
     secret = book.bootstrap(path)
     assert path.read_text().strip() == secret
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert book.authenticate(secret, Port.SUBMISSION).role is Role.ADMIN
+    assert book.principal_of(secret, Port.SUBMISSION).role is Role.ADMIN
     assert book.bootstrap(path) is None  # not on a store that has tokens
     assert [r.principal.role for r in book.list()] == [Role.ADMIN]
 
