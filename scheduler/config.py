@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .blobs import S3Settings
-from .domain.limits import RoleLimits
+from .domain.limits import MAX_QUEUE_BYTES, RoleLimits
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,8 @@ class SchedulerConfig:
     # Tokens from a token database elsewhere instead of this store's (None: this store's).
     token_database: RemoteTokenDatabase | None = None
     role_limits: RoleLimits = field(default_factory=RoleLimits)
+    # What the waiting jobs may cost the scheduler's memory; past it, submissions are refused.
+    max_queue_bytes: int = MAX_QUEUE_BYTES
     # Jobs each user may create per second, and how many at once after a pause.
     submit_rate_per_s: float = 50.0
     submit_burst: int = 500

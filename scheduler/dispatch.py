@@ -30,10 +30,15 @@ class WaitingQueue:
     def __init__(self) -> None:
         self._jobs: dict[str, Candidate] = {}  # insertion order is queue order
         self._started: Counter[str] = Counter()  # jobs started (STARTING or RUNNING), by owner
+        self._bytes: dict[str, int] = {}
+        self.bytes = 0  # what the waiting jobs cost in memory (domain.limits.queued_bytes)
         self.changed = Signal()
 
-    def add(self, job_id: str, cpus: int, owner: str = "", owner_limit: int | None = None) -> None:
+    def add(self, job_id: str, cpus: int, owner: str = "", owner_limit: int | None = None,
+            size_bytes: int = 0) -> None:
         self._jobs[job_id] = Candidate(job_id, cpus, owner, owner_limit)
+        self.bytes += size_bytes - self._bytes.get(job_id, 0)
+        self._bytes[job_id] = size_bytes
         self.changed.fire()
 
     def started(self, owner: str) -> None:
@@ -48,6 +53,7 @@ class WaitingQueue:
 
     def discard(self, job_id: str) -> None:
         self._jobs.pop(job_id, None)
+        self.bytes -= self._bytes.pop(job_id, 0)
 
     def pick_for(self, free_cpus: int) -> Candidate | None:
         return pick(self._jobs.values(), free_cpus, self._started)

@@ -12,7 +12,7 @@ from abaqueue.shutdown import stop_on_signals
 
 from .blobs import S3Settings
 from .config import RemoteTokenDatabase, SchedulerConfig
-from .domain.limits import RoleLimits
+from .domain.limits import MAX_QUEUE_BYTES, RoleLimits
 from .server import SchedulerServer
 
 
@@ -107,6 +107,7 @@ def parse_args(argv: list[str] | None = None) -> SchedulerConfig:
             role: _env_number(p, f"SCHEDULER_MAX_CONCURRENT_JOBS_{role.name}", default)
             for role, default in RoleLimits().max_concurrent_jobs.items()
         }),
+        max_queue_bytes=_env_number(p, "SCHEDULER_MAX_QUEUE_BYTES", MAX_QUEUE_BYTES),
         submit_rate_per_s=_env_number(p, "SCHEDULER_SUBMIT_RATE_PER_S", 50.0, float),
         submit_burst=_env_number(p, "SCHEDULER_SUBMIT_BURST", 500),
     )

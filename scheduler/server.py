@@ -26,7 +26,7 @@ from .config import SchedulerConfig
 from .dispatch import WaitingQueue
 from .domain.identity import Port
 from .domain.job import JobState
-from .domain.limits import RateLimiter, RoleLimits
+from .domain.limits import RateLimiter, RoleLimits, queued_bytes
 from .events import JobEvents
 from .execution import ExecutionApp
 from .execution_service import ExecutionService
@@ -53,7 +53,7 @@ def restore(store: JobStore, queue: WaitingQueue, nodes: NodeRegistry, limits: R
     jobs = store.unfinished()
     for job in sorted(jobs, key=lambda j: (j.queue_time or 0.0, j.id)):
         if job.state is JobState.WAITING:
-            queue.add(job.id, job.cpus, job.owner, limits.concurrent_jobs(job.owner_role))
+            queue.add(job.id, job.cpus, job.owner, limits.concurrent_jobs(job.owner_role), queued_bytes(job))
         elif job.state.is_active:
             nodes.hold(job.node, job.id, job.cpus)
             queue.started(job.owner)
@@ -75,7 +75,7 @@ class SchedulerServer:
         book = JobBook(self.store, JobEvents(), clock)
         self.submission = SubmissionApp(book, self.blobs, self.queue, config.role_limits,
                                         RateLimiter(config.submit_rate_per_s, config.submit_burst),
-                                        self.nodes.largest)
+                                        self.nodes.largest, config.max_queue_bytes)
         self.execution = ExecutionApp(book, self.blobs, self.queue, self.nodes,
                                       TransferSlots(config.transfer_slots_per_node), config)
         self._servers: list[grpc.aio.Server] = []

@@ -14,7 +14,7 @@ from .domain import identity, states, validation
 from .domain.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied, ResourceExhausted
 from .domain.identity import Principal, Role
 from .domain.job import FileSpec, Job, JobState
-from .domain.limits import RateLimiter, RoleLimits
+from .domain.limits import MAX_QUEUE_BYTES, RateLimiter, RoleLimits, queued_bytes
 from .jobs import JobBook
 from .store import JobPage
 
@@ -25,19 +25,29 @@ DEFAULT_PAGE_SIZE = 100
 
 class SubmissionApp:
     def __init__(self, book: JobBook, blobs: S3Blobs, queue: WaitingQueue, limits: RoleLimits,
-                 submissions: RateLimiter, largest_node: Callable[[], int | None]) -> None:
+                 submissions: RateLimiter, largest_node: Callable[[], int | None],
+                 max_queue_bytes: int = MAX_QUEUE_BYTES) -> None:
         self.book = book
         self.blobs = blobs
         self.queue = queue
         self.limits = limits
         self.submissions = submissions
         self.largest_node = largest_node
+        self.max_queue_bytes = max_queue_bytes
 
     def _within_size(self, who: Principal, total: int, what: str) -> None:
         limit = self.limits.job_bytes(who.role)
         if total > limit:
             raise ResourceExhausted(f"input_files: {what} {total} bytes, over the {who.role.value} limit of "
                                     f"{limit} bytes")
+
+    def _room_in_queue(self, job: Job) -> None:
+        """Refuse a job the queue has no memory left for; it may be submitted again once queued
+        jobs have started."""
+        if self.queue.bytes + queued_bytes(job) > self.max_queue_bytes:
+            raise ResourceExhausted(
+                f"the queue is full ({len(self.queue)} jobs waiting take {self.queue.bytes} of "
+                f"{self.max_queue_bytes} bytes): retry once some have started")
 
     def create_job(
         self, who: Principal, request_id: str, name: str, cpus: int, input_file: str,
@@ -55,12 +65,14 @@ class SubmissionApp:
         wait = self.submissions.take(who.user, self.book.clock())
         if wait:
             raise ResourceExhausted(f"too many jobs created by {who.user} just now: retry in {wait:.2f} s")
-        job = self.book.create(Job(
+        job = Job(
             id=uuid.uuid4().hex, name=name, owner=who.user, team=who.team, owner_role=who.role.value,
             cpus=cpus, input_file=input_file,
             input_files=files, create_time=self.book.clock(), request_id=request_id,
             state=JobState.BLOCKED, reasons=(AWAITING_INPUTS,),
-        ))
+        )
+        self._room_in_queue(job)  # before the uploads, not after them
+        job = self.book.create(job)
         targets = [self.blobs.presign("PUT", input_key(job.id, f.name), f.name) for f in job.input_files]
         return job, targets
 
@@ -81,10 +93,12 @@ class SubmissionApp:
                 raise FailedPrecondition(
                     f"input_files[{i}]: {spec.name} has {size} bytes, {spec.size_bytes} were declared")
         self._within_size(who, sum(sizes), "the files uploaded take")
+        self._room_in_queue(job)  # still BLOCKED with its inputs kept: SubmitJob may be called again
         now = self.book.clock()
         job = self.book.change(job.id, lambda j: states.transition(j, JobState.WAITING, now))
         if job.state is JobState.WAITING:
-            self.queue.add(job.id, job.cpus, job.owner, self.limits.concurrent_jobs(job.owner_role))
+            self.queue.add(job.id, job.cpus, job.owner, self.limits.concurrent_jobs(job.owner_role),
+                           queued_bytes(job))
         return job
 
     def get_job(self, who: Principal, job_id: str) -> Job:

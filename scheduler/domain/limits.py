@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
+from enum import Enum
 
 from .identity import Role
 
 GiB = 1024**3
 MiB = 1024**2
+# The original scheduler's default for SCHEDULER_MAX_QUEUE_BYTES.
+MAX_QUEUE_BYTES = 100 * MiB
+# What a queued job costs beyond its fields: the queue entry and the objects holding them.
+QUEUE_ENTRY_BYTES = 512
 
 
 @dataclass(frozen=True)
@@ -71,3 +77,25 @@ class RateLimiter:
         if bucket is None:
             bucket = self._buckets[key] = TokenBucket(self.rate, self.burst)
         return bucket.take(now)
+
+
+def footprint(value: object) -> int:
+    """Roughly the memory `value` holds: text by its UTF-8 length, numbers and flags at 8 bytes,
+    containers and dataclasses (a Job) as the sum of what they hold. Generic on purpose, so that a
+    field added to Job later counts without anyone remembering to count it."""
+    if isinstance(value, str):
+        return len(value.encode("utf-8", "surrogatepass"))
+    if value is None or isinstance(value, (bool, int, float, Enum)):
+        return 8
+    if dataclasses.is_dataclass(value):
+        return sum(footprint(getattr(value, f.name)) for f in dataclasses.fields(value))
+    if isinstance(value, dict):
+        return sum(footprint(k) + footprint(v) for k, v in value.items())
+    if isinstance(value, (tuple, list, set, frozenset)):
+        return sum(footprint(v) for v in value)
+    raise TypeError(f"no footprint for {type(value).__name__}")
+
+
+def queued_bytes(job: object) -> int:
+    """What keeping `job` in the queue costs the scheduler's memory, for SCHEDULER_MAX_QUEUE_BYTES."""
+    return QUEUE_ENTRY_BYTES + footprint(job)

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
+
+import grpc
 import pytest
 
+from abaqueue.presigned_http import PresignedTarget, upload
 from abaqueue.v1 import execution_service_pb2 as ex
 from abaqueue.v1 import execution_service_pb2_grpc as ex_grpc
 from abaqueue.v1 import job_pb2 as pb
+from abaqueue.v1 import submission_service_pb2 as sub
+from abaqueue.v1 import submission_service_pb2_grpc as sub_grpc
 from client import ResourceExhausted
 from client.api import open_channel
 from scheduler.domain.identity import Role
@@ -65,3 +71,34 @@ def test_a_guest_runs_one_job_at_a_time_and_others_go_past(cluster, tmp_path):
 
 def execution_stub(cluster, node: str) -> ex_grpc.ExecutionServiceStub:
     return ex_grpc.ExecutionServiceStub(open_channel(cluster.execution, cluster.token(node, Role.NODE)))
+
+
+@pytest.mark.parametrize("cluster", [{"max_queue_bytes": 2_000}], indirect=True)  # two small jobs
+def test_a_full_queue_refuses_new_jobs_until_queued_ones_leave_and_keeps_uploaded_ones(cluster, tmp_path):
+    model = tmp_path / "m.inp"
+    model.write_bytes(b"*Heading\n")
+    stub = sub_grpc.SubmissionServiceStub(open_channel(cluster.submission, cluster.token("ana")))
+    with cluster.client("ana") as ana:
+        first = ana.submit(model, cpus=1)
+        ana.submit(model, cpus=1)
+        with pytest.raises(ResourceExhausted) as e:
+            ana.submit(model, cpus=1)
+        assert "the queue is full (2 jobs waiting" in e.value.message and "retry" in e.value.message
+        assert len(list(ana.list())) == 2  # refused at CreateJob: nothing stored, nothing uploaded
+        ana.cancel(first.id)
+        # Created while there is room, submitted once there is none: it stays BLOCKED with its
+        # inputs, and SubmitJob succeeds when room is back.
+        created = stub.CreateJob(sub.CreateJobRequest(
+            request_id="late-1", name="late", cpus=1, input_file="m.inp",
+            input_files=[pb.FileInfo(name="m.inp", size_bytes=9,
+                                     sha256=hashlib.sha256(model.read_bytes()).hexdigest())]), timeout=10)
+        t = created.upload_requests[0]
+        upload(PresignedTarget(t.file_name, t.method, t.url, dict(t.headers)), model)
+        third = ana.submit(model, cpus=1)
+        assert third.state.value == "WAITING"
+    with pytest.raises(grpc.RpcError) as full:
+        stub.SubmitJob(sub.SubmitJobRequest(job_id=created.job.id), timeout=10)
+    assert full.value.code() is grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert stub.GetJob(sub.GetJobRequest(job_id=created.job.id), timeout=10).job.state == pb.JOB_STATE_BLOCKED
+    stub.CancelJob(sub.CancelJobRequest(job_id=third.id), timeout=10)
+    assert stub.SubmitJob(sub.SubmitJobRequest(job_id=created.job.id), timeout=10).job.state == pb.JOB_STATE_WAITING

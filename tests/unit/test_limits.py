@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from scheduler.dispatch import WaitingQueue
 from scheduler.domain.identity import Role
-from scheduler.domain.limits import RateLimiter, RoleLimits, TokenBucket
+from scheduler.domain.job import FileSpec, Job
+from scheduler.domain.limits import (
+    QUEUE_ENTRY_BYTES,
+    RateLimiter,
+    RoleLimits,
+    TokenBucket,
+    footprint,
+    queued_bytes,
+)
 from scheduler.domain.placement import Candidate, pick
 
 
@@ -55,3 +65,34 @@ def test_pick_skips_owners_at_their_limit_and_keeps_queue_order_otherwise():
     assert pick(queue, 4, {"ana": 1, "ben": 5}) is None
     assert pick(queue, 1, {}) == queue[2]  # the first that fits the cores
     assert pick([Candidate("x", 1)], 1, {"": 99}) == Candidate("x", 1)  # no limit given: none applies
+
+
+def _job(**changes) -> Job:
+    job = Job(id="a" * 32, name="m", owner="ana", cpus=1, input_file="m.inp",
+              input_files=(FileSpec("m.inp", 9, "f" * 64),), create_time=1.0)
+    return job.evolve(**changes)
+
+
+def test_a_queued_job_costs_its_fields_plus_a_fixed_entry():
+    small = queued_bytes(_job())
+    assert small > QUEUE_ENTRY_BYTES
+    many_files = _job(input_files=tuple(FileSpec(f"part{i}.inp", 1, "f" * 64) for i in range(100)))
+    assert queued_bytes(many_files) - small >= 99 * (64 + len("part0.inp"))
+    assert queued_bytes(_job(name="x" * 100)) - small == 99
+    assert footprint("ü") == 2 and footprint({"k": (1, None)}) == 17
+
+
+def test_footprint_refuses_what_it_cannot_measure():
+    with pytest.raises(TypeError):
+        footprint(object())
+
+
+def test_the_waiting_queue_counts_the_bytes_of_what_waits():
+    queue = WaitingQueue()
+    queue.add("a", 1, "ana", None, 1000)
+    queue.add("b", 1, "ana", None, 500)
+    queue.add("a", 1, "ana", None, 1000)  # the same job again counts once
+    assert queue.bytes == 1500
+    queue.discard("a")
+    queue.discard("a")
+    assert queue.bytes == 500 and len(queue) == 1
