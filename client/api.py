@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
+import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from datetime import timedelta
 from pathlib import Path
@@ -63,17 +64,25 @@ class Client:
 
     def submit(
         self, model: Path, cpus: int, extra_files: Sequence[Path] = (), name: str | None = None,
-        request_id: str | None = None,
+        request_id: str | None = None, archives: Sequence[Path] = (),
     ) -> Job:
-        """Create a job for `model` (an .inp file) and its extra files, upload them and queue it."""
-        model = Path(model)
-        paths = {p.name: p for p in (model, *map(Path, extra_files))}
-        if len({n.lower() for n in paths}) != len(extra_files) + 1:
+        """Create a job for `model` (an .inp file) and its extra files, upload them and queue it.
+
+        `archives` are .zip files the node unpacks into the job directory (a model with its
+        includes, in folders if need be); `model` may then be the name of an .inp at the top of
+        one of them rather than a local file."""
+        model, archives = Path(model), [Path(a) for a in archives]
+        in_archive = bool(archives) and not model.is_file() and _at_top_of(model.name, archives)
+        sent = [*([] if in_archive else [model]), *map(Path, extra_files), *archives]
+        paths = {p.name: p for p in sent}
+        if len({n.lower() for n in paths}) != len(sent):
             raise InvalidArgument("two input files have the same name; Abaqus needs them side by side")
         declared = {n: transfer.describe(p) for n, p in paths.items()}
+        unpacked = {a.name for a in archives}
         created = self._call(self._stub.CreateJob, pb.CreateJobRequest(
             request_id=request_id or str(uuid.uuid4()), name=name or model.stem, cpus=cpus,
-            input_file=model.name, input_files=[transfer.to_proto(f) for f in declared.values()],
+            input_file=model.name,
+            input_files=[transfer.to_proto(f, f.name in unpacked) for f in declared.values()],
         ))
         for request in created.upload_requests:
             if request.file_name not in paths:
@@ -169,3 +178,15 @@ class Client:
             return method(request, timeout=self.timeout)
         except grpc.RpcError as e:
             raise from_rpc_error(e) from e
+
+
+def _at_top_of(name: str, archives: Sequence[Path]) -> bool:
+    """Whether an entry `name` is at the top of one of the zip `archives`, as the node will need it."""
+    for path in archives:
+        try:
+            with zipfile.ZipFile(path) as zf:
+                if name in zf.namelist():
+                    return True
+        except (OSError, zipfile.BadZipFile) as e:
+            raise AbaqueueError(f"{path}: not a readable zip archive ({e})") from e
+    raise AbaqueueError(f"{name} is neither a local file nor at the top of {', '.join(map(str, archives))}")

@@ -93,6 +93,9 @@ def build_parser() -> argparse.ArgumentParser:
     submit.add_argument("--cpus", type=int, required=True, metavar="N")
     submit.add_argument("--file", type=Path, action="extend", nargs="+", default=[], metavar="EXTRA",
                         help="include files, user subroutines, ...")
+    submit.add_argument("--archive", type=Path, action="extend", nargs="+", default=[], metavar="ZIP",
+                        help="a .zip the node unpacks into the job directory (model and includes, folders "
+                             "allowed); MODEL.inp may then be a name at its top")
     submit.add_argument("--name", help="Abaqus job name (default: the model's file name without .inp)")
     submit.add_argument("--wait", action="store_true", help="follow the job until it ends")
     submit.set_defaults(command=cmd_submit)

@@ -24,7 +24,7 @@ class Ui:
 
 
 def cmd_submit(client: Client, args: argparse.Namespace, ui: Ui) -> int:
-    job = client.submit(args.model, args.cpus, extra_files=args.file, name=args.name)
+    job = client.submit(args.model, args.cpus, extra_files=args.file, name=args.name, archives=args.archive)
     print(job.id, flush=True)
     return _follow(client, job.id, ui) if args.wait else EXIT_OK
 

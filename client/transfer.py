@@ -48,8 +48,8 @@ def is_plain_name(name: str) -> bool:
     return name not in ("", ".", "..") and PurePosixPath(name).name == name == PureWindowsPath(name).name
 
 
-def to_proto(f: FileInfo) -> job_pb2.FileInfo:
-    return job_pb2.FileInfo(name=f.name, size_bytes=f.size_bytes, sha256=f.sha256)
+def to_proto(f: FileInfo, unpack: bool = False) -> job_pb2.FileInfo:
+    return job_pb2.FileInfo(name=f.name, size_bytes=f.size_bytes, sha256=f.sha256, unpack=unpack)
 
 
 def _target(request: job_pb2.PresignedRequest) -> presigned_http.PresignedTarget:

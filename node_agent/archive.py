@@ -64,6 +64,8 @@ def safe_extract(archive: Path, dest: Path, *, max_total_bytes: int, max_entries
                 raise UnsafeArchive(f"{info.filename!r}: the path on the node would exceed {MAX_PATH} characters")
             if info.is_dir():
                 continue
+            if target.exists():
+                raise UnsafeArchive(f"{info.filename!r}: would overwrite a file already in the job directory")
             key = "/".join(parts).lower()  # Windows file names ignore case
             if key in seen:
                 raise UnsafeArchive(f"{info.filename!r}: given twice")
@@ -81,6 +83,10 @@ def safe_extract(archive: Path, dest: Path, *, max_total_bytes: int, max_entries
                         if total > max_total_bytes:
                             raise UnsafeArchive(f"unpacks to more than {max_total_bytes} bytes")
                         out.write(chunk)
+        except (FileExistsError, NotADirectoryError) as e:  # a file where the archive wants a directory
+            for path in written:
+                path.unlink(missing_ok=True)
+            raise UnsafeArchive(f"{Path(e.filename or '').name!r}: a file and a directory of the same name") from e
         except BaseException:
             for path in written:
                 path.unlink(missing_ok=True)

@@ -42,6 +42,8 @@ class AgentConfig:
     labels: dict[str, str] = field(default_factory=dict)
     abaqus_versions: tuple[str, ...] = ()
     result_extensions: tuple[str, ...] = (".odb", ".dat", ".msg", ".sta", ".log")
+    # Most bytes the input archives of one job may unpack to (zip bombs stop there).
+    max_unpacked_bytes: int = 50 * 1024**3
     progress_interval_s: float = 2.0
     stop_grace_s: float = 30.0
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import shutil
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from abaqueue.presigned_http import FileDigest, PresignedTarget, download, uploa
 from abaqueue.v1 import execution_service_pb2 as ex
 from abaqueue.v1 import job_pb2 as pb
 
-from . import solver
+from . import archive, solver
 from .config import AgentConfig
 from .inp import parse_steps
 from .link import SchedulerLink
@@ -35,6 +36,11 @@ ERROR_CLASS_TO_PB = {ErrorClass.MODEL: pb.ERROR_CLASS_MODEL, ErrorClass.LICENSE:
 
 class InputCorrupt(Exception):
     pass
+
+
+class InputRejected(Exception):
+    """The job's inputs cannot be used as given (an unsafe archive, the model missing): the
+    submitter's to fix, so the job fails as a model error."""
 
 
 @dataclass(frozen=True)
@@ -91,10 +97,14 @@ class JobRun:
         try:
             self.dir.mkdir(parents=True, exist_ok=True)
             await self._download_inputs()
+            await asyncio.to_thread(self._unpack_archives)
             finish = await self._solve()
             results, missing = self._result_files(finish)
             digests = await self._upload(results) if results else {}
             await self._complete(finish, digests, missing)
+        except InputRejected as e:
+            self.log.error("inputs rejected: %s", e)
+            await self._complete_quietly(Finish(ex.OUTCOME_FAILED, pb.ERROR_CLASS_MODEL, f"inputs: {e}"))
         except Exception as e:
             if is_stale(e):
                 self.log.warning("attempt no longer current (%s): discarding its files", e.details())
@@ -128,6 +138,25 @@ class JobRun:
                                        f"{got.sha256}, expected {info.size_bytes} and {info.sha256}")
         finally:
             await self._release(slot)
+
+    def _unpack_archives(self) -> None:
+        """Unpack each input marked `unpack` into the job directory (then drop the archive), within
+        `max_unpacked_bytes` for all of them; the model must be there afterwards."""
+        budget = self.config.max_unpacked_bytes
+        for spec in self.assignment.input_files:
+            if not spec.unpack:
+                continue
+            path = self.dir / spec.name
+            try:
+                written = archive.safe_extract(path, self.dir, max_total_bytes=budget)
+            except (archive.UnsafeArchive, zipfile.BadZipFile) as e:
+                raise InputRejected(f"{spec.name}: {e}") from e
+            budget -= sum(p.stat().st_size for p in written)
+            path.unlink()
+            self.log.info("unpacked %s: %d files", spec.name, len(written))
+        if not (self.dir / self.assignment.input_file).is_file():
+            raise InputRejected(f"{self.assignment.input_file} is neither an input file nor at the top of an "
+                                "unpacked archive")
 
     async def _report(self, snapshot: ProgressSnapshot) -> bool:
         resp = await self.link.call("ReportProgress", ex.ReportProgressRequest(

@@ -38,11 +38,11 @@ def duration(seconds: float) -> Duration:
 
 
 def file_to_pb(f: FileSpec) -> pb.FileInfo:
-    return pb.FileInfo(name=f.name, size_bytes=f.size_bytes, sha256=f.sha256)
+    return pb.FileInfo(name=f.name, size_bytes=f.size_bytes, sha256=f.sha256, unpack=f.unpack)
 
 
 def file_from_pb(f: pb.FileInfo) -> FileSpec:
-    return FileSpec(name=f.name, size_bytes=f.size_bytes, sha256=f.sha256)
+    return FileSpec(name=f.name, size_bytes=f.size_bytes, sha256=f.sha256, unpack=f.unpack)
 
 
 def target_to_pb(t: PresignedTarget, expire_seconds: float) -> pb.PresignedRequest:

@@ -26,7 +26,7 @@ from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15\x61\x62\x61queue/v1/job.proto\x12\x0b\x61\x62\x61queue.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"<\n\x08\x46ileInfo\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x12\n\nsize_bytes\x18\x02 \x01(\x03\x12\x0e\n\x06sha256\x18\x03 \x01(\t\"\xe0\x01\n\x10PresignedRequest\x12\x11\n\tfile_name\x18\x01 \x01(\t\x12\x0e\n\x06method\x18\x02 \x01(\t\x12\x0b\n\x03url\x18\x03 \x01(\t\x12;\n\x07headers\x18\x04 \x03(\x0b\x32*.abaqueue.v1.PresignedRequest.HeadersEntry\x12/\n\x0b\x65xpire_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x1a.\n\x0cHeadersEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xc6\x01\n\x08Progress\x12\x0c\n\x04step\x18\x01 \x01(\x05\x12\x13\n\x0btotal_steps\x18\x02 \x01(\x05\x12\x11\n\tincrement\x18\x03 \x01(\x05\x12\x15\n\rstep_fraction\x18\x04 \x01(\x01\x12\x18\n\x10overall_fraction\x18\x05 \x01(\x01\x12\x1b\n\x13waiting_for_license\x18\x06 \x01(\x08\x12\x36\n\x13\x65stimated_time_left\x18\x07 \x01(\x0b\x32\x19.google.protobuf.Duration\"\xa1\x04\n\x03Job\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0c\n\x04\x63pus\x18\x03 \x01(\x05\x12\x12\n\ninput_file\x18\x04 \x01(\t\x12*\n\x0binput_files\x18\x05 \x03(\x0b\x32\x15.abaqueue.v1.FileInfo\x12$\n\x05state\x18\x06 \x01(\x0e\x32\x15.abaqueue.v1.JobState\x12\r\n\x05owner\x18\x07 \x01(\t\x12\x0c\n\x04team\x18\x13 \x01(\t\x12\x0f\n\x07\x61ttempt\x18\x08 \x01(\x05\x12\x0c\n\x04node\x18\t \x01(\t\x12\'\n\x08progress\x18\n \x01(\x0b\x32\x15.abaqueue.v1.Progress\x12/\n\x0b\x63reate_time\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nstart_time\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\r \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x15\n\rerror_message\x18\x0e \x01(\t\x12,\n\x0b\x65rror_class\x18\x0f \x01(\x0e\x32\x17.abaqueue.v1.ErrorClass\x12+\n\x0cresult_files\x18\x10 \x03(\x0b\x32\x15.abaqueue.v1.FileInfo\x12\x0f\n\x07reasons\x18\x11 \x03(\t\x12\x15\n\rmissing_files\x18\x12 \x03(\t*\xe1\x01\n\x08JobState\x12\x19\n\x15JOB_STATE_UNSPECIFIED\x10\x00\x12\x15\n\x11JOB_STATE_WAITING\x10\x01\x12\x15\n\x11JOB_STATE_BLOCKED\x10\x02\x12\x16\n\x12JOB_STATE_STARTING\x10\x03\x12\x15\n\x11JOB_STATE_RUNNING\x10\x04\x12\x17\n\x13JOB_STATE_COMPLETED\x10\x05\x12\x14\n\x10JOB_STATE_FAILED\x10\x06\x12\x15\n\x11JOB_STATE_MISSING\x10\x07\x12\x17\n\x13JOB_STATE_CANCELLED\x10\x08*q\n\nErrorClass\x12\x1b\n\x17\x45RROR_CLASS_UNSPECIFIED\x10\x00\x12\x15\n\x11\x45RROR_CLASS_MODEL\x10\x01\x12\x17\n\x13\x45RROR_CLASS_LICENSE\x10\x02\x12\x16\n\x12\x45RROR_CLASS_SYSTEM\x10\x03\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15\x61\x62\x61queue/v1/job.proto\x12\x0b\x61\x62\x61queue.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"L\n\x08\x46ileInfo\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x12\n\nsize_bytes\x18\x02 \x01(\x03\x12\x0e\n\x06sha256\x18\x03 \x01(\t\x12\x0e\n\x06unpack\x18\x04 \x01(\x08\"\xe0\x01\n\x10PresignedRequest\x12\x11\n\tfile_name\x18\x01 \x01(\t\x12\x0e\n\x06method\x18\x02 \x01(\t\x12\x0b\n\x03url\x18\x03 \x01(\t\x12;\n\x07headers\x18\x04 \x03(\x0b\x32*.abaqueue.v1.PresignedRequest.HeadersEntry\x12/\n\x0b\x65xpire_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x1a.\n\x0cHeadersEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xc6\x01\n\x08Progress\x12\x0c\n\x04step\x18\x01 \x01(\x05\x12\x13\n\x0btotal_steps\x18\x02 \x01(\x05\x12\x11\n\tincrement\x18\x03 \x01(\x05\x12\x15\n\rstep_fraction\x18\x04 \x01(\x01\x12\x18\n\x10overall_fraction\x18\x05 \x01(\x01\x12\x1b\n\x13waiting_for_license\x18\x06 \x01(\x08\x12\x36\n\x13\x65stimated_time_left\x18\x07 \x01(\x0b\x32\x19.google.protobuf.Duration\"\xa1\x04\n\x03Job\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0c\n\x04\x63pus\x18\x03 \x01(\x05\x12\x12\n\ninput_file\x18\x04 \x01(\t\x12*\n\x0binput_files\x18\x05 \x03(\x0b\x32\x15.abaqueue.v1.FileInfo\x12$\n\x05state\x18\x06 \x01(\x0e\x32\x15.abaqueue.v1.JobState\x12\r\n\x05owner\x18\x07 \x01(\t\x12\x0c\n\x04team\x18\x13 \x01(\t\x12\x0f\n\x07\x61ttempt\x18\x08 \x01(\x05\x12\x0c\n\x04node\x18\t \x01(\t\x12\'\n\x08progress\x18\n \x01(\x0b\x32\x15.abaqueue.v1.Progress\x12/\n\x0b\x63reate_time\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nstart_time\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\r \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x15\n\rerror_message\x18\x0e \x01(\t\x12,\n\x0b\x65rror_class\x18\x0f \x01(\x0e\x32\x17.abaqueue.v1.ErrorClass\x12+\n\x0cresult_files\x18\x10 \x03(\x0b\x32\x15.abaqueue.v1.FileInfo\x12\x0f\n\x07reasons\x18\x11 \x03(\t\x12\x15\n\rmissing_files\x18\x12 \x03(\t*\xe1\x01\n\x08JobState\x12\x19\n\x15JOB_STATE_UNSPECIFIED\x10\x00\x12\x15\n\x11JOB_STATE_WAITING\x10\x01\x12\x15\n\x11JOB_STATE_BLOCKED\x10\x02\x12\x16\n\x12JOB_STATE_STARTING\x10\x03\x12\x15\n\x11JOB_STATE_RUNNING\x10\x04\x12\x17\n\x13JOB_STATE_COMPLETED\x10\x05\x12\x14\n\x10JOB_STATE_FAILED\x10\x06\x12\x15\n\x11JOB_STATE_MISSING\x10\x07\x12\x17\n\x13JOB_STATE_CANCELLED\x10\x08*q\n\nErrorClass\x12\x1b\n\x17\x45RROR_CLASS_UNSPECIFIED\x10\x00\x12\x15\n\x11\x45RROR_CLASS_MODEL\x10\x01\x12\x17\n\x13\x45RROR_CLASS_LICENSE\x10\x02\x12\x16\n\x12\x45RROR_CLASS_SYSTEM\x10\x03\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,18 +35,18 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_PRESIGNEDREQUEST_HEADERSENTRY']._loaded_options = None
   _globals['_PRESIGNEDREQUEST_HEADERSENTRY']._serialized_options = b'8\001'
-  _globals['_JOBSTATE']._serialized_start=1142
-  _globals['_JOBSTATE']._serialized_end=1367
-  _globals['_ERRORCLASS']._serialized_start=1369
-  _globals['_ERRORCLASS']._serialized_end=1482
+  _globals['_JOBSTATE']._serialized_start=1158
+  _globals['_JOBSTATE']._serialized_end=1383
+  _globals['_ERRORCLASS']._serialized_start=1385
+  _globals['_ERRORCLASS']._serialized_end=1498
   _globals['_FILEINFO']._serialized_start=103
-  _globals['_FILEINFO']._serialized_end=163
-  _globals['_PRESIGNEDREQUEST']._serialized_start=166
-  _globals['_PRESIGNEDREQUEST']._serialized_end=390
-  _globals['_PRESIGNEDREQUEST_HEADERSENTRY']._serialized_start=344
-  _globals['_PRESIGNEDREQUEST_HEADERSENTRY']._serialized_end=390
-  _globals['_PROGRESS']._serialized_start=393
-  _globals['_PROGRESS']._serialized_end=591
-  _globals['_JOB']._serialized_start=594
-  _globals['_JOB']._serialized_end=1139
+  _globals['_FILEINFO']._serialized_end=179
+  _globals['_PRESIGNEDREQUEST']._serialized_start=182
+  _globals['_PRESIGNEDREQUEST']._serialized_end=406
+  _globals['_PRESIGNEDREQUEST_HEADERSENTRY']._serialized_start=360
+  _globals['_PRESIGNEDREQUEST_HEADERSENTRY']._serialized_end=406
+  _globals['_PROGRESS']._serialized_start=409
+  _globals['_PROGRESS']._serialized_end=607
+  _globals['_JOB']._serialized_start=610
+  _globals['_JOB']._serialized_end=1155
 # @@protoc_insertion_point(module_scope)

@@ -44,14 +44,16 @@ ERROR_CLASS_LICENSE: ErrorClass
 ERROR_CLASS_SYSTEM: ErrorClass
 
 class FileInfo(_message.Message):
-    __slots__ = ("name", "size_bytes", "sha256")
+    __slots__ = ("name", "size_bytes", "sha256", "unpack")
     NAME_FIELD_NUMBER: _ClassVar[int]
     SIZE_BYTES_FIELD_NUMBER: _ClassVar[int]
     SHA256_FIELD_NUMBER: _ClassVar[int]
+    UNPACK_FIELD_NUMBER: _ClassVar[int]
     name: str
     size_bytes: int
     sha256: str
-    def __init__(self, name: _Optional[str] = ..., size_bytes: _Optional[int] = ..., sha256: _Optional[str] = ...) -> None: ...
+    unpack: bool
+    def __init__(self, name: _Optional[str] = ..., size_bytes: _Optional[int] = ..., sha256: _Optional[str] = ..., unpack: _Optional[bool] = ...) -> None: ...
 
 class PresignedRequest(_message.Message):
     __slots__ = ("file_name", "method", "url", "headers", "expire_time")

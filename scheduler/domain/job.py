@@ -48,6 +48,7 @@ class FileSpec:
     name: str
     size_bytes: int
     sha256: str
+    unpack: bool = False  # an input .zip the agent unpacks into the job directory
 
 
 @dataclass(frozen=True)

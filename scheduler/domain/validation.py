@@ -93,12 +93,17 @@ def file_specs(specs: Sequence[FileSpec], field: str, *, need_sha: bool = True) 
             raise InvalidArgument(f"{where}.size_bytes", f"{spec.size_bytes} is out of range")
         if (need_sha or spec.sha256) and not SHA256_HEX.fullmatch(spec.sha256):
             raise InvalidArgument(f"{where}.sha256", "must be 64 lower-case hex digits")
+        if spec.unpack and not spec.name.lower().endswith(".zip"):
+            raise InvalidArgument(f"{where}.unpack", f"{spec.name[:80]!r}: only .zip archives are unpacked")
     return tuple(specs)
 
 
 def input_file(value: str, specs: Sequence[FileSpec], field: str = "input_file") -> str:
     if not value.lower().endswith(".inp"):
         raise InvalidArgument(field, f"{value[:80]!r} must be an .inp file")
-    if value not in {s.name for s in specs}:
-        raise InvalidArgument(field, f"{value[:80]!r} is not among input_files")
+    if value in {s.name for s in specs if not s.unpack}:
+        return value
+    if not any(s.unpack for s in specs):
+        raise InvalidArgument(field, f"{value[:80]!r} is not among input_files, and no archive is unpacked")
+    file_name(value, field)  # from an archive: it must land at the top of the job directory
     return value

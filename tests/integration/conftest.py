@@ -47,12 +47,12 @@ class Cluster:
     def client(self, user: str = "ana", role: Role = Role.DEVELOPER, team: str = "") -> Client:
         return Client(self.submission, token=self.token(user, role, team))
 
-    def add_agent(self, name: str = "node-1", cpus: int = 4, work_dir: Path | None = None) -> Agent:
+    def add_agent(self, name: str = "node-1", cpus: int = 4, work_dir: Path | None = None, **settings) -> Agent:
         token_file = self.workdir / f"{name}.token"
         token_file.write_text(self.token(name, Role.NODE))
         config = AgentConfig(scheduler=self.execution, token_file=token_file, node_name=name, cpus=cpus,
                              work_dir=work_dir or self.workdir / name, abaqus_command=(str(SIM),),
-                             progress_interval_s=0.2, stop_grace_s=5)
+                             progress_interval_s=0.2, stop_grace_s=5, **settings)
 
         async def start():
             agent = Agent(config)

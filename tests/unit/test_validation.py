@@ -82,3 +82,20 @@ def test_bad_labels_name_the_label(labels, field):
 def test_good_labels():
     assert validation.labels({"site": "munich", "gpu.vendor": "nvidia", "os": ""}) == {
         "site": "munich", "gpu.vendor": "nvidia", "os": ""}
+
+
+def test_only_zip_archives_are_unpacked_and_the_model_may_come_from_one():
+    sha = "0" * 64
+    with pytest.raises(InvalidArgument) as e:
+        validation.file_specs([FileSpec("m.inp", 1, sha), FileSpec("inc.tar", 1, sha, unpack=True)], "input_files")
+    assert e.value.field == "input_files[1].unpack"
+    archive = (FileSpec("inputs.zip", 1, sha, unpack=True),)
+    assert validation.input_file("beam.inp", archive) == "beam.inp"  # checked by the node once unpacked
+    for bad in ("models/beam.inp", "..\\beam.inp", "CON.inp"):
+        with pytest.raises(InvalidArgument) as e:
+            validation.input_file(bad, archive)
+        assert e.value.field == "input_file"
+    with pytest.raises(InvalidArgument, match="no archive is unpacked"):
+        validation.input_file("beam.inp", (FileSpec("other.inp", 1, sha),))
+    with pytest.raises(InvalidArgument):  # the archive itself is not the model
+        validation.input_file("inputs.zip", archive)
