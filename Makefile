@@ -39,6 +39,7 @@ lint: $(STAMP)
 ## bench: benchmarks; each prints one JSON object on its last line
 bench: $(STAMP)
 	$(PY) tests/benchmarks/bench_dispatch.py
+	$(PY) tests/benchmarks/bench_heartbeat.py
 
 clean:
 	rm -rf .abaqueue .pytest_cache .hypothesis

@@ -18,9 +18,6 @@ import argparse
 import hashlib
 import json
 import multiprocessing as mp
-import os
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -28,37 +25,22 @@ import uuid
 from pathlib import Path
 
 import grpc
+from harness import percentile, scheduler_process
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
+from abaqueue import presigned_http
+from abaqueue.v1 import execution_service_pb2 as ex
+from abaqueue.v1 import execution_service_pb2_grpc as ex_grpc
+from abaqueue.v1 import job_pb2
+from abaqueue.v1 import submission_service_pb2 as sub
+from abaqueue.v1 import submission_service_pb2_grpc as sub_grpc
+from client.api import open_channel
+from scheduler.domain.identity import Principal, Role
 
-from abaqueue import presigned_http  # noqa: E402
-from abaqueue.v1 import execution_service_pb2 as ex  # noqa: E402
-from abaqueue.v1 import execution_service_pb2_grpc as ex_grpc  # noqa: E402
-from abaqueue.v1 import job_pb2  # noqa: E402
-from abaqueue.v1 import submission_service_pb2 as sub  # noqa: E402
-from abaqueue.v1 import submission_service_pb2_grpc as sub_grpc  # noqa: E402
-from client.api import open_channel  # noqa: E402
-from scheduler.devstack.health import wait_serving  # noqa: E402
-from scheduler.devstack.ports import free_ports  # noqa: E402
-from scheduler.devstack.seaweed import start_seaweed  # noqa: E402
-from scheduler.domain.identity import Principal, Role  # noqa: E402
-from scheduler.tokens import create_in_store_file  # noqa: E402
-
-BIN = Path(sys.executable).parent
 MODEL = b"*Heading\n** abaqus-sim: seconds=0\n*Step\n*Static\n1., 1.\n*End Step\n"
 
 
 def node_name(i: int) -> str:
     return f"bench-{i:03d}"
-
-
-def issue_tokens(database: Path, agents: int) -> tuple[str, list[str]]:
-    """An admin token for the submitter and one node token per agent, put in the store before the
-    scheduler opens it."""
-    admin, *nodes = create_in_store_file(
-        database, [Principal("bench", Role.ADMIN), *(Principal(node_name(i), Role.NODE) for i in range(agents))])
-    return admin, nodes
 
 
 def agents(address: str, tokens: list[str], ready: mp.Barrier, stop: mp.Event, received: mp.Queue) -> None:
@@ -124,10 +106,6 @@ def submit_paced(stub: sub_grpc.SubmissionServiceStub, job_ids: list[str], rate:
     return acked
 
 
-def percentile(sorted_values: list[float], q: float) -> float:
-    return sorted_values[min(len(sorted_values) - 1, round(q * (len(sorted_values) - 1)))]
-
-
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--jobs", type=int, default=500)
@@ -136,41 +114,27 @@ def main() -> None:
     p.add_argument("--rate", type=float, default=100.0)
     a = p.parse_args()
 
-    with tempfile.TemporaryDirectory(prefix="abaqueue-bench-") as tmp:
-        home = Path(tmp)
-        s3 = start_seaweed(home / "s3")
-        sub_port, ex_port = free_ports(2)
-        admin_token, node_tokens = issue_tokens(home / "bench.sqlite3", a.agents)
-        scheduler = subprocess.Popen(
-            [str(BIN / "abaqueue-scheduler"), "--port-for-submission", str(sub_port), "--port-for-execution",
-             str(ex_port), "--database", str(home / "bench.sqlite3"), "--s3-endpoint", s3.endpoint,
-             "--bucket", s3.bucket],
-            env={**os.environ, "AWS_ACCESS_KEY_ID": s3.access_key, "AWS_SECRET_ACCESS_KEY": s3.secret_key},
-            stdout=open(home / "scheduler.log", "wb"), stderr=subprocess.STDOUT)
+    principals = [Principal("bench", Role.ADMIN), *(Principal(node_name(i), Role.NODE) for i in range(a.agents))]
+    with tempfile.TemporaryDirectory(prefix="abaqueue-bench-") as tmp, \
+            scheduler_process(Path(tmp), principals) as scheduler:
+        admin_token, *node_tokens = scheduler.tokens
         ctx = mp.get_context("spawn")
         stop, received, ready = ctx.Event(), ctx.Queue(), ctx.Barrier(a.agents + 1)
-        agent_process = None
+        agent_process = ctx.Process(target=agents, args=(scheduler.execution, node_tokens, ready, stop, received))
+        agent_process.start()
         try:
-            wait_serving(sub_port, scheduler, "scheduler")
-            agent_process = ctx.Process(target=agents,
-                                        args=(f"127.0.0.1:{ex_port}", node_tokens, ready, stop, received))
-            agent_process.start()
             ready.wait(60)
             time.sleep(0.5)  # let every agent's first long-poll reach the scheduler
-            with open_channel(f"127.0.0.1:{sub_port}", admin_token) as channel:
+            with open_channel(scheduler.submission, admin_token) as channel:
                 stub = sub_grpc.SubmissionServiceStub(channel)
                 job_ids = prepare(stub, a.warmup + a.jobs)
                 acked = submit_paced(stub, job_ids, a.rate)
             got = dict(received.get(timeout=60) for _ in job_ids)
         finally:
             stop.set()
-            if agent_process is not None:
-                agent_process.join(10)
-                if agent_process.is_alive():
-                    agent_process.kill()
-            scheduler.terminate()
-            scheduler.wait(20)
-            s3.stop()
+            agent_process.join(10)
+            if agent_process.is_alive():
+                agent_process.kill()
 
     measured = job_ids[a.warmup:]
     raw_ms = [(got[j] - acked[j]) / 1e6 for j in measured]

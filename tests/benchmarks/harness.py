@@ -1,0 +1,62 @@
+"""What the benchmarks share: a real scheduler process on loopback ports (SQLite file, SeaweedFS),
+with tokens put in its store before it starts, and percentiles."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from scheduler.devstack.health import wait_serving  # noqa: E402
+from scheduler.devstack.ports import free_ports  # noqa: E402
+from scheduler.devstack.seaweed import start_seaweed  # noqa: E402
+from scheduler.domain.identity import Principal  # noqa: E402
+from scheduler.tokens import create_in_store_file  # noqa: E402
+
+BIN = Path(sys.executable).parent
+
+
+@dataclass(frozen=True)
+class RunningScheduler:
+    submission: str
+    execution: str
+    tokens: list[str]  # one per principal asked for, in order
+
+
+@contextmanager
+def scheduler_process(home: Path, principals: list[Principal], *args: str,
+                      env: dict[str, str] | None = None) -> Iterator[RunningScheduler]:
+    """`abaqueue-scheduler` in `home`, serving until the block ends; its log is home/scheduler.log."""
+    s3 = start_seaweed(home / "s3")
+    try:
+        sub_port, ex_port = free_ports(2)
+        tokens = create_in_store_file(home / "bench.sqlite3", principals)
+        with open(home / "scheduler.log", "wb") as log:
+            scheduler = subprocess.Popen(
+                [str(BIN / "abaqueue-scheduler"), "--port-for-submission", str(sub_port),
+                 "--port-for-execution", str(ex_port), "--database", str(home / "bench.sqlite3"),
+                 "--s3-endpoint", s3.endpoint, "--bucket", s3.bucket, *args],
+                env={**os.environ, **(env or {}), "AWS_ACCESS_KEY_ID": s3.access_key,
+                     "AWS_SECRET_ACCESS_KEY": s3.secret_key},
+                stdout=log, stderr=subprocess.STDOUT)
+        try:
+            wait_serving(sub_port, scheduler, "scheduler")
+            wait_serving(ex_port, scheduler, "scheduler")
+            yield RunningScheduler(f"127.0.0.1:{sub_port}", f"127.0.0.1:{ex_port}", tokens)
+        finally:
+            scheduler.terminate()
+            scheduler.wait(20)
+    finally:
+        s3.stop()
+
+
+def percentile(sorted_values: list[float], q: float) -> float:
+    return sorted_values[min(len(sorted_values) - 1, round(q * (len(sorted_values) - 1)))]
