@@ -6,7 +6,9 @@ from __future__ import annotations
 # Characters Windows forbids in file names (path separators included), and those cmd.exe treats
 # specially in a .bat argument.
 FORBIDDEN = frozenset('<>:"/\\|?*&^%') | {chr(c) for c in range(32)}
-WINDOWS_RESERVED = frozenset({"CON", "PRN", "AUX", "NUL"} | {f"{p}{i}" for p in ("COM", "LPT") for i in range(1, 10)})
+WINDOWS_RESERVED = frozenset(
+    {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"}
+    | {f"{p}{i}" for p in ("COM", "LPT") for i in (*"123456789", "\u00b9", "\u00b2", "\u00b3")})
 
 
 def problem(name: str) -> str | None:
@@ -16,6 +18,6 @@ def problem(name: str) -> str | None:
         return f"{name[:80]!r} contains forbidden characters {''.join(bad)!r}"
     if name in (".", "..") or name.endswith((".", " ")) or name.startswith(" "):
         return f"{name[:80]!r} may not start with a space or end with a dot or space"
-    if name.split(".")[0].upper() in WINDOWS_RESERVED:
+    if name.split(".")[0].rstrip(" ").upper() in WINDOWS_RESERVED:
         return f"{name[:80]!r} is a reserved device name on Windows"
     return None

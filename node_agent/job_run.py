@@ -141,8 +141,9 @@ class JobRun:
 
     def _unpack_archives(self) -> None:
         """Unpack each input marked `unpack` into the job directory (then drop the archive), within
-        `max_unpacked_bytes` for all of them; the model must be there afterwards."""
-        budget = self.config.max_unpacked_bytes
+        the node's and the owner's bound for all of them; the model must be there afterwards."""
+        own = self.config.max_unpacked_bytes
+        budget = min(own, self.assignment.max_unpacked_bytes or own)
         for spec in self.assignment.input_files:
             if not spec.unpack:
                 continue

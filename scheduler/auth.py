@@ -16,9 +16,11 @@ import grpc
 from google.protobuf import text_format
 
 from .domain.audit import AuditEntry, worth_recording
-from .domain.errors import Unavailable
+from .domain.errors import SchedulerError
 from .domain.identity import Port, Principal
+from .grpc_errors import code_for
 from .handler_wrap import wrap_behavior
+from .store import StoreError
 
 log = logging.getLogger(__name__)
 
@@ -118,8 +120,9 @@ class TokenInterceptor(grpc.aio.ServerInterceptor):
         token = bearer(details.invocation_metadata)
         try:
             who = await self.authenticate(token, self.port) if token else None
-        except Unavailable as e:
-            return _refused(handler, grpc.StatusCode.UNAVAILABLE, str(e))
+        except (SchedulerError, StoreError) as e:
+            log.warning("could not check a token for %s: %s", details.method, e)
+            return _refused(handler, code_for(e), str(e))
         if who is None:
             self._audit(None, details.method, "UNAUTHENTICATED",
                         "no bearer token" if not token else "token not valid on this port")

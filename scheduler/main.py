@@ -15,6 +15,8 @@ from .config import RemoteTokenDatabase, SchedulerConfig
 from .domain.limits import MAX_QUEUE_BYTES, RoleLimits
 from .server import SchedulerServer
 
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
 
 def _env_number(p: argparse.ArgumentParser, name: str, default: float, kind=int):
     """A positive number from the environment variable `name`, else `default`."""
@@ -60,6 +62,9 @@ def parse_args(argv: list[str] | None = None) -> SchedulerConfig:
     p.add_argument("--token-database-token-file", type=Path,
                    help="file holding an admin token of that token database, which this scheduler presents")
     p.add_argument("--token-database-ca-file", type=Path, help="PEM CA of the token database's TLS certificate")
+    p.add_argument("--insecure-token-database", action="store_true",
+                   help="allow a token database on another host without TLS (anyone on the path could "
+                        "answer for it)")
     p.add_argument("--token-cache-seconds", type=float, default=10.0,
                    help="how long an answer of the token database is kept (a revocation made elsewhere "
                         "takes this long to count here)")
@@ -81,6 +86,10 @@ def parse_args(argv: list[str] | None = None) -> SchedulerConfig:
                     "token of that database")
         if a.token_database_ca_file is not None and not a.token_database_ca_file.is_file():
             p.error(f"--token-database-ca-file: {a.token_database_ca_file} is not a file")
+        if (a.token_database_ca_file is None and not a.insecure_token_database
+                and a.token_database.rsplit(":", 1)[0].strip("[]") not in LOOPBACK):
+            p.error("--address_to_token_database on another host needs --token-database-ca-file (TLS): "
+                    "whoever answers for it decides who is admin here (--insecure-token-database to allow)")
         if a.token_cache_seconds < 0:
             p.error("--token-cache-seconds must not be negative")
         token_database = RemoteTokenDatabase(a.token_database, a.token_database_token_file,

@@ -21,12 +21,14 @@ from abaqueue.v1 import token_service_pb2_grpc as pb_grpc
 
 from . import convert
 from .auth import bearer
-from .domain.errors import Unavailable
+from .domain.errors import InvalidArgument, Unavailable
 from .domain.identity import TOKEN_PREFIX, Port, Principal, TokenRecord, authenticate, hash_token
 
 log = logging.getLogger(__name__)
 
-MAX_CACHED = 10_000
+MAX_CACHED = 10_000  # tokens found
+MAX_CACHED_UNKNOWN = 1_000  # hashes the database did not know: kept apart, so a flood of made-up
+# tokens cannot push real ones out of the cache
 
 
 class RemoteTokens:
@@ -42,7 +44,8 @@ class RemoteTokens:
         self.cache_s = cache_s
         self.timeout_s = timeout_s
         self.clock = clock
-        self._cache: OrderedDict[str, tuple[float, TokenRecord | None]] = OrderedDict()
+        self._known: OrderedDict[str, tuple[float, TokenRecord]] = OrderedDict()
+        self._unknown: OrderedDict[str, float] = OrderedDict()
 
     async def authenticate(self, secret: str, port: Port) -> Principal | None:
         if not secret.startswith(TOKEN_PREFIX):
@@ -51,9 +54,12 @@ class RemoteTokens:
 
     async def _record(self, token_hash: str) -> TokenRecord | None:
         now = self.clock()
-        cached = self._cache.get(token_hash)
-        if cached is not None and now < cached[0]:
-            return cached[1]
+        known = self._known.get(token_hash)
+        if known is not None and now < known[0]:
+            self._known.move_to_end(token_hash)
+            return known[1]
+        if now < self._unknown.get(token_hash, now):
+            return None
         try:
             reply = await self.stub.LookupToken(pb.LookupTokenRequest(token_sha256=token_hash),
                                                 metadata=self.metadata, timeout=self.timeout_s)
@@ -62,17 +68,27 @@ class RemoteTokens:
             if e.code() is not grpc.StatusCode.NOT_FOUND:
                 log.error("the token database at %s answered %s: %s", self.address, e.code().name, e.details())
                 raise Unavailable(f"the token database cannot be asked now ({e.code().name}); retry later") from e
-            record = None
-        self._cache[token_hash] = (now + self.cache_s, record)
-        self._cache.move_to_end(token_hash)
-        while len(self._cache) > MAX_CACHED:
-            self._cache.popitem(last=False)
+            _keep(self._unknown, token_hash, now + self.cache_s, MAX_CACHED_UNKNOWN)
+            return None
+        except InvalidArgument as e:  # an answer this scheduler cannot read: the database's fault
+            log.error("the token database at %s gave a malformed answer: %s", self.address, e)
+            raise Unavailable("the token database gave an answer this scheduler cannot read") from e
+        _keep(self._known, token_hash, (now + self.cache_s, record), MAX_CACHED)
         return record
 
     def forget(self, token_id: str) -> None:
-        """Drop what is cached of the token named `token_id`, so its revocation counts at once."""
-        for token_hash in [h for h in self._cache if h.startswith(token_id)]:
-            del self._cache[token_hash]
+        """Drop what is cached of the token named `token_id`, so a revocation or renewal counts at once."""
+        for cache in (self._known, self._unknown):
+            for token_hash in [h for h in cache if h.startswith(token_id)]:
+                del cache[token_hash]
+
+
+def _keep(cache: OrderedDict, key: str, value: object, most: int) -> None:
+    """Put `key` in `cache` as its newest entry, dropping the least recently used past `most`."""
+    cache[key] = value
+    cache.move_to_end(key)
+    while len(cache) > most:
+        cache.popitem(last=False)
 
 
 class ForwardedTokenService(pb_grpc.TokenServiceServicer):
@@ -106,7 +122,9 @@ class ForwardedTokenService(pb_grpc.TokenServiceServicer):
         return reply
 
     async def RenewToken(self, request, context):
-        return await self._forward(self.remote.stub.RenewToken, request, context)
+        reply = await self._forward(self.remote.stub.RenewToken, request, context)
+        self.remote.forget(reply.info.token_id)
+        return reply
 
     async def ListTokens(self, request, context):
         return await self._forward(self.remote.stub.ListTokens, request, context)

@@ -14,7 +14,7 @@ import grpc
 from grpc_health.v1 import health
 
 from abaqueue.tls import channel_credentials
-from abaqueue.v1 import execution_service_pb2, submission_service_pb2, token_service_pb2
+from abaqueue.v1 import execution_service_pb2, submission_service_pb2
 from abaqueue.v1 import execution_service_pb2_grpc as ex_grpc
 from abaqueue.v1 import submission_service_pb2_grpc as sub_grpc
 from abaqueue.v1 import token_service_pb2_grpc as tok_grpc
@@ -37,14 +37,13 @@ from .remote_tokens import ForwardedTokenService, RemoteTokens
 from .store import JobStore, SqliteStore
 from .submission import SubmissionApp
 from .submission_service import SubmissionService
-from .token_service import TokenService
+from .token_service import TOKENS, TokenService
 from .tokens import TokenBook, read_secret
 from .transfer_slots import TransferSlots
 
 log = logging.getLogger(__name__)
 
 SUBMISSION = submission_service_pb2.DESCRIPTOR.services_by_name["SubmissionService"].full_name
-TOKENS = token_service_pb2.DESCRIPTOR.services_by_name["TokenService"].full_name
 EXECUTION = execution_service_pb2.DESCRIPTOR.services_by_name["ExecutionService"].full_name
 
 
@@ -116,9 +115,8 @@ class SchedulerServer:
         """This store's tokens (bootstrapped with a first admin token), or a token database elsewhere."""
         remote = self.config.token_database
         if remote is None:
-            if self.config.admin_token_file and self.tokens.bootstrap(self.config.admin_token_file):
-                log.warning("no tokens yet: wrote the first admin token to %s (readable by this user only)",
-                            self.config.admin_token_file)
+            if self.config.admin_token_file:
+                self.tokens.bootstrap(self.config.admin_token_file)
             return self.tokens.authenticate, TokenService(self.tokens)
         self._token_channel = (grpc.aio.secure_channel(remote.address, channel_credentials(remote.ca_file))
                                if remote.ca_file else grpc.aio.insecure_channel(remote.address))

@@ -59,8 +59,11 @@ class SubmissionApp:
         validation.cpus_on_nodes(cpus, self.largest_node())
         if not input_files:
             raise InvalidArgument("input_files", "at least the .inp file is needed")
-        files = validation.file_specs(input_files, "input_files")
+        files = validation.file_specs(input_files, "input_files", inputs=True)
         validation.input_file(input_file, files)
+        earlier = self.book.store.by_request(who.user, request_id) if request_id else None
+        if earlier is not None:  # a retry: the job it created, whatever the limits say now
+            return earlier, self._upload_targets(earlier)
         self._within_size(who, sum(f.size_bytes for f in files), "the files declared take")
         wait = self.submissions.take(who.user, self.book.clock())
         if wait:
@@ -73,8 +76,10 @@ class SubmissionApp:
         )
         self._room_in_queue(job)  # before the uploads, not after them
         job = self.book.create(job)
-        targets = [self.blobs.presign("PUT", input_key(job.id, f.name), f.name) for f in job.input_files]
-        return job, targets
+        return job, self._upload_targets(job)
+
+    def _upload_targets(self, job: Job) -> list[PresignedTarget]:
+        return [self.blobs.presign("PUT", input_key(job.id, f.name), f.name) for f in job.input_files]
 
     async def submit_job(self, who: Principal, job_id: str) -> Job:
         """Check that every input arrived with its declared size, then queue the job."""
@@ -95,8 +100,16 @@ class SubmissionApp:
         self._within_size(who, sum(sizes), "the files uploaded take")
         self._room_in_queue(job)  # still BLOCKED with its inputs kept: SubmitJob may be called again
         now = self.book.clock()
-        job = self.book.change(job.id, lambda j: states.transition(j, JobState.WAITING, now))
-        if job.state is JobState.WAITING:
+        queued = False
+
+        def queue_it(j: Job) -> Job:  # the last call is the one whose result was stored
+            nonlocal queued
+            queued = j.state is JobState.BLOCKED and j.queue_time is None
+            # otherwise another SubmitJob (a retry) got there first
+            return states.transition(j, JobState.WAITING, now) if queued else j
+
+        job = self.book.change(job.id, queue_it)
+        if queued:
             self.queue.add(job.id, job.cpus, job.owner, self.limits.concurrent_jobs(job.owner_role),
                            queued_bytes(job))
         return job

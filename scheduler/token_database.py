@@ -23,9 +23,8 @@ from abaqueue.v1 import token_service_pb2_grpc as tok_grpc
 from .auth import TokenInterceptor
 from .domain.identity import Port
 from .grpc_server import TlsFiles, add_health_and_reflection, listen, new_server, set_serving
-from .server import TOKENS
 from .store import SqliteStore
-from .token_service import TokenService
+from .token_service import TOKENS, TokenService
 from .tokens import TokenBook
 
 log = logging.getLogger(__name__)
@@ -44,9 +43,8 @@ class TokenDatabaseServer:
         self._server: grpc.aio.Server | None = None
 
     async def start(self) -> None:
-        if self.admin_token_file and self.tokens.bootstrap(self.admin_token_file):
-            log.warning("no tokens yet: wrote the first admin token to %s (readable by this user only)",
-                        self.admin_token_file)
+        if self.admin_token_file:
+            self.tokens.bootstrap(self.admin_token_file)
         server = new_server(4 * 1024 * 1024, TokenInterceptor(Port.SUBMISSION, self.tokens.authenticate,
                                                               self.store.append_audit))
         tok_grpc.add_TokenServiceServicer_to_server(TokenService(self.tokens), server)

@@ -11,6 +11,8 @@ from .domain.identity import Principal
 from .grpc_errors import mapped
 from .tokens import TokenBook
 
+TOKENS = pb.DESCRIPTOR.services_by_name["TokenService"].full_name
+
 
 class TokenService(pb_grpc.TokenServiceServicer):
     def __init__(self, tokens: TokenBook) -> None:

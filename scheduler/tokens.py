@@ -5,6 +5,7 @@ The clock and the source of randomness are injected, so tests control both.
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import time
@@ -25,6 +26,8 @@ from .domain.identity import (
     hash_token,
 )
 from .store import SqliteStore, TokenStore
+
+log = logging.getLogger(__name__)
 
 MAX_DESCRIPTION = 200
 
@@ -107,7 +110,7 @@ class TokenBook:
     def lookup_as(self, who: Principal, token_hash: str) -> TokenRecord:
         """The token hashed `token_hash`, for a scheduler using this store as its token database."""
         _require_admin(who, "look tokens up by their hash")
-        if len(token_hash) != 64 or token_hash.strip("0123456789abcdef"):
+        if not validation.SHA256_HEX.fullmatch(token_hash):
             raise InvalidArgument("token_sha256", "must be 64 lowercase hexadecimal digits")
         record = self.store.get_token(token_hash)
         if record is None:
@@ -130,11 +133,13 @@ class TokenBook:
 
     def bootstrap(self, path: Path) -> str | None:
         """On a store with no tokens, create an admin token and write it to `path`, readable by
-        this user only; return it. With tokens already there, do nothing and return None."""
+        this user only, and say so in the log; return it. With tokens already there, do nothing
+        and return None."""
         if self.store.list_tokens():
             return None
         secret, _ = self.create(Principal("admin", Role.ADMIN), description="bootstrap admin token")
         write_secret(path, secret)
+        log.warning("no tokens yet: wrote the first admin token to %s (readable by this user only)", path)
         return secret
 
 

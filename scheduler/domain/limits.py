@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import sys
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -34,6 +35,13 @@ class RoleLimits:
 
     def job_bytes(self, role: Role) -> int:
         return self.max_job_bytes.get(role, 0)
+
+    def job_bytes_of(self, role_value: str) -> int:
+        """`job_bytes` for a role given by its value (as jobs store it); 0 for anything unknown."""
+        try:
+            return self.job_bytes(Role(role_value))
+        except ValueError:
+            return 0
 
     def concurrent_jobs(self, role_value: str) -> int:
         """The limit for a role given by its value (as jobs store it); 0 for anything unknown."""
@@ -93,7 +101,7 @@ def footprint(value: object) -> int:
         return sum(footprint(k) + footprint(v) for k, v in value.items())
     if isinstance(value, (tuple, list, set, frozenset)):
         return sum(footprint(v) for v in value)
-    raise TypeError(f"no footprint for {type(value).__name__}")
+    return sys.getsizeof(value)  # anything else: what Python says the object itself takes
 
 
 def queued_bytes(job: object) -> int:

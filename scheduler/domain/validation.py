@@ -79,7 +79,8 @@ def request_id(value: str, field: str = "request_id") -> str:
     return value
 
 
-def file_specs(specs: Sequence[FileSpec], field: str, *, need_sha: bool = True) -> tuple[FileSpec, ...]:
+def file_specs(specs: Sequence[FileSpec], field: str, *, need_sha: bool = True,
+               inputs: bool = False) -> tuple[FileSpec, ...]:
     if len(specs) > MAX_FILES:
         raise InvalidArgument(field, f"at most {MAX_FILES} files")
     seen: set[str] = set()
@@ -93,6 +94,8 @@ def file_specs(specs: Sequence[FileSpec], field: str, *, need_sha: bool = True) 
             raise InvalidArgument(f"{where}.size_bytes", f"{spec.size_bytes} is out of range")
         if (need_sha or spec.sha256) and not SHA256_HEX.fullmatch(spec.sha256):
             raise InvalidArgument(f"{where}.sha256", "must be 64 lower-case hex digits")
+        if spec.unpack and not inputs:
+            raise InvalidArgument(f"{where}.unpack", "only input files are unpacked")
         if spec.unpack and not spec.name.lower().endswith(".zip"):
             raise InvalidArgument(f"{where}.unpack", f"{spec.name[:80]!r}: only .zip archives are unpacked")
     return tuple(specs)

@@ -29,6 +29,9 @@ class JobStore(Protocol):
 
     def get(self, job_id: str) -> Job | None: ...
 
+    def by_request(self, owner: str, request_id: str) -> Job | None:
+        """The job `owner` created with `request_id`, if any."""
+
     def update(self, job: Job) -> Job | None:
         """Write `job` if the stored version still equals `job.version`; return it with the
         version bumped. A lost race returns None and writes nothing."""

@@ -72,14 +72,15 @@ class SqliteStore:
                  json.dumps(to_dict(stored))),
             )
         except sqlite3.IntegrityError as e:
-            if job.request_id:
-                row = self._run(
-                    "SELECT doc FROM jobs WHERE owner = ? AND request_id = ?", (job.owner, job.request_id)
-                ).fetchone()
-                if row:
-                    return from_dict(json.loads(row[0]))
+            earlier = self.by_request(job.owner, job.request_id) if job.request_id else None
+            if earlier is not None:
+                return earlier
             raise StoreError(f"job {job.id} already exists") from e
         return None
+
+    def by_request(self, owner: str, request_id: str) -> Job | None:
+        row = self._run("SELECT doc FROM jobs WHERE owner = ? AND request_id = ?", (owner, request_id)).fetchone()
+        return from_dict(json.loads(row[0])) if row else None
 
     def get(self, job_id: str) -> Job | None:
         row = self._run("SELECT doc FROM jobs WHERE id = ?", (job_id,)).fetchone()

@@ -125,3 +125,9 @@ def test_jobs_survive_reopening_the_file(tmp_path):
     second = SqliteStore(path)
     assert second.get("job-0001").name == "model1"
     second.close()
+
+
+def test_a_job_is_found_by_its_owner_and_request_id(store):
+    store.insert(make_job(1, request_id="r-1"))
+    assert store.by_request("alice", "r-1").id == make_job(1).id
+    assert store.by_request("bob", "r-1") is None and store.by_request("alice", "r-2") is None

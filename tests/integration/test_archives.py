@@ -11,6 +11,8 @@ import pytest
 
 from client import AbaqueueError, JobState
 from client.models import ErrorClass
+from scheduler.domain.identity import Role
+from scheduler.domain.limits import RoleLimits
 from tests.integration.models import EXAMPLE, beam
 
 
@@ -79,3 +81,14 @@ def _write(path: Path, data: bytes) -> Path:
     path.write_bytes(data)
     return path
 
+
+
+@pytest.mark.parametrize("cluster", [{"role_limits": RoleLimits(max_job_bytes={Role.GUEST: 4096})}], indirect=True)
+def test_an_archive_may_unpack_no_more_than_its_owners_job_size_limit(cluster, tmp_path):
+    cluster.add_agent("node-1")  # the node's own bound is the default 50 GiB
+    model = tmp_path / "m.inp"
+    model.write_bytes(b"*Heading\n** abaqus-sim: seconds=0\n")
+    archive = _zip(tmp_path / "bomb.zip", {"zeros.bin": bytes(1024 * 1024)})
+    with cluster.client("gus", Role.GUEST) as guest:
+        job = guest.wait(guest.submit(model, cpus=1, archives=[archive]).id)
+    assert job.state is JobState.FAILED and "unpacks to more than 4096 bytes" in job.error_message

@@ -102,3 +102,23 @@ def test_a_full_queue_refuses_new_jobs_until_queued_ones_leave_and_keeps_uploade
     assert stub.GetJob(sub.GetJobRequest(job_id=created.job.id), timeout=10).job.state == pb.JOB_STATE_BLOCKED
     stub.CancelJob(sub.CancelJobRequest(job_id=third.id), timeout=10)
     assert stub.SubmitJob(sub.SubmitJobRequest(job_id=created.job.id), timeout=10).job.state == pb.JOB_STATE_WAITING
+
+
+def test_two_submits_of_one_job_at_once_queue_it_once(cluster, tmp_path):
+    model = tmp_path / "m.inp"
+    model.write_bytes(b"*Heading\n")
+    stub = sub_grpc.SubmissionServiceStub(open_channel(cluster.submission, cluster.token("ana")))
+    created = stub.CreateJob(sub.CreateJobRequest(
+        request_id="twice", name="twice", cpus=1, input_file="m.inp",
+        input_files=[pb.FileInfo(name="m.inp", size_bytes=9, sha256=hashlib.sha256(model.read_bytes()).hexdigest())]),
+        timeout=10)
+    t = created.upload_requests[0]
+    upload(PresignedTarget(t.file_name, t.method, t.url, dict(t.headers)), model)
+    calls = [stub.SubmitJob.future(sub.SubmitJobRequest(job_id=created.job.id), timeout=10) for _ in range(4)]
+    assert {c.result().job.state for c in calls} == {pb.JOB_STATE_WAITING}
+    assert len(cluster.server.queue) == 1
+    again = stub.CreateJob(sub.CreateJobRequest(  # a retried CreateJob gets the same job back
+        request_id="twice", name="twice", cpus=1, input_file="m.inp",
+        input_files=[pb.FileInfo(name="m.inp", size_bytes=9, sha256=hashlib.sha256(model.read_bytes()).hexdigest())]),
+        timeout=10)
+    assert again.job.id == created.job.id

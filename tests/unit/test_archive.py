@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import stat
 import zipfile
 from pathlib import Path
@@ -74,3 +75,37 @@ def test_too_many_entries(tmp_path):
     archive = make_zip(tmp_path / "in.zip", {f"f{i}.inp": b"" for i in range(11)})
     with pytest.raises(UnsafeArchive, match="entries"):
         safe_extract(archive, tmp_path / "job", max_total_bytes=1000, max_entries=10)
+
+
+@pytest.mark.parametrize("entries", [
+    {"A/x.inp": b"1", "a": b"2"},  # a file named like a folder, ignoring case
+    {"a": b"2", "A/x.inp": b"1"},
+    {"Inc/": b"", "inc": b"2"},
+])
+def test_a_file_and_a_folder_of_the_same_name_are_refused_before_writing(tmp_path, entries):
+    archive = make_zip(tmp_path / "clash.zip", entries)
+    with pytest.raises(UnsafeArchive, match="a file and a folder of the same name"):
+        safe_extract(archive, tmp_path / "job", max_total_bytes=10**6)
+    assert not (tmp_path / "job").exists()  # refused while planning: nothing made
+
+
+def test_encrypted_and_unsupported_entries_are_the_archives_fault(tmp_path):
+    archive = make_zip(tmp_path / "enc.zip", {"a.inp": b"*Heading\n"})
+    data = bytearray(archive.read_bytes())
+    data[6] |= 0x1  # the local header's "encrypted" flag
+    central = data.rindex(b"PK\x01\x02")
+    data[central + 8] |= 0x1  # and the central directory's
+    archive.write_bytes(bytes(data))
+    with pytest.raises(UnsafeArchive, match="encrypted"):
+        safe_extract(archive, tmp_path / "job", max_total_bytes=10**6)
+
+
+def test_a_damaged_entry_is_refused_and_leaves_no_file_or_folder(tmp_path):
+    archive = make_zip(tmp_path / "bad.zip", {"ok.inp": b"fine", "sub/bad.inp": os.urandom(5000)})
+    data = bytearray(archive.read_bytes())
+    start = data.index(b"sub/bad.inp") + len(b"sub/bad.inp")
+    data[start + 10:start + 40] = bytes(30)  # garble the compressed bytes of the second entry
+    archive.write_bytes(bytes(data))
+    with pytest.raises(UnsafeArchive, match="cannot be unpacked"):
+        safe_extract(archive, tmp_path / "job", max_total_bytes=10**6)
+    assert list((tmp_path / "job").iterdir()) == []

@@ -22,7 +22,8 @@ def test_bad_job_names_name_the_field(name):
 
 
 @pytest.mark.parametrize("name", ["../x.inp", "a/b.inp", "a\\b.inp", "CON", "con.inp", "LPT1.txt", "x.inp.",
-                                  "x.inp ", "", "a:b", "..", "x" * 200])
+                                  "x.inp ", "", "a:b", "..", "x" * 200, "CON .inp", "com\u00b9.inp",
+                                  "CONIN$", "conout$.txt"])
 def test_bad_file_names(name):
     with pytest.raises(InvalidArgument) as e:
         validation.file_specs([FileSpec(name, 1, SHA)], "input_files")
@@ -87,8 +88,12 @@ def test_good_labels():
 def test_only_zip_archives_are_unpacked_and_the_model_may_come_from_one():
     sha = "0" * 64
     with pytest.raises(InvalidArgument) as e:
-        validation.file_specs([FileSpec("m.inp", 1, sha), FileSpec("inc.tar", 1, sha, unpack=True)], "input_files")
+        validation.file_specs([FileSpec("m.inp", 1, sha), FileSpec("inc.tar", 1, sha, unpack=True)], "input_files",
+                              inputs=True)
     assert e.value.field == "input_files[1].unpack"
+    with pytest.raises(InvalidArgument) as e:
+        validation.file_specs([FileSpec("r.zip", 1, sha, unpack=True)], "result_files")
+    assert e.value.field == "result_files[0].unpack"
     archive = (FileSpec("inputs.zip", 1, sha, unpack=True),)
     assert validation.input_file("beam.inp", archive) == "beam.inp"  # checked by the node once unpacked
     for bad in ("models/beam.inp", "..\\beam.inp", "CON.inp"):
