@@ -1,0 +1,198 @@
+"""The waiting jobs, indexed so that a dispatch decision does not scan the queue. Pure.
+
+Jobs are grouped by base priority (a level), then by shape (cores, tokens, required labels, node,
+version: everything that decides whether a node can take a job), then by account (owner, role,
+team). Inside one account's jobs of one shape the order is FIFO, so only the oldest can be next.
+Each (level, shape) keeps its accounts ordered by their oldest job, but only the accounts that
+are under their limits now; the others are parked until the policy says they may run again. A
+decision therefore looks at one job per (level, shape) it fits: its cost grows with the kinds of
+jobs, not with their number.
+
+Within a level, waiting longer never lowers a job's effective priority, so FIFO inside a level is
+also effective-priority order; the levels are merged by effective priority at decision time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from sortedcontainers import SortedDict, SortedList
+
+Key = tuple[float, str]  # (queue time, job id): FIFO order
+Account = tuple[str, str, str]  # (owner, role, team)
+Shape = tuple[int, int, tuple[tuple[str, str], ...], str, str]  # (cpus, tokens, labels, node, version)
+LAST_ID = "\uffff"  # sorts after every job id
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What the policy needs of a waiting job."""
+
+    job_id: str
+    owner: str
+    role: str
+    team: str
+    priority: int  # base priority
+    queue_time: float
+    cpus: int
+    tokens: int
+    labels: tuple[tuple[str, str], ...] = ()  # required labels: (key, glob), sorted
+    node: str = ""  # the node it must run on, if any
+    version: str = ""  # the Abaqus version it needs, if any
+
+    @property
+    def key(self) -> Key:
+        return self.queue_time, self.job_id
+
+    @property
+    def account(self) -> Account:
+        return self.owner, self.role, self.team
+
+    @property
+    def shape(self) -> Shape:
+        return self.cpus, self.tokens, self.labels, self.node, self.version
+
+
+class _ShapeQueue:
+    """The jobs of one shape in one level: a FIFO per account, and the accounts that may run now
+    ordered by their oldest job."""
+
+    def __init__(self) -> None:
+        self.fifos: dict[Account, SortedDict] = {}
+        self.ready = SortedList()  # (oldest key, account), eligible accounts only
+
+    def head(self, account: Account) -> Entry:
+        return self.fifos[account].peekitem(0)[1]
+
+    def first(self) -> Entry | None:
+        return self.head(self.ready[0][1]) if self.ready else None
+
+
+class WaitingJobs:
+    def __init__(self) -> None:
+        self._levels: dict[int, dict[Shape, _ShapeQueue]] = {}
+        self._keys: dict[int, SortedList] = {}  # every job's key, by level: for positions
+        self._entries: dict[str, Entry] = {}
+        self._places: dict[Account, set[tuple[int, Shape]]] = {}  # where each account has jobs
+        self._parked: set[Account] = set()
+
+    # --- contents
+
+    def add(self, entry: Entry, eligible: bool) -> None:
+        """Queue `entry`; `eligible` says whether its account may run now (see `set_eligible`)."""
+        self.discard(entry.job_id)
+        self.set_eligible(entry.account, eligible)
+        level = self._levels.setdefault(entry.priority, {})
+        queue = level.get(entry.shape) or level.setdefault(entry.shape, _ShapeQueue())
+        fifo = queue.fifos.get(entry.account)
+        if fifo is None:
+            fifo = queue.fifos[entry.account] = SortedDict()
+            self._places.setdefault(entry.account, set()).add((entry.priority, entry.shape))
+        elif entry.account not in self._parked:
+            queue.ready.remove((fifo.peekitem(0)[0], entry.account))
+        fifo[entry.key] = entry
+        if entry.account not in self._parked:
+            queue.ready.add((fifo.peekitem(0)[0], entry.account))
+        self._keys.setdefault(entry.priority, SortedList()).add(entry.key)
+        self._entries[entry.job_id] = entry
+
+    def discard(self, job_id: str) -> Entry | None:
+        entry = self._entries.pop(job_id, None)
+        if entry is None:
+            return None
+        level = self._levels[entry.priority]
+        queue = level[entry.shape]
+        fifo = queue.fifos[entry.account]
+        ready = entry.account not in self._parked
+        if ready:
+            queue.ready.remove((fifo.peekitem(0)[0], entry.account))
+        del fifo[entry.key]
+        if fifo:
+            if ready:
+                queue.ready.add((fifo.peekitem(0)[0], entry.account))
+        else:
+            del queue.fifos[entry.account]
+            places = self._places[entry.account]
+            places.discard((entry.priority, entry.shape))
+            if not places:
+                del self._places[entry.account]
+                self._parked.discard(entry.account)
+            if not queue.fifos:
+                del level[entry.shape]
+                if not level:
+                    del self._levels[entry.priority]
+        keys = self._keys[entry.priority]
+        keys.remove(entry.key)
+        if not keys:
+            del self._keys[entry.priority]
+        return entry
+
+    def set_eligible(self, account: Account, eligible: bool) -> None:
+        """Park an account that may not run now (its jobs are passed over at no cost), or bring it back."""
+        if eligible == (account not in self._parked):
+            return
+        for base, shape in self._places.get(account, ()):
+            queue = self._levels[base][shape]
+            item = (queue.fifos[account].peekitem(0)[0], account)
+            if eligible:
+                queue.ready.add(item)
+            else:
+                queue.ready.remove(item)
+        if eligible:
+            self._parked.discard(account)
+        else:
+            self._parked.add(account)
+
+    def accounts(self) -> Iterator[Account]:
+        return iter(self._places)
+
+    def get(self, job_id: str) -> Entry | None:
+        return self._entries.get(job_id)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __contains__(self, job_id: str) -> bool:
+        return job_id in self._entries
+
+    def __iter__(self) -> Iterator[Entry]:
+        return iter(self._entries.values())
+
+    # --- questions
+
+    def best(self, fits: Callable[[Shape], bool], effective: Callable[[Entry], int]) -> Entry | None:
+        """The job that goes first among those of eligible accounts whose shape `fits`: the highest
+        effective priority, then the oldest. Looks at one job per (level, shape)."""
+        best: Entry | None = None
+        for level in self._levels.values():
+            level_best: Entry | None = None
+            for shape, queue in level.items():
+                if not queue.ready:
+                    continue
+                oldest_key, account = queue.ready[0]
+                if (level_best is None or oldest_key < level_best.key) and fits(shape):
+                    level_best = queue.head(account)
+            if level_best is not None and (best is None or _ahead(level_best, best, effective)):
+                best = level_best
+        return best
+
+    def ahead_of(self, entry: Entry, effective: Callable[[Entry], int],
+                 cutoff: Callable[[int, int], float]) -> int:
+        """How many waiting jobs go before `entry`: a higher effective priority, or the same and older.
+
+        `cutoff(base, target)` is the latest queue time at which a job of base priority `base` has
+        an effective priority of at least `target` (inf: any, -inf: none). A longer wait never lowers
+        a priority, so in each level the jobs at or above a priority are a prefix of its FIFO."""
+        mine = effective(entry)
+        count = 0
+        for base, keys in self._keys.items():
+            higher = keys.bisect_right((cutoff(base, mine + 1), LAST_ID))
+            same = keys.bisect_right((cutoff(base, mine), LAST_ID))
+            older = keys.bisect_left(entry.key)
+            count += higher + max(0, min(same, older) - higher)
+        return count
+
+
+def _ahead(a: Entry, b: Entry, effective: Callable[[Entry], int]) -> bool:
+    return (-effective(a), a.key) < (-effective(b), b.key)
