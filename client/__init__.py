@@ -17,11 +17,11 @@ from .errors import (
     Unauthenticated,
     Unavailable,
 )
-from .models import ErrorClass, FileInfo, Job, JobState, Progress, Role, TokenInfo
+from .models import ErrorClass, FileInfo, Job, JobState, Progress, Role, TokenInfo, WaitReason
 
 __all__ = [
     "AbaqueueError", "Aborted", "AlreadyExists", "ChecksumMismatch", "Client", "ErrorClass",
     "FailedPrecondition", "FileInfo", "InvalidArgument", "Job", "JobState", "NotFound",
     "PermissionDenied", "Progress", "ResourceExhausted", "Role", "TokenInfo", "TransferFailed",
-    "Unauthenticated", "Unavailable",
+    "Unauthenticated", "Unavailable", "WaitReason",
 ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
@@ -91,6 +91,14 @@ class Progress:
 
 
 @dataclass(frozen=True)
+class WaitReason:
+    """Why a job is not running: a stable code and a sentence with the numbers."""
+
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
 class Job:
     """An Abaqus analysis job as the scheduler last reported it. Times are UTC-aware."""
 
@@ -111,8 +119,18 @@ class Job:
     error_message: str
     error_class: ErrorClass | None
     result_files: tuple[FileInfo, ...]
-    reasons: tuple[str, ...]
+    reasons: tuple[WaitReason, ...]  # everything that holds a WAITING or BLOCKED job now
     missing_files: tuple[str, ...]
+    priority: int = 10
+    effective_priority: int = 10
+    license_tokens: int = 0
+    required_labels: dict[str, str] = field(default_factory=dict)
+    required_node: str = ""
+    abaqus_version: str = ""
+    requires_approval: bool = False
+    queue_position: int | None = None  # WAITING jobs: 1 when first in line
+    estimated_start_time: datetime | None = None
+    queue_time: datetime | None = None
 
     @classmethod
     def from_proto(cls, msg: job_pb2.Job) -> Job:
@@ -127,7 +145,13 @@ class Job:
             create_time=when("create_time"), start_time=when("start_time"), end_time=when("end_time"),
             error_message=msg.error_message, error_class=ErrorClass.from_proto(msg.error_class),
             result_files=tuple(FileInfo.from_proto(f) for f in msg.result_files),
-            reasons=tuple(msg.reasons), missing_files=tuple(msg.missing_files),
+            reasons=tuple(WaitReason(r.code, r.message) for r in msg.wait_reasons),
+            missing_files=tuple(msg.missing_files), priority=msg.priority,
+            effective_priority=msg.effective_priority, license_tokens=msg.license_tokens,
+            required_labels=dict(msg.required_labels), required_node=msg.required_node,
+            abaqus_version=msg.abaqus_version, requires_approval=msg.requires_approval,
+            queue_position=msg.queue_position or None, estimated_start_time=when("estimated_start_time"),
+            queue_time=when("queue_time"),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -135,9 +159,9 @@ class Job:
         out = asdict(self)
         out["state"] = self.state.value
         out["error_class"] = self.error_class.value if self.error_class else None
-        for field in ("create_time", "start_time", "end_time"):
-            value = getattr(self, field)
-            out[field] = value.isoformat() if value else None
+        for name in ("create_time", "start_time", "end_time", "estimated_start_time", "queue_time"):
+            value = getattr(self, name)
+            out[name] = value.isoformat() if value else None
         return out
 
 
@@ -181,9 +205,9 @@ class TokenInfo:
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
         out["role"] = self.role.value if self.role else None
-        for field in ("create_time", "expire_time"):
-            value = getattr(self, field)
-            out[field] = value.isoformat() if value else None
+        for name in ("create_time", "expire_time"):
+            value = getattr(self, name)
+            out[name] = value.isoformat() if value else None
         return out
 
 

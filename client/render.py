@@ -80,8 +80,12 @@ def job_details(job: Job) -> Group:
     if job.error_message or job.error_class:
         kind = f"[{job.error_class.value}] " if job.error_class else ""
         rows.append(("error", escape(kind + job.error_message)))
+    if job.queue_position:
+        rows.append(("position", f"{job.queue_position} in the queue"))
+    if job.estimated_start_time:
+        rows.append(("may start", when(job.estimated_start_time)))
     for reason in job.reasons:
-        rows.append(("reason", escape(reason)))
+        rows.append(("reason", escape(f"{reason.message} [{reason.code}]")))
     for name in job.missing_files:
         rows.append(("missing", escape(name)))
     for label, value in rows:
@@ -114,7 +118,7 @@ def step_text(job: Job) -> str:
     """E.g. 'step 2/3, increment 45', or what the solver is waiting for."""
     p = job.progress
     if p is None:
-        return job.reasons[0] if job.reasons and not job.state.is_final else ""
+        return job.reasons[0].message if job.reasons and not job.state.is_final else ""
     if p.waiting_for_license:
         return "waiting for a license"
     text = f"step {p.step}/{p.total_steps}, increment {p.increment}" if p.total_steps else ""

@@ -10,9 +10,11 @@ from abaqueue.v1 import execution_service_pb2 as ex
 from abaqueue.v1 import job_pb2 as pb
 from abaqueue.v1 import token_service_pb2 as tok
 
+from .dispatch import WaitInfo
 from .domain.errors import InvalidArgument
 from .domain.identity import Principal, Role, TokenRecord
 from .domain.job import ErrorClass, FileSpec, Job, JobState, Outcome, Progress
+from .domain.policy import Code, Reason
 
 STATE_TO_PB = {s: pb.JobState.Value(f"JOB_STATE_{s.value}") for s in JobState}
 STATE_FROM_PB = {v: k for k, v in STATE_TO_PB.items()}
@@ -69,17 +71,36 @@ def progress_from_pb(p: pb.Progress) -> Progress:
     )
 
 
-def job_to_pb(job: Job) -> pb.Job:
-    return pb.Job(
+def job_to_pb(job: Job, wait: WaitInfo | None = None) -> pb.Job:
+    """The job as the API shows it; `wait` adds a WAITING job's reasons, position and estimate."""
+    msg = pb.Job(
         id=job.id, name=job.name, cpus=job.cpus, input_file=job.input_file,
         input_files=[file_to_pb(f) for f in job.input_files], state=STATE_TO_PB[job.state],
         owner=job.owner, team=job.team, attempt=job.attempt, node=job.node, progress=progress_to_pb(job.progress),
         create_time=timestamp(job.create_time), start_time=timestamp(job.start_time),
         end_time=timestamp(job.end_time), error_message=job.error_message,
         error_class=ERROR_CLASS_TO_PB[job.error_class] if job.error_class else 0,
-        result_files=[file_to_pb(f) for f in job.result_files], reasons=list(job.reasons),
-        missing_files=list(job.missing_files),
+        result_files=[file_to_pb(f) for f in job.result_files], missing_files=list(job.missing_files),
+        priority=job.priority, effective_priority=wait.effective_priority if wait else job.priority,
+        license_tokens=job.license_tokens, required_labels=dict(job.required_labels),
+        required_node=job.required_node, abaqus_version=job.abaqus_version,
+        requires_approval=job.requires_approval, queue_time=timestamp(job.queue_time),
+        wait_reasons=[pb.WaitReason(code=r.code.value, message=r.message) for r in blocked_reasons(job)],
     )
+    if wait is not None:
+        msg.wait_reasons.extend(pb.WaitReason(code=r.code.value, message=r.message) for r in wait.reasons)
+        msg.queue_position = wait.ahead + 1
+        if wait.estimated_start is not None:
+            msg.estimated_start_time.CopyFrom(timestamp(wait.estimated_start))
+    return msg
+
+
+def blocked_reasons(job: Job) -> list[Reason]:
+    """What holds a BLOCKED job: its inputs, or an admin's approval."""
+    if job.state is not JobState.BLOCKED:
+        return []
+    code = Code.AWAITING_APPROVAL if job.awaiting_approval else Code.AWAITING_INPUTS
+    return [Reason(code, r) for r in job.reasons]
 
 
 def states_from_pb(values, field: str) -> list[JobState]:

@@ -1,15 +1,21 @@
-"""The queue index and the signal that wakes idle agents' long-polls when something changes.
+"""The queue: the scheduling policy over the scheduler's jobs and nodes, and the signal that wakes
+idle agents' long-polls when something changes.
 
-The store is the truth; this index only orders the waiting jobs so a decision never reads the
-store's queue.
+The store is the truth; the policy's index only orders the waiting jobs so a decision never reads
+the store's queue.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections import Counter
+from dataclasses import dataclass
 
-from .domain.placement import Candidate, pick
+from .domain.job import Job
+from .domain.limits import RoleLimits, queued_bytes
+from .domain.policy import Policy, Reason
+from .domain.queue_settings import QueueSettings
+from .domain.waiting import Entry
+from .nodes import NodeRegistry
 
 
 class Signal:
@@ -26,40 +32,78 @@ class Signal:
         self._event = asyncio.Event()
 
 
-class WaitingQueue:
-    def __init__(self) -> None:
-        self._jobs: dict[str, Candidate] = {}  # insertion order is queue order
-        self._started: Counter[str] = Counter()  # jobs started (STARTING or RUNNING), by owner
+@dataclass(frozen=True)
+class WaitInfo:
+    """Why a WAITING job waits, where it stands, and at what priority, as of `now`."""
+
+    reasons: list[Reason]
+    ahead: int
+    effective_priority: int
+    estimated_start: float | None = None
+
+
+def entry_of(job: Job) -> Entry:
+    return Entry(job.id, job.owner, job.owner_role, job.team, job.priority, job.queue_time or job.create_time,
+                 job.cpus, job.license_tokens, job.required_labels, job.required_node, job.abaqus_version)
+
+
+class JobQueue:
+    """The scheduling policy fed with the scheduler's jobs and nodes, the memory its waiting jobs
+    take, and the signal that wakes idle agents' long-polls when something changes."""
+
+    def __init__(self, settings: QueueSettings, role_limits: RoleLimits, nodes: NodeRegistry) -> None:
+        self.policy = Policy(settings, role_limits.concurrent_jobs)
+        self.nodes = nodes
+        self.changed = Signal()
         self._bytes: dict[str, int] = {}
         self.bytes = 0  # what the waiting jobs cost in memory (domain.limits.queued_bytes)
-        self.changed = Signal()
 
-    def add(self, job_id: str, cpus: int, owner: str = "", owner_limit: int | None = None,
-            size_bytes: int = 0) -> None:
-        self._jobs[job_id] = Candidate(job_id, cpus, owner, owner_limit)
-        self.bytes += size_bytes - self._bytes.get(job_id, 0)
-        self._bytes[job_id] = size_bytes
-        self.changed.fire()
+    @property
+    def settings(self) -> QueueSettings:
+        return self.policy.settings
 
-    def started(self, owner: str) -> None:
-        self._started[owner] += 1
-
-    def ended(self, owner: str) -> None:
-        """A started job of `owner` ended: one of their waiting jobs may go now."""
-        self._started[owner] -= 1
-        if self._started[owner] <= 0:
-            del self._started[owner]
+    def add(self, job: Job) -> None:
+        size = queued_bytes(job)
+        self.policy.add(entry_of(job))
+        self.bytes += size - self._bytes.get(job.id, 0)
+        self._bytes[job.id] = size
         self.changed.fire()
 
     def discard(self, job_id: str) -> None:
-        self._jobs.pop(job_id, None)
+        self.policy.discard(job_id)
         self.bytes -= self._bytes.pop(job_id, 0)
 
-    def pick_for(self, free_cpus: int) -> Candidate | None:
-        return pick(self._jobs.values(), free_cpus, self._started)
+    def started(self, job: Job) -> None:
+        self.policy.started(job.owner, job.team, job.license_tokens)
+
+    def ended(self, job: Job) -> None:
+        """A started job ended: its cores, tokens and its owner's turn are free for others."""
+        self.policy.ended(job.owner, job.team, job.license_tokens)
+        self.changed.fire()
+
+    def change_settings(self, settings: QueueSettings) -> None:
+        self.policy.change_settings(settings)
+        self.changed.fire()
+
+    def decide(self, node_name: str, now: float) -> str | None:
+        """The id of the job `node_name` should start now, if any."""
+        views = self.nodes.views()
+        view = next((v for v in views if v.name == node_name), None)
+        entry = self.policy.decide(view, views, now) if view is not None else None
+        return entry.job_id if entry else None
+
+    def wait_info(self, job_id: str, now: float) -> WaitInfo | None:
+        entry = self.policy.waiting.get(job_id)
+        if entry is None:
+            return None
+        return WaitInfo(self.policy.reasons(entry, self.nodes.views(), now), self.policy.position(entry, now),
+                        self.policy.effective(entry, now))
 
     def __len__(self) -> int:
-        return len(self._jobs)
+        return len(self.policy.waiting)
+
+    def __contains__(self, job_id: str) -> bool:
+        return job_id in self.policy.waiting
 
 
 async def wait_for_change(event: asyncio.Event, timeout: float) -> bool:

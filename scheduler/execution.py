@@ -14,7 +14,7 @@ from abaqueue.presigned_http import PresignedTarget
 
 from .blobs import S3Blobs, input_key, result_key
 from .config import SchedulerConfig
-from .dispatch import WaitingQueue, wait_for_change
+from .dispatch import JobQueue, wait_for_change
 from .domain import states, validation
 from .domain.errors import IllegalTransition, InvalidArgument, NotFound, StaleAttempt
 from .domain.job import ErrorClass, FileSpec, Job, JobState, Outcome, Progress
@@ -27,7 +27,7 @@ JobAttempt = tuple[str, int]
 
 class ExecutionApp:
     def __init__(
-        self, book: JobBook, blobs: S3Blobs, queue: WaitingQueue, nodes: NodeRegistry,
+        self, book: JobBook, blobs: S3Blobs, queue: JobQueue, nodes: NodeRegistry,
         slots: TransferSlots, config: SchedulerConfig,
     ) -> None:
         self.book = book
@@ -74,9 +74,9 @@ class ExecutionApp:
         while True:
             node = self._node(node_name)
             changed = self.queue.changed.current()
-            candidate = self.queue.pick_for(node.free_cpus)
+            candidate = self.queue.decide(node.name, self.book.clock())
             if candidate is not None:
-                job = self._assign(candidate.job_id, node)
+                job = self._assign(candidate, node)
                 if job is not None:
                     return job
                 continue
@@ -91,7 +91,7 @@ class ExecutionApp:
         except (IllegalTransition, NotFound):
             return None  # it left the queue meanwhile (cancelled): the index was behind
         self.nodes.hold(node.name, job.id, job.cpus)
-        self.queue.started(job.owner)
+        self.queue.started(job)
         return job
 
     def heartbeat(self, node_name: str, running: Sequence[JobAttempt]) -> list[JobAttempt]:
@@ -195,4 +195,4 @@ class ExecutionApp:
     def _free(self, job: Job) -> None:
         self.nodes.release(job.node, job.id)
         self.slots.release_job(job.node, job.id)
-        self.queue.ended(job.owner)
+        self.queue.ended(job)

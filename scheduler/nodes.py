@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .domain.policy import NodeView
+
 
 @dataclass
 class Node:
@@ -12,6 +14,8 @@ class Node:
     cpus: int
     labels: dict[str, str] = field(default_factory=dict)
     abaqus_versions: tuple[str, ...] = ()
+    max_jobs: int = 0  # 0: as many as its cores allow
+    drained: bool = False  # finishes what it runs, takes nothing new
     last_seen: float = 0.0
     # job id -> cores held by that job on this node
     jobs: dict[str, int] = field(default_factory=dict)
@@ -20,17 +24,31 @@ class Node:
     def free_cpus(self) -> int:
         return self.cpus - sum(self.jobs.values())
 
+    def view(self) -> NodeView:
+        return NodeView(self.name, self.cpus, self.free_cpus, len(self.jobs), self.max_jobs, self.labels,
+                        self.abaqus_versions, self.drained)
+
 
 class NodeRegistry:
     def __init__(self) -> None:
         self._nodes: dict[str, Node] = {}
         # Cores held by active jobs, by node, including nodes that have not registered yet.
         self._held: dict[str, dict[str, int]] = {}
+        self.drained: set[str] = set()  # kept by name, so a drained node stays drained when it registers again
 
     def register(self, node: Node) -> Node:
         node.jobs = self._held.setdefault(node.name, {})
+        node.drained = node.name in self.drained
         self._nodes[node.name] = node
         return node
+
+    def set_drained(self, name: str, drained: bool) -> None:
+        (self.drained.add if drained else self.drained.discard)(name)
+        if name in self._nodes:
+            self._nodes[name].drained = drained
+
+    def views(self) -> list[NodeView]:
+        return [n.view() for n in self._nodes.values()]
 
     def get(self, name: str) -> Node | None:
         return self._nodes.get(name)

@@ -23,10 +23,11 @@ from .auth import Authenticate, TokenInterceptor
 from .blobs import S3Blobs
 from .call_bound import CallBound
 from .config import SchedulerConfig
-from .dispatch import WaitingQueue
+from .dispatch import JobQueue
 from .domain.identity import Port
 from .domain.job import JobState
-from .domain.limits import RateLimiter, RoleLimits, queued_bytes
+from .domain.limits import RateLimiter
+from .domain.queue_settings import QueueSettings
 from .events import JobEvents
 from .execution import ExecutionApp
 from .execution_service import ExecutionService
@@ -47,15 +48,16 @@ SUBMISSION = submission_service_pb2.DESCRIPTOR.services_by_name["SubmissionServi
 EXECUTION = execution_service_pb2.DESCRIPTOR.services_by_name["ExecutionService"].full_name
 
 
-def restore(store: JobStore, queue: WaitingQueue, nodes: NodeRegistry, limits: RoleLimits) -> int:
+def restore(store: JobStore, queue: JobQueue, nodes: NodeRegistry) -> int:
     """Rebuild the in-memory indexes from the store, the source of truth."""
     jobs = store.unfinished()
     for job in sorted(jobs, key=lambda j: (j.queue_time or 0.0, j.id)):
-        if job.state is JobState.WAITING:
-            queue.add(job.id, job.cpus, job.owner, limits.concurrent_jobs(job.owner_role), queued_bytes(job))
-        elif job.state.is_active:
+        if job.state.is_active:
             nodes.hold(job.node, job.id, job.cpus)
-            queue.started(job.owner)
+            queue.started(job)
+    for job in jobs:  # after every started job is counted, so each owner's turn is known
+        if job.state is JobState.WAITING:
+            queue.add(job)
     return len(jobs)
 
 
@@ -67,8 +69,8 @@ class SchedulerServer:
         self.config = config
         self.store = store or SqliteStore(config.database)
         self.blobs = blobs or S3Blobs(config.s3)
-        self.queue = WaitingQueue()
         self.nodes = NodeRegistry()
+        self.queue = JobQueue(QueueSettings(), config.role_limits, self.nodes)
         self.clock = clock
         self.tokens = TokenBook(self.store, clock=clock)
         book = JobBook(self.store, JobEvents(), clock)
@@ -84,7 +86,7 @@ class SchedulerServer:
         self._token_channel: grpc.aio.Channel | None = None
 
     async def start(self) -> None:
-        restored = restore(self.store, self.queue, self.nodes, self.config.role_limits)
+        restored = restore(self.store, self.queue, self.nodes)
         authenticate, token_service = self._token_source()
         expiry = self.config.s3.url_expiry_seconds
         sub = new_server(self.config.submission_max_message_bytes,

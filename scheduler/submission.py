@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Callable, Collection, Sequence
 from abaqueue.presigned_http import PresignedTarget
 
 from .blobs import S3Blobs, input_key, result_key
-from .dispatch import WaitingQueue
+from .dispatch import JobQueue
 from .domain import identity, states, validation
 from .domain.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied, ResourceExhausted
 from .domain.identity import Principal, Role
@@ -24,7 +24,7 @@ DEFAULT_PAGE_SIZE = 100
 
 
 class SubmissionApp:
-    def __init__(self, book: JobBook, blobs: S3Blobs, queue: WaitingQueue, limits: RoleLimits,
+    def __init__(self, book: JobBook, blobs: S3Blobs, queue: JobQueue, limits: RoleLimits,
                  submissions: RateLimiter, largest_node: Callable[[], int | None],
                  max_queue_bytes: int = MAX_QUEUE_BYTES) -> None:
         self.book = book
@@ -110,8 +110,7 @@ class SubmissionApp:
 
         job = self.book.change(job.id, queue_it)
         if queued:
-            self.queue.add(job.id, job.cpus, job.owner, self.limits.concurrent_jobs(job.owner_role),
-                           queued_bytes(job))
+            self.queue.add(job)
         return job
 
     def get_job(self, who: Principal, job_id: str) -> Job:

@@ -26,41 +26,45 @@ from abaqueue.v1 import job_pb2 as abaqueue_dot_v1_dot_job__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n$abaqueue/v1/submission_service.proto\x12\x0b\x61\x62\x61queue.v1\x1a\x15\x61\x62\x61queue/v1/job.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x82\x01\n\x10\x43reateJobRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0c\n\x04\x63pus\x18\x03 \x01(\x05\x12\x12\n\ninput_file\x18\x04 \x01(\t\x12*\n\x0binput_files\x18\x05 \x03(\x0b\x32\x15.abaqueue.v1.FileInfo\"j\n\x11\x43reateJobResponse\x12\x1d\n\x03job\x18\x01 \x01(\x0b\x32\x10.abaqueue.v1.Job\x12\x36\n\x0fupload_requests\x18\x02 \x03(\x0b\x32\x1d.abaqueue.v1.PresignedRequest\"\"\n\x10SubmitJobRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"2\n\x11SubmitJobResponse\x12\x1d\n\x03job\x18\x01 \x01(\x0b\x32\x10.abaqueue.v1.Job\"\x1f\n\rGetJobRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"/\n\x0eGetJobResponse\x12\x1d\n\x03job\x18\x01 \x01(\x0b\x32\x10.abaqueue.v1.Job\"_\n\x0fListJobsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12%\n\x06states\x18\x03 \x03(\x0e\x32\x15.abaqueue.v1.JobState\"K\n\x10ListJobsResponse\x12\x1e\n\x04jobs\x18\x01 \x03(\x0b\x32\x10.abaqueue.v1.Job\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\"\n\x10\x43\x61ncelJobRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"2\n\x11\x43\x61ncelJobResponse\x12\x1d\n\x03job\x18\x01 \x01(\x0b\x32\x10.abaqueue.v1.Job\"!\n\x0fWatchJobRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"a\n\x10WatchJobResponse\x12\x1d\n\x03job\x18\x01 \x01(\x0b\x32\x10.abaqueue.v1.Job\x12.\n\nevent_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"&\n\x14GetJobResultsRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"w\n\x15GetJobResultsResponse\x12$\n\x05\x66iles\x18\x01 \x03(\x0b\x32\x15.abaqueue.v1.FileInfo\x12\x38\n\x11\x64ownload_requests\x18\x02 \x03(\x0b\x32\x1d.abaqueue.v1.PresignedRequest2\xa6\x04\n\x11SubmissionService\x12J\n\tCreateJob\x12\x1d.abaqueue.v1.CreateJobRequest\x1a\x1e.abaqueue.v1.CreateJobResponse\x12J\n\tSubmitJob\x12\x1d.abaqueue.v1.SubmitJobRequest\x1a\x1e.abaqueue.v1.SubmitJobResponse\x12\x41\n\x06GetJob\x12\x1a.abaqueue.v1.GetJobRequest\x1a\x1b.abaqueue.v1.GetJobResponse\x12G\n\x08ListJobs\x12\x1c.abaqueue.v1.ListJobsRequest\x1a\x1d.abaqueue.v1.ListJobsResponse\x12J\n\tCancelJob\x12\x1d.abaqueue.v1.CancelJobRequest\x1a\x1e.abaqueue.v1.CancelJobResponse\x12I\n\x08WatchJob\x12\x1c.abaqueue.v1.WatchJobRequest\x1a\x1d.abaqueue.v1.WatchJobResponse0\x01\x12V\n\rGetJobResults\x12!.abaqueue.v1.GetJobResultsRequest\x1a\".abaqueue.v1.GetJobResultsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n$abaqueue/v1/submission_service.proto\x12\x0b\x61\x62\x61queue.v1\x1a\x15\x61\x62\x61queue/v1/job.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x8b\x03\n\x10\x43reateJobRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0c\n\x04\x63pus\x18\x03 \x01(\x05\x12\x12\n\ninput_file\x18\x04 \x01(\t\x12*\n\x0binput_files\x18\x05 \x03(\x0b\x32\x15.abaqueue.v1.FileInfo\x12\x15\n\x08priority\x18\x06 \x01(\x05H\x00\x88\x01\x01\x12\x16\n\x0elicense_tokens\x18\x07 \x01(\x05\x12J\n\x0frequired_labels\x18\x08 \x03(\x0b\x32\x31.abaqueue.v1.CreateJobRequest.RequiredLabelsEntry\x12\x15\n\rrequired_node\x18\t \x01(\t\x12\x16\n\x0e\x61\x62\x61qus_version\x18\n \x01(\t\x12\x19\n\x11requires_approval\x18\x0b \x01(\x08\x1a\x35\n\x13RequiredLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x42\x0b\n\t_priority\"j\n\x11\x43reateJobResponse\x12\x1d\n\x03job\x18\x01 \x01(\x0b\x32\x10.abaqueue.v1.Job\x12\x36\n\x0fupload_requests\x18\x02 \x03(\x0b\x32\x1d.abaqueue.v1.PresignedRequest\"\"\n\x10SubmitJobRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"2\n\x11SubmitJobResponse\x12\x1d\n\x03job\x18\x01 \x01(\x0b\x32\x10.abaqueue.v1.Job\"\x1f\n\rGetJobRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"/\n\x0eGetJobResponse\x12\x1d\n\x03job\x18\x01 \x01(\x0b\x32\x10.abaqueue.v1.Job\"_\n\x0fListJobsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12%\n\x06states\x18\x03 \x03(\x0e\x32\x15.abaqueue.v1.JobState\"K\n\x10ListJobsResponse\x12\x1e\n\x04jobs\x18\x01 \x03(\x0b\x32\x10.abaqueue.v1.Job\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\"\n\x10\x43\x61ncelJobRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"2\n\x11\x43\x61ncelJobResponse\x12\x1d\n\x03job\x18\x01 \x01(\x0b\x32\x10.abaqueue.v1.Job\"!\n\x0fWatchJobRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"a\n\x10WatchJobResponse\x12\x1d\n\x03job\x18\x01 \x01(\x0b\x32\x10.abaqueue.v1.Job\x12.\n\nevent_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"&\n\x14GetJobResultsRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"w\n\x15GetJobResultsResponse\x12$\n\x05\x66iles\x18\x01 \x03(\x0b\x32\x15.abaqueue.v1.FileInfo\x12\x38\n\x11\x64ownload_requests\x18\x02 \x03(\x0b\x32\x1d.abaqueue.v1.PresignedRequest2\xa6\x04\n\x11SubmissionService\x12J\n\tCreateJob\x12\x1d.abaqueue.v1.CreateJobRequest\x1a\x1e.abaqueue.v1.CreateJobResponse\x12J\n\tSubmitJob\x12\x1d.abaqueue.v1.SubmitJobRequest\x1a\x1e.abaqueue.v1.SubmitJobResponse\x12\x41\n\x06GetJob\x12\x1a.abaqueue.v1.GetJobRequest\x1a\x1b.abaqueue.v1.GetJobResponse\x12G\n\x08ListJobs\x12\x1c.abaqueue.v1.ListJobsRequest\x1a\x1d.abaqueue.v1.ListJobsResponse\x12J\n\tCancelJob\x12\x1d.abaqueue.v1.CancelJobRequest\x1a\x1e.abaqueue.v1.CancelJobResponse\x12I\n\x08WatchJob\x12\x1c.abaqueue.v1.WatchJobRequest\x1a\x1d.abaqueue.v1.WatchJobResponse0\x01\x12V\n\rGetJobResults\x12!.abaqueue.v1.GetJobResultsRequest\x1a\".abaqueue.v1.GetJobResultsResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'abaqueue.v1.submission_service_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
+  _globals['_CREATEJOBREQUEST_REQUIREDLABELSENTRY']._loaded_options = None
+  _globals['_CREATEJOBREQUEST_REQUIREDLABELSENTRY']._serialized_options = b'8\001'
   _globals['_CREATEJOBREQUEST']._serialized_start=110
-  _globals['_CREATEJOBREQUEST']._serialized_end=240
-  _globals['_CREATEJOBRESPONSE']._serialized_start=242
-  _globals['_CREATEJOBRESPONSE']._serialized_end=348
-  _globals['_SUBMITJOBREQUEST']._serialized_start=350
-  _globals['_SUBMITJOBREQUEST']._serialized_end=384
-  _globals['_SUBMITJOBRESPONSE']._serialized_start=386
-  _globals['_SUBMITJOBRESPONSE']._serialized_end=436
-  _globals['_GETJOBREQUEST']._serialized_start=438
-  _globals['_GETJOBREQUEST']._serialized_end=469
-  _globals['_GETJOBRESPONSE']._serialized_start=471
-  _globals['_GETJOBRESPONSE']._serialized_end=518
-  _globals['_LISTJOBSREQUEST']._serialized_start=520
-  _globals['_LISTJOBSREQUEST']._serialized_end=615
-  _globals['_LISTJOBSRESPONSE']._serialized_start=617
-  _globals['_LISTJOBSRESPONSE']._serialized_end=692
-  _globals['_CANCELJOBREQUEST']._serialized_start=694
-  _globals['_CANCELJOBREQUEST']._serialized_end=728
-  _globals['_CANCELJOBRESPONSE']._serialized_start=730
-  _globals['_CANCELJOBRESPONSE']._serialized_end=780
-  _globals['_WATCHJOBREQUEST']._serialized_start=782
-  _globals['_WATCHJOBREQUEST']._serialized_end=815
-  _globals['_WATCHJOBRESPONSE']._serialized_start=817
-  _globals['_WATCHJOBRESPONSE']._serialized_end=914
-  _globals['_GETJOBRESULTSREQUEST']._serialized_start=916
-  _globals['_GETJOBRESULTSREQUEST']._serialized_end=954
-  _globals['_GETJOBRESULTSRESPONSE']._serialized_start=956
-  _globals['_GETJOBRESULTSRESPONSE']._serialized_end=1075
-  _globals['_SUBMISSIONSERVICE']._serialized_start=1078
-  _globals['_SUBMISSIONSERVICE']._serialized_end=1628
+  _globals['_CREATEJOBREQUEST']._serialized_end=505
+  _globals['_CREATEJOBREQUEST_REQUIREDLABELSENTRY']._serialized_start=439
+  _globals['_CREATEJOBREQUEST_REQUIREDLABELSENTRY']._serialized_end=492
+  _globals['_CREATEJOBRESPONSE']._serialized_start=507
+  _globals['_CREATEJOBRESPONSE']._serialized_end=613
+  _globals['_SUBMITJOBREQUEST']._serialized_start=615
+  _globals['_SUBMITJOBREQUEST']._serialized_end=649
+  _globals['_SUBMITJOBRESPONSE']._serialized_start=651
+  _globals['_SUBMITJOBRESPONSE']._serialized_end=701
+  _globals['_GETJOBREQUEST']._serialized_start=703
+  _globals['_GETJOBREQUEST']._serialized_end=734
+  _globals['_GETJOBRESPONSE']._serialized_start=736
+  _globals['_GETJOBRESPONSE']._serialized_end=783
+  _globals['_LISTJOBSREQUEST']._serialized_start=785
+  _globals['_LISTJOBSREQUEST']._serialized_end=880
+  _globals['_LISTJOBSRESPONSE']._serialized_start=882
+  _globals['_LISTJOBSRESPONSE']._serialized_end=957
+  _globals['_CANCELJOBREQUEST']._serialized_start=959
+  _globals['_CANCELJOBREQUEST']._serialized_end=993
+  _globals['_CANCELJOBRESPONSE']._serialized_start=995
+  _globals['_CANCELJOBRESPONSE']._serialized_end=1045
+  _globals['_WATCHJOBREQUEST']._serialized_start=1047
+  _globals['_WATCHJOBREQUEST']._serialized_end=1080
+  _globals['_WATCHJOBRESPONSE']._serialized_start=1082
+  _globals['_WATCHJOBRESPONSE']._serialized_end=1179
+  _globals['_GETJOBRESULTSREQUEST']._serialized_start=1181
+  _globals['_GETJOBRESULTSREQUEST']._serialized_end=1219
+  _globals['_GETJOBRESULTSRESPONSE']._serialized_start=1221
+  _globals['_GETJOBRESULTSRESPONSE']._serialized_end=1340
+  _globals['_SUBMISSIONSERVICE']._serialized_start=1343
+  _globals['_SUBMISSIONSERVICE']._serialized_end=1893
 # @@protoc_insertion_point(module_scope)

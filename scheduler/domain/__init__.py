@@ -1,1 +1,1 @@
-"""The pure core of the scheduler: jobs, their states and the placement policy. No I/O here."""
+"""The pure core of the scheduler: jobs, their states and the scheduling policy. No I/O here."""

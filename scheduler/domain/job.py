@@ -85,8 +85,15 @@ class Job:
     error_class: ErrorClass | None = None
     result_files: tuple[FileSpec, ...] = ()
     missing_files: tuple[str, ...] = ()
-    reasons: tuple[str, ...] = ()
+    reasons: tuple[str, ...] = ()  # why a BLOCKED job is held (a WAITING job's reasons are computed)
     cancel_requested: bool = False
+    priority: int = 10  # base priority: 0 low, 10 normal, 20 high, 30 urgent
+    license_tokens: int = 0  # Abaqus license tokens it needs while it runs
+    required_labels: tuple[tuple[str, str], ...] = ()  # (key, glob) a node's labels must match, sorted
+    required_node: str = ""  # the node it must run on
+    abaqus_version: str = ""  # the Abaqus version it needs
+    requires_approval: bool = False  # its submitter asked for an admin's approval
+    awaiting_approval: bool = False  # BLOCKED with its inputs in, until an admin approves or rejects it
     # Optimistic-concurrency version: the store bumps it on every write.
     version: int = 0
 

@@ -26,6 +26,7 @@ def from_dict(doc: dict[str, Any]) -> Job:
     d["result_files"] = tuple(FileSpec(**f) for f in d["result_files"])
     d["missing_files"] = tuple(d["missing_files"])
     d["reasons"] = tuple(d["reasons"])
+    d["required_labels"] = tuple(tuple(pair) for pair in d.get("required_labels", ()))
     d["progress"] = Progress(**d["progress"])
     return Job(**d)
 

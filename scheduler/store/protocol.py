@@ -46,6 +46,19 @@ class JobStore(Protocol):
     def unfinished(self) -> list[Job]:
         """Every job not in a final state, oldest first: what the in-memory indexes are built from."""
 
+    def finished_before(self, end_time: float, limit: int) -> list[Job]:
+        """Up to `limit` jobs in a final state that ended before `end_time`, oldest first."""
+
+    def delete_finished(self, job_id: str) -> bool:
+        """Delete the job if it is in a final state; False (nothing deleted) otherwise."""
+
+    def get_setting(self, name: str) -> tuple[dict, int] | None:
+        """A named settings document and its version; None before it was first written."""
+
+    def put_setting(self, name: str, doc: dict, version: int) -> bool:
+        """Write the document if its stored version is still `version` (0: not written yet);
+        False, writing nothing, when someone else wrote it meanwhile."""
+
     def close(self) -> None: ...
 
 

@@ -33,6 +33,11 @@ CREATE TABLE IF NOT EXISTS audit (
     time REAL NOT NULL,
     doc TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS settings (
+    name TEXT PRIMARY KEY,
+    version INTEGER NOT NULL,
+    doc TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS tokens (
     token_hash TEXT PRIMARY KEY,
     token_id TEXT NOT NULL UNIQUE,
@@ -81,6 +86,32 @@ class SqliteStore:
     def by_request(self, owner: str, request_id: str) -> Job | None:
         row = self._run("SELECT doc FROM jobs WHERE owner = ? AND request_id = ?", (owner, request_id)).fetchone()
         return from_dict(json.loads(row[0])) if row else None
+
+    def finished_before(self, end_time: float, limit: int) -> list[Job]:
+        marks = ",".join("?" * len(_FINAL))
+        rows = self._run(f"SELECT doc FROM jobs WHERE state IN ({marks})", _FINAL).fetchall()
+        jobs = [j for j in (from_dict(json.loads(r[0])) for r in rows) if (j.end_time or 0.0) < end_time]
+        return sorted(jobs, key=lambda j: (j.end_time or 0.0, j.id))[:limit]
+
+    def delete_finished(self, job_id: str) -> bool:
+        marks = ",".join("?" * len(_FINAL))
+        cur = self._run(f"DELETE FROM jobs WHERE id = ? AND state IN ({marks})", (job_id, *_FINAL))
+        return cur.rowcount == 1
+
+    def get_setting(self, name: str) -> tuple[dict, int] | None:
+        row = self._run("SELECT doc, version FROM settings WHERE name = ?", (name,)).fetchone()
+        return (json.loads(row[0]), row[1]) if row else None
+
+    def put_setting(self, name: str, doc: dict, version: int) -> bool:
+        if version == 0:
+            try:
+                self._run("INSERT INTO settings VALUES (?, 1, ?)", (name, json.dumps(doc)))
+            except sqlite3.IntegrityError:
+                return False
+            return True
+        cur = self._run("UPDATE settings SET version = version + 1, doc = ? WHERE name = ? AND version = ?",
+                        (json.dumps(doc), name, version))
+        return cur.rowcount == 1
 
     def get(self, job_id: str) -> Job | None:
         row = self._run("SELECT doc FROM jobs WHERE id = ?", (job_id,)).fetchone()

@@ -131,3 +131,27 @@ def test_a_job_is_found_by_its_owner_and_request_id(store):
     store.insert(make_job(1, request_id="r-1"))
     assert store.by_request("alice", "r-1").id == make_job(1).id
     assert store.by_request("bob", "r-1") is None and store.by_request("alice", "r-2") is None
+
+
+def test_finished_jobs_are_listed_by_end_time_and_only_they_are_deleted(store):
+    for i, (state, end) in enumerate([(JobState.COMPLETED, 50.0), (JobState.FAILED, 10.0),
+                                       (JobState.CANCELLED, 200.0), (JobState.RUNNING, None)]):
+        store.insert(make_job(i, state=state).evolve(end_time=end))
+    old = store.finished_before(100.0, limit=10)
+    assert [j.id for j in old] == [make_job(1).id, make_job(0).id]
+    assert [j.id for j in store.finished_before(100.0, limit=1)] == [make_job(1).id]
+    assert store.delete_finished(make_job(1).id)
+    assert not store.delete_finished(make_job(3).id)  # running: never deleted
+    assert store.get(make_job(1).id) is None and store.get(make_job(3).id) is not None
+    assert not store.delete_finished(make_job(1).id)
+
+
+def test_settings_are_written_on_the_version_read_only(store):
+    assert store.get_setting("queue") is None
+    assert store.put_setting("queue", {"max_concurrent": 5}, 0)
+    assert not store.put_setting("queue", {"max_concurrent": 6}, 0)  # someone wrote it first
+    doc, version = store.get_setting("queue")
+    assert doc == {"max_concurrent": 5} and version == 1
+    assert store.put_setting("queue", {"max_concurrent": 7}, 1)
+    assert not store.put_setting("queue", {"max_concurrent": 8}, 1)  # stale version
+    assert store.get_setting("queue") == ({"max_concurrent": 7}, 2)

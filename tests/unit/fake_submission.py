@@ -109,7 +109,7 @@ class FakeScheduler(pb_grpc.SubmissionServiceServicer):
             if sha256(self.blobs.blobs.get(f"/in/{job.id}/{f.name}", b"")) != f.sha256:
                 context.abort(grpc.StatusCode.FAILED_PRECONDITION, f"{f.name} has not been uploaded")
         job.state = S.JOB_STATE_WAITING
-        job.reasons[:] = ["no node has 4 free cores"]
+        job.wait_reasons.add(code="no_free_cores", message="no node has 4 free cores")
         return pb.SubmitJobResponse(job=job)
 
     def GetJob(self, request: pb.GetJobRequest, context: grpc.ServicerContext) -> pb.GetJobResponse:

@@ -158,7 +158,8 @@ def test_jobs_get_shows_reasons_files_and_error(capsys: pytest.CaptureFixture[st
                                                 fake: FakeScheduler) -> None:
     job = fake.add_job(S.JOB_STATE_FAILED, name="beam", input_file="beam.inp",
                        input_files=[job_pb2.FileInfo(name="beam.inp", size_bytes=1234, sha256="c" * 64)],
-                       reasons=["license [cae] busy"], error_message="*** ERROR: bad [mesh]",
+                       wait_reasons=[job_pb2.WaitReason(code="license_tokens", message="license [cae] busy")],
+                       error_message="*** ERROR: bad [mesh]",
                        error_class=job_pb2.ERROR_CLASS_MODEL)
     code, out, _ = run(capsys, fake, "jobs", "get", job.id)
     assert code == 0

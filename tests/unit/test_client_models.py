@@ -27,6 +27,7 @@ from client import (
     NotFound,
     Progress,
     Unavailable,
+    WaitReason,
 )
 
 
@@ -48,7 +49,10 @@ def test_job_from_proto_converts_every_field() -> None:
     msg = job_pb2.Job(
         id="j1", name="beam", cpus=8, input_file="beam.inp", state=S.JOB_STATE_FAILED, owner="ana",
         team="crash", attempt=2, node="win-07", error_message="license checkout failed",
-        error_class=job_pb2.ERROR_CLASS_LICENSE, reasons=["r1"], missing_files=["beam.odb"],
+        error_class=job_pb2.ERROR_CLASS_LICENSE, missing_files=["beam.odb"],
+        wait_reasons=[job_pb2.WaitReason(code="user_limit", message="r1")], priority=20, effective_priority=30,
+        license_tokens=12, required_labels={"site": "osaka-*"}, required_node="win-07", abaqus_version="2024",
+        requires_approval=True, queue_position=3,
         input_files=[job_pb2.FileInfo(name="beam.inp", size_bytes=10, sha256="a" * 64)],
         result_files=[job_pb2.FileInfo(name="beam.msg", size_bytes=3, sha256="b" * 64)],
         progress=job_pb2.Progress(step=2, total_steps=3, increment=45, step_fraction=0.5,
@@ -57,6 +61,8 @@ def test_job_from_proto_converts_every_field() -> None:
     msg.progress.estimated_time_left.FromTimedelta(timedelta(minutes=2, seconds=30))
     msg.create_time.FromDatetime(CREATED)
     msg.start_time.FromDatetime(CREATED + timedelta(hours=1))
+    msg.queue_time.FromDatetime(CREATED + timedelta(minutes=1))
+    msg.estimated_start_time.FromDatetime(CREATED + timedelta(minutes=30))
 
     assert Job.from_proto(msg) == Job(
         id="j1", name="beam", cpus=8, input_file="beam.inp",
@@ -65,7 +71,11 @@ def test_job_from_proto_converts_every_field() -> None:
         progress=Progress(2, 3, 45, 0.5, 0.75, True, 150.0),
         create_time=CREATED, start_time=CREATED + timedelta(hours=1), end_time=None,
         error_message="license checkout failed", error_class=ErrorClass.LICENSE,
-        result_files=(FileInfo("beam.msg", 3, "b" * 64),), reasons=("r1",), missing_files=("beam.odb",),
+        result_files=(FileInfo("beam.msg", 3, "b" * 64),), reasons=(WaitReason("user_limit", "r1"),),
+        missing_files=("beam.odb",), priority=20, effective_priority=30, license_tokens=12,
+        required_labels={"site": "osaka-*"}, required_node="win-07", abaqus_version="2024",
+        requires_approval=True, queue_position=3, estimated_start_time=CREATED + timedelta(minutes=30),
+        queue_time=CREATED + timedelta(minutes=1),
     )
     assert Job.from_proto(msg).create_time.tzinfo == timezone.utc
 
@@ -101,7 +111,7 @@ def test_submit_uploads_every_file_and_queues_the_job(tmp_path: Path, fake: Fake
     job = client.submit(model, cpus=4, extra_files=[sub])
 
     assert (job.state, job.name, job.input_file, job.cpus) == (JobState.WAITING, "beam", "beam.inp", 4)
-    assert job.reasons == ("no node has 4 free cores",)
+    assert job.reasons == (WaitReason("no_free_cores", "no node has 4 free cores"),)
     request = fake.created[0]
     uuid.UUID(request.request_id)  # a fresh uuid4 makes the call safe to retry
     assert [(f.name, f.size_bytes, f.sha256) for f in request.input_files] == [

@@ -7,7 +7,7 @@ import sys
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scheduler.dispatch import WaitingQueue
+from scheduler.dispatch import JobQueue
 from scheduler.domain.identity import Role
 from scheduler.domain.job import FileSpec, Job
 from scheduler.domain.limits import (
@@ -18,7 +18,8 @@ from scheduler.domain.limits import (
     footprint,
     queued_bytes,
 )
-from scheduler.domain.placement import Candidate, pick
+from scheduler.domain.queue_settings import QueueSettings
+from scheduler.nodes import NodeRegistry
 
 
 def test_a_full_bucket_allows_a_burst_then_paces_at_the_rate():
@@ -59,14 +60,6 @@ def test_role_limits_are_generous_for_real_models_and_strictest_for_guests():
     assert limits.job_bytes(Role.NODE) == 0  # nodes submit nothing
 
 
-def test_pick_skips_owners_at_their_limit_and_keeps_queue_order_otherwise():
-    queue = [Candidate("a1", 2, "ana", 1), Candidate("b1", 2, "ben", 5), Candidate("a2", 1, "ana", 1)]
-    assert pick(queue, 4, {}) == queue[0]
-    assert pick(queue, 4, {"ana": 1}) == queue[1]
-    assert pick(queue, 4, {"ana": 1, "ben": 5}) is None
-    assert pick(queue, 1, {}) == queue[2]  # the first that fits the cores
-    assert pick([Candidate("x", 1)], 1, {"": 99}) == Candidate("x", 1)  # no limit given: none applies
-
 
 def _job(**changes) -> Job:
     job = Job(id="a" * 32, name="m", owner="ana", cpus=1, input_file="m.inp",
@@ -87,12 +80,13 @@ def test_footprint_measures_what_it_does_not_know_by_its_size_in_python():
     assert footprint(object()) == sys.getsizeof(object())
 
 
-def test_the_waiting_queue_counts_the_bytes_of_what_waits():
-    queue = WaitingQueue()
-    queue.add("a", 1, "ana", None, 1000)
-    queue.add("b", 1, "ana", None, 500)
-    queue.add("a", 1, "ana", None, 1000)  # the same job again counts once
-    assert queue.bytes == 1500
-    queue.discard("a")
-    queue.discard("a")
-    assert queue.bytes == 500 and len(queue) == 1
+def test_the_queue_counts_the_bytes_of_what_waits():
+    queue = JobQueue(QueueSettings(), RoleLimits(), NodeRegistry())
+    a, b = _job(id="a" * 32), _job(id="b" * 32, name="x" * 500)
+    queue.add(a)
+    queue.add(b)
+    queue.add(a)  # the same job again counts once
+    assert queue.bytes == queued_bytes(a) + queued_bytes(b)
+    queue.discard(a.id)
+    queue.discard(a.id)
+    assert queue.bytes == queued_bytes(b) and len(queue) == 1

@@ -219,7 +219,7 @@ def test_random_streams_keep_every_rule(queue_settings, nodes, steps):
     event(f"reservation made: {sim.reservations > 0}")
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=15, deadline=None)
 @given(run_minutes=st.integers(5, 60), arrival_minutes=st.sampled_from([0.5, 1.0, 2.0]),
        reserve_after=st.sampled_from([5.0, 10.0, 30.0]), small_nodes=st.integers(0, 3))
 def test_a_32_core_job_behind_an_endless_stream_of_4_core_jobs_starts_within_the_bound(
