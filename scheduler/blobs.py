@@ -70,3 +70,15 @@ class S3Blobs:
             self._s3.head_bucket(Bucket=self.settings.bucket)
         except ClientError:
             self._s3.create_bucket(Bucket=self.settings.bucket)
+
+    def delete_job_files(self, job_id: str) -> int:
+        """Delete every object of the job (inputs and every attempt's results); how many. Blocking."""
+        deleted = 0
+        pages = self._s3.get_paginator("list_objects_v2").paginate(Bucket=self.settings.bucket,
+                                                                   Prefix=f"jobs/{job_id}/")
+        for page in pages:
+            keys = [{"Key": o["Key"]} for o in page.get("Contents", ())]
+            if keys:
+                self._s3.delete_objects(Bucket=self.settings.bucket, Delete={"Objects": keys, "Quiet": True})
+                deleted += len(keys)
+        return deleted

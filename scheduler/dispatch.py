@@ -8,11 +8,13 @@ the store's queue.
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from dataclasses import dataclass
 
-from .domain.job import Job
+from .domain import estimate
+from .domain.job import Job, JobState
 from .domain.limits import RoleLimits, queued_bytes
-from .domain.policy import Policy, Reason
+from .domain.policy import Code, Policy, Reason
 from .domain.queue_settings import QueueSettings
 from .domain.waiting import Entry
 from .nodes import NodeRegistry
@@ -47,6 +49,9 @@ def entry_of(job: Job) -> Entry:
                  job.cpus, job.license_tokens, job.required_labels, job.required_node, job.abaqus_version)
 
 
+RECENT_RUNS = 50
+
+
 class JobQueue:
     """The scheduling policy fed with the scheduler's jobs and nodes, the memory its waiting jobs
     take, and the signal that wakes idle agents' long-polls when something changes."""
@@ -57,6 +62,9 @@ class JobQueue:
         self.changed = Signal()
         self._bytes: dict[str, int] = {}
         self.bytes = 0  # what the waiting jobs cost in memory (domain.limits.queued_bytes)
+        self._running: dict[str, tuple[float, float | None]] = {}  # job id -> (start time, seconds left)
+        self._durations: deque[float] = deque(maxlen=RECENT_RUNS)  # run times of recent completed jobs
+        self.waits: deque[float] = deque(maxlen=RECENT_RUNS)  # queue time to start, of recent starts
 
     @property
     def settings(self) -> QueueSettings:
@@ -75,10 +83,20 @@ class JobQueue:
 
     def started(self, job: Job) -> None:
         self.policy.started(job.owner, job.team, job.license_tokens)
+        self._running[job.id] = (job.start_time or 0.0, job.progress.seconds_left)
+        if job.start_time and job.queue_time:
+            self.waits.append(job.start_time - job.queue_time)
+
+    def progressed(self, job: Job) -> None:
+        if job.id in self._running:
+            self._running[job.id] = (job.start_time or 0.0, job.progress.seconds_left)
 
     def ended(self, job: Job) -> None:
         """A started job ended: its cores, tokens and its owner's turn are free for others."""
         self.policy.ended(job.owner, job.team, job.license_tokens)
+        self._running.pop(job.id, None)
+        if job.state is JobState.COMPLETED and job.start_time and job.end_time:
+            self._durations.append(job.end_time - job.start_time)
         self.changed.fire()
 
     def change_settings(self, settings: QueueSettings) -> None:
@@ -92,12 +110,24 @@ class JobQueue:
         entry = self.policy.decide(view, views, now) if view is not None else None
         return entry.job_id if entry else None
 
-    def wait_info(self, job_id: str, now: float) -> WaitInfo | None:
+    def wait_info(self, job_id: str, now: float, estimate: bool = False) -> WaitInfo | None:
+        """Why the waiting job waits, and where it stands; with `estimate`, when it may start."""
         entry = self.policy.waiting.get(job_id)
         if entry is None:
             return None
-        return WaitInfo(self.policy.reasons(entry, self.nodes.views(), now), self.policy.position(entry, now),
-                        self.policy.effective(entry, now))
+        reasons = self.policy.reasons(entry, self.nodes.views(), now)
+        ahead = self.policy.position(entry, now)
+        start = self._estimate(now, ahead, reasons) if estimate else None
+        return WaitInfo(reasons, ahead, self.policy.effective(entry, now), start)
+
+    def _estimate(self, now: float, ahead: int, reasons: list[Reason]) -> float | None:
+        if [r.code for r in reasons] == [Code.READY]:
+            return now
+        typical = estimate.typical_run(self._durations)
+        left = [s if s is not None else (None if typical is None else typical - (now - start))
+                for start, s in self._running.values()]
+        # Something holds it: count on no free slot, only on running jobs ending.
+        return estimate.start_time(now, ahead, left, 0, typical)
 
     def __len__(self) -> int:
         return len(self.policy.waiting)

@@ -150,7 +150,9 @@ class ExecutionApp:
                 return states.transition(job, JobState.RUNNING, now, progress=progress)
             return job.evolve(progress=progress)
 
-        return self.book.change(job_id, apply).cancel_requested
+        job = self.book.change(job_id, apply)
+        self.queue.progressed(job)
+        return job.cancel_requested
 
     async def complete(
         self, node: str, job_id: str, attempt: int, outcome: Outcome, error_class: ErrorClass | None,

@@ -14,11 +14,14 @@ import grpc
 from grpc_health.v1 import health
 
 from abaqueue.tls import channel_credentials
+from abaqueue.v1 import admin_service_pb2_grpc as admin_grpc
 from abaqueue.v1 import execution_service_pb2, submission_service_pb2
 from abaqueue.v1 import execution_service_pb2_grpc as ex_grpc
 from abaqueue.v1 import submission_service_pb2_grpc as sub_grpc
 from abaqueue.v1 import token_service_pb2_grpc as tok_grpc
 
+from .admin import AdminApp
+from .admin_service import ADMIN, AdminService
 from .auth import Authenticate, TokenInterceptor
 from .blobs import S3Blobs
 from .call_bound import CallBound
@@ -77,6 +80,7 @@ class SchedulerServer:
         self.submission = SubmissionApp(book, self.blobs, self.queue, config.role_limits,
                                         RateLimiter(config.submit_rate_per_s, config.submit_burst),
                                         self.nodes.largest, config.max_queue_bytes)
+        self.admin = AdminApp(book, self.queue, self.nodes, self.blobs)
         self.execution = ExecutionApp(book, self.blobs, self.queue, self.nodes,
                                       TransferSlots(config.transfer_slots_per_node), config)
         self._servers: list[grpc.aio.Server] = []
@@ -86,6 +90,7 @@ class SchedulerServer:
         self._token_channel: grpc.aio.Channel | None = None
 
     async def start(self) -> None:
+        self.admin.load()
         restored = restore(self.store, self.queue, self.nodes)
         authenticate, token_service = self._token_source()
         expiry = self.config.s3.url_expiry_seconds
@@ -94,11 +99,12 @@ class SchedulerServer:
                          CallBound(self.config.submission_max_workers))
         sub_grpc.add_SubmissionServiceServicer_to_server(SubmissionService(self.submission, expiry), sub)
         tok_grpc.add_TokenServiceServicer_to_server(token_service, sub)
+        admin_grpc.add_AdminServiceServicer_to_server(AdminService(self.admin), sub)
         ex = new_server(self.config.execution_max_message_bytes,
                         TokenInterceptor(Port.EXECUTION, authenticate, self.store.append_audit),
                         CallBound(self.config.execution_max_workers))
         ex_grpc.add_ExecutionServiceServicer_to_server(ExecutionService(self.execution, expiry), ex)
-        for server, services in ((sub, (SUBMISSION, TOKENS)), (ex, (EXECUTION,))):
+        for server, services in ((sub, (SUBMISSION, TOKENS, ADMIN)), (ex, (EXECUTION,))):
             self._health.append(add_health_and_reflection(server, services))
         c = self.config
         tls = TlsFiles(c.tls_cert, c.tls_key) if c.tls_cert and c.tls_key else None

@@ -4,21 +4,47 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator, Callable, Collection, Sequence
+from dataclasses import dataclass, field
 
 from abaqueue.presigned_http import PresignedTarget
 
 from .blobs import S3Blobs, input_key, result_key
-from .dispatch import JobQueue
-from .domain import identity, states, validation
+from .dispatch import JobQueue, WaitInfo
+from .domain import identity, priority, states, validation
 from .domain.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied, ResourceExhausted
 from .domain.identity import Principal, Role
 from .domain.job import FileSpec, Job, JobState
 from .domain.limits import MAX_QUEUE_BYTES, RateLimiter, RoleLimits, queued_bytes
+from .domain.queue_settings import QueueSettings
 from .jobs import JobBook
 from .store import JobPage
 
 AWAITING_INPUTS = "inputs not uploaded yet: call SubmitJob once they are"
+
+
+@dataclass(frozen=True)
+class QueueStats:
+    settings: QueueSettings
+    by_state: dict[str, int]
+    by_user: dict[str, int]
+    average_wait_s: float
+    cores_in_use: int
+    cores_total: int
+    tokens_in_use: int
+
+
+@dataclass(frozen=True)
+class JobOptions:
+    """What a submitter may ask of a job beyond its files."""
+
+    priority: int | None = None  # None: the owner's role decides
+    license_tokens: int = 0  # 0: the rule decides
+    required_labels: dict[str, str] = field(default_factory=dict)
+    required_node: str = ""
+    abaqus_version: str = ""
+    requires_approval: bool = False
 MAX_PAGE_SIZE = 1000
 DEFAULT_PAGE_SIZE = 100
 
@@ -51,12 +77,22 @@ class SubmissionApp:
 
     def create_job(
         self, who: Principal, request_id: str, name: str, cpus: int, input_file: str,
-        input_files: Sequence[FileSpec],
+        input_files: Sequence[FileSpec], options: JobOptions = JobOptions(),
     ) -> tuple[Job, list[PresignedTarget]]:
         """A job held BLOCKED until its inputs are uploaded, and where to upload them."""
         validation.request_id(request_id)
         validation.job_name(name)
         validation.cpus_on_nodes(cpus, self.largest_node())
+        settings = self.queue.settings
+        job_priority = priority.requested(who, options.priority)
+        tokens = validation.license_tokens(options.license_tokens, settings.license_tokens_total)
+        if not tokens and settings.tokens_for(cpus) > (settings.license_tokens_total or float("inf")):
+            raise InvalidArgument("cpus", f"{cpus} cores need {settings.tokens_for(cpus)} license tokens; the "
+                                  f"cluster has {settings.license_tokens_total}")
+        validation.labels(options.required_labels, "required_labels")
+        if options.required_node:
+            validation.job_name(options.required_node, "required_node")
+        validation.abaqus_version(options.abaqus_version)
         if not input_files:
             raise InvalidArgument("input_files", "at least the .inp file is needed")
         files = validation.file_specs(input_files, "input_files", inputs=True)
@@ -72,7 +108,10 @@ class SubmissionApp:
             id=uuid.uuid4().hex, name=name, owner=who.user, team=who.team, owner_role=who.role.value,
             cpus=cpus, input_file=input_file,
             input_files=files, create_time=self.book.clock(), request_id=request_id,
-            state=JobState.BLOCKED, reasons=(AWAITING_INPUTS,),
+            state=JobState.BLOCKED, reasons=(AWAITING_INPUTS,), priority=int(job_priority),
+            license_tokens=tokens or settings.tokens_for(cpus),
+            required_labels=tuple(sorted(options.required_labels.items())), required_node=options.required_node,
+            abaqus_version=options.abaqus_version, requires_approval=options.requires_approval,
         )
         self._room_in_queue(job)  # before the uploads, not after them
         job = self.book.create(job)
@@ -102,16 +141,62 @@ class SubmissionApp:
         now = self.book.clock()
         queued = False
 
+        approval = self.queue.settings.needs_approval(job.cpus, job.license_tokens, job.requires_approval)
+
         def queue_it(j: Job) -> Job:  # the last call is the one whose result was stored
             nonlocal queued
-            queued = j.state is JobState.BLOCKED and j.queue_time is None
-            # otherwise another SubmitJob (a retry) got there first
-            return states.transition(j, JobState.WAITING, now) if queued else j
+            queued = False
+            if j.state is not JobState.BLOCKED or j.queue_time is not None or j.awaiting_approval:
+                return j  # another SubmitJob (a retry) got there first
+            if approval:
+                return j.evolve(awaiting_approval=True, reasons=tuple(f"awaiting an admin's approval: {why}"
+                                                                      for why in approval))
+            queued = True
+            return states.transition(j, JobState.WAITING, now)
 
         job = self.book.change(job.id, queue_it)
         if queued:
             self.queue.add(job)
         return job
+
+    def wait_info(self, job: Job, estimate: bool = False) -> WaitInfo | None:
+        """Why a WAITING job waits, its place, and (`estimate`) when it may start."""
+        if job.state is not JobState.WAITING:
+            return None
+        return self.queue.wait_info(job.id, self.book.clock(), estimate)
+
+    def change_priority(self, who: Principal, job_id: str, value: int) -> Job:
+        """Owners may lower their own job's priority; leads and admins may set any job's they see."""
+        job = self.get_job(who, job_id)
+        wanted = priority.requested(who, value)
+        if not priority.may_override(who) and (job.owner != who.user or wanted > job.priority):
+            raise PermissionDenied(f"only leads and admins may raise a priority; {job.owner} may lower it")
+        job = self.book.change(job_id, lambda j: j if j.priority == wanted else j.evolve(priority=int(wanted)))
+        if job.state is JobState.WAITING:
+            self.queue.add(job)  # re-indexed at its new level
+        return job
+
+    def stats(self, who: Principal) -> QueueStats:
+        counts = self.book.store.count_unfinished()
+        by_state: Counter[str] = Counter()
+        by_user: Counter[str] = Counter()
+        for (state, owner), n in counts.items():
+            by_state[state.value] += n
+            by_user[owner] += n
+        nodes = list(self.queue.nodes)
+        waits = self.queue.waits
+        return QueueStats(
+            settings=self.queue.settings, by_state=dict(by_state),
+            by_user=dict(by_user) if identity.may_administer(who) else {},
+            average_wait_s=sum(waits) / len(waits) if waits else 0.0,
+            cores_in_use=sum(n.cpus - n.free_cpus for n in nodes), cores_total=sum(n.cpus for n in nodes),
+            tokens_in_use=self.queue.policy.usage.tokens)
+
+    def mine(self, who: Principal) -> dict[JobState, list[Job]]:
+        """The caller's unfinished jobs by state (at most MAX_PAGE_SIZE of each), oldest first."""
+        return {state: list(reversed(self.book.store.list(states=[state], page_size=MAX_PAGE_SIZE,
+                                                          owner=who.user).jobs))
+                for state in (JobState.WAITING, JobState.BLOCKED, JobState.STARTING, JobState.RUNNING)}
 
     def get_job(self, who: Principal, job_id: str) -> Job:
         """The job, if `who` may see it; a job they may not see does not exist for them."""

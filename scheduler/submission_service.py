@@ -9,8 +9,9 @@ from abaqueue.v1 import submission_service_pb2_grpc as pb_grpc
 
 from . import convert
 from .auth import caller
+from .domain.job import JobState
 from .grpc_errors import mapped
-from .submission import SubmissionApp
+from .submission import JobOptions, SubmissionApp
 
 
 class SubmissionService(pb_grpc.SubmissionServiceServicer):
@@ -23,9 +24,14 @@ class SubmissionService(pb_grpc.SubmissionServiceServicer):
 
     @mapped
     async def CreateJob(self, request, context):
+        options = JobOptions(
+            priority=request.priority if request.HasField("priority") else None,
+            license_tokens=request.license_tokens, required_labels=dict(request.required_labels),
+            required_node=request.required_node, abaqus_version=request.abaqus_version,
+            requires_approval=request.requires_approval)
         job, targets = self.app.create_job(
             caller(), request.request_id, request.name, request.cpus, request.input_file,
-            [convert.file_from_pb(f) for f in request.input_files],
+            [convert.file_from_pb(f) for f in request.input_files], options,
         )
         expiry = self._expiry()
         return pb.CreateJobResponse(job=convert.job_to_pb(job),
@@ -33,22 +39,53 @@ class SubmissionService(pb_grpc.SubmissionServiceServicer):
 
     @mapped
     async def SubmitJob(self, request, context):
-        return pb.SubmitJobResponse(job=convert.job_to_pb(await self.app.submit_job(caller(), request.job_id)))
+        return pb.SubmitJobResponse(job=self._shown(await self.app.submit_job(caller(), request.job_id)))
+
+    def _shown(self, job, estimate: bool = False):
+        return convert.job_to_pb(job, self.app.wait_info(job, estimate))
 
     @mapped
     async def GetJob(self, request, context):
-        return pb.GetJobResponse(job=convert.job_to_pb(self.app.get_job(caller(), request.job_id)))
+        return pb.GetJobResponse(job=self._shown(self.app.get_job(caller(), request.job_id), estimate=True))
 
     @mapped
     async def ListJobs(self, request, context):
         page = self.app.list_jobs(caller(), convert.states_from_pb(request.states, "states"),
                                   request.page_size, request.page_token)
-        return pb.ListJobsResponse(jobs=[convert.job_to_pb(j) for j in page.jobs],
-                                   next_page_token=page.next_cursor or "")
+        return pb.ListJobsResponse(jobs=[self._shown(j) for j in page.jobs], next_page_token=page.next_cursor or "")
+
+    @mapped
+    async def GetQueueStats(self, request, context):
+        s = self.app.stats(caller())
+        q = s.settings
+        return pb.GetQueueStatsResponse(
+            queue_depth=s.by_state.get("WAITING", 0), blocked=s.by_state.get("BLOCKED", 0),
+            running=s.by_state.get("STARTING", 0) + s.by_state.get("RUNNING", 0),
+            max_concurrent=q.max_concurrent, user_max_concurrent=q.user_max_concurrent,
+            team_max_concurrent=q.team_max_concurrent, enable_fair_share=q.enable_fair_share,
+            average_wait_seconds=s.average_wait_s, by_state=s.by_state, by_user=s.by_user,
+            cores_in_use=s.cores_in_use, cores_total=s.cores_total, license_tokens_in_use=s.tokens_in_use,
+            license_tokens_total=q.license_tokens_total)
+
+    @mapped
+    async def GetMyQueue(self, request, context):
+        jobs = self.app.mine(caller())
+        pending = [self._shown(j) for j in jobs[JobState.WAITING]]
+        running = [self._shown(j) for j in (*jobs[JobState.STARTING], *jobs[JobState.RUNNING])]
+        blocked = [self._shown(j) for j in jobs[JobState.BLOCKED]]
+        return pb.GetMyQueueResponse(
+            pending_count=len(pending), running_count=len(running), blocked_count=len(blocked),
+            best_position=min((j.queue_position for j in pending if j.queue_position), default=0),
+            pending_jobs=pending, running_jobs=running, blocked_jobs=blocked)
+
+    @mapped
+    async def SetJobPriority(self, request, context):
+        job = self.app.change_priority(caller(), request.job_id, request.priority)
+        return pb.SetJobPriorityResponse(job=self._shown(job))
 
     @mapped
     async def CancelJob(self, request, context):
-        return pb.CancelJobResponse(job=convert.job_to_pb(self.app.cancel_job(caller(), request.job_id)))
+        return pb.CancelJobResponse(job=self._shown(self.app.cancel_job(caller(), request.job_id)))
 
     @mapped
     async def WatchJob(self, request, context):

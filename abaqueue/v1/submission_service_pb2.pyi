@@ -10,6 +10,92 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class SetJobPriorityRequest(_message.Message):
+    __slots__ = ("job_id", "priority")
+    JOB_ID_FIELD_NUMBER: _ClassVar[int]
+    PRIORITY_FIELD_NUMBER: _ClassVar[int]
+    job_id: str
+    priority: int
+    def __init__(self, job_id: _Optional[str] = ..., priority: _Optional[int] = ...) -> None: ...
+
+class SetJobPriorityResponse(_message.Message):
+    __slots__ = ("job",)
+    JOB_FIELD_NUMBER: _ClassVar[int]
+    job: _job_pb2.Job
+    def __init__(self, job: _Optional[_Union[_job_pb2.Job, _Mapping]] = ...) -> None: ...
+
+class GetQueueStatsRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class GetQueueStatsResponse(_message.Message):
+    __slots__ = ("queue_depth", "running", "blocked", "max_concurrent", "user_max_concurrent", "team_max_concurrent", "enable_fair_share", "average_wait_seconds", "by_state", "by_user", "cores_in_use", "cores_total", "license_tokens_in_use", "license_tokens_total")
+    class ByStateEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: int
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[int] = ...) -> None: ...
+    class ByUserEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: int
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[int] = ...) -> None: ...
+    QUEUE_DEPTH_FIELD_NUMBER: _ClassVar[int]
+    RUNNING_FIELD_NUMBER: _ClassVar[int]
+    BLOCKED_FIELD_NUMBER: _ClassVar[int]
+    MAX_CONCURRENT_FIELD_NUMBER: _ClassVar[int]
+    USER_MAX_CONCURRENT_FIELD_NUMBER: _ClassVar[int]
+    TEAM_MAX_CONCURRENT_FIELD_NUMBER: _ClassVar[int]
+    ENABLE_FAIR_SHARE_FIELD_NUMBER: _ClassVar[int]
+    AVERAGE_WAIT_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    BY_STATE_FIELD_NUMBER: _ClassVar[int]
+    BY_USER_FIELD_NUMBER: _ClassVar[int]
+    CORES_IN_USE_FIELD_NUMBER: _ClassVar[int]
+    CORES_TOTAL_FIELD_NUMBER: _ClassVar[int]
+    LICENSE_TOKENS_IN_USE_FIELD_NUMBER: _ClassVar[int]
+    LICENSE_TOKENS_TOTAL_FIELD_NUMBER: _ClassVar[int]
+    queue_depth: int
+    running: int
+    blocked: int
+    max_concurrent: int
+    user_max_concurrent: int
+    team_max_concurrent: int
+    enable_fair_share: bool
+    average_wait_seconds: float
+    by_state: _containers.ScalarMap[str, int]
+    by_user: _containers.ScalarMap[str, int]
+    cores_in_use: int
+    cores_total: int
+    license_tokens_in_use: int
+    license_tokens_total: int
+    def __init__(self, queue_depth: _Optional[int] = ..., running: _Optional[int] = ..., blocked: _Optional[int] = ..., max_concurrent: _Optional[int] = ..., user_max_concurrent: _Optional[int] = ..., team_max_concurrent: _Optional[int] = ..., enable_fair_share: _Optional[bool] = ..., average_wait_seconds: _Optional[float] = ..., by_state: _Optional[_Mapping[str, int]] = ..., by_user: _Optional[_Mapping[str, int]] = ..., cores_in_use: _Optional[int] = ..., cores_total: _Optional[int] = ..., license_tokens_in_use: _Optional[int] = ..., license_tokens_total: _Optional[int] = ...) -> None: ...
+
+class GetMyQueueRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class GetMyQueueResponse(_message.Message):
+    __slots__ = ("pending_count", "running_count", "blocked_count", "best_position", "pending_jobs", "running_jobs", "blocked_jobs")
+    PENDING_COUNT_FIELD_NUMBER: _ClassVar[int]
+    RUNNING_COUNT_FIELD_NUMBER: _ClassVar[int]
+    BLOCKED_COUNT_FIELD_NUMBER: _ClassVar[int]
+    BEST_POSITION_FIELD_NUMBER: _ClassVar[int]
+    PENDING_JOBS_FIELD_NUMBER: _ClassVar[int]
+    RUNNING_JOBS_FIELD_NUMBER: _ClassVar[int]
+    BLOCKED_JOBS_FIELD_NUMBER: _ClassVar[int]
+    pending_count: int
+    running_count: int
+    blocked_count: int
+    best_position: int
+    pending_jobs: _containers.RepeatedCompositeFieldContainer[_job_pb2.Job]
+    running_jobs: _containers.RepeatedCompositeFieldContainer[_job_pb2.Job]
+    blocked_jobs: _containers.RepeatedCompositeFieldContainer[_job_pb2.Job]
+    def __init__(self, pending_count: _Optional[int] = ..., running_count: _Optional[int] = ..., blocked_count: _Optional[int] = ..., best_position: _Optional[int] = ..., pending_jobs: _Optional[_Iterable[_Union[_job_pb2.Job, _Mapping]]] = ..., running_jobs: _Optional[_Iterable[_Union[_job_pb2.Job, _Mapping]]] = ..., blocked_jobs: _Optional[_Iterable[_Union[_job_pb2.Job, _Mapping]]] = ...) -> None: ...
+
 class CreateJobRequest(_message.Message):
     __slots__ = ("request_id", "name", "cpus", "input_file", "input_files", "priority", "license_tokens", "required_labels", "required_node", "abaqus_version", "requires_approval")
     class RequiredLabelsEntry(_message.Message):

@@ -70,6 +70,21 @@ class SubmissionServiceStub:
                 request_serializer=abaqueue_dot_v1_dot_submission__service__pb2.GetJobResultsRequest.SerializeToString,
                 response_deserializer=abaqueue_dot_v1_dot_submission__service__pb2.GetJobResultsResponse.FromString,
                 _registered_method=True)
+        self.SetJobPriority = channel.unary_unary(
+                '/abaqueue.v1.SubmissionService/SetJobPriority',
+                request_serializer=abaqueue_dot_v1_dot_submission__service__pb2.SetJobPriorityRequest.SerializeToString,
+                response_deserializer=abaqueue_dot_v1_dot_submission__service__pb2.SetJobPriorityResponse.FromString,
+                _registered_method=True)
+        self.GetQueueStats = channel.unary_unary(
+                '/abaqueue.v1.SubmissionService/GetQueueStats',
+                request_serializer=abaqueue_dot_v1_dot_submission__service__pb2.GetQueueStatsRequest.SerializeToString,
+                response_deserializer=abaqueue_dot_v1_dot_submission__service__pb2.GetQueueStatsResponse.FromString,
+                _registered_method=True)
+        self.GetMyQueue = channel.unary_unary(
+                '/abaqueue.v1.SubmissionService/GetMyQueue',
+                request_serializer=abaqueue_dot_v1_dot_submission__service__pb2.GetMyQueueRequest.SerializeToString,
+                response_deserializer=abaqueue_dot_v1_dot_submission__service__pb2.GetMyQueueResponse.FromString,
+                _registered_method=True)
 
 
 class SubmissionServiceServicer:
@@ -122,6 +137,28 @@ class SubmissionServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SetJobPriority(self, request, context):
+        """Changes a job's base priority: owners may lower their own; leads (their team's jobs) and
+        admins may set any.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetQueueStats(self, request, context):
+        """The queue as a whole: depth, running jobs, limits, average wait, cores and tokens.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetMyQueue(self, request, context):
+        """The caller's own jobs in the queue.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SubmissionServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -159,6 +196,21 @@ def add_SubmissionServiceServicer_to_server(servicer, server):
                     servicer.GetJobResults,
                     request_deserializer=abaqueue_dot_v1_dot_submission__service__pb2.GetJobResultsRequest.FromString,
                     response_serializer=abaqueue_dot_v1_dot_submission__service__pb2.GetJobResultsResponse.SerializeToString,
+            ),
+            'SetJobPriority': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetJobPriority,
+                    request_deserializer=abaqueue_dot_v1_dot_submission__service__pb2.SetJobPriorityRequest.FromString,
+                    response_serializer=abaqueue_dot_v1_dot_submission__service__pb2.SetJobPriorityResponse.SerializeToString,
+            ),
+            'GetQueueStats': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetQueueStats,
+                    request_deserializer=abaqueue_dot_v1_dot_submission__service__pb2.GetQueueStatsRequest.FromString,
+                    response_serializer=abaqueue_dot_v1_dot_submission__service__pb2.GetQueueStatsResponse.SerializeToString,
+            ),
+            'GetMyQueue': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetMyQueue,
+                    request_deserializer=abaqueue_dot_v1_dot_submission__service__pb2.GetMyQueueRequest.FromString,
+                    response_serializer=abaqueue_dot_v1_dot_submission__service__pb2.GetMyQueueResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -351,6 +403,87 @@ class SubmissionService:
             '/abaqueue.v1.SubmissionService/GetJobResults',
             abaqueue_dot_v1_dot_submission__service__pb2.GetJobResultsRequest.SerializeToString,
             abaqueue_dot_v1_dot_submission__service__pb2.GetJobResultsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetJobPriority(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/abaqueue.v1.SubmissionService/SetJobPriority',
+            abaqueue_dot_v1_dot_submission__service__pb2.SetJobPriorityRequest.SerializeToString,
+            abaqueue_dot_v1_dot_submission__service__pb2.SetJobPriorityResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetQueueStats(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/abaqueue.v1.SubmissionService/GetQueueStats',
+            abaqueue_dot_v1_dot_submission__service__pb2.GetQueueStatsRequest.SerializeToString,
+            abaqueue_dot_v1_dot_submission__service__pb2.GetQueueStatsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetMyQueue(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/abaqueue.v1.SubmissionService/GetMyQueue',
+            abaqueue_dot_v1_dot_submission__service__pb2.GetMyQueueRequest.SerializeToString,
+            abaqueue_dot_v1_dot_submission__service__pb2.GetMyQueueResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -73,6 +73,25 @@ def labels(values: dict[str, str], field: str = "labels") -> dict[str, str]:
     return values
 
 
+VERSION = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,31}")
+MAX_LICENSE_TOKENS = 100_000
+
+
+def abaqus_version(value: str, field: str = "abaqus_version") -> str:
+    if value and not VERSION.fullmatch(value):
+        raise InvalidArgument(field, f"{value[:40]!r} is not a version (like 2024 or 2024.HF3)")
+    return value
+
+
+def license_tokens(value: int, total: int, field: str = "license_tokens") -> int:
+    """0 (the rule decides) or a count the cluster could ever grant (`total`: 0 when not counted)."""
+    if not 0 <= value <= MAX_LICENSE_TOKENS:
+        raise InvalidArgument(field, f"{value} is out of range 0..{MAX_LICENSE_TOKENS}")
+    if total and value > total:
+        raise InvalidArgument(field, f"{value} is more than the cluster's {total} license tokens")
+    return value
+
+
 def request_id(value: str, field: str = "request_id") -> str:
     if len(value) > MAX_REQUEST_ID or not value.isprintable():
         raise InvalidArgument(field, f"must be at most {MAX_REQUEST_ID} printable characters")

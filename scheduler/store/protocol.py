@@ -46,6 +46,9 @@ class JobStore(Protocol):
     def unfinished(self) -> list[Job]:
         """Every job not in a final state, oldest first: what the in-memory indexes are built from."""
 
+    def count_unfinished(self) -> dict[tuple[JobState, str], int]:
+        """How many jobs not in a final state there are, by (state, owner)."""
+
     def finished_before(self, end_time: float, limit: int) -> list[Job]:
         """Up to `limit` jobs in a final state that ended before `end_time`, oldest first."""
 

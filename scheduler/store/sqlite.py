@@ -87,6 +87,12 @@ class SqliteStore:
         row = self._run("SELECT doc FROM jobs WHERE owner = ? AND request_id = ?", (owner, request_id)).fetchone()
         return from_dict(json.loads(row[0])) if row else None
 
+    def count_unfinished(self) -> dict[tuple[JobState, str], int]:
+        marks = ",".join("?" * len(_FINAL))
+        rows = self._run(f"SELECT state, owner, COUNT(*) FROM jobs WHERE state NOT IN ({marks}) GROUP BY state, owner",
+                         _FINAL).fetchall()
+        return {(JobState(state), owner): n for state, owner, n in rows}
+
     def finished_before(self, end_time: float, limit: int) -> list[Job]:
         marks = ",".join("?" * len(_FINAL))
         rows = self._run(f"SELECT doc FROM jobs WHERE state IN ({marks})", _FINAL).fetchall()

@@ -155,3 +155,12 @@ def test_settings_are_written_on_the_version_read_only(store):
     assert store.put_setting("queue", {"max_concurrent": 7}, 1)
     assert not store.put_setting("queue", {"max_concurrent": 8}, 1)  # stale version
     assert store.get_setting("queue") == ({"max_concurrent": 7}, 2)
+
+
+def test_unfinished_jobs_are_counted_by_state_and_owner(store):
+    for i, (state, owner) in enumerate([(JobState.WAITING, "alice"), (JobState.WAITING, "alice"),
+                                        (JobState.RUNNING, "bob"), (JobState.BLOCKED, "bob"),
+                                        (JobState.COMPLETED, "alice")]):
+        store.insert(make_job(i, state=state, owner=owner))
+    assert store.count_unfinished() == {(JobState.WAITING, "alice"): 2, (JobState.RUNNING, "bob"): 1,
+                                        (JobState.BLOCKED, "bob"): 1}

@@ -12,7 +12,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from abaqueue.v1 import execution_service_pb2, submission_service_pb2, token_service_pb2
+from abaqueue.v1 import admin_service_pb2, execution_service_pb2, submission_service_pb2, token_service_pb2
 from client.api import open_channel
 from scheduler.domain.identity import Role
 
@@ -85,7 +85,7 @@ def message_of(descriptor: d.Descriptor, depth: int = 0):
 
 
 METHODS = [(module, service, method)
-           for module in (submission_service_pb2, execution_service_pb2, token_service_pb2)
+           for module in (submission_service_pb2, execution_service_pb2, token_service_pb2, admin_service_pb2)
            for service in module.DESCRIPTOR.services_by_name.values()
            for method in service.methods]
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 import grpc
 import pytest
 
+from abaqueue.v1 import admin_service_pb2 as adm
+from abaqueue.v1 import admin_service_pb2_grpc as adm_grpc
 from abaqueue.v1 import job_pb2 as pb
 from abaqueue.v1 import submission_service_pb2 as sub
 from abaqueue.v1 import submission_service_pb2_grpc as sub_grpc
@@ -22,21 +24,22 @@ CALLERS = {  # name -> (user, role, team)
 }
 OWNERS = {"teammate": ("dan", Role.DEVELOPER, "crash"), "stranger": ("eve", Role.DEVELOPER, "nvh")}
 OK, NF, PD, FP, UA = "OK", "NOT_FOUND", "PERMISSION_DENIED", "FAILED_PRECONDITION", "UNAUTHENTICATED"
-CALLS = ("GetJob", "WatchJob", "GetJobResults", "SubmitJob", "CancelJob")
+CALLS = ("GetJob", "WatchJob", "GetJobResults", "SubmitJob", "SetJobPriority", "CancelJob")
 # (caller, whose job) -> codes of CALLS, in order. The job is BLOCKED: its inputs were never uploaded.
+# SetJobPriority asks for low (0): an owner may lower their own job; leads their team's; admins any.
 TABLE = {
-    ("developer", "own"): (OK, OK, FP, FP, OK),
-    ("developer", "teammate"): (NF, NF, NF, NF, NF),
-    ("developer", "stranger"): (NF, NF, NF, NF, NF),
-    ("lead", "own"): (OK, OK, FP, FP, OK),
-    ("lead", "teammate"): (OK, OK, FP, PD, PD),
-    ("lead", "stranger"): (NF, NF, NF, NF, NF),
-    ("guest", "own"): (OK, OK, FP, FP, OK),
-    ("guest", "teammate"): (NF, NF, NF, NF, NF),
-    ("guest", "stranger"): (NF, NF, NF, NF, NF),
-    ("admin", "own"): (OK, OK, FP, FP, OK),
-    ("admin", "teammate"): (OK, OK, FP, FP, OK),
-    ("admin", "stranger"): (OK, OK, FP, FP, OK),
+    ("developer", "own"): (OK, OK, FP, FP, OK, OK),
+    ("developer", "teammate"): (NF, NF, NF, NF, NF, NF),
+    ("developer", "stranger"): (NF, NF, NF, NF, NF, NF),
+    ("lead", "own"): (OK, OK, FP, FP, OK, OK),
+    ("lead", "teammate"): (OK, OK, FP, PD, OK, PD),
+    ("lead", "stranger"): (NF, NF, NF, NF, NF, NF),
+    ("guest", "own"): (OK, OK, FP, FP, OK, OK),
+    ("guest", "teammate"): (NF, NF, NF, NF, NF, NF),
+    ("guest", "stranger"): (NF, NF, NF, NF, NF, NF),
+    ("admin", "own"): (OK, OK, FP, FP, OK, OK),
+    ("admin", "teammate"): (OK, OK, FP, FP, OK, OK),
+    ("admin", "stranger"): (OK, OK, FP, FP, OK, OK),
 }
 
 
@@ -68,6 +71,7 @@ def test_job_calls_by_role_and_ownership(cluster, caller, whose):
         "GetJob": sub.GetJobRequest(job_id=job_id), "WatchJob": sub.WatchJobRequest(job_id=job_id),
         "GetJobResults": sub.GetJobResultsRequest(job_id=job_id), "SubmitJob": sub.SubmitJobRequest(job_id=job_id),
         "CancelJob": sub.CancelJobRequest(job_id=job_id),
+        "SetJobPriority": sub.SetJobPriorityRequest(job_id=job_id, priority=0),
     }
     assert tuple(code(getattr(me, name), requests[name]) for name in CALLS) == TABLE[(caller, whose)]
 
@@ -81,3 +85,49 @@ def test_a_node_token_opens_nothing_on_the_submission_port(cluster):
     for name, request in (("GetJob", sub.GetJobRequest(job_id=job_id)), ("CancelJob", sub.CancelJobRequest(
             job_id=job_id)), ("WatchJob", sub.WatchJobRequest(job_id=job_id))):
         assert code(getattr(node, name), request) == UA
+
+
+ADMIN_CALLS = {  # the queue's calls, none about a particular job of the caller
+    "GetQueueStats": lambda s, a: s.GetQueueStats(sub.GetQueueStatsRequest(), timeout=5),
+    "GetMyQueue": lambda s, a: s.GetMyQueue(sub.GetMyQueueRequest(), timeout=5),
+    "ListNodes": lambda s, a: a.ListNodes(adm.ListNodesRequest(), timeout=5),
+    "GetQueueSettings": lambda s, a: a.GetQueueSettings(adm.GetQueueSettingsRequest(), timeout=5),
+    "UpdateQueueSettings": lambda s, a: a.UpdateQueueSettings(adm.UpdateQueueSettingsRequest(
+        settings=adm.QueueSettings(max_concurrent=50)), timeout=5),
+    "ApproveJob": lambda s, a: a.ApproveJob(adm.ApproveJobRequest(job_id=create(s)), timeout=5),
+    "RejectJob": lambda s, a: a.RejectJob(adm.RejectJobRequest(job_id=create(s), reason="too big"), timeout=5),
+    "CleanupJobs": lambda s, a: a.CleanupJobs(adm.CleanupJobsRequest(days=30), timeout=5),
+    "ProcessQueue": lambda s, a: a.ProcessQueue(adm.ProcessQueueRequest(), timeout=5),
+    "DrainNode": lambda s, a: a.DrainNode(adm.DrainNodeRequest(node_name="n9"), timeout=5),
+    "ResumeNode": lambda s, a: a.ResumeNode(adm.ResumeNodeRequest(node_name="n9"), timeout=5),
+}
+# caller -> codes of ADMIN_CALLS, in order. Approve and reject a job that does not await approval.
+ADMIN_TABLE = {
+    "developer": (OK, OK, OK, PD, PD, PD, PD, PD, PD, PD, PD),
+    "lead": (OK, OK, OK, PD, PD, PD, PD, PD, PD, PD, PD),
+    "guest": (OK, OK, OK, PD, PD, PD, PD, PD, PD, PD, PD),
+    "admin": (OK, OK, OK, OK, OK, FP, FP, OK, OK, OK, OK),
+}
+
+
+@pytest.mark.parametrize("caller", sorted(ADMIN_TABLE))
+def test_queue_and_admin_calls_by_role(cluster, caller):
+    user, role, team = CALLERS[caller]
+    channel = open_channel(cluster.submission, cluster.token(user, role, team))
+    s, a = sub_grpc.SubmissionServiceStub(channel), adm_grpc.AdminServiceStub(channel)
+
+    def code_of(call) -> str:
+        try:
+            call(s, a)
+        except grpc.RpcError as e:
+            return e.code().name
+        return OK
+
+    assert tuple(code_of(call) for call in ADMIN_CALLS.values()) == ADMIN_TABLE[caller]
+
+
+def test_admin_calls_refuse_a_node_token(cluster):
+    channel = open_channel(cluster.submission, cluster.token("node-1", Role.NODE))
+    a = adm_grpc.AdminServiceStub(channel)
+    assert code(a.ListNodes, adm.ListNodesRequest()) == UA
+    assert code(a.DrainNode, adm.DrainNodeRequest(node_name="x")) == UA

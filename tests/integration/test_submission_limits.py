@@ -62,8 +62,9 @@ def test_a_guest_runs_one_job_at_a_time_and_others_go_past(cluster, tmp_path):
     node.RegisterNode(ex.RegisterNodeRequest(node_name="n1", cpus=8))
     got = [node.AcquireJob(ex.AcquireJobRequest(node_name="n1"), timeout=5).assignment.job_attempt
            for _ in range(3)]
-    assert [a.job_id for a in got] == [first.id, other.id, ""]  # the guest's second job waits
-    node.CompleteJob(ex.CompleteJobRequest(job_attempt=got[0], outcome=ex.OUTCOME_FAILED,
+    # the developer's job first (normal priority beats a guest's low); the guest's second job waits
+    assert [a.job_id for a in got] == [other.id, first.id, ""]
+    node.CompleteJob(ex.CompleteJobRequest(job_attempt=got[1], outcome=ex.OUTCOME_FAILED,
                                            error_class=pb.ERROR_CLASS_SYSTEM, error_message="test"))
     assert node.AcquireJob(ex.AcquireJobRequest(node_name="n1"), timeout=5).assignment.job_attempt.job_id \
         == second.id

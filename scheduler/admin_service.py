@@ -1,0 +1,75 @@
+"""AdminService: translates requests into AdminApp calls and results back."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from abaqueue.v1 import admin_service_pb2 as pb
+from abaqueue.v1 import admin_service_pb2_grpc as pb_grpc
+
+from . import convert
+from .admin import AdminApp
+from .auth import caller
+from .domain.queue_settings import QueueSettings
+from .grpc_errors import mapped
+from .nodes import Node
+
+ADMIN = pb.DESCRIPTOR.services_by_name["AdminService"].full_name
+
+
+def settings_to_pb(s: QueueSettings) -> pb.QueueSettings:
+    return pb.QueueSettings(**dataclasses.asdict(s))
+
+
+def settings_from_pb(msg: pb.QueueSettings) -> dict[str, object]:
+    """The settings set in `msg`, by name."""
+    return {f.name: value for f, value in msg.ListFields()}
+
+
+def node_to_pb(n: Node) -> pb.Node:
+    return pb.Node(name=n.name, cpus=n.cpus, free_cpus=n.free_cpus, max_jobs=n.max_jobs, labels=n.labels,
+                   abaqus_versions=list(n.abaqus_versions), drained=n.drained, job_ids=sorted(n.jobs),
+                   last_seen_time=convert.timestamp(n.last_seen or None))
+
+
+class AdminService(pb_grpc.AdminServiceServicer):
+    def __init__(self, app: AdminApp) -> None:
+        self.app = app
+
+    @mapped
+    async def ApproveJob(self, request, context):
+        return pb.ApproveJobResponse(job=convert.job_to_pb(self.app.approve(caller(), request.job_id)))
+
+    @mapped
+    async def RejectJob(self, request, context):
+        return pb.RejectJobResponse(job=convert.job_to_pb(self.app.reject(caller(), request.job_id, request.reason)))
+
+    @mapped
+    async def GetQueueSettings(self, request, context):
+        return pb.GetQueueSettingsResponse(settings=settings_to_pb(self.app.settings(caller())))
+
+    @mapped
+    async def UpdateQueueSettings(self, request, context):
+        changed = self.app.update_settings(caller(), settings_from_pb(request.settings))
+        return pb.UpdateQueueSettingsResponse(settings=settings_to_pb(changed))
+
+    @mapped
+    async def CleanupJobs(self, request, context):
+        deleted = await self.app.cleanup(caller(), request.days)
+        return pb.CleanupJobsResponse(deleted=deleted, days=request.days)
+
+    @mapped
+    async def ProcessQueue(self, request, context):
+        return pb.ProcessQueueResponse(waiting=self.app.process(caller()))
+
+    @mapped
+    async def ListNodes(self, request, context):
+        return pb.ListNodesResponse(nodes=[node_to_pb(n) for n in self.app.list_nodes(caller())])
+
+    @mapped
+    async def DrainNode(self, request, context):
+        return pb.DrainNodeResponse(node=node_to_pb(self.app.drain(caller(), request.node_name, True)))
+
+    @mapped
+    async def ResumeNode(self, request, context):
+        return pb.ResumeNodeResponse(node=node_to_pb(self.app.drain(caller(), request.node_name, False)))
