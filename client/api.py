@@ -8,20 +8,22 @@ import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from datetime import timedelta
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import grpc
 
 from abaqueue.tls import channel_credentials
+from abaqueue.v1 import admin_service_pb2 as adm
 from abaqueue.v1 import submission_service_pb2 as pb
 from abaqueue.v1 import token_service_pb2 as tok
+from abaqueue.v1.admin_service_pb2_grpc import AdminServiceStub
 from abaqueue.v1.submission_service_pb2_grpc import SubmissionServiceStub
 from abaqueue.v1.token_service_pb2_grpc import TokenServiceStub
 
 from . import transfer
 from .auth import BearerToken, token_from
 from .errors import AbaqueueError, InvalidArgument, from_rpc_error
-from .models import FileInfo, Job, JobState, Role, TokenInfo
+from .models import FileInfo, Job, JobState, MyQueue, NodeInfo, QueueStats, Role, TokenInfo
 
 _Response = TypeVar("_Response")
 
@@ -52,6 +54,7 @@ class Client:
         self._channel = open_channel(address, token if token is not None else token_from(), ca_file)
         self._stub = SubmissionServiceStub(self._channel)
         self._tokens = TokenServiceStub(self._channel)
+        self._admin = AdminServiceStub(self._channel)
 
     def __enter__(self) -> Client:
         return self
@@ -64,13 +67,17 @@ class Client:
 
     def submit(
         self, model: Path, cpus: int, extra_files: Sequence[Path] = (), name: str | None = None,
-        request_id: str | None = None, archives: Sequence[Path] = (),
+        request_id: str | None = None, archives: Sequence[Path] = (), *, priority: int | None = None,
+        license_tokens: int = 0, labels: dict[str, str] | None = None, node: str = "", abaqus_version: str = "",
+        requires_approval: bool = False,
     ) -> Job:
         """Create a job for `model` (an .inp file) and its extra files, upload them and queue it.
 
         `archives` are .zip files the node unpacks into the job directory (a model with its
         includes, in folders if need be); `model` may then be the name of an .inp at the top of
-        one of them rather than a local file."""
+        one of them rather than a local file. `priority` (0, 10, 20, 30; default: your role's),
+        `license_tokens` (default: the cluster's rule), `labels` a node must match (globs), the
+        `node` and `abaqus_version` it needs, and whether it `requires_approval` are optional."""
         model, archives = Path(model), [Path(a) for a in archives]
         in_archive = bool(archives) and not model.is_file() and _at_top_of(model.name, archives)
         sent = [*([] if in_archive else [model]), *map(Path, extra_files), *archives]
@@ -83,6 +90,8 @@ class Client:
             request_id=request_id or str(uuid.uuid4()), name=name or model.stem, cpus=cpus,
             input_file=model.name,
             input_files=[transfer.to_proto(f, f.name in unpacked) for f in declared.values()],
+            priority=priority, license_tokens=license_tokens, required_labels=labels or {}, required_node=node,
+            abaqus_version=abaqus_version, requires_approval=requires_approval,
         ))
         for request in created.upload_requests:
             if request.file_name not in paths:
@@ -173,6 +182,57 @@ class Client:
         request.ttl.FromTimedelta(ttl)
         return TokenInfo.from_proto(self._call(self._tokens.RenewToken, request).info)
 
+    # --- the queue
+
+    def set_priority(self, job_id: str, priority: int) -> Job:
+        """0 low, 10 normal, 20 high, 30 urgent. Owners may lower their own; leads and admins set any."""
+        request = pb.SetJobPriorityRequest(job_id=job_id, priority=priority)
+        return Job.from_proto(self._call(self._stub.SetJobPriority, request).job)
+
+    def queue_stats(self) -> QueueStats:
+        return QueueStats.from_proto(self._call(self._stub.GetQueueStats, pb.GetQueueStatsRequest()))
+
+    def my_queue(self) -> MyQueue:
+        return MyQueue.from_proto(self._call(self._stub.GetMyQueue, pb.GetMyQueueRequest()))
+
+    def nodes(self) -> list[NodeInfo]:
+        return [NodeInfo.from_proto(n) for n in self._call(self._admin.ListNodes, adm.ListNodesRequest()).nodes]
+
+    # --- admins
+
+    def approve(self, job_id: str) -> Job:
+        return Job.from_proto(self._call(self._admin.ApproveJob, adm.ApproveJobRequest(job_id=job_id)).job)
+
+    def reject(self, job_id: str, reason: str) -> Job:
+        request = adm.RejectJobRequest(job_id=job_id, reason=reason)
+        return Job.from_proto(self._call(self._admin.RejectJob, request).job)
+
+    def queue_settings(self) -> dict[str, Any]:
+        answer = self._call(self._admin.GetQueueSettings, adm.GetQueueSettingsRequest())
+        return _settings(answer.settings)
+
+    def update_queue_settings(self, **values: Any) -> dict[str, Any]:
+        """Change the named settings (max_concurrent=10, enable_fair_share=True, ...); all of them after."""
+        try:
+            settings = adm.QueueSettings(**values)
+        except (ValueError, TypeError) as e:
+            raise InvalidArgument(str(e)) from e
+        answer = self._call(self._admin.UpdateQueueSettings, adm.UpdateQueueSettingsRequest(settings=settings))
+        return _settings(answer.settings)
+
+    def cleanup(self, days: int) -> int:
+        """Delete jobs that ended more than `days` days ago, with their files; how many."""
+        return self._call(self._admin.CleanupJobs, adm.CleanupJobsRequest(days=days)).deleted
+
+    def process_queue(self) -> int:
+        return self._call(self._admin.ProcessQueue, adm.ProcessQueueRequest()).waiting
+
+    def drain(self, node: str) -> NodeInfo:
+        return NodeInfo.from_proto(self._call(self._admin.DrainNode, adm.DrainNodeRequest(node_name=node)).node)
+
+    def resume(self, node: str) -> NodeInfo:
+        return NodeInfo.from_proto(self._call(self._admin.ResumeNode, adm.ResumeNodeRequest(node_name=node)).node)
+
     def _call(self, method: Callable[..., _Response], request: object) -> _Response:
         try:
             return method(request, timeout=self.timeout)
@@ -190,3 +250,7 @@ def _at_top_of(name: str, archives: Sequence[Path]) -> bool:
         except (OSError, zipfile.BadZipFile) as e:
             raise AbaqueueError(f"{path}: not a readable zip archive ({e})") from e
     raise AbaqueueError(f"{name} is neither a local file nor at the top of {', '.join(map(str, archives))}")
+
+
+def _settings(msg: adm.QueueSettings) -> dict[str, Any]:
+    return {f.name: getattr(msg, f.name) for f in msg.DESCRIPTOR.fields}

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from . import queue_commands
 from .api import Client
 from .auth import token_from
 from .commands import (
@@ -98,6 +99,15 @@ def build_parser() -> argparse.ArgumentParser:
                              "allowed); MODEL.inp may then be a name at its top")
     submit.add_argument("--name", help="Abaqus job name (default: the model's file name without .inp)")
     submit.add_argument("--wait", action="store_true", help="follow the job until it ends")
+    submit.add_argument("--priority", type=queue_commands.priority, metavar="PRIORITY",
+                        help="low, normal, high or urgent (default: your role's; only leads and admins go higher)")
+    submit.add_argument("--tokens", type=int, default=0, metavar="N",
+                        help="license tokens it needs (default: the cluster's rule, floor(5 x cpus^0.422))")
+    submit.add_argument("--label", type=_label, action="append", default=[], metavar="KEY=GLOB",
+                        help="a label the node must have, e.g. gpu=a100* (repeat for more)")
+    submit.add_argument("--node", default="", help="the node it must run on")
+    submit.add_argument("--abaqus-version", default="", metavar="VERSION", help="the Abaqus version it needs")
+    submit.add_argument("--approval", action="store_true", help="ask an admin to approve it before it runs")
     submit.set_defaults(command=cmd_submit)
 
     jobs = commands.add_parser("jobs", help="list, show or cancel jobs").add_subparsers(
@@ -127,6 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
     wait.set_defaults(command=cmd_wait)
 
     admin = commands.add_parser("admin", help="administration").add_subparsers(metavar="AREA", required=True)
+    queue_commands.add_commands(commands, admin, jobs)
     tokens = admin.add_parser("tokens", help="create, list, revoke and renew tokens").add_subparsers(
         metavar="ACTION", required=True)
     create = tokens.add_parser("create", help="create a token; prints the secret, shown this once")
@@ -178,6 +189,13 @@ def _days(value: str) -> timedelta:
     if not 0 < days <= 3650:
         raise argparse.ArgumentTypeError("must be more than 0 and at most 3650 days")
     return timedelta(days=days)
+
+
+def _label(value: str) -> tuple[str, str]:
+    key, sep, glob = value.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"{value!r}: give KEY=GLOB, e.g. site=osaka-*")
+    return key, glob
 
 
 def _suffixes(value: str) -> list[str]:

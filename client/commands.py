@@ -24,7 +24,9 @@ class Ui:
 
 
 def cmd_submit(client: Client, args: argparse.Namespace, ui: Ui) -> int:
-    job = client.submit(args.model, args.cpus, extra_files=args.file, name=args.name, archives=args.archive)
+    job = client.submit(args.model, args.cpus, extra_files=args.file, name=args.name, archives=args.archive,
+                        priority=args.priority, license_tokens=args.tokens, labels=dict(args.label),
+                        node=args.node, abaqus_version=args.abaqus_version, requires_approval=args.approval)
     print(job.id, flush=True)
     return _follow(client, job.id, ui) if args.wait else EXIT_OK
 

@@ -213,3 +213,77 @@ class TokenInfo:
 
 def _utc(ts: Timestamp) -> datetime:
     return ts.ToDatetime(tzinfo=timezone.utc)
+
+
+PRIORITIES = {"low": 0, "normal": 10, "high": 20, "urgent": 30}
+
+
+@dataclass(frozen=True)
+class QueueStats:
+    queue_depth: int
+    running: int
+    blocked: int
+    max_concurrent: int
+    user_max_concurrent: int
+    team_max_concurrent: int
+    enable_fair_share: bool
+    average_wait_seconds: float
+    by_state: dict[str, int]
+    by_user: dict[str, int]  # admins only; empty for others
+    cores_in_use: int
+    cores_total: int
+    license_tokens_in_use: int
+    license_tokens_total: int  # 0: not counted
+
+    @classmethod
+    def from_proto(cls, msg) -> QueueStats:
+        return cls(**{f: (dict(getattr(msg, f)) if f.startswith("by_") else getattr(msg, f))
+                      for f in cls.__dataclass_fields__})
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class MyQueue:
+    pending: tuple[Job, ...]
+    running: tuple[Job, ...]
+    blocked: tuple[Job, ...]
+    best_position: int | None  # None when none of your jobs waits
+
+    @classmethod
+    def from_proto(cls, msg) -> MyQueue:
+        return cls(tuple(Job.from_proto(j) for j in msg.pending_jobs),
+                   tuple(Job.from_proto(j) for j in msg.running_jobs),
+                   tuple(Job.from_proto(j) for j in msg.blocked_jobs), msg.best_position or None)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"pending_count": len(self.pending), "running_count": len(self.running),
+                "blocked_count": len(self.blocked), "best_position": self.best_position,
+                "pending_jobs": [j.to_dict() for j in self.pending],
+                "running_jobs": [j.to_dict() for j in self.running],
+                "blocked_jobs": [j.to_dict() for j in self.blocked]}
+
+
+@dataclass(frozen=True)
+class NodeInfo:
+    name: str
+    cpus: int
+    free_cpus: int
+    max_jobs: int
+    labels: dict[str, str]
+    abaqus_versions: tuple[str, ...]
+    drained: bool
+    job_ids: tuple[str, ...]
+    last_seen_time: datetime | None
+
+    @classmethod
+    def from_proto(cls, msg) -> NodeInfo:
+        seen = _utc(msg.last_seen_time) if msg.HasField("last_seen_time") else None
+        return cls(msg.name, msg.cpus, msg.free_cpus, msg.max_jobs, dict(msg.labels), tuple(msg.abaqus_versions),
+                   msg.drained, tuple(msg.job_ids), seen)
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["last_seen_time"] = self.last_seen_time.isoformat() if self.last_seen_time else None
+        return out

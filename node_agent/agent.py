@@ -31,7 +31,7 @@ class Agent:
     async def register(self) -> None:
         resp = await self.link.call("RegisterNode", ex.RegisterNodeRequest(
             node_name=self.config.node_name, cpus=self.config.cpus, labels=self.config.labels,
-            abaqus_versions=list(self.config.abaqus_versions),
+            abaqus_versions=list(self.config.abaqus_versions), max_jobs=self.config.max_jobs,
             running=[ex.JobAttempt(job_id=j, attempt=a) for j, a in self.runs]))
         self.heartbeat_interval_s = resp.heartbeat_interval.ToNanoseconds() / 1e9
         self.long_poll_timeout_s = resp.long_poll_timeout.ToNanoseconds() / 1e9

@@ -41,6 +41,8 @@ class AgentConfig:
     abaqus_command: tuple[str, ...] = ("abaqus",)
     labels: dict[str, str] = field(default_factory=dict)
     abaqus_versions: tuple[str, ...] = ()
+    # Most jobs at once; 0: as many as the cores allow.
+    max_jobs: int = 0
     result_extensions: tuple[str, ...] = (".odb", ".dat", ".msg", ".sta", ".log")
     # Most bytes the input archives of one job may unpack to (zip bombs stop there).
     max_unpacked_bytes: int = 50 * 1024**3

@@ -41,6 +41,10 @@ class ExecutionApp:
         validation.job_name(node.name, "node_name")
         validation.cpus(node.cpus)
         validation.labels(node.labels)
+        if not 0 <= node.max_jobs <= validation.MAX_CPUS:
+            raise InvalidArgument("max_jobs", f"{node.max_jobs} is out of range 0..{validation.MAX_CPUS}")
+        for i, version in enumerate(node.abaqus_versions):
+            validation.abaqus_version(version, f"abaqus_versions[{i}]")
         node.last_seen = self.book.clock()
         self.nodes.register(node)
         self.queue.changed.fire()

@@ -41,7 +41,7 @@ class ExecutionService(pb_grpc.ExecutionServiceServicer):
     @mapped
     async def RegisterNode(self, request, context):
         self.app.register(Node(name=_own(request.node_name), cpus=request.cpus, labels=dict(request.labels),
-                               abaqus_versions=tuple(request.abaqus_versions)))
+                               abaqus_versions=tuple(request.abaqus_versions), max_jobs=request.max_jobs))
         config = self.app.config
         return pb.RegisterNodeResponse(
             heartbeat_interval=convert.duration(config.heartbeat_interval_s),

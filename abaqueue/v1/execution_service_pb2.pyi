@@ -31,7 +31,7 @@ class JobAttempt(_message.Message):
     def __init__(self, job_id: _Optional[str] = ..., attempt: _Optional[int] = ...) -> None: ...
 
 class RegisterNodeRequest(_message.Message):
-    __slots__ = ("node_name", "cpus", "labels", "abaqus_versions", "running")
+    __slots__ = ("node_name", "cpus", "labels", "abaqus_versions", "running", "max_jobs")
     class LabelsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -44,12 +44,14 @@ class RegisterNodeRequest(_message.Message):
     LABELS_FIELD_NUMBER: _ClassVar[int]
     ABAQUS_VERSIONS_FIELD_NUMBER: _ClassVar[int]
     RUNNING_FIELD_NUMBER: _ClassVar[int]
+    MAX_JOBS_FIELD_NUMBER: _ClassVar[int]
     node_name: str
     cpus: int
     labels: _containers.ScalarMap[str, str]
     abaqus_versions: _containers.RepeatedScalarFieldContainer[str]
     running: _containers.RepeatedCompositeFieldContainer[JobAttempt]
-    def __init__(self, node_name: _Optional[str] = ..., cpus: _Optional[int] = ..., labels: _Optional[_Mapping[str, str]] = ..., abaqus_versions: _Optional[_Iterable[str]] = ..., running: _Optional[_Iterable[_Union[JobAttempt, _Mapping]]] = ...) -> None: ...
+    max_jobs: int
+    def __init__(self, node_name: _Optional[str] = ..., cpus: _Optional[int] = ..., labels: _Optional[_Mapping[str, str]] = ..., abaqus_versions: _Optional[_Iterable[str]] = ..., running: _Optional[_Iterable[_Union[JobAttempt, _Mapping]]] = ..., max_jobs: _Optional[int] = ...) -> None: ...
 
 class RegisterNodeResponse(_message.Message):
     __slots__ = ("heartbeat_interval", "long_poll_timeout")
