@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: venv run demo test proto proto-check lint bench clean
+.PHONY: venv run demo test proto proto-check lint bench bench-scheduler clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,11 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(PY) tests/benchmarks/bench_dispatch.py
 	$(PY) tests/benchmarks/bench_heartbeat.py
+	$(PY) tests/benchmarks/bench_scheduler.py
+
+## bench-scheduler: dispatch decision time at 1,000, 10,000 and 100,000 waiting jobs
+bench-scheduler: $(STAMP)
+	$(PY) tests/benchmarks/bench_scheduler.py
 
 clean:
 	rm -rf .abaqueue .pytest_cache .hypothesis
