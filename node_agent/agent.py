@@ -6,11 +6,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
 
 import grpc
 
 from abaqueue.v1 import execution_service_pb2 as ex
 
+from . import licensing
 from .config import AgentConfig
 from .job_run import JobRun
 from .link import SchedulerLink
@@ -27,6 +29,7 @@ class Agent:
         self.heartbeat_interval_s = 5.0
         self.long_poll_timeout_s = 30.0
         self.registered = asyncio.Event()
+        self.license_usage: tuple[int, int, float] | None = None  # issued, in use, when (monotonic)
 
     async def register(self) -> None:
         resp = await self.link.call("RegisterNode", ex.RegisterNodeRequest(
@@ -43,6 +46,8 @@ class Agent:
         self.config.work_dir.mkdir(parents=True, exist_ok=True)
         await self.register()
         loops = [asyncio.create_task(self._acquire_loop()), asyncio.create_task(self._heartbeat_loop())]
+        if self.config.license_command:
+            loops.append(asyncio.create_task(self._license_loop()))
         try:
             await stopping.wait()
         finally:
@@ -70,13 +75,30 @@ class Agent:
         self._tasks.add(task)
         task.add_done_callback(lambda t: (self._tasks.discard(t), self.runs.pop(run.key, None)))
 
+    async def _license_loop(self) -> None:
+        while True:
+            usage = await licensing.observe(self.config.license_command)
+            if usage is not None:
+                self.license_usage = (*usage, time.monotonic())
+            await asyncio.sleep(self.config.license_check_interval_s)
+
+    def _license_usage(self) -> ex.LicenseUsage | None:
+        """The last report, while it is fresher than two check intervals."""
+        if self.license_usage is None:
+            return None
+        issued, in_use, at = self.license_usage
+        if time.monotonic() - at > 2 * self.config.license_check_interval_s:
+            return None
+        return ex.LicenseUsage(issued=issued, in_use=in_use)
+
     async def _heartbeat_loop(self) -> None:
         while True:
             await asyncio.sleep(self.heartbeat_interval_s * random.uniform(0.9, 1.1))
             try:
                 resp = await self.link.call("Heartbeat", ex.HeartbeatRequest(
                     node_name=self.config.node_name,
-                    running=[ex.JobAttempt(job_id=j, attempt=a) for j, a in self.runs]))
+                    running=[ex.JobAttempt(job_id=j, attempt=a) for j, a in self.runs],
+                    license_usage=self._license_usage()))
             except grpc.aio.AioRpcError as e:
                 await self._recover(e)
                 continue

@@ -43,6 +43,11 @@ class AgentConfig:
     abaqus_versions: tuple[str, ...] = ()
     # Most jobs at once; 0: as many as the cores allow.
     max_jobs: int = 0
+    # On the node that has the license tools: the command that reports license usage (FlexNet
+    # `abaqus licensing lmstat -a`), run every `license_check_interval_s`; its figures go to the
+    # scheduler with each heartbeat. Empty: this node does not report.
+    license_command: tuple[str, ...] = ()
+    license_check_interval_s: float = 60.0
     result_extensions: tuple[str, ...] = (".odb", ".dat", ".msg", ".sta", ".log")
     # Most bytes the input archives of one job may unpack to (zip bombs stop there).
     max_unpacked_bytes: int = 50 * 1024**3
@@ -91,7 +96,10 @@ def from_mapping(raw: dict, source: str = "config") -> AgentConfig:
     if isinstance(command, str):
         # A path with spaces stays one item on Windows; elsewhere a string may carry arguments.
         values["abaqus_command"] = (command,) if os.name == "nt" else tuple(shlex.split(command))
-    for name in ("abaqus_command", "abaqus_versions", "result_extensions"):
+    license_command = values.get("license_command")
+    if isinstance(license_command, str):
+        values["license_command"] = (license_command,) if os.name == "nt" else tuple(shlex.split(license_command))
+    for name in ("abaqus_command", "abaqus_versions", "result_extensions", "license_command"):
         if name in values:
             values[name] = tuple(values[name])
     try:

@@ -50,6 +50,7 @@ def entry_of(job: Job) -> Entry:
 
 
 RECENT_RUNS = 50
+LICENSE_REPORT_TTL_S = 300.0  # a license report older than this no longer counts
 
 
 class JobQueue:
@@ -65,6 +66,7 @@ class JobQueue:
         self._running: dict[str, tuple[float, float | None]] = {}  # job id -> (start time, seconds left)
         self._durations: deque[float] = deque(maxlen=RECENT_RUNS)  # run times of recent completed jobs
         self.waits: deque[float] = deque(maxlen=RECENT_RUNS)  # queue time to start, of recent starts
+        self._licenses_seen = 0.0
 
     @property
     def settings(self) -> QueueSettings:
@@ -99,12 +101,25 @@ class JobQueue:
             self._durations.append(job.end_time - job.start_time)
         self.changed.fire()
 
+    def observe_licenses(self, issued: int, in_use: int, now: float) -> None:
+        """The license server's figures, as a node that runs the license tools reported them."""
+        changed = self.policy.observed_licenses != (issued, in_use)
+        self.policy.observe_licenses((issued, in_use))
+        self._licenses_seen = now
+        if changed:
+            self.changed.fire()
+
+    def _forget_stale_licenses(self, now: float) -> None:
+        if self.policy.observed_licenses and now - self._licenses_seen > LICENSE_REPORT_TTL_S:
+            self.policy.observe_licenses(None)  # no node reports any more: back to the settings
+
     def change_settings(self, settings: QueueSettings) -> None:
         self.policy.change_settings(settings)
         self.changed.fire()
 
     def decide(self, node_name: str, now: float) -> str | None:
         """The id of the job `node_name` should start now, if any."""
+        self._forget_stale_licenses(now)
         views = self.nodes.views()
         view = next((v for v in views if v.name == node_name), None)
         entry = self.policy.decide(view, views, now) if view is not None else None

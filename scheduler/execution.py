@@ -98,9 +98,17 @@ class ExecutionApp:
         self.queue.started(job)
         return job
 
-    def heartbeat(self, node_name: str, running: Sequence[JobAttempt]) -> list[JobAttempt]:
-        """The attempts the node must stop: cancelled, or no longer current."""
+    def heartbeat(self, node_name: str, running: Sequence[JobAttempt],
+                  licenses: tuple[int, int] | None = None) -> list[JobAttempt]:
+        """The attempts the node must stop: cancelled, or no longer current. `licenses` is the
+        license server's (issued, in use), from a node that runs the license tools."""
         self._node(node_name)
+        if licenses is not None:
+            issued, in_use = licenses
+            for field, value in (("license_usage.issued", issued), ("license_usage.in_use", in_use)):
+                if not 0 <= value <= validation.MAX_LICENSE_TOKENS:
+                    raise InvalidArgument(field, f"{value} is out of range 0..{validation.MAX_LICENSE_TOKENS}")
+            self.queue.observe_licenses(issued, in_use, self.book.clock())
         stop = []
         for job_id, attempt in running:
             job = self.book.store.get(job_id)

@@ -62,7 +62,9 @@ class ExecutionService(pb_grpc.ExecutionServiceServicer):
     @mapped
     async def Heartbeat(self, request, context):
         running = [_attempt(a, f"running[{i}]") for i, a in enumerate(request.running)]
-        stop = self.app.heartbeat(_own(request.node_name), running)
+        licenses = ((request.license_usage.issued, request.license_usage.in_use)
+                    if request.HasField("license_usage") else None)
+        stop = self.app.heartbeat(_own(request.node_name), running, licenses)
         return pb.HeartbeatResponse(stop=[pb.JobAttempt(job_id=j, attempt=a) for j, a in stop])
 
     @mapped

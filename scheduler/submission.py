@@ -33,6 +33,7 @@ class QueueStats:
     cores_in_use: int
     cores_total: int
     tokens_in_use: int
+    tokens_total: int  # as the license server said last, else as set; 0: not counted
 
 
 @dataclass(frozen=True)
@@ -190,7 +191,7 @@ class SubmissionApp:
             by_user=dict(by_user) if identity.may_administer(who) else {},
             average_wait_s=sum(waits) / len(waits) if waits else 0.0,
             cores_in_use=sum(n.cpus - n.free_cpus for n in nodes), cores_total=sum(n.cpus for n in nodes),
-            tokens_in_use=self.queue.policy.usage.tokens)
+            tokens_in_use=self.queue.policy.usage.tokens, tokens_total=self.queue.policy.token_total())
 
     def mine(self, who: Principal) -> dict[JobState, list[Job]]:
         """The caller's unfinished jobs by state (at most MAX_PAGE_SIZE of each), oldest first."""

@@ -65,7 +65,7 @@ class SubmissionService(pb_grpc.SubmissionServiceServicer):
             team_max_concurrent=q.team_max_concurrent, enable_fair_share=q.enable_fair_share,
             average_wait_seconds=s.average_wait_s, by_state=s.by_state, by_user=s.by_user,
             cores_in_use=s.cores_in_use, cores_total=s.cores_total, license_tokens_in_use=s.tokens_in_use,
-            license_tokens_total=q.license_tokens_total)
+            license_tokens_total=s.tokens_total)
 
     @mapped
     async def GetMyQueue(self, request, context):

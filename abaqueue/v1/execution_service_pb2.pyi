@@ -90,12 +90,22 @@ class AcquireJobResponse(_message.Message):
     def __init__(self, assignment: _Optional[_Union[Assignment, _Mapping]] = ...) -> None: ...
 
 class HeartbeatRequest(_message.Message):
-    __slots__ = ("node_name", "running")
+    __slots__ = ("node_name", "running", "license_usage")
     NODE_NAME_FIELD_NUMBER: _ClassVar[int]
     RUNNING_FIELD_NUMBER: _ClassVar[int]
+    LICENSE_USAGE_FIELD_NUMBER: _ClassVar[int]
     node_name: str
     running: _containers.RepeatedCompositeFieldContainer[JobAttempt]
-    def __init__(self, node_name: _Optional[str] = ..., running: _Optional[_Iterable[_Union[JobAttempt, _Mapping]]] = ...) -> None: ...
+    license_usage: LicenseUsage
+    def __init__(self, node_name: _Optional[str] = ..., running: _Optional[_Iterable[_Union[JobAttempt, _Mapping]]] = ..., license_usage: _Optional[_Union[LicenseUsage, _Mapping]] = ...) -> None: ...
+
+class LicenseUsage(_message.Message):
+    __slots__ = ("issued", "in_use")
+    ISSUED_FIELD_NUMBER: _ClassVar[int]
+    IN_USE_FIELD_NUMBER: _ClassVar[int]
+    issued: int
+    in_use: int
+    def __init__(self, issued: _Optional[int] = ..., in_use: _Optional[int] = ...) -> None: ...
 
 class HeartbeatResponse(_message.Message):
     __slots__ = ("stop",)

@@ -40,6 +40,9 @@ Failure modes (all exit 1, halfway through the increments unless said otherwise)
   license.` then `Abaqus/Analysis exited with errors` (after the queue lines when queue=S is set);
 - fail=system: the solver dies: `Abaqus Error: The executable standard aborted with system error
   code 1073741819.`; no completion line anywhere, and NAME.lck stays behind as a stale lock.
+`abaqus-sim licensing lmstat -a` prints FlexNet's usage report (`Users of abaqus:  (Total of 78
+licenses issued;  Total of 53 licenses in use)`), the numbers from $ABAQUS_SIM_LICENSES.
+
 exit_code=N replaces the exit code at the end of any run (success or failure), as the 2021.HF5
 launcher that exits non-zero after a successful analysis.
 
@@ -50,6 +53,7 @@ with errors`, exit 1.
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import threading
@@ -74,8 +78,11 @@ def main(argv: list[str] | None = None) -> int:
     """Run the simulator with `argv` (default: sys.argv[1:]) in the current directory; the exit code."""
     out = sys.stdout
     workdir = Path.cwd()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv and argv[0].lower() == "licensing":
+        return _licensing(argv[1:], out)
     try:
-        command = parse_command(sys.argv[1:] if argv is None else list(argv))
+        command = parse_command(argv)
     except UsageError as e:
         return _say(out, str(e))
     input_path = workdir / command.input_file
@@ -135,6 +142,22 @@ def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def _licensing(argv: list[str], out: TextIO) -> int:
+    """`abaqus licensing lmstat -a`: FlexNet's report, with the tokens issued and in use taken from
+    $ABAQUS_SIM_LICENSES ("ISSUED,IN_USE", default 78,53)."""
+    if not argv or argv[0].lower() != "lmstat":
+        return _say(out, f"Abaqus Error: licensing utility {' '.join(argv)!r} is not supported by abaqus-sim.")
+    issued, _, in_use = os.environ.get("ABAQUS_SIM_LICENSES", "78,53").partition(",")
+    return _say(out, "lmutil - Copyright (c) 1989-2023 Flexera. All Rights Reserved.",
+                "Flexible License Manager status on Mon 11/23/2026 09:15", "",
+                "License server status: 27000@lic01.example.com",
+                "    License file(s) on lic01.example.com: C:\\SIMULIA\\License\\abaqus.lic:", "",
+                "lic01.example.com: license server UP (MASTER) v11.19.4", "",
+                "Feature usage info:", "",
+                f"Users of abaqus:  (Total of {int(issued)} licenses issued;  Total of {int(in_use)} licenses in use)",
+                code=0)
 
 
 def _say(out: TextIO, *lines: str, code: int = 1) -> int:

@@ -127,6 +127,7 @@ class Policy:
         self.usage = Usage()
         self.reservation: tuple[str, str] | None = None  # (job id, node name) held for it
         self._hostable: tuple[tuple, dict[Shape, bool]] = ((), {})  # by the nodes' signatures
+        self.observed_licenses: tuple[int, int] | None = None  # (issued, in use) from the license server
 
     # --- what the scheduler tells it
 
@@ -174,10 +175,22 @@ class Policy:
             return False
         return not (s.enable_fair_share and team and self.usage.by_team[team] >= s.team_max_concurrent)
 
+    def observe_licenses(self, usage: tuple[int, int] | None) -> None:
+        """What the license server reports, (issued, in use), or None to go back to the settings."""
+        self.observed_licenses = usage
+
+    def token_total(self) -> int:
+        """The cluster's license tokens: as the license server last said, else as set; 0: not counted."""
+        return self.observed_licenses[0] if self.observed_licenses else self.settings.license_tokens_total
+
+    def tokens_used_elsewhere(self) -> int:
+        """Tokens checked out by people outside Abaqueue (only known from the license server)."""
+        return max(0, self.observed_licenses[1] - self.usage.tokens) if self.observed_licenses else 0
+
     def free_tokens(self) -> int | None:
         """License tokens free now; None when tokens are not counted."""
-        total = self.settings.license_tokens_total
-        return total - self.usage.tokens if total else None
+        total = self.token_total()
+        return total - self.usage.tokens - self.tokens_used_elsewhere() if total else None
 
     def _held_tokens(self) -> int:
         entry = self.waiting.get(self.reservation[0]) if self.reservation else None
@@ -235,7 +248,7 @@ class Policy:
             self._hostable = (signature, {})
         known = self._hostable[1]
 
-        total = self.settings.license_tokens_total
+        total = self.token_total()
 
         def hostable(shape: Shape) -> bool:
             if shape not in known:
@@ -276,9 +289,11 @@ class Policy:
         free = self.free_tokens()
         held = self._held_tokens() if self.reservation and self.reservation[0] != entry.job_id else 0
         if free is not None and entry.tokens > free - held:
-            also = f" ({held} held for job {self.reservation[0]})" if held else ""
+            also = f"; {held} held for job {self.reservation[0]}" if held else ""
+            elsewhere = self.tokens_used_elsewhere()
+            also += f"; {elsewhere} in use outside Abaqueue" if elsewhere else ""
             found.append(Reason(Code.LICENSE_TOKENS, f"needs {entry.tokens} license tokens, {free} free of "
-                                                     f"{s.license_tokens_total}{also}"))
+                                                     f"{self.token_total()}{also}"))
         found.extend(self._node_reasons(entry, nodes))
         return found or [Reason(Code.READY, "nothing holds it: the next node to ask for work takes it")]
 

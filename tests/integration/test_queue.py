@@ -18,7 +18,7 @@ from scheduler.blobs import S3Blobs, S3Settings
 from scheduler.config import SchedulerConfig
 from scheduler.domain.identity import Role
 from scheduler.server import SchedulerServer
-from tests.integration.conftest import Cluster
+from tests.integration.conftest import SIM, Cluster
 
 
 @pytest.fixture
@@ -76,6 +76,14 @@ def test_higher_priority_first_fifo_within_and_why_shows_every_reason(cluster, m
                                                outcome=ex.OUTCOME_FAILED, error_class=pb.ERROR_CLASS_SYSTEM,
                                                error_message="test"), timeout=5)
         assert take(node, "n1") == done.id
+
+
+def wait_for(probe, seconds: float = 10.0):
+    """The first truthy answer of `probe`, asked until `seconds` pass (then its last answer)."""
+    deadline = time.monotonic() + seconds
+    while not (answer := probe()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return answer
 
 
 def _current(cluster, stub, name: str) -> ex.JobAttempt:
@@ -227,3 +235,19 @@ def test_cleanup_deletes_old_finished_jobs_and_their_files_never_active_ones(sea
     finally:
         cluster.close()
 
+
+
+@pytest.mark.parametrize("cluster", [{"long_poll_timeout_s": 0.5}], indirect=True)
+def test_a_node_with_the_license_tools_reports_what_others_use(cluster, model, monkeypatch):
+    monkeypatch.setenv("ABAQUS_SIM_LICENSES", "20,15")  # 15 tokens taken outside Abaqueue
+    cluster.add_agent("lic-node", cpus=1, license_command=(str(SIM), "licensing", "lmstat", "-a"),
+                      license_check_interval_s=0.2)
+    node = node_stub(cluster, "n1", cpus=8)
+    with cluster.client("ana") as ana:
+        job = ana.submit(model, cpus=4)  # needs 8 tokens
+        reasons = wait_for(lambda: {r.code: r.message for r in ana.get(job.id).reasons
+                                    if r.code == "license_tokens"})
+        assert reasons["license_tokens"] == "needs 8 license tokens, 5 free of 20; 15 in use outside Abaqueue"
+        assert ana.queue_stats().license_tokens_total == 20
+        monkeypatch.setenv("ABAQUS_SIM_LICENSES", "20,2")  # the others are done
+        assert wait_for(lambda: take(node, "n1")) == job.id
