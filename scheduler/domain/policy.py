@@ -162,8 +162,8 @@ class Policy:
 
     def effective(self, e: Entry, now: float) -> int:
         s = self.settings
-        return e.priority + priority.boost(now - e.queue_time, s.starvation_threshold_minutes * 60,
-                                           s.starvation_max_boost)
+        return priority.effective(e.priority, now - e.queue_time, s.starvation_threshold_minutes * 60,
+                                  s.starvation_max_boost)
 
     def user_cap(self, role: str) -> int:
         return min(self.settings.user_max_concurrent, self.role_cap(role))

@@ -53,12 +53,18 @@ def boost(waited_s: float, threshold_s: float, max_boost: int) -> int:
     return min(max_boost, STEP * int(waited_s // threshold_s))
 
 
+def effective(base: int, waited_s: float, threshold_s: float, max_boost: int) -> int:
+    """The priority a job is queued at: its base plus what its wait earned, never above urgent, so
+    an old low job ends up level with (and, being older, ahead of) a stream of new urgent ones."""
+    return min(max(base, Priority.URGENT), base + boost(waited_s, threshold_s, max_boost))
+
+
 def latest_queue_time(base: int, target: int, now: float, threshold_s: float, max_boost: int) -> float:
     """The latest queue time at which a job of base priority `base` reaches effective priority
     `target` by `now`: inf when it always does, -inf when it never can."""
     need = target - base
     if need <= 0:
         return float("inf")
-    if threshold_s <= 0 or need > max_boost:
+    if threshold_s <= 0 or need > max_boost or target > Priority.URGENT:
         return float("-inf")
     return now - threshold_s * -(-need // STEP)

@@ -261,3 +261,43 @@ def test_a_32_core_job_behind_an_endless_stream_of_4_core_jobs_starts_within_the
     ahead_done = max((t for e, _, t in sim.started if e.key < big_job.key), default=0.0) / 60
     assert started_at <= max(ahead_done, big_submitted + reserve_after) + run_minutes + poll_every
     assert any(e.key > big_job.key for e in policy.waiting)  # the stream behind it never ran dry
+
+
+@settings(max_examples=15, deadline=None)
+@given(run_minutes=st.integers(1, 30), threshold=st.sampled_from([10.0, 30.0, 60.0]),
+       base=st.sampled_from([0, 10, 20]), backlog=st.integers(0, 20))
+def test_a_low_job_behind_an_endless_stream_of_urgent_jobs_starts_within_the_bound(
+        run_minutes, threshold, base, backlog):
+    """With a boost of one level per `threshold` minutes, capped at urgent, the job is level with
+    urgent after (30 - base) / 10 thresholds and then ahead of every urgent job queued after it.
+    Bound, from when the jobs queued before it have started: that time, plus one run, plus a poll."""
+    s = QueueSettings(max_concurrent=1000, user_max_concurrent=1000, starvation_threshold_minutes=threshold,
+                      starvation_max_boost=30, reservation_threshold_minutes=1e9)
+    policy = Policy(s, lambda role: 1000)
+    node = SimNode("n1", 1)
+    sim = Sim(policy, [node])
+    count = 0
+    for _ in range(backlog):  # urgent jobs already waiting when it arrives
+        count += 1
+        policy.add(Entry(f"u{count:06d}", "root", "admin", "", 30, sim.now, 1, 0))
+    low = Entry("low-job", "ana", "developer", "", base, sim.now + 1, 1, 0)
+    sim.now += 1
+    policy.add(low)
+    ends: dict[str, float] = {}
+    poll_every = 0.5
+    while sim.now <= 7 * 24 * 3600:
+        minute = sim.now / 60
+        for _ in range(2):  # the stream: twice what the node can run
+            count += 1
+            policy.add(Entry(f"u{count:06d}", "root", "admin", "", 30, sim.now, 1, 0))
+        for job_id in [j for j in node.jobs if ends[j] <= minute]:
+            sim.end(node, job_id)
+        while (chosen := sim.poll(node)) is not None:
+            ends[chosen.job_id] = minute + run_minutes
+        if any(e.job_id == "low-job" for e, _, _ in sim.started):
+            break
+        sim.now += poll_every * 60
+    started_at = next(t for e, _, t in sim.started if e.job_id == "low-job") / 60
+    ahead_done = max((t for e, _, t in sim.started if e.key < low.key), default=0.0) / 60
+    level_at = low.queue_time / 60 + threshold * (30 - base) / 10
+    assert started_at <= max(ahead_done, level_at) + run_minutes + poll_every
