@@ -45,6 +45,15 @@ def requested(who: Principal, value: int | None, field: str = "priority") -> Pri
     return asked
 
 
+def changed(who: Principal, owner: str, current: int, value: int, field: str = "priority") -> Priority:
+    """The priority `who` may set on a job of `owner` now at `current` (`who` can see the job):
+    leads and admins any level, an owner only a lower one."""
+    wanted = requested(who, value, field)
+    if not may_override(who) and (owner != who.user or wanted > current):
+        raise PermissionDenied(f"{field}: only leads and admins may raise a priority; {owner} may lower it")
+    return wanted
+
+
 def boost(waited_s: float, threshold_s: float, max_boost: int) -> int:
     """What a job that has waited `waited_s` gains: one level for each full `threshold_s` waited,
     at most `max_boost`. Never negative; 0 when starvation protection is off (threshold 0)."""
