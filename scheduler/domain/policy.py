@@ -204,20 +204,30 @@ class Policy:
             return None
         self._hold_for_first_in_line(nodes, now)
         free = self.free_tokens()
+        held = None  # the job the reservation is for, when it may start on this node after all
         if self.reservation is not None:
             job_id, held_on = self.reservation
+            entry = self.waiting.get(job_id)
+            ok = (entry is not None and self.eligible(entry.account) and node.could_host(entry)
+                  and node.has_room(entry) and (free is None or entry.tokens <= free))
             if held_on == node.name:
-                entry = self.waiting.get(job_id)
-                ok = entry is not None and self.eligible(entry.account) and node.has_room(entry)
-                return entry if ok and (free is None or entry.tokens <= free) else None
+                return entry if ok else None
             if free is not None:
+                held = entry if ok else None
                 free -= self._held_tokens()
 
         @functools.cache
         def fits(shape: Shape) -> bool:
             return node.hosts(shape) and node.room_for(shape[0]) and (free is None or shape[1] <= free)
 
-        return self.waiting.best(fits, lambda e: self.effective(e, now))
+        best = self.waiting.best(fits, lambda e: self.effective(e, now))
+        if held is not None and (best is None or self._ahead(held, best, now)):
+            return held
+        return best
+
+    def _ahead(self, a: Entry, b: Entry, now: float) -> bool:
+        """Whether `a` goes before `b`: higher effective priority, then FIFO."""
+        return (-self.effective(a, now), a.key) < (-self.effective(b, now), b.key)
 
     def _hold_for_first_in_line(self, nodes: Sequence[NodeView], now: float) -> None:
         """Keep, drop or make the reservation for the first job in line."""
