@@ -52,7 +52,15 @@ class AgentConfig:
     # Most bytes the input archives of one job may unpack to (zip bombs stop there).
     max_unpacked_bytes: int = 50 * 1024**3
     progress_interval_s: float = 2.0
+    # A stop: `abaqus terminate`, this long to finish, then every process of the job is killed.
     stop_grace_s: float = 30.0
+    # Solver processes found by name in a job directory belong to that job (they may outlive the
+    # launcher); they are followed, and killed on a stop.
+    solver_process_names: tuple[str, ...] = ("standard", "explicit", "explicit_dp", "pre", "package",
+                                             "ABQLauncher")
+    # Windows: solvers die with the agent (Job Object kill-on-close). Off: an agent restart or
+    # update keeps running analyses, and the agent takes them up again.
+    kill_solvers_with_agent: bool = False
 
     def token(self) -> str | None:
         """The node's token, read from `token_file`."""
@@ -99,7 +107,8 @@ def from_mapping(raw: dict, source: str = "config") -> AgentConfig:
     license_command = values.get("license_command")
     if isinstance(license_command, str):
         values["license_command"] = (license_command,) if os.name == "nt" else tuple(shlex.split(license_command))
-    for name in ("abaqus_command", "abaqus_versions", "result_extensions", "license_command"):
+    for name in ("abaqus_command", "abaqus_versions", "result_extensions", "license_command",
+                 "solver_process_names"):
         if name in values:
             values[name] = tuple(values[name])
     try:

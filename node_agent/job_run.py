@@ -24,7 +24,6 @@ from .config import AgentConfig
 from .inp import parse_steps
 from .link import SchedulerLink
 from .outcome import ErrorClass, Outcome, Result, decide_outcome
-from .process_tree import stop_tree
 from .progress import ProgressSnapshot
 from .progress_reader import read_progress
 
@@ -172,18 +171,20 @@ class JobRun:
         steps = await asyncio.to_thread(parse_steps, self.dir / self.assignment.input_file)
         args = solver.command_line(self.config.abaqus_command, self.name, self.assignment.input_file,
                                    self.assignment.cpus)
-        process = await solver.start(args, self.dir, self.dir / f"{self.name}.log")
-        self.log.info("solver started (pid %d): %s", process.pid, " ".join(args))
+        analysis = await solver.Analysis.start(args, self.dir, self.name, self.config.solver_process_names,
+                                               self.config.kill_solvers_with_agent)
+        self.log.info("solver started (pid %d): %s", analysis.launcher_pid, " ".join(args))
         try:
             if await self._report(ProgressSnapshot(0, len(steps), 0, 0.0, 0.0, False)):
                 self.stop()
-            exit_code = await self._follow(process, steps)
+            finished = await self._follow(analysis, steps)
         finally:
-            if process.returncode is None:
-                await stop_tree(process, self.config.stop_grace_s)
-        if exit_code is None:
+            if await asyncio.to_thread(analysis.running):
+                await analysis.stop(self.config.abaqus_command, self.config.stop_grace_s)
+        if not finished:
             return Finish(ex.OUTCOME_STOPPED, 0, "stopped on request")
-        decided: Outcome = await asyncio.to_thread(decide_outcome, self.dir, self.name, exit_code)
+        exit_code = analysis.exit_code
+        decided: Outcome = await asyncio.to_thread(decide_outcome, self.dir, self.name, exit_code, True)
         for warning in decided.warnings:
             self.log.warning("%s", warning)
         if decided.result is Result.COMPLETED:
@@ -191,28 +192,37 @@ class JobRun:
         return Finish(ex.OUTCOME_FAILED, ERROR_CLASS_TO_PB.get(decided.error_class, pb.ERROR_CLASS_SYSTEM),
                       decided.error_message or f"solver exited with code {exit_code}")
 
-    async def _follow(self, process: asyncio.subprocess.Process, steps) -> int | None:
-        """Report progress while the solver runs; the exit code, or None once told to stop."""
+    async def _follow(self, analysis: solver.Analysis, steps) -> bool:
+        """Report progress while the analysis runs; True once it ended by itself, False once it was
+        told to stop (and has been stopped). A solver that outlives its launcher is followed until
+        it ends too."""
         last = None
-        exited = asyncio.ensure_future(process.wait())
+        exited = asyncio.ensure_future(analysis.launcher_exited())
         stop = asyncio.ensure_future(self.stop_requested.wait())
+        warned = False
         try:
             while True:
                 await asyncio.wait({exited, stop}, timeout=self.config.progress_interval_s,
                                    return_when=asyncio.FIRST_COMPLETED)
                 if stop.done():
-                    await stop_tree(process, self.config.stop_grace_s)
-                    return None
-                # read once more after the exit: the final .sta is where the analysis really ended
+                    await analysis.stop(self.config.abaqus_command, self.config.stop_grace_s)
+                    return False
+                ended = exited.done() and not await asyncio.to_thread(analysis.running)
+                if exited.done() and not ended and not warned:
+                    warned = True
+                    self.log.warning("the launcher exited but a solver process still works in the job "
+                                     "directory: following it until it ends")
+                # read once more after the end: the final .sta is where the analysis really ended
                 snapshot = await asyncio.to_thread(read_progress, self.dir, self.name, steps)
                 if snapshot != last:
                     last = snapshot
                     if await self._report(snapshot):
                         self.stop()
-                if exited.done():
-                    return exited.result()
+                if ended:
+                    return True
         finally:
             stop.cancel()
+            exited.cancel()
 
     def _result_files(self, finish: Finish) -> tuple[list[Path], list[str]]:
         if finish.outcome == ex.OUTCOME_STOPPED:

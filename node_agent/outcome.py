@@ -92,8 +92,11 @@ def classify_text(text: str) -> tuple[ErrorClass, str] | None:
     return None
 
 
-def decide_outcome(job_dir: Path, job_name: str, exit_code: int | None) -> Outcome:
-    """The outcome of job `job_name` in `job_dir`; `exit_code` None while the solver runs (or unknown)."""
+def decide_outcome(job_dir: Path, job_name: str, exit_code: int | None, ended: bool | None = None) -> Outcome:
+    """The outcome of job `job_name` in `job_dir`. `exit_code` is the launcher's, None while the
+    solver runs or when it is unknown; `ended` (default: an exit code is known) says the analysis
+    is over, so no marker at all means a failure rather than a run in progress."""
+    ended = exit_code is not None if ended is None else ended
     texts = {ext: _read_tail(Path(job_dir) / f"{job_name}{ext}") for ext in EXTENSIONS}
     log, msg, dat, sta_text = (texts[ext] or "" for ext in EXTENSIONS)
     sta = parse_sta(sta_text)
@@ -113,10 +116,12 @@ def decide_outcome(job_dir: Path, job_name: str, exit_code: int | None) -> Outco
     exited = _line_containing(log, _LOG_FAILURE)
     if exited is not None:
         return Outcome(Result.FAILED, ErrorClass.SYSTEM, exited)
-    if exit_code is None:
+    if not ended:
         started = any(texts[ext] for ext in EXTENSIONS) or any(
             (Path(job_dir) / f"{job_name}{ext}").exists() for ext in STARTED_EXTENSIONS)
         return Outcome(Result.RUNNING if started else Result.NOT_STARTED)
+    if exit_code is None:
+        return Outcome(Result.FAILED, ErrorClass.SYSTEM, "the solver ended and left no completion or error marker")
     if exit_code == 0:
         return Outcome(Result.FAILED, ErrorClass.SYSTEM, "solver exited without completing (exit code 0)")
     return Outcome(Result.FAILED, ErrorClass.SYSTEM,

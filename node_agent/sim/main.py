@@ -29,8 +29,8 @@ Success ends the .sta with ` THE ANALYSIS HAS COMPLETED SUCCESSFULLY`, the .dat 
 `THE ANALYSIS HAS BEEN COMPLETED`, the log with `Abaqus JOB NAME COMPLETED`, and exits 0.
 
 Options come from `** abaqus-sim: key=value ...` comment lines in the input file (see
-node_agent.sim.options): seconds, increments, cutbacks, fail, queue, exit_code, odb_kb. Steps and
-their periods come from node_agent.inp.parse_steps; the increments are spread evenly over them.
+node_agent.sim.options): seconds, increments, cutbacks, fail, queue, exit_code, odb_kb, stubborn.
+Steps and their periods come from node_agent.inp.parse_steps; the increments are spread evenly over them.
 Failure modes (all exit 1, halfway through the increments unless said otherwise):
 - fail=model: five cut-back attempts of one increment (`U` rows), `***ERROR: TOO MANY ATTEMPTS MADE
   FOR THIS INCREMENT` and `THE ANALYSIS HAS BEEN TERMINATED DUE TO PREVIOUS ERRORS` in .msg/.dat,
@@ -46,7 +46,13 @@ licenses issued;  Total of 53 licenses in use)`), the numbers from $ABAQUS_SIM_L
 exit_code=N replaces the exit code at the end of any run (success or failure), as the 2021.HF5
 launcher that exits non-zero after a successful analysis.
 
-SIGTERM, SIGINT (and CTRL_BREAK on Windows) stop the run within about 50 ms: ` THE ANALYSIS HAS NOT
+Processes, as on Windows: the launcher starts the solver as a child process (named `standard` or
+`explicit` on Linux) that writes its pid to NAME.cid and waits for it; killing the launcher alone
+leaves the solver running. `abaqus-sim terminate job=NAME`, run in the job directory, asks the
+solver to stop. With stubborn=1 the solver runs in its own session and ignores stop requests.
+
+SIGTERM, SIGINT (and CTRL_BREAK on Windows) to the launcher or the solver, and `terminate`, stop
+the run within about 50 ms: ` THE ANALYSIS HAS NOT
 BEEN COMPLETED` is appended to the .sta, NAME.lck is removed, the log says `Abaqus/Analysis exited
 with errors`, exit 1.
 """
@@ -55,18 +61,20 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import sys
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
-from ..inp import parse_steps, read_sim_options
-from .args import Command, UsageError, parse_command
+from ..inp import read_sim_options
+from . import solver
+from .args import JOB_NAME, Command, UsageError, parse_command
 from .options import OptionError, options_from
-from .pacing import Pacer
-from .run import Simulation
+from .solver import STOP_SIGNALS
+
+NEW_SESSION: dict = ({"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP} if os.name == "nt"
+                     else {"start_new_session": True})
 
 OLD_FILE_EXTENSIONS = (".odb", ".sta", ".msg", ".dat", ".com", ".prt", ".res", ".mdl", ".stt", ".sim",
                        ".abq", ".pac", ".sel", ".fil")
@@ -81,6 +89,8 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv and argv[0].lower() == "licensing":
         return _licensing(argv[1:], out)
+    if argv and argv[0].lower() == "terminate":
+        return _terminate(argv[1:], workdir, out)
     try:
         command = parse_command(argv)
     except UsageError as e:
@@ -103,10 +113,7 @@ def main(argv: list[str] | None = None) -> int:
         options = options_from(read_sim_options(input_path))
     except OptionError as e:
         return _say(out, str(e), EXITED)
-    steps = parse_steps(input_path)
-    stop = threading.Event()
-    with _stop_on_signals(stop):
-        return Simulation(workdir, command, steps, options, out, Pacer(stop.is_set)).run()
+    return launch(argv, workdir, options.stubborn)
 
 
 def _clear_old_files(workdir: Path, command: Command, out: TextIO) -> bool:
@@ -128,20 +135,43 @@ def _clear_old_files(workdir: Path, command: Command, out: TextIO) -> bool:
     return True
 
 
-@contextmanager
-def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
-    """Set `stop` on SIGTERM, SIGINT and (Windows) SIGBREAK while inside; handlers restored after."""
-    names = ("SIGTERM", "SIGINT", "SIGBREAK")
-    signals = [getattr(signal, name) for name in names if hasattr(signal, name)]
-    previous = {}
-    if threading.current_thread() is threading.main_thread():
-        for sig in signals:
-            previous[sig] = signal.signal(sig, lambda _signum, _frame: stop.set())
+def launch(argv: list[str], workdir: Path, stubborn: bool) -> int:
+    """Start the solver as a child process and wait for it, as ABQLauncher waits for standard.exe.
+
+    The child writes to the same stdout (the job's log). A stop signal to the launcher is passed on
+    to the solver, and the launcher waits for it to close its files. A stubborn solver runs in its
+    own session and ignores stop requests; the launcher then simply dies on the signal, leaving it
+    behind, as a killed launcher leaves the solver on Windows."""
+    child = subprocess.Popen(
+        [sys.executable, "-m", "node_agent.sim.solver", *argv], cwd=workdir, stdin=subprocess.DEVNULL,
+        stdout=sys.stdout, stderr=subprocess.STDOUT, **(NEW_SESSION if stubborn else {}))
+    if not stubborn and threading.current_thread() is threading.main_thread():
+        for sig in STOP_SIGNALS:
+            signal.signal(sig, lambda signum, _frame: _forward(child, signum))
+    return child.wait()
+
+
+def _forward(child: subprocess.Popen, signum: int) -> None:
     try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+        child.send_signal(signum)
+    except OSError:
+        pass
+
+
+def _terminate(argv: list[str], workdir: Path, out: TextIO) -> int:
+    """`abaqus terminate job=NAME`, from the job directory: asks the solver named in NAME.cid to stop."""
+    job = next((a.partition("=")[2] for a in argv if a.lower().startswith("job=")), "")
+    if not JOB_NAME.fullmatch(job):
+        return _say(out, "Abaqus Error: terminate needs job=NAME.")
+    try:
+        pid = solver.read_cid(workdir / f"{job}.cid")
+    except (OSError, ValueError):
+        return _say(out, f"Abaqus Error: Job {job} is not running in this directory (no {job}.cid).")
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except OSError:
+        return _say(out, f"Abaqus Error: Job {job} is not running (process {pid} is gone).")
+    return _say(out, f"Abaqus/Analysis: terminate request sent to job {job}.", code=0)
 
 
 def _licensing(argv: list[str], out: TextIO) -> int:

@@ -9,6 +9,8 @@
     exit_code=N    the launcher's exit code at the end, whatever happened (2021.HF5 exits
                    non-zero after a successful analysis)
     odb_kb=N       size of the final NAME.odb in KiB (default 64)
+    stubborn=1     the solver process runs in its own session and ignores `terminate` and stop
+                   signals, so only a kill ends it (a solver that outlives its launcher)
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ class SimOptions:
     queue: float = 0.0
     exit_code: int | None = None
     odb_kb: int = 64
+    stubborn: bool = False
 
 
 def options_from(raw: dict[str, str]) -> SimOptions:
@@ -53,6 +56,7 @@ def options_from(raw: dict[str, str]) -> SimOptions:
         queue=_number(raw, "queue", float, 0.0, 0),
         exit_code=None if exit_code is None else _number(raw, "exit_code", int, 0, None),
         odb_kb=_number(raw, "odb_kb", int, 64, 0),
+        stubborn=bool(_number(raw, "stubborn", int, 0, 0)),
     )
 
 

@@ -31,14 +31,14 @@ class Recorder:
         return wrapped
 
     def solver_start(self, real):
-        async def wrapped(args, cwd, log_path):
-            process = await real(args, cwd, log_path)
-            key = cwd.name
+        async def wrapped(args, job_dir, *more):
+            analysis = await real(args, job_dir, *more)
+            key = job_dir.name
             self.solves[key] = [time.monotonic()]
-            asyncio.ensure_future(process.wait()).add_done_callback(
+            asyncio.ensure_future(analysis.process.wait()).add_done_callback(
                 lambda _: self.solves[key].append(time.monotonic()))
-            return process
-        return wrapped
+            return analysis
+        return staticmethod(wrapped)
 
 
 def overlaps(a: tuple[float, float], b: tuple[float, float]) -> bool:
@@ -49,7 +49,7 @@ def test_two_jobs_on_one_node_solve_together_but_never_transfer_together(cluster
     rec = Recorder()
     monkeypatch.setattr(job_run, "download", rec.transfer(job_run.download))
     monkeypatch.setattr(job_run, "upload", rec.transfer(job_run.upload))
-    monkeypatch.setattr(solver, "start", rec.solver_start(solver.start))
+    monkeypatch.setattr(solver.Analysis, "start", rec.solver_start(solver.Analysis.start))
     cluster.add_agent("node-1", cpus=4)
     with cluster.client() as client:
         jobs = []

@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import psutil
 import pytest
 
 import node_agent
@@ -241,6 +242,60 @@ def test_sigterm_stops_the_run(tmp_path):
     assert parse_sta((tmp_path / "beam.sta").read_text()).completed is False
     assert not (tmp_path / "beam.lck").exists()
     assert decide_outcome(tmp_path, "beam", 1).result is Result.FAILED
+
+
+def _start_slow(job_dir: Path, options: str = "") -> subprocess.Popen:
+    slow = MODEL.format(options=options).replace("seconds=0.2 increments=4", "seconds=30 increments=100")
+    (job_dir / "beam.inp").write_text(slow, encoding="utf-8")
+    with open(job_dir / "beam.log", "ab") as log:
+        process = subprocess.Popen(sim_command(ARGS), cwd=job_dir, env=sim_env(), stdin=subprocess.DEVNULL,
+                                   stdout=log, stderr=subprocess.STDOUT)
+    wait_for(lambda: parse_sta(_text(job_dir / "beam.sta")).increment >= 1)
+    return process
+
+
+def _solver(job_dir: Path) -> psutil.Process:
+    return psutil.Process(int((job_dir / "beam.cid").read_text()))
+
+
+def test_the_solver_is_a_child_named_like_abaqus_and_terminate_stops_it(tmp_path):
+    launcher = _start_slow(tmp_path)
+    try:
+        solver = _solver(tmp_path)
+        assert solver.ppid() == launcher.pid
+        if sys.platform.startswith("linux"):
+            assert solver.name() == "standard"
+        done = subprocess.run(sim_command(["terminate", "job=beam"]), cwd=tmp_path, env=sim_env(),
+                              capture_output=True, text=True, timeout=30)
+        assert done.returncode == 0, done.stdout
+        assert launcher.wait(timeout=5) == 1
+    finally:
+        launcher.kill()
+    assert parse_sta((tmp_path / "beam.sta").read_text()).completed is False
+    assert not (tmp_path / "beam.lck").exists() and not (tmp_path / "beam.cid").exists()
+    assert decide_outcome(tmp_path, "beam", 1).result is Result.FAILED
+
+
+def test_terminate_without_a_running_job_exits_1(tmp_path):
+    done = subprocess.run(sim_command(["terminate", "job=beam"]), cwd=tmp_path, env=sim_env(),
+                          capture_output=True, text=True, timeout=30)
+    assert done.returncode == 1 and "not running" in done.stdout
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX signals")
+def test_a_stubborn_solver_outlives_its_killed_launcher_and_ignores_terminate(tmp_path):
+    launcher = _start_slow(tmp_path, "stubborn=1")
+    solver = _solver(tmp_path)
+    try:
+        launcher.send_signal(signal.SIGTERM)
+        launcher.wait(timeout=5)
+        subprocess.run(sim_command(["terminate", "job=beam"]), cwd=tmp_path, env=sim_env(), timeout=30)
+        before = parse_sta(_text(tmp_path / "beam.sta")).increment
+        wait_for(lambda: parse_sta(_text(tmp_path / "beam.sta")).increment > before)
+        assert solver.is_running() and solver.cwd() == str(tmp_path)
+    finally:
+        solver.kill()
+        solver.wait(5)
 
 
 def _text(path: Path) -> str:
