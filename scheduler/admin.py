@@ -134,10 +134,10 @@ class AdminApp:
             raise InvalidArgument("days", f"{days} is out of range 1..365")
         before = self.book.clock() - days * 86400
         deleted = 0
-        while batch := self.store.finished_before(before, CLEANUP_BATCH):
+        while batch := await asyncio.to_thread(self.store.finished_before, before, CLEANUP_BATCH):
             for job in batch:
                 await asyncio.to_thread(self.blobs.delete_job_files, job.id)
-                deleted += self.store.delete_finished(job.id)
+                deleted += await asyncio.to_thread(self.store.delete_finished, job.id)
             if len(batch) < CLEANUP_BATCH:
                 break
         log.info("%s cleaned up %d jobs that ended more than %d days ago", who.user, deleted, days)

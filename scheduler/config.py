@@ -28,6 +28,8 @@ class SchedulerConfig:
     port_for_submission: int = 50051
     port_for_execution: int = 50052
     heartbeat_interval_s: float = 5.0
+    # A node silent for a heartbeat interval and this long is left out of scheduling decisions.
+    node_silent_grace_s: float = 10.0
     long_poll_timeout_s: float = 30.0
     transfer_slots_per_node: int = 1
     # Calls each port serves at once (long-polls not counted: see call_bound.py).

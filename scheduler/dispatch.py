@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from .domain import estimate
 from .domain.job import Job, JobState
 from .domain.limits import RoleLimits, queued_bytes
-from .domain.policy import Code, Policy, Reason
+from .domain.policy import NO_HOST, Code, Policy, Reason
 from .domain.queue_settings import QueueSettings
 from .domain.waiting import Entry
 from .nodes import NodeRegistry
@@ -120,7 +120,7 @@ class JobQueue:
     def decide(self, node_name: str, now: float) -> str | None:
         """The id of the job `node_name` should start now, if any."""
         self._forget_stale_licenses(now)
-        views = self.nodes.views()
+        views = self.nodes.views(now)
         view = next((v for v in views if v.name == node_name), None)
         entry = self.policy.decide(view, views, now) if view is not None else None
         return entry.job_id if entry else None
@@ -130,7 +130,7 @@ class JobQueue:
         entry = self.policy.waiting.get(job_id)
         if entry is None:
             return None
-        reasons = self.policy.reasons(entry, self.nodes.views(), now)
+        reasons = self.policy.reasons(entry, self.nodes.views(now), now)
         ahead = self.policy.position(entry, now)
         start = self._estimate(now, ahead, reasons) if estimate else None
         return WaitInfo(reasons, ahead, self.policy.effective(entry, now), start)
@@ -138,11 +138,18 @@ class JobQueue:
     def _estimate(self, now: float, ahead: int, reasons: list[Reason]) -> float | None:
         if [r.code for r in reasons] == [Code.READY]:
             return now
+        if any(r.code in NO_HOST for r in reasons):
+            return None  # no node could run it: no run ending would let it start
         typical = estimate.typical_run(self._durations)
         left = [s if s is not None else (None if typical is None else typical - (now - start))
                 for start, s in self._running.values()]
         # Something holds it: count on no free slot, only on running jobs ending.
         return estimate.start_time(now, ahead, left, 0, typical)
+
+    def best_position(self, owner: str, now: float) -> int:
+        """The queue position (1: first) of `owner`'s waiting job that goes first; 0 when none waits."""
+        first = self.policy.first_of(owner, now)
+        return 0 if first is None else self.policy.position(first, now) + 1
 
     def __len__(self) -> int:
         return len(self.policy.waiting)

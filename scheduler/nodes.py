@@ -30,7 +30,10 @@ class Node:
 
 
 class NodeRegistry:
-    def __init__(self) -> None:
+    def __init__(self, silent_after_s: float = float("inf")) -> None:
+        """`silent_after_s`: a node not heard from for this long is left out of scheduling
+        decisions (it takes no reservation and hosts no one's hopes) until it calls again."""
+        self.silent_after_s = silent_after_s
         self._nodes: dict[str, Node] = {}
         # Cores held by active jobs, by node, including nodes that have not registered yet.
         self._held: dict[str, dict[str, int]] = {}
@@ -47,8 +50,9 @@ class NodeRegistry:
         if name in self._nodes:
             self._nodes[name].drained = drained
 
-    def views(self) -> list[NodeView]:
-        return [n.view() for n in self._nodes.values()]
+    def views(self, now: float) -> list[NodeView]:
+        """The nodes heard from lately, as the policy sees them."""
+        return [n.view() for n in self._nodes.values() if now - n.last_seen <= self.silent_after_s]
 
     def get(self, name: str) -> Node | None:
         return self._nodes.get(name)

@@ -72,7 +72,7 @@ class SchedulerServer:
         self.config = config
         self.store = store or SqliteStore(config.database)
         self.blobs = blobs or S3Blobs(config.s3)
-        self.nodes = NodeRegistry()
+        self.nodes = NodeRegistry(config.heartbeat_interval_s + config.node_silent_grace_s)
         self.queue = JobQueue(QueueSettings(), config.role_limits, self.nodes)
         self.clock = clock
         self.tokens = TokenBook(self.store, clock=clock)

@@ -50,6 +50,13 @@ MAX_PAGE_SIZE = 1000
 DEFAULT_PAGE_SIZE = 100
 
 
+@dataclass(frozen=True)
+class MyQueue:
+    counts: dict[JobState, int]
+    jobs: dict[JobState, list[Job]]  # at most MAX_PAGE_SIZE of each state, oldest first
+    best_position: int  # 1: first in line; 0: nothing waits
+
+
 class SubmissionApp:
     def __init__(self, book: JobBook, blobs: S3Blobs, queue: JobQueue, limits: RoleLimits,
                  submissions: RateLimiter, largest_node: Callable[[], int | None],
@@ -191,11 +198,14 @@ class SubmissionApp:
             cores_in_use=sum(n.cpus - n.free_cpus for n in nodes), cores_total=sum(n.cpus for n in nodes),
             tokens_in_use=self.queue.policy.usage.tokens, tokens_total=self.queue.policy.token_total())
 
-    def mine(self, who: Principal) -> dict[JobState, list[Job]]:
-        """The caller's unfinished jobs by state (at most MAX_PAGE_SIZE of each), oldest first."""
-        return {state: list(reversed(self.book.store.list(states=[state], page_size=MAX_PAGE_SIZE,
+    def mine(self, who: Principal) -> MyQueue:
+        """The caller's unfinished jobs: all counted, the oldest MAX_PAGE_SIZE of each state listed,
+        and the place of the one that goes first."""
+        counts = {state: n for (state, owner), n in self.book.store.count_unfinished().items() if owner == who.user}
+        jobs = {state: list(reversed(self.book.store.list(states=[state], page_size=MAX_PAGE_SIZE,
                                                           owner=who.user).jobs))
                 for state in (JobState.WAITING, JobState.BLOCKED, JobState.STARTING, JobState.RUNNING)}
+        return MyQueue(counts, jobs, self.queue.best_position(who.user, self.book.clock()))
 
     def get_job(self, who: Principal, job_id: str) -> Job:
         """The job, if `who` may see it; a job they may not see does not exist for them."""

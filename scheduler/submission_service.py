@@ -69,14 +69,15 @@ class SubmissionService(pb_grpc.SubmissionServiceServicer):
 
     @mapped
     async def GetMyQueue(self, request, context):
-        jobs = self.app.mine(caller())
-        pending = [self._shown(j) for j in jobs[JobState.WAITING]]
-        running = [self._shown(j) for j in (*jobs[JobState.STARTING], *jobs[JobState.RUNNING])]
-        blocked = [self._shown(j) for j in jobs[JobState.BLOCKED]]
+        mine = self.app.mine(caller())
+        jobs, counts = mine.jobs, mine.counts
         return pb.GetMyQueueResponse(
-            pending_count=len(pending), running_count=len(running), blocked_count=len(blocked),
-            best_position=min((j.queue_position for j in pending if j.queue_position), default=0),
-            pending_jobs=pending, running_jobs=running, blocked_jobs=blocked)
+            pending_count=counts.get(JobState.WAITING, 0), blocked_count=counts.get(JobState.BLOCKED, 0),
+            running_count=counts.get(JobState.STARTING, 0) + counts.get(JobState.RUNNING, 0),
+            best_position=mine.best_position,
+            pending_jobs=[self._shown(j) for j in jobs[JobState.WAITING]],
+            running_jobs=[self._shown(j) for j in (*jobs[JobState.STARTING], *jobs[JobState.RUNNING])],
+            blocked_jobs=[self._shown(j) for j in jobs[JobState.BLOCKED]])
 
     @mapped
     async def SetJobPriority(self, request, context):

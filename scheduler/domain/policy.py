@@ -4,8 +4,9 @@ the scheduler feeds it jobs, nodes and the time, and carries out its decisions.
 Order: effective priority (the base priority plus the boost a long wait earns), then FIFO.
 A node takes the first job in that order that it can host now, whose owner, team and the cluster
 are under their limits, and whose license tokens are free. Large jobs do not starve: once the
-first job in line has waited `reservation_threshold_minutes` and fits nowhere now, the node that
-will host it soonest takes nothing else, and its license tokens are held, until it starts.
+first job in line has waited `reservation_threshold_minutes`, the node that will host it soonest
+takes nothing else, and its license tokens and a place under `max_concurrent` are held, until it
+starts (or can no longer start: its owner at a limit, too few tokens in the cluster, the node gone).
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ from fnmatch import fnmatchcase
 from . import priority
 from .queue_settings import QueueSettings
 from .waiting import Account, Entry, Shape, WaitingJobs
+
+MAX_REMEMBERED_NODES = 10_000
+MAX_REMEMBERED_SHAPES = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -117,6 +121,10 @@ class Reason:
     message: str
 
 
+# Reasons no wait ends by itself: no node could ever run the job as things stand.
+NO_HOST = frozenset({Code.NO_NODE, Code.NO_MATCHING_NODE, Code.NO_NODE_LARGE_ENOUGH, Code.NODES_DRAINED})
+
+
 class Policy:
     """The waiting jobs, the started ones, and the decisions between them."""
 
@@ -127,6 +135,7 @@ class Policy:
         self.usage = Usage()
         self.reservation: tuple[str, str] | None = None  # (job id, node name) held for it
         self._hostable: tuple[tuple, dict[Shape, bool]] = ((), {})  # by the nodes' signatures
+        self._node_hosts: dict[tuple, dict[Shape, bool]] = {}  # by one node's signature
         self.observed_licenses: tuple[int, int] | None = None  # (issued, in use) from the license server
 
     # --- what the scheduler tells it
@@ -212,18 +221,42 @@ class Policy:
                   and node.has_room(entry) and (free is None or entry.tokens <= free))
             if held_on == node.name:
                 return entry if ok else None
+            held = entry if ok else None
+            if self._slot_held():
+                return held  # the last place the cluster may run is kept for it
             if free is not None:
-                held = entry if ok else None
                 free -= self._held_tokens()
 
-        @functools.cache
-        def fits(shape: Shape) -> bool:
-            return node.hosts(shape) and node.room_for(shape[0]) and (free is None or shape[1] <= free)
+        hosts = self._hosts(node)
 
-        best = self.waiting.best(fits, lambda e: self.effective(e, now))
+        def fits(shape: Shape) -> bool:
+            if free is not None and shape[1] > free or not node.room_for(shape[0]):
+                return False
+            known = hosts.get(shape)
+            if known is None:
+                known = hosts[shape] = node.hosts(shape)
+            return known
+
+        best = self.waiting.best(fits, lambda e: self.effective(e, now), node.free_cpus)
         if held is not None and (best is None or self._ahead(held, best, now)):
             return held
         return best
+
+    def _hosts(self, node: NodeView) -> dict[Shape, bool]:
+        """What `node` could ever host, by shape, remembered while it stays as it is."""
+        known = self._node_hosts.get(node.signature)
+        if known is None:
+            if len(self._node_hosts) >= MAX_REMEMBERED_NODES:
+                self._node_hosts.clear()
+            known = self._node_hosts[node.signature] = {}
+        elif len(known) > MAX_REMEMBERED_SHAPES:
+            known.clear()
+        return known
+
+    def _slot_held(self) -> bool:
+        """Whether the reservation keeps the last place under `max_concurrent` for its job."""
+        return (self.reservation is not None and self.reservation[0] in self.waiting
+                and self.usage.total + 1 >= self.settings.max_concurrent)
 
     def _ahead(self, a: Entry, b: Entry, now: float) -> bool:
         """Whether `a` goes before `b`: higher effective priority, then FIFO."""
@@ -236,17 +269,18 @@ class Policy:
             job_id, held_on = self.reservation
             entry = self.waiting.get(job_id)
             node = next((n for n in usable if n.name == held_on), None)
-            if entry is not None and node is not None and node.could_host(entry):
+            total = self.token_total()
+            if (entry is not None and node is not None and node.could_host(entry) and self.eligible(entry.account)
+                    and not (total and entry.tokens > total)):
                 return
-            self.reservation = None
+            self.reservation = None  # it started, left, or cannot start now whatever is held for it
+        threshold = self.settings.reservation_threshold_minutes * 60
+        if self.waiting.oldest_queue_time() > now - threshold:
+            return  # no job has waited long enough: nothing to look for
         first = self.waiting.best(self._hostable_on(usable), lambda e: self.effective(e, now))
-        if first is None or now - first.queue_time < self.settings.reservation_threshold_minutes * 60:
+        if first is None or now - first.queue_time < threshold:
             return
-        free = self.free_tokens()
-        tokens_ok = free is None or first.tokens <= free
         hosts = [n for n in usable if n.could_host(first)]
-        if tokens_ok and any(n.has_room(first) for n in hosts):
-            return  # it starts at the next poll of one of those nodes
         best = max(hosts, key=lambda n: (n.has_room(first), n.free_cpus, -n.running, n.name))
         self.reservation = (first.job_id, best.name)
 
@@ -274,6 +308,10 @@ class Policy:
             lambda base, target: priority.latest_queue_time(base, target, now, s.starvation_threshold_minutes * 60,
                                                             s.starvation_max_boost))
 
+    def first_of(self, owner: str, now: float) -> Entry | None:
+        """The waiting job of `owner` that goes first."""
+        return min(self.waiting.firsts_of(owner), key=lambda e: (-self.effective(e, now), e.key), default=None)
+
     def reasons(self, entry: Entry, nodes: Sequence[NodeView], now: float) -> list[Reason]:
         """Everything that holds the waiting job `entry` now; READY alone when nothing does."""
         s = self.settings
@@ -284,6 +322,10 @@ class Policy:
         if self.usage.total >= s.max_concurrent:
             found.append(Reason(Code.GLOBAL_LIMIT, f"{self.usage.total} of {s.max_concurrent} jobs run at once "
                                                    "cluster-wide (max_concurrent)"))
+        elif self._slot_held() and self.reservation[0] != entry.job_id:
+            found.append(Reason(Code.GLOBAL_LIMIT, f"{self.usage.total} of {s.max_concurrent} jobs run at once "
+                                                   "cluster-wide (max_concurrent); the last place is held for job "
+                                                   f"{self.reservation[0]}, first in line and waiting longest"))
         running = self.usage.by_user[entry.owner]
         if running >= self.user_cap(entry.role):
             if self.role_cap(entry.role) < s.user_max_concurrent:
@@ -323,6 +365,10 @@ class Policy:
         held_on = self.reservation[1] if self.reservation and self.reservation[0] != entry.job_id else None
         roomy = [n for n in large if n.has_room(entry)]
         if not roomy:
+            full = [n.name for n in large if n.free_cpus >= entry.cpus]
+            if full:
+                return [Reason(Code.NO_FREE_CORES, f"needs {entry.cpus} cores; node(s) {', '.join(full[:5])} have "
+                                                   "them free but already run their most jobs (max_jobs)")]
             most = max(n.free_cpus for n in large)
             return [Reason(Code.NO_FREE_CORES, f"needs {entry.cpus} cores; the most free on a node that could run "
                                                f"it is {most}")]

@@ -30,15 +30,19 @@ def may_override(who: Principal) -> bool:
     return who.role in (Role.LEAD, Role.ADMIN)
 
 
+def level(value: int, field: str = "priority") -> Priority:
+    try:
+        return Priority(value)
+    except ValueError:
+        raise InvalidArgument(field, f"{value} is not a priority (0 low, 10 normal, 20 high, 30 urgent)") from None
+
+
 def requested(who: Principal, value: int | None, field: str = "priority") -> Priority:
     """The priority a new job of `who` gets: the role's default, or the one asked for (only lower
     unless `who` may override)."""
     if value is None:
         return default_for(who.role)
-    try:
-        asked = Priority(value)
-    except ValueError:
-        raise InvalidArgument(field, f"{value} is not a priority (0 low, 10 normal, 20 high, 30 urgent)") from None
+    asked = level(value, field)
     if asked > default_for(who.role) and not may_override(who):
         raise PermissionDenied(f"{field}: a {who.role.value} may ask for {default_for(who.role).name.lower()} "
                                "or lower; leads and admins may raise it")
@@ -47,8 +51,8 @@ def requested(who: Principal, value: int | None, field: str = "priority") -> Pri
 
 def changed(who: Principal, owner: str, current: int, value: int, field: str = "priority") -> Priority:
     """The priority `who` may set on a job of `owner` now at `current` (`who` can see the job):
-    leads and admins any level, an owner only a lower one."""
-    wanted = requested(who, value, field)
+    leads and admins any level, an owner only a lower one (even below a level a lead gave it)."""
+    wanted = level(value, field)
     if not may_override(who) and (owner != who.user or wanted > current):
         raise PermissionDenied(f"{field}: only leads and admins may raise a priority; {owner} may lower it")
     return wanted

@@ -4,9 +4,10 @@ Jobs are grouped by base priority (a level), then by shape (cores, tokens, requi
 version: everything that decides whether a node can take a job), then by account (owner, role,
 team). Inside one account's jobs of one shape the order is FIFO, so only the oldest can be next.
 Each (level, shape) keeps its accounts ordered by their oldest job, but only the accounts that
-are under their limits now; the others are parked until the policy says they may run again. A
-decision therefore looks at one job per (level, shape) it fits: its cost grows with the kinds of
-jobs, not with their number.
+are under their limits now; the others are parked until the policy says they may run again. Each
+level keeps its shapes by cores, each ordered by its first job. A decision skips the cores a node
+has no room for and tries the rest oldest first up to the first that fits: its cost grows with the
+kinds of jobs ahead that do not fit, never with the number of jobs.
 
 Within a level, waiting longer never lowers a job's effective priority, so FIFO inside a level is
 also effective-priority order; the levels are merged by effective priority at decision time.
@@ -72,6 +73,10 @@ class _ShapeQueue:
 class WaitingJobs:
     def __init__(self) -> None:
         self._levels: dict[int, dict[Shape, _ShapeQueue]] = {}
+        # By level, then cores: the shapes that have a job of an eligible account, ordered by that
+        # job's key, so a decision skips shapes too large for the node at once and stops at the
+        # first shape that fits.
+        self._order: dict[int, dict[int, SortedList]] = {}
         self._keys: dict[int, SortedList] = {}  # every job's key, by level: for positions
         self._entries: dict[str, Entry] = {}
         self._places: dict[Account, set[tuple[int, Shape]]] = {}  # where each account has jobs
@@ -85,6 +90,7 @@ class WaitingJobs:
         self.set_eligible(entry.account, eligible)
         level = self._levels.setdefault(entry.priority, {})
         queue = level.get(entry.shape) or level.setdefault(entry.shape, _ShapeQueue())
+        before = queue.ready[0][0] if queue.ready else None
         fifo = queue.fifos.get(entry.account)
         if fifo is None:
             fifo = queue.fifos[entry.account] = SortedDict()
@@ -94,6 +100,7 @@ class WaitingJobs:
         fifo[entry.key] = entry
         if entry.account not in self._parked:
             queue.ready.add((fifo.peekitem(0)[0], entry.account))
+        self._reorder(entry.priority, entry.shape, queue, before)
         self._keys.setdefault(entry.priority, SortedList()).add(entry.key)
         self._entries[entry.job_id] = entry
 
@@ -104,14 +111,15 @@ class WaitingJobs:
         level = self._levels[entry.priority]
         queue = level[entry.shape]
         fifo = queue.fifos[entry.account]
+        before = queue.ready[0][0] if queue.ready else None
         ready = entry.account not in self._parked
         if ready:
             queue.ready.remove((fifo.peekitem(0)[0], entry.account))
         del fifo[entry.key]
-        if fifo:
-            if ready:
-                queue.ready.add((fifo.peekitem(0)[0], entry.account))
-        else:
+        if fifo and ready:
+            queue.ready.add((fifo.peekitem(0)[0], entry.account))
+        self._reorder(entry.priority, entry.shape, queue, before)
+        if not fifo:
             del queue.fifos[entry.account]
             places = self._places[entry.account]
             places.discard((entry.priority, entry.shape))
@@ -134,15 +142,41 @@ class WaitingJobs:
             return
         for base, shape in self._places.get(account, ()):
             queue = self._levels[base][shape]
+            before = queue.ready[0][0] if queue.ready else None
             item = (queue.fifos[account].peekitem(0)[0], account)
             if eligible:
                 queue.ready.add(item)
             else:
                 queue.ready.remove(item)
+            self._reorder(base, shape, queue, before)
         if eligible:
             self._parked.discard(account)
         else:
             self._parked.add(account)
+
+    def _reorder(self, base: int, shape: Shape, queue: _ShapeQueue, before: Key | None) -> None:
+        """Keep `_order` in step after the first eligible job of (`base`, `shape`) was `before`."""
+        after = queue.ready[0][0] if queue.ready else None
+        if after == before:
+            return
+        by_cpus = self._order.setdefault(base, {})
+        if before is not None:
+            ordered = by_cpus[shape[0]]
+            ordered.remove((before, shape))
+            if not ordered:
+                del by_cpus[shape[0]]
+                if not by_cpus:
+                    del self._order[base]
+        if after is not None:
+            by_cpus.setdefault(shape[0], SortedList()).add((after, shape))
+            self._order[base] = by_cpus
+
+    def firsts_of(self, owner: str) -> Iterator[Entry]:
+        """The first job of `owner` in each (level, shape): one of them goes before all the others."""
+        for account, places in self._places.items():
+            if account[0] == owner:
+                for base, shape in places:
+                    yield self._levels[base][shape].head(account)
 
     def accounts(self) -> Iterator[Account]:
         return iter(self._places)
@@ -161,21 +195,31 @@ class WaitingJobs:
 
     # --- questions
 
-    def best(self, fits: Callable[[Shape], bool], effective: Callable[[Entry], int]) -> Entry | None:
-        """The job that goes first among those of eligible accounts whose shape `fits`: the highest
-        effective priority, then the oldest. Looks at one job per (level, shape)."""
+    def best(self, fits: Callable[[Shape], bool], effective: Callable[[Entry], int],
+             max_cpus: int | None = None) -> Entry | None:
+        """The job that goes first among those of eligible accounts whose shape `fits` (and needs
+        at most `max_cpus` cores): the highest effective priority, then the oldest. In each level,
+        shapes with more cores are skipped at once, and the others are tried oldest first up to
+        the first that fits."""
         best: Entry | None = None
-        for level in self._levels.values():
+        for base, by_cpus in self._order.items():
             level_best: Entry | None = None
-            for shape, queue in level.items():
-                if not queue.ready:
+            for cpus, ordered in by_cpus.items():
+                if max_cpus is not None and cpus > max_cpus:
                     continue
-                oldest_key, account = queue.ready[0]
-                if (level_best is None or oldest_key < level_best.key) and fits(shape):
-                    level_best = queue.head(account)
+                for head, shape in ordered:
+                    if level_best is not None and head >= level_best.key:
+                        break
+                    if fits(shape):
+                        level_best = self._levels[base][shape].first()
+                        break
             if level_best is not None and (best is None or _ahead(level_best, best, effective)):
                 best = level_best
         return best
+
+    def oldest_queue_time(self) -> float:
+        """When the job that has waited longest entered the queue; inf when none waits."""
+        return min((keys[0][0] for keys in self._keys.values()), default=float("inf"))
 
     def ahead_of(self, entry: Entry, effective: Callable[[Entry], int],
                  cutoff: Callable[[int, int], float]) -> int:

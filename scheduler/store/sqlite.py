@@ -47,6 +47,9 @@ CREATE TABLE IF NOT EXISTS tokens (
 );
 """
 _FINAL = tuple(s.value for s in FINAL_STATES)
+# Finished jobs by end time, for clean-up: an index on the documents' end_time.
+_FINISHED = "state IN (" + ",".join(f"'{s}'" for s in sorted(_FINAL)) + ")"
+_ENDED = "COALESCE(json_extract(doc, '$.end_time'), 0)"
 
 
 class SqliteStore:
@@ -58,6 +61,7 @@ class SqliteStore:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA busy_timeout=5000")
         self._db.executescript(SCHEMA)
+        self._db.execute(f"CREATE INDEX IF NOT EXISTS jobs_ended ON jobs ({_ENDED}, id) WHERE {_FINISHED}")
 
     def _run(self, sql: str, params: tuple = ()) -> sqlite3.Cursor:
         try:
@@ -94,10 +98,10 @@ class SqliteStore:
         return {(JobState(state), owner): n for state, owner, n in rows}
 
     def finished_before(self, end_time: float, limit: int) -> list[Job]:
-        marks = ",".join("?" * len(_FINAL))
-        rows = self._run(f"SELECT doc FROM jobs WHERE state IN ({marks})", _FINAL).fetchall()
-        jobs = [j for j in (from_dict(json.loads(r[0])) for r in rows) if (j.end_time or 0.0) < end_time]
-        return sorted(jobs, key=lambda j: (j.end_time or 0.0, j.id))[:limit]
+        rows = self._run(f"SELECT doc FROM jobs INDEXED BY jobs_ended WHERE {_FINISHED} AND {_ENDED} < ? "
+                         f"ORDER BY {_ENDED}, id LIMIT ?",
+                         (end_time, limit)).fetchall()
+        return [from_dict(json.loads(r[0])) for r in rows]
 
     def delete_finished(self, job_id: str) -> bool:
         marks = ",".join("?" * len(_FINAL))

@@ -86,6 +86,9 @@ def can_start_here(policy: Policy, e: Entry, node: NodeView, now: float) -> bool
         held_job, held_on = policy.reservation
         if held_on == node.name and e.job_id != held_job:
             return False
+        if e.job_id != held_job and held_job in policy.waiting and \
+                policy.usage.total + 1 >= policy.settings.max_concurrent:
+            return False  # the last place is held
         if free is not None and e.job_id != held_job:
             held = policy.waiting.get(held_job)
             free -= held.tokens if held else 0
@@ -133,7 +136,8 @@ def check_reasons(sim: Sim) -> None:
             if c is Code.JOBS_AHEAD:
                 assert int(MESSAGE_NUMBER.match(r.message).group(1)) == ahead
             elif c is Code.GLOBAL_LIMIT:
-                assert p.usage.total >= s.max_concurrent
+                assert p.usage.total >= s.max_concurrent or (
+                    p.reservation and p.reservation[0] != e.job_id and p.usage.total + 1 >= s.max_concurrent)
             elif c in (Code.USER_LIMIT, Code.ROLE_LIMIT):
                 assert p.usage.by_user[e.owner] >= min(s.user_max_concurrent, ROLE_CAPS[e.role])
             elif c is Code.TEAM_LIMIT:
@@ -220,34 +224,35 @@ def test_random_streams_keep_every_rule(queue_settings, nodes, steps):
 
 
 @settings(max_examples=15, deadline=None)
-@given(run_minutes=st.integers(5, 60), arrival_minutes=st.sampled_from([0.5, 1.0, 2.0]),
-       reserve_after=st.sampled_from([5.0, 10.0, 30.0]), small_nodes=st.integers(0, 3))
+@given(run_minutes=st.integers(5, 60), arrival_minutes=st.sampled_from([0.25, 0.5, 1.0]),
+       reserve_after=st.sampled_from([5.0, 10.0, 30.0]), small_nodes=st.integers(0, 3),
+       max_concurrent=st.sampled_from([2, 3, 5, 1000]), tokens_total=st.sampled_from([0, 40]))
 def test_a_32_core_job_behind_an_endless_stream_of_4_core_jobs_starts_within_the_bound(
-        run_minutes, arrival_minutes, reserve_after, small_nodes):
+        run_minutes, arrival_minutes, reserve_after, small_nodes, max_concurrent, tokens_total):
     """Jobs queued before it go first (FIFO); the stream queued after it must not hold it back.
     Bound, from when the last job ahead of it started: what is left of the reservation threshold,
     plus one run of the small jobs (the reserved node drains), plus one poll interval. The stream
-    alone would keep every node busy forever."""
-    s = QueueSettings(max_concurrent=1000, user_max_concurrent=1000, reservation_threshold_minutes=reserve_after,
-                      starvation_threshold_minutes=0)
+    alone would keep every node busy forever, and the cluster at its job limit and token pool."""
+    s = QueueSettings(max_concurrent=max_concurrent, user_max_concurrent=1000, starvation_threshold_minutes=0,
+                      reservation_threshold_minutes=reserve_after, license_tokens_total=tokens_total)
     policy = Policy(s, lambda role: 1000)
-    nodes = [SimNode("big", 32)] + [SimNode(f"small{i}", 8) for i in range(small_nodes)]
+    nodes = [SimNode(f"small{i}", 8) for i in range(small_nodes)] + [SimNode("big", 32)]  # big asks last
     sim = Sim(policy, nodes)
     poll_every = 0.5  # minutes
     ends: dict[str, float] = {}
     big_job = None
-    big_submitted = 10.0
+    big_submitted = 1.0
     next_arrival = 0.0
     count = 0
-    while sim.now <= 24 * 3600:
+    while sim.now <= 48 * 3600:
         minute = sim.now / 60
         while next_arrival <= minute:  # the endless stream: more than the nodes can run
             for _ in range(4):
                 count += 1
-                policy.add(Entry(f"s{count:06d}", "ana", "developer", "", 10, sim.now, 4, 0))
+                policy.add(Entry(f"s{count:06d}", "ana", "developer", "", 10, sim.now, 4, s.tokens_for(4)))
             next_arrival += arrival_minutes
         if big_job is None and minute >= big_submitted:
-            big_job = Entry("big-job", "ben", "developer", "", 10, sim.now, 32, 0)
+            big_job = Entry("big-job", "ben", "developer", "", 10, sim.now, 32, s.tokens_for(32))
             policy.add(big_job)
         for node in nodes:
             for job_id in [j for j in node.jobs if ends[j] <= minute]:
@@ -256,8 +261,12 @@ def test_a_32_core_job_behind_an_endless_stream_of_4_core_jobs_starts_within_the
                 ends[chosen.job_id] = minute + run_minutes
         if any(e.job_id == "big-job" for e, _, _ in sim.started):
             break
+        ahead_done = max((t for e, _, t in sim.started if big_job and e.key < big_job.key), default=0.0) / 60
+        if big_job and all(e.key > big_job.key for e in policy.waiting if e.job_id != "big-job") and \
+                minute > max(ahead_done, big_submitted + reserve_after) + run_minutes + poll_every:
+            break  # past the bound: fail below
         sim.now += poll_every * 60
-    started_at = next(t for e, _, t in sim.started if e.job_id == "big-job") / 60
+    started_at = next((t for e, _, t in sim.started if e.job_id == "big-job"), float("inf")) / 60
     ahead_done = max((t for e, _, t in sim.started if e.key < big_job.key), default=0.0) / 60
     assert started_at <= max(ahead_done, big_submitted + reserve_after) + run_minutes + poll_every
     assert any(e.key > big_job.key for e in policy.waiting)  # the stream behind it never ran dry
