@@ -16,6 +16,7 @@ from . import licensing
 from .config import AgentConfig
 from .job_run import JobRun
 from .link import SchedulerLink
+from .local_state import LocalState
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,7 @@ class Agent:
         self.long_poll_timeout_s = 30.0
         self.registered = asyncio.Event()
         self.license_usage: tuple[int, int, float] | None = None  # issued, in use, when (monotonic)
+        self.state = LocalState(config.work_dir)
 
     async def register(self) -> None:
         resp = await self.link.call("RegisterNode", ex.RegisterNodeRequest(
@@ -44,7 +46,12 @@ class Agent:
 
     async def run(self, stopping: asyncio.Event) -> None:
         self.config.work_dir.mkdir(parents=True, exist_ok=True)
+        resumed = [JobRun.resume(self.link, self.config, self.state, r) for r in self.state.load()]
+        for run in resumed:
+            self.runs[run.key] = run  # named at registration: the scheduler keeps them ours
         await self.register()
+        for run in resumed:
+            self._launch(run)
         loops = [asyncio.create_task(self._acquire_loop()), asyncio.create_task(self._heartbeat_loop())]
         if self.config.license_command:
             loops.append(asyncio.create_task(self._license_loop()))
@@ -68,9 +75,12 @@ class Agent:
                 self._start(resp.assignment)
 
     def _start(self, assignment: ex.Assignment) -> None:
-        run = JobRun(self.link, self.config, assignment)
-        self.runs[run.key] = run
+        run = JobRun(self.link, self.config, assignment, self.state)
         run.log.info("assigned %s (%d cores)", run.name, assignment.cpus)
+        self._launch(run)
+
+    def _launch(self, run: JobRun) -> None:
+        self.runs[run.key] = run
         task = asyncio.create_task(run.run())
         self._tasks.add(task)
         task.add_done_callback(lambda t: (self._tasks.discard(t), self.runs.pop(run.key, None)))

@@ -23,6 +23,7 @@ from . import archive, solver
 from .config import AgentConfig
 from .inp import parse_steps
 from .link import SchedulerLink
+from .local_state import INPUTS, RESULTS, SOLVING, LocalState, RunRecord
 from .outcome import ErrorClass, Outcome, Result, decide_outcome
 from .progress import ProgressSnapshot
 from .progress_reader import read_progress
@@ -59,7 +60,9 @@ def _target(r: pb.PresignedRequest) -> PresignedTarget:
 
 
 class JobRun:
-    def __init__(self, link: SchedulerLink, config: AgentConfig, assignment: ex.Assignment) -> None:
+    def __init__(self, link: SchedulerLink, config: AgentConfig, assignment: ex.Assignment, state: LocalState,
+                 record: RunRecord | None = None) -> None:
+        """A new run of `assignment`, or (`record`) one this agent had in hand before it restarted."""
         self.link = link
         self.config = config
         self.assignment = assignment
@@ -69,6 +72,19 @@ class JobRun:
         self.dir = config.work_dir / f"{self.attempt.job_id}-{self.attempt.attempt}"
         self.stop_requested = asyncio.Event()
         self.log = logging.LoggerAdapter(log, {"job": self.attempt.job_id, "attempt": self.attempt.attempt})
+        self.state = state
+        self.resumed = record is not None
+        self.record = record or RunRecord(self.attempt.job_id, self.attempt.attempt, assignment.SerializeToString())
+        if not self.resumed:
+            state.save(self.record)
+
+    @classmethod
+    def resume(cls, link: SchedulerLink, config: AgentConfig, state: LocalState, record: RunRecord) -> JobRun:
+        return cls(link, config, ex.Assignment.FromString(record.assignment), state, record)
+
+    def _enter(self, phase: str, **changes) -> None:
+        self.record = self.record.at(phase, **changes)
+        self.state.save(self.record)
 
     @property
     def key(self) -> tuple[str, int]:
@@ -85,6 +101,8 @@ class JobRun:
         return longest if len(str(longest)) > solver.MAX_PATH else None
 
     async def run(self) -> None:
+        """The whole attempt, from where the record says it was. The record is forgotten once the
+        scheduler has heard how it ended; a cancelled task (the agent stopping) keeps it."""
         too_long = self._too_long_path()
         if too_long is not None:
             self.log.error("path too long for Abaqus: %s", too_long)
@@ -92,12 +110,18 @@ class JobRun:
                 ex.OUTCOME_FAILED, pb.ERROR_CLASS_SYSTEM,
                 f"the job's path {str(too_long)[:80]}... has {len(str(too_long))} characters; Abaqus allows "
                 f"{solver.MAX_PATH}: shorten the node's work_dir or the file names"))
+            self.state.forget(self.key)
             return
         try:
-            self.dir.mkdir(parents=True, exist_ok=True)
-            await self._download_inputs()
-            await asyncio.to_thread(self._unpack_archives)
-            finish = await self._solve()
+            phase = self.record.phase
+            if self.resumed:
+                self.log.info("taking this attempt up again after a restart (it was at: %s)", phase)
+            if phase == INPUTS:
+                self.dir.mkdir(parents=True, exist_ok=True)
+                await self._download_inputs()
+                await asyncio.to_thread(self._unpack_archives)
+            finish = await self._solve() if phase in (INPUTS, SOLVING) else await self._finish_from_files(None)
+            self._enter(RESULTS)
             results, missing = self._result_files(finish)
             digests = await self._upload(results) if results else {}
             await self._complete(finish, digests, missing)
@@ -108,9 +132,10 @@ class JobRun:
             if is_stale(e):
                 self.log.warning("attempt no longer current (%s): discarding its files", e.details())
                 shutil.rmtree(self.dir, ignore_errors=True)
-                return
-            self.log.exception("job failed on this node")
-            await self._complete_quietly(Finish(ex.OUTCOME_FAILED, pb.ERROR_CLASS_SYSTEM, f"agent: {e}"))
+            else:
+                self.log.exception("job failed on this node")
+                await self._complete_quietly(Finish(ex.OUTCOME_FAILED, pb.ERROR_CLASS_SYSTEM, f"agent: {e}"))
+        self.state.forget(self.key)
 
     async def _slot(self) -> str:
         while True:  # an empty answer is a long-poll that timed out: ask again
@@ -169,21 +194,43 @@ class JobRun:
 
     async def _solve(self) -> Finish:
         steps = await asyncio.to_thread(parse_steps, self.dir / self.assignment.input_file)
-        args = solver.command_line(self.config.abaqus_command, self.name, self.assignment.input_file,
-                                   self.assignment.cpus)
-        analysis = await solver.Analysis.start(args, self.dir, self.name, self.config.solver_process_names,
-                                               self.config.kill_solvers_with_agent)
-        self.log.info("solver started (pid %d): %s", analysis.launcher_pid, " ".join(args))
+        names = self.config.solver_process_names
+        if self.record.phase == SOLVING:  # started before a restart: follow it if it still runs
+            analysis = solver.Analysis(self.dir, self.name, names, self.record.launcher_pid,
+                                       self.record.launcher_started)
+            self.log.info("following the solver again (launcher pid %s)", self.record.launcher_pid)
+        else:
+            analysis = await self._start_solver(names)
         try:
-            if await self._report(ProgressSnapshot(0, len(steps), 0, 0.0, 0.0, False)):
+            if not self.resumed and await self._report(ProgressSnapshot(0, len(steps), 0, 0.0, 0.0, False)):
                 self.stop()
             finished = await self._follow(analysis, steps)
-        finally:
+        except asyncio.CancelledError:
+            self.log.info("agent stopping: the solver runs on, to be followed again when the agent starts")
+            raise
+        except BaseException:
             if await asyncio.to_thread(analysis.running):
                 await analysis.stop(self.config.abaqus_command, self.config.stop_grace_s)
+            raise
         if not finished:
             return Finish(ex.OUTCOME_STOPPED, 0, "stopped on request")
-        exit_code = analysis.exit_code
+        return await self._finish_from_files(analysis.exit_code)
+
+    async def _start_solver(self, names: tuple[str, ...]) -> solver.Analysis:
+        leftover = solver.Analysis(self.dir, self.name, names)
+        if await asyncio.to_thread(leftover.running):  # started by an earlier life of this agent
+            self.log.warning("stopping a solver left running in the job directory before starting afresh")
+            await leftover.stop(self.config.abaqus_command, self.config.stop_grace_s)
+        args = solver.command_line(self.config.abaqus_command, self.name, self.assignment.input_file,
+                                   self.assignment.cpus)
+        self._enter(SOLVING)  # from here a restart looks for the solver rather than fetching inputs
+        analysis = await solver.Analysis.start(args, self.dir, self.name, names, self.config.kill_solvers_with_agent)
+        self._enter(SOLVING, launcher_pid=analysis.launcher_pid, launcher_started=analysis.launcher_started)
+        self.log.info("solver started (pid %d): %s", analysis.launcher_pid, " ".join(args))
+        return analysis
+
+    async def _finish_from_files(self, exit_code: int | None) -> Finish:
+        """How the ended analysis went, from its files (`exit_code`: the launcher's, when known)."""
         decided: Outcome = await asyncio.to_thread(decide_outcome, self.dir, self.name, exit_code, True)
         for warning in decided.warnings:
             self.log.warning("%s", warning)

@@ -32,6 +32,7 @@ MAX_PATH = 256
 SAFE_ARGUMENT = re.compile(r"[A-Za-z0-9_.=-]+")
 
 POLL_S = 0.2
+EXIT_POLL_S = 0.02  # a launcher of ours: waitpid without blocking costs next to nothing
 TERMINATE_TIMEOUT_S = 60.0
 
 
@@ -53,15 +54,17 @@ class Analysis:
     solver_names: tuple[str, ...]
     launcher_pid: int | None = None
     launcher_started: float = 0.0
-    process: asyncio.subprocess.Process | None = None
+    process: subprocess.Popen | None = None
     job_object: JobObject = field(default_factory=JobObject)
 
     @classmethod
     async def start(cls, args: list[str], job_dir: Path, job_name: str, solver_names: tuple[str, ...],
                     kill_on_close: bool = False) -> Analysis:
+        # A plain Popen, not an asyncio subprocess: asyncio kills its children when their transport
+        # is closed, and the solver must outlive an agent restart.
         with open(job_dir / f"{job_name}.log", "ab") as out:
-            process = await asyncio.create_subprocess_exec(
-                *args, cwd=job_dir, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, **NEW_GROUP)
+            process = subprocess.Popen(args, cwd=job_dir, stdin=subprocess.DEVNULL, stdout=out,
+                                       stderr=subprocess.STDOUT, **NEW_GROUP)
         analysis = cls(job_dir, job_name, solver_names, process.pid, _started(process.pid), process,
                        JobObject(kill_on_close))
         try:
@@ -74,7 +77,7 @@ class Analysis:
         """The launcher while it runs (a reused pid with another start time is not it)."""
         if self.launcher_pid is None:
             return None
-        if self.process is not None and self.process.returncode is not None:
+        if self.process is not None and self.process.poll() is not None:
             return None
         try:
             p = psutil.Process(self.launcher_pid)
@@ -95,14 +98,11 @@ class Analysis:
     @property
     def exit_code(self) -> int | None:
         """The launcher's exit code, when this agent started it and it has exited."""
-        return self.process.returncode if self.process is not None else None
+        return self.process.poll() if self.process is not None else None
 
     async def launcher_exited(self) -> None:
-        if self.process is not None:
-            await self.process.wait()
-            return
         while self.launcher() is not None:
-            await asyncio.sleep(POLL_S)
+            await asyncio.sleep(EXIT_POLL_S if self.process is not None else POLL_S)
 
     def running(self) -> bool:
         return bool(self.processes())
@@ -121,8 +121,8 @@ class Analysis:
             still = await asyncio.to_thread(process_tree.kill, left)
             if still:
                 log.error("%s: processes survive a kill: %s", self.job_name, [p.pid for p in still])
-        if self.process is not None and self.process.returncode is None:
-            await self.process.wait()
+        while self.process is not None and self.process.poll() is None:
+            await asyncio.sleep(EXIT_POLL_S)
         lock = self.job_dir / f"{self.job_name}.lck"
         if lock.exists():
             await remove_with_retries(lock)

@@ -66,6 +66,17 @@ class Cluster:
         self._stops.append((stopping, task))
         return agent
 
+    def stop_agent(self, agent: Agent) -> None:
+        """Stop one agent as its service would be stopped; what it runs is left running."""
+        stopping, task = self._stops.pop(self.agents.index(agent))
+        self.agents.remove(agent)
+
+        async def stop():
+            stopping.set()
+            await asyncio.wait_for(task, 20)
+
+        self.loop_thread.run(stop())
+
     def close(self) -> None:
         async def stop():
             for stopping, task in self._stops:

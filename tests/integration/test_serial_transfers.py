@@ -35,7 +35,7 @@ class Recorder:
             analysis = await real(args, job_dir, *more)
             key = job_dir.name
             self.solves[key] = [time.monotonic()]
-            asyncio.ensure_future(analysis.process.wait()).add_done_callback(
+            asyncio.ensure_future(analysis.launcher_exited()).add_done_callback(
                 lambda _: self.solves[key].append(time.monotonic()))
             return analysis
         return staticmethod(wrapped)
