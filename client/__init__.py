@@ -17,11 +17,11 @@ from .errors import (
     Unauthenticated,
     Unavailable,
 )
-from .models import ErrorClass, FileInfo, Job, JobState, Progress, Role, TokenInfo, WaitReason
+from .models import ErrorClass, FileInfo, Job, JobState, Progress, Role, SolverOptions, TokenInfo, WaitReason
 
 __all__ = [
     "AbaqueueError", "Aborted", "AlreadyExists", "ChecksumMismatch", "Client", "ErrorClass",
     "FailedPrecondition", "FileInfo", "InvalidArgument", "Job", "JobState", "NotFound",
-    "PermissionDenied", "Progress", "ResourceExhausted", "Role", "TokenInfo", "TransferFailed",
+    "PermissionDenied", "Progress", "ResourceExhausted", "Role", "SolverOptions", "TokenInfo", "TransferFailed",
     "Unauthenticated", "Unavailable", "WaitReason",
 ]

@@ -23,7 +23,7 @@ from abaqueue.v1.token_service_pb2_grpc import TokenServiceStub
 from . import transfer
 from .auth import BearerToken, token_from
 from .errors import AbaqueueError, InvalidArgument, from_rpc_error
-from .models import FileInfo, Job, JobState, MyQueue, NodeInfo, QueueStats, Role, TokenInfo
+from .models import FileInfo, Job, JobState, MyQueue, NodeInfo, QueueStats, Role, SolverOptions, TokenInfo
 
 _Response = TypeVar("_Response")
 
@@ -69,7 +69,7 @@ class Client:
         self, model: Path, cpus: int, extra_files: Sequence[Path] = (), name: str | None = None,
         request_id: str | None = None, archives: Sequence[Path] = (), *, priority: int | None = None,
         license_tokens: int = 0, labels: dict[str, str] | None = None, node: str = "", abaqus_version: str = "",
-        requires_approval: bool = False,
+        requires_approval: bool = False, solver: SolverOptions | None = None,
     ) -> Job:
         """Create a job for `model` (an .inp file) and its extra files, upload them and queue it.
 
@@ -77,7 +77,9 @@ class Client:
         includes, in folders if need be); `model` may then be the name of an .inp at the top of
         one of them rather than a local file. `priority` (0, 10, 20, 30; default: your role's),
         `license_tokens` (default: the cluster's rule), `labels` a node must match (globs), the
-        `node` and `abaqus_version` it needs, and whether it `requires_approval` are optional."""
+        `node` and `abaqus_version` it needs, whether it `requires_approval`, and `solver` options
+        (memory, double precision, user subroutine, restart, wall-clock limit, extra results) are
+        optional; a user subroutine named there must be one of `extra_files`."""
         model, archives = Path(model), [Path(a) for a in archives]
         in_archive = bool(archives) and not model.is_file() and _at_top_of(model.name, archives)
         sent = [*([] if in_archive else [model]), *map(Path, extra_files), *archives]
@@ -92,6 +94,7 @@ class Client:
             input_files=[transfer.to_proto(f, f.name in unpacked) for f in declared.values()],
             priority=priority, license_tokens=license_tokens, required_labels=labels or {}, required_node=node,
             abaqus_version=abaqus_version, requires_approval=requires_approval,
+            solver=(solver or SolverOptions()).to_proto(),
         ))
         for request in created.upload_requests:
             if request.file_name not in paths:

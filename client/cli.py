@@ -108,6 +108,20 @@ def build_parser() -> argparse.ArgumentParser:
     submit.add_argument("--node", default="", help="the node it must run on")
     submit.add_argument("--abaqus-version", default="", metavar="VERSION", help="the Abaqus version it needs")
     submit.add_argument("--approval", action="store_true", help="ask an admin to approve it before it runs")
+    solver = submit.add_argument_group("how Abaqus runs it")
+    solver.add_argument("--memory", default="", help="abaqus memory=, e.g. 16gb or 4000mb")
+    solver.add_argument("--double", default="", choices=("explicit", "both", "off", "constraint"),
+                        help="abaqus double= (Explicit double precision)")
+    solver.add_argument("--user", type=Path, metavar="SUBROUTINE",
+                        help="abaqus user=: a user subroutine (.f .for .f90 .c .cpp .o .obj), uploaded with the job")
+    solver.add_argument("--oldjob", default="", metavar="JOB",
+                        help="abaqus oldjob=: restart from that job's restart files (give them with --file)")
+    solver.add_argument("--time-limit", type=duration, default=0.0, metavar="TIME",
+                        help="wall-clock limit of a run, e.g. 90m, 12h, 2d (default: the node's); past it "
+                             "the job is stopped and ends TIMEOUT with the result files it wrote")
+    solver.add_argument("--results", action="extend", nargs="+", default=[], metavar="GLOB",
+                        help="result files to bring back beyond .odb .dat .msg .sta .log, e.g. '*.fil'")
+    solver.add_argument("--restart-files", action="store_true", help="bring back the restart files too")
     submit.set_defaults(command=cmd_submit)
 
     jobs = commands.add_parser("jobs", help="list, show or cancel jobs").add_subparsers(
@@ -189,6 +203,19 @@ def _days(value: str) -> timedelta:
     if not 0 < days <= 3650:
         raise argparse.ArgumentTypeError("must be more than 0 and at most 3650 days")
     return timedelta(days=days)
+
+
+def duration(text: str) -> float:
+    """Seconds from 45, 45s, 90m, 12h or 2d."""
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    number, unit = (text[:-1], text[-1].lower()) if text and text[-1].lower() in units else (text, "s")
+    try:
+        value = float(number) * units[unit]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a time such as 90m, 12h or 2d") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} must be a positive time")
+    return value
 
 
 def _label(value: str) -> tuple[str, str]:

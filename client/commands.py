@@ -10,7 +10,7 @@ from rich.console import Console
 
 from . import render
 from .api import Client
-from .models import Job, JobState
+from .models import Job, JobState, SolverOptions
 
 EXIT_OK, EXIT_JOB_FAILED = 0, 1
 
@@ -24,9 +24,15 @@ class Ui:
 
 
 def cmd_submit(client: Client, args: argparse.Namespace, ui: Ui) -> int:
-    job = client.submit(args.model, args.cpus, extra_files=args.file, name=args.name, archives=args.archive,
+    solver = SolverOptions(memory=args.memory, double_precision=args.double,
+                           user_subroutine=args.user.name if args.user else "", oldjob=args.oldjob,
+                           timeout_s=args.time_limit, result_patterns=tuple(args.results),
+                           restart_files=args.restart_files)
+    extra = [*args.file, *([args.user] if args.user and args.user not in args.file else [])]
+    job = client.submit(args.model, args.cpus, extra_files=extra, name=args.name, archives=args.archive,
                         priority=args.priority, license_tokens=args.tokens, labels=dict(args.label),
-                        node=args.node, abaqus_version=args.abaqus_version, requires_approval=args.approval)
+                        node=args.node, abaqus_version=args.abaqus_version, requires_approval=args.approval,
+                        solver=solver)
     print(job.id, flush=True)
     return _follow(client, job.id, ui) if args.wait else EXIT_OK
 

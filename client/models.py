@@ -11,7 +11,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from abaqueue.v1 import job_pb2, token_service_pb2
 
-_FINAL = {"COMPLETED", "FAILED", "MISSING", "CANCELLED"}
+_FINAL = {"COMPLETED", "FAILED", "MISSING", "CANCELLED", "TIMEOUT"}
 
 
 class JobState(enum.Enum):
@@ -25,6 +25,7 @@ class JobState(enum.Enum):
     FAILED = "FAILED"
     MISSING = "MISSING"
     CANCELLED = "CANCELLED"
+    TIMEOUT = "TIMEOUT"
 
     @property
     def is_final(self) -> bool:
@@ -99,6 +100,36 @@ class WaitReason:
 
 
 @dataclass(frozen=True)
+class SolverOptions:
+    """How Abaqus runs a job beyond its cores: `memory` ("16gb"), `double_precision` (explicit, both,
+    off, constraint), `user_subroutine` (the name of an input file such as umat.for), `oldjob` (restart
+    from that job's files among the inputs), `timeout_s` (wall-clock limit; 0: the node's default),
+    `result_patterns` (globs of extra result files) and `restart_files` (bring those back too)."""
+
+    memory: str = ""
+    double_precision: str = ""
+    user_subroutine: str = ""
+    oldjob: str = ""
+    timeout_s: float = 0.0
+    result_patterns: tuple[str, ...] = ()
+    restart_files: bool = False
+
+    @classmethod
+    def from_proto(cls, msg: job_pb2.SolverOptions) -> SolverOptions:
+        return cls(msg.memory, msg.double_precision, msg.user_subroutine, msg.oldjob,
+                   msg.timeout.ToNanoseconds() / 1e9 if msg.HasField("timeout") else 0.0,
+                   tuple(msg.result_patterns), msg.restart_files)
+
+    def to_proto(self) -> job_pb2.SolverOptions:
+        msg = job_pb2.SolverOptions(memory=self.memory, double_precision=self.double_precision,
+                                    user_subroutine=self.user_subroutine, oldjob=self.oldjob,
+                                    result_patterns=list(self.result_patterns), restart_files=self.restart_files)
+        if self.timeout_s:
+            msg.timeout.FromNanoseconds(round(self.timeout_s * 1e9))
+        return msg
+
+
+@dataclass(frozen=True)
 class Job:
     """An Abaqus analysis job as the scheduler last reported it. Times are UTC-aware."""
 
@@ -131,6 +162,7 @@ class Job:
     queue_position: int | None = None  # WAITING jobs: 1 when first in line
     estimated_start_time: datetime | None = None
     queue_time: datetime | None = None
+    solver: SolverOptions = field(default_factory=SolverOptions)
 
     @classmethod
     def from_proto(cls, msg: job_pb2.Job) -> Job:
@@ -151,7 +183,7 @@ class Job:
             required_labels=dict(msg.required_labels), required_node=msg.required_node,
             abaqus_version=msg.abaqus_version, requires_approval=msg.requires_approval,
             queue_position=msg.queue_position or None, estimated_start_time=when("estimated_start_time"),
-            queue_time=when("queue_time"),
+            queue_time=when("queue_time"), solver=SolverOptions.from_proto(msg.solver),
         )
 
     def to_dict(self) -> dict[str, Any]:

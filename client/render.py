@@ -17,7 +17,7 @@ from .models import FileInfo, Job, JobState, TokenInfo
 STATE_STYLE = {
     JobState.WAITING: "yellow", JobState.BLOCKED: "magenta", JobState.STARTING: "cyan",
     JobState.RUNNING: "blue", JobState.COMPLETED: "green", JobState.FAILED: "bold red",
-    JobState.MISSING: "red", JobState.CANCELLED: "dim",
+    JobState.MISSING: "red", JobState.CANCELLED: "dim", JobState.TIMEOUT: "red",
 }
 
 

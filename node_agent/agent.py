@@ -6,7 +6,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import shutil
 import time
+from pathlib import Path
 
 import grpc
 
@@ -19,6 +21,19 @@ from .link import SchedulerLink
 from .local_state import LocalState
 
 log = logging.getLogger(__name__)
+
+
+def remove_old_dirs(work_dir: Path, in_use: set[str], keep_s: float, now: float) -> list[Path]:
+    """Remove the job directories in `work_dir` not `in_use` and untouched for `keep_s`; those removed."""
+    removed = []
+    for path in work_dir.iterdir():
+        try:
+            if path.is_dir() and path.name not in in_use and now - path.stat().st_mtime > keep_s:
+                shutil.rmtree(path)
+                removed.append(path)
+        except OSError as e:  # a file still open (a solver, an antivirus): next time
+            log.warning("could not remove %s: %s", path, e)
+    return removed
 
 
 class Agent:
@@ -52,7 +67,8 @@ class Agent:
         await self.register()
         for run in resumed:
             self._launch(run)
-        loops = [asyncio.create_task(self._acquire_loop()), asyncio.create_task(self._heartbeat_loop())]
+        loops = [asyncio.create_task(self._acquire_loop()), asyncio.create_task(self._heartbeat_loop()),
+                 asyncio.create_task(self._cleanup_loop())]
         if self.config.license_command:
             loops.append(asyncio.create_task(self._license_loop()))
         try:
@@ -65,6 +81,9 @@ class Agent:
 
     async def _acquire_loop(self) -> None:
         while True:
+            if not await asyncio.to_thread(self._disk_ok):
+                await asyncio.sleep(self.heartbeat_interval_s * 6)
+                continue
             try:
                 resp = await self.link.call("AcquireJob", ex.AcquireJobRequest(node_name=self.config.node_name),
                                             timeout=self.long_poll_timeout_s + 30)
@@ -73,6 +92,25 @@ class Agent:
                 continue
             if resp.HasField("assignment"):
                 self._start(resp.assignment)
+
+    def _disk_ok(self) -> bool:
+        """Whether work_dir has its minimum free space; work is not asked for while it has not."""
+        free = shutil.disk_usage(self.config.work_dir).free
+        if free >= self.config.min_free_disk_bytes:
+            return True
+        log.warning("only %.1f GB free in %s (min_free_disk_bytes %.1f GB): not taking work", free / 1e9,
+                    self.config.work_dir, self.config.min_free_disk_bytes / 1e9)
+        return False
+
+    async def _cleanup_loop(self) -> None:
+        """Remove the directories of ended attempts kept longer than keep_failed_days."""
+        while True:
+            await asyncio.to_thread(remove_old_dirs, self.config.work_dir, set(self._dir_names()),
+                                    self.config.keep_failed_days * 86400, time.time())
+            await asyncio.sleep(3600)
+
+    def _dir_names(self):
+        return (f"{job_id}-{attempt}" for job_id, attempt in self.runs)
 
     def _start(self, assignment: ex.Assignment) -> None:
         run = JobRun(self.link, self.config, assignment, self.state)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import socket
 import sys
@@ -21,6 +22,9 @@ else:  # pragma: no cover
 
 class ConfigError(Exception):
     pass
+
+
+SCRATCH = re.compile(r"[A-Za-z0-9_.:\\/-]+")
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,26 @@ class AgentConfig:
     license_command: tuple[str, ...] = ()
     license_check_interval_s: float = 60.0
     result_extensions: tuple[str, ...] = (".odb", ".dat", ".msg", ".sta", ".log")
+    # Written into each job directory as abaqus_v6.env, so a service account needs no home setup:
+    # the FlexNet license server ("27000@lic01"), or license_server_type "DSLS" with
+    # dsls_license_config (the path of its DSLicSrv.txt); license_queue_minutes is lmhanglimit (how
+    # long Abaqus waits in the license queue before it gives up; 0: the server's default);
+    # abaqus_env adds any other setting (name -> value, written as Python literals).
+    license_server: str = ""
+    license_server_type: str = "FLEXNET"
+    dsls_license_config: str = ""
+    license_queue_minutes: int = 0
+    abaqus_env: dict[str, object] = field(default_factory=dict)
+    # abaqus scratch=: a local directory (no spaces) for the solver's scratch files; unset: Abaqus's.
+    scratch_dir: str = ""
+    # Wall-clock limit of a job that states none; 0: none.
+    default_time_limit_s: float = 0.0
+    # Disk: no work is asked for while work_dir has less than min_free_disk_bytes free, and a job is
+    # refused (a system failure, retried elsewhere) when it has less than disk_multiple x its inputs.
+    min_free_disk_bytes: int = 5 * 1024**3
+    disk_multiple: float = 3.0
+    # Work directories: removed after a success, kept this many days after anything else.
+    keep_failed_days: float = 7.0
     # Most bytes the input archives of one job may unpack to (zip bombs stop there).
     max_unpacked_bytes: int = 50 * 1024**3
     progress_interval_s: float = 2.0
@@ -119,4 +143,12 @@ def from_mapping(raw: dict, source: str = "config") -> AgentConfig:
         raise ConfigError(f"{source}: cpus must be at least 1")
     if not config.abaqus_command:
         raise ConfigError(f"{source}: abaqus_command is empty")
+    if config.scratch_dir and not SCRATCH.fullmatch(config.scratch_dir):
+        raise ConfigError(f"{source}: scratch_dir {config.scratch_dir!r} must be a plain path without spaces "
+                          "(letters, digits, _ . - : \\ /): it goes on the abaqus.bat command line")
+    bad = [name for name in config.abaqus_env if not str(name).isidentifier()]
+    if bad:
+        raise ConfigError(f"{source}: abaqus_env names must be Python names: {', '.join(map(str, bad))}")
+    if config.license_server_type.upper() not in ("FLEXNET", "DSLS"):
+        raise ConfigError(f"{source}: license_server_type must be FLEXNET or DSLS")
     return config

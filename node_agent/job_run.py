@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import shutil
+import time
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +20,7 @@ from abaqueue.presigned_http import FileDigest, PresignedTarget, download, uploa
 from abaqueue.v1 import execution_service_pb2 as ex
 from abaqueue.v1 import job_pb2 as pb
 
-from . import archive, solver
+from . import abaqus_env, archive, results, solver
 from .config import AgentConfig
 from .inp import parse_steps
 from .link import SchedulerLink
@@ -38,6 +39,10 @@ class InputCorrupt(Exception):
     pass
 
 
+class NoRoom(Exception):
+    """Not enough disk for the job on this node: a system failure, for another node to retry."""
+
+
 class InputRejected(Exception):
     """The job's inputs cannot be used as given (an unsafe archive, the model missing): the
     submitter's to fix, so the job fails as a model error."""
@@ -48,6 +53,13 @@ class Finish:
     outcome: int  # ex.Outcome value
     error_class: int = 0
     error_message: str = ""
+
+
+ENDED, STOPPED, TIMED_OUT = "ended", "stopped", "timed out"
+
+
+def _hours(seconds: float) -> str:
+    return f"{seconds / 3600:.3g} h" if seconds >= 3600 else f"{seconds:.0f} s"
 
 
 def is_stale(error: BaseException) -> bool:
@@ -118,13 +130,18 @@ class JobRun:
                 self.log.info("taking this attempt up again after a restart (it was at: %s)", phase)
             if phase == INPUTS:
                 self.dir.mkdir(parents=True, exist_ok=True)
+                self._check_disk()
                 await self._download_inputs()
                 await asyncio.to_thread(self._unpack_archives)
             finish = await self._solve() if phase in (INPUTS, SOLVING) else await self._finish_from_files(None)
             self._enter(RESULTS)
             results, missing = self._result_files(finish)
             digests = await self._upload(results) if results else {}
-            await self._complete(finish, digests, missing)
+            if await self._complete(finish, digests, missing) == pb.JOB_STATE_COMPLETED:
+                await asyncio.to_thread(shutil.rmtree, self.dir, True)  # everything is in the store
+        except NoRoom as e:
+            self.log.error("%s", e)
+            await self._complete_quietly(Finish(ex.OUTCOME_FAILED, pb.ERROR_CLASS_SYSTEM, str(e)))
         except InputRejected as e:
             self.log.error("inputs rejected: %s", e)
             await self._complete_quietly(Finish(ex.OUTCOME_FAILED, pb.ERROR_CLASS_MODEL, f"inputs: {e}"))
@@ -136,6 +153,14 @@ class JobRun:
                 self.log.exception("job failed on this node")
                 await self._complete_quietly(Finish(ex.OUTCOME_FAILED, pb.ERROR_CLASS_SYSTEM, f"agent: {e}"))
         self.state.forget(self.key)
+
+    def _check_disk(self) -> None:
+        """Room for the job: `disk_multiple` times its inputs (Abaqus writes far more than it reads)."""
+        need = self.config.disk_multiple * sum(f.size_bytes for f in self.assignment.input_files)
+        free = shutil.disk_usage(self.dir).free
+        if free < need:
+            raise NoRoom(f"node {self.config.node_name} has {free / 1e9:.1f} GB free in its work directory; this "
+                         f"job needs {need / 1e9:.1f} GB ({self.config.disk_multiple:g} x its inputs)")
 
     async def _slot(self) -> str:
         while True:  # an empty answer is a long-poll that timed out: ask again
@@ -204,7 +229,7 @@ class JobRun:
         try:
             if not self.resumed and await self._report(ProgressSnapshot(0, len(steps), 0, 0.0, 0.0, False)):
                 self.stop()
-            finished = await self._follow(analysis, steps)
+            how = await self._follow(analysis, steps)
         except asyncio.CancelledError:
             self.log.info("agent stopping: the solver runs on, to be followed again when the agent starts")
             raise
@@ -212,8 +237,10 @@ class JobRun:
             if await asyncio.to_thread(analysis.running):
                 await analysis.stop(self.config.abaqus_command, self.config.stop_grace_s)
             raise
-        if not finished:
+        if how == STOPPED:
             return Finish(ex.OUTCOME_STOPPED, 0, "stopped on request")
+        if how == TIMED_OUT:
+            return Finish(ex.OUTCOME_TIMED_OUT, 0, f"stopped at its wall-clock limit of {_hours(self.time_limit_s())}")
         return await self._finish_from_files(analysis.exit_code)
 
     async def _start_solver(self, names: tuple[str, ...]) -> solver.Analysis:
@@ -221,9 +248,14 @@ class JobRun:
         if await asyncio.to_thread(leftover.running):  # started by an earlier life of this agent
             self.log.warning("stopping a solver left running in the job directory before starting afresh")
             await leftover.stop(self.config.abaqus_command, self.config.stop_grace_s)
+        options = self.assignment.solver
         args = solver.command_line(self.config.abaqus_command, self.name, self.assignment.input_file,
-                                   self.assignment.cpus)
-        self._enter(SOLVING)  # from here a restart looks for the solver rather than fetching inputs
+                                   self.assignment.cpus, memory=options.memory, double=options.double_precision,
+                                   user=options.user_subroutine, oldjob=options.oldjob,
+                                   scratch=self.config.scratch_dir)
+        await asyncio.to_thread(abaqus_env.write, self.config, self.dir)
+        # from here a restart looks for the solver rather than fetching inputs
+        self._enter(SOLVING, solve_started=time.time())
         analysis = await solver.Analysis.start(args, self.dir, self.name, names, self.config.kill_solvers_with_agent)
         self._enter(SOLVING, launcher_pid=analysis.launcher_pid, launcher_started=analysis.launcher_started)
         self.log.info("solver started (pid %d): %s", analysis.launcher_pid, " ".join(args))
@@ -239,10 +271,16 @@ class JobRun:
         return Finish(ex.OUTCOME_FAILED, ERROR_CLASS_TO_PB.get(decided.error_class, pb.ERROR_CLASS_SYSTEM),
                       decided.error_message or f"solver exited with code {exit_code}")
 
-    async def _follow(self, analysis: solver.Analysis, steps) -> bool:
-        """Report progress while the analysis runs; True once it ended by itself, False once it was
-        told to stop (and has been stopped). A solver that outlives its launcher is followed until
-        it ends too."""
+    def time_limit_s(self) -> float:
+        """The job's wall-clock limit, else the node's; 0: none."""
+        return self.assignment.solver.timeout.ToNanoseconds() / 1e9 or self.config.default_time_limit_s
+
+    async def _follow(self, analysis: solver.Analysis, steps) -> str:
+        """Report progress while the analysis runs; ENDED once it ended by itself, STOPPED once it
+        was told to stop, TIMED_OUT past its wall-clock limit (both stopped for good by then). A
+        solver that outlives its launcher is followed until it ends too."""
+        limit = self.time_limit_s()
+        deadline = self.record.solve_started + limit if limit and self.record.solve_started else None
         last = None
         exited = asyncio.ensure_future(analysis.launcher_exited())
         stop = asyncio.ensure_future(self.stop_requested.wait())
@@ -253,7 +291,11 @@ class JobRun:
                                    return_when=asyncio.FIRST_COMPLETED)
                 if stop.done():
                     await analysis.stop(self.config.abaqus_command, self.config.stop_grace_s)
-                    return False
+                    return STOPPED
+                if deadline is not None and time.time() >= deadline and not exited.done():
+                    self.log.warning("wall-clock limit of %s reached: stopping the solver", _hours(limit))
+                    await analysis.stop(self.config.abaqus_command, self.config.stop_grace_s)
+                    return TIMED_OUT
                 ended = exited.done() and not await asyncio.to_thread(analysis.running)
                 if exited.done() and not ended and not warned:
                     warned = True
@@ -266,18 +308,20 @@ class JobRun:
                     if await self._report(snapshot):
                         self.stop()
                 if ended:
-                    return True
+                    return ENDED
         finally:
             stop.cancel()
             exited.cancel()
 
     def _result_files(self, finish: Finish) -> tuple[list[Path], list[str]]:
+        """The files to bring back, and (after a success) the expected ones that are not there."""
         if finish.outcome == ex.OUTCOME_STOPPED:
             return [], []
-        expected = [self.dir / f"{self.name}{ext}" for ext in self.config.result_extensions]
-        present = [p for p in expected if p.is_file()]
-        missing = [p.name for p in expected if not p.is_file()] if finish.outcome == ex.OUTCOME_SUCCEEDED else []
-        return present, missing
+        options = self.assignment.solver
+        wanted = results.Wanted(self.name, self.config.result_extensions, tuple(options.result_patterns),
+                                options.restart_files)
+        present, missing = results.select(self.dir, wanted)
+        return present, missing if finish.outcome == ex.OUTCOME_SUCCEEDED else []
 
     async def _upload(self, files: list[Path]) -> dict[str, FileDigest]:
         slot = await self._slot()
@@ -292,13 +336,14 @@ class JobRun:
         finally:
             await self._release(slot)
 
-    async def _complete(self, finish: Finish, digests: dict[str, FileDigest], missing: list[str]) -> None:
+    async def _complete(self, finish: Finish, digests: dict[str, FileDigest], missing: list[str]) -> int:
         resp = await self.link.call("CompleteJob", ex.CompleteJobRequest(
             job_attempt=self.attempt, outcome=finish.outcome, error_class=finish.error_class,
             error_message=finish.error_message, missing_files=missing,
             result_files=[pb.FileInfo(name=n, size_bytes=d.size_bytes, sha256=d.sha256)
                           for n, d in digests.items()]))
         self.log.info("completed: %s", pb.JobState.Name(resp.job.state))
+        return resp.job.state
 
     async def _complete_quietly(self, finish: Finish) -> None:
         try:

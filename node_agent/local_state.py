@@ -26,6 +26,7 @@ class RunRecord:
     phase: str = INPUTS
     launcher_pid: int | None = None
     launcher_started: float = 0.0
+    solve_started: float = 0.0  # wall clock (time.time()) when the solver was started: for its time limit
 
     @property
     def key(self) -> tuple[str, int]:

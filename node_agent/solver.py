@@ -28,20 +28,31 @@ log = logging.getLogger(__name__)
 # Abaqus refuses a file path longer than this (abaqus.md): job directories and names must fit.
 MAX_PATH = 256
 
-# cmd.exe parses .bat arguments: nothing but these characters may reach it.
+# cmd.exe parses .bat arguments: nothing but these characters may reach it (paths: also : \ /).
 SAFE_ARGUMENT = re.compile(r"[A-Za-z0-9_.=-]+")
+SAFE_PATH_ARGUMENT = re.compile(r"[A-Za-z0-9_]+=[A-Za-z0-9_.:\\/-]+")
 
 POLL_S = 0.2
 EXIT_POLL_S = 0.02  # a launcher of ours: waitpid without blocking costs next to nothing
 TERMINATE_TIMEOUT_S = 60.0
 
 
-def command_line(abaqus: tuple[str, ...], job: str, input_file: str, cpus: int) -> list[str]:
-    args = [f"job={job}", f"input={input_file}", f"cpus={cpus}", "interactive", "ask_delete=OFF"]
+def command_line(abaqus: tuple[str, ...], job: str, input_file: str, cpus: int, *, memory: str = "",
+                 double: str = "", user: str = "", oldjob: str = "", scratch: str = "") -> list[str]:
+    """`abaqus job=NAME input=NAME.inp cpus=N [memory= double= user= oldjob= scratch=] interactive
+    ask_delete=OFF`: interactive so the launcher stays until the analysis ends, ask_delete=OFF so
+    old files never make it wait for an answer no one gives."""
+    args = [f"job={job}", f"input={input_file}", f"cpus={cpus}"]
+    args += [f"{key}={value}" for key, value in (("memory", memory), ("double", double), ("user", user),
+                                                 ("oldjob", oldjob)) if value]
     for arg in args:
         if not SAFE_ARGUMENT.fullmatch(arg):
             raise ValueError(f"unsafe solver argument {arg!r}")
-    return [*abaqus, *args]
+    if scratch:
+        if not SAFE_PATH_ARGUMENT.fullmatch(f"scratch={scratch}"):
+            raise ValueError(f"unsafe solver argument scratch={scratch!r}")
+        args.append(f"scratch={scratch}")
+    return [*abaqus, *args, "interactive", "ask_delete=OFF"]
 
 
 @dataclass

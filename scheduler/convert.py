@@ -13,7 +13,7 @@ from abaqueue.v1 import token_service_pb2 as tok
 from .dispatch import WaitInfo
 from .domain.errors import InvalidArgument
 from .domain.identity import Principal, Role, TokenRecord
-from .domain.job import ErrorClass, FileSpec, Job, JobState, Outcome, Progress
+from .domain.job import ErrorClass, FileSpec, Job, JobState, Outcome, Progress, SolverOptions
 from .domain.policy import Code, Reason
 
 STATE_TO_PB = {s: pb.JobState.Value(f"JOB_STATE_{s.value}") for s in JobState}
@@ -71,6 +71,20 @@ def progress_from_pb(p: pb.Progress) -> Progress:
     )
 
 
+def solver_to_pb(o: SolverOptions) -> pb.SolverOptions:
+    msg = pb.SolverOptions(memory=o.memory, double_precision=o.double_precision, user_subroutine=o.user_subroutine,
+                           oldjob=o.oldjob, result_patterns=list(o.result_patterns), restart_files=o.restart_files)
+    if o.timeout_s:
+        msg.timeout.CopyFrom(duration(o.timeout_s))
+    return msg
+
+
+def solver_from_pb(o: pb.SolverOptions) -> SolverOptions:
+    return SolverOptions(o.memory, o.double_precision, o.user_subroutine, o.oldjob,
+                         o.timeout.ToNanoseconds() / 1e9 if o.HasField("timeout") else 0.0,
+                         tuple(o.result_patterns), o.restart_files)
+
+
 def job_to_pb(job: Job, wait: WaitInfo | None = None) -> pb.Job:
     """The job as the API shows it; `wait` adds a WAITING job's reasons, position and estimate."""
     msg = pb.Job(
@@ -86,6 +100,7 @@ def job_to_pb(job: Job, wait: WaitInfo | None = None) -> pb.Job:
         required_node=job.required_node, abaqus_version=job.abaqus_version,
         requires_approval=job.requires_approval, queue_time=timestamp(job.queue_time),
         wait_reasons=[pb.WaitReason(code=r.code.value, message=r.message) for r in blocked_reasons(job)],
+        solver=solver_to_pb(job.solver),
     )
     if wait is not None:
         msg.wait_reasons.extend(pb.WaitReason(code=r.code.value, message=r.message) for r in wait.reasons)

@@ -181,6 +181,9 @@ class ExecutionApp:
                 to = JobState.CANCELLED if j.cancel_requested else JobState.FAILED
                 message = error_message or ("cancelled" if j.cancel_requested else "stopped by the node")
                 return states.transition(j, to, now, error_message=message, result_files=arrived)
+            if outcome is Outcome.TIMED_OUT:
+                return states.transition(j, JobState.TIMEOUT, now, result_files=arrived, error_message=error_message
+                                         or "stopped at its wall-clock limit")
             if outcome is Outcome.FAILED:
                 return states.transition(j, JobState.FAILED, now, error_class=error_class,
                                          error_message=error_message, result_files=arrived)

@@ -15,7 +15,7 @@ from .dispatch import JobQueue, WaitInfo
 from .domain import identity, priority, states, validation
 from .domain.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied, ResourceExhausted
 from .domain.identity import Principal, Role
-from .domain.job import FileSpec, Job, JobState
+from .domain.job import FileSpec, Job, JobState, SolverOptions
 from .domain.limits import MAX_QUEUE_BYTES, RateLimiter, RoleLimits, queued_bytes
 from .domain.queue_settings import QueueSettings
 from .jobs import JobBook
@@ -46,6 +46,9 @@ class JobOptions:
     required_node: str = ""
     abaqus_version: str = ""
     requires_approval: bool = False
+    solver: SolverOptions = field(default_factory=SolverOptions)
+
+
 MAX_PAGE_SIZE = 1000
 DEFAULT_PAGE_SIZE = 100
 
@@ -105,6 +108,7 @@ class SubmissionApp:
             raise InvalidArgument("input_files", "at least the .inp file is needed")
         files = validation.file_specs(input_files, "input_files", inputs=True)
         validation.input_file(input_file, files)
+        solver = validation.solver_options(options.solver, name, files)
         earlier = self.book.store.by_request(who.user, request_id) if request_id else None
         if earlier is not None:  # a retry: the job it created, whatever the limits say now
             return earlier, self._upload_targets(earlier)
@@ -119,7 +123,7 @@ class SubmissionApp:
             state=JobState.BLOCKED, reasons=(AWAITING_INPUTS,), priority=int(job_priority),
             license_tokens=tokens or settings.tokens_for(cpus),
             required_labels=tuple(sorted(options.required_labels.items())), required_node=options.required_node,
-            abaqus_version=options.abaqus_version, requires_approval=options.requires_approval,
+            abaqus_version=options.abaqus_version, requires_approval=options.requires_approval, solver=solver,
         )
         self._room_in_queue(job)  # before the uploads, not after them
         job = self.book.create(job)

@@ -28,7 +28,7 @@ class SubmissionService(pb_grpc.SubmissionServiceServicer):
             priority=request.priority if request.HasField("priority") else None,
             license_tokens=request.license_tokens, required_labels=dict(request.required_labels),
             required_node=request.required_node, abaqus_version=request.abaqus_version,
-            requires_approval=request.requires_approval)
+            requires_approval=request.requires_approval, solver=convert.solver_from_pb(request.solver))
         job, targets = self.app.create_job(
             caller(), request.request_id, request.name, request.cpus, request.input_file,
             [convert.file_from_pb(f) for f in request.input_files], options,

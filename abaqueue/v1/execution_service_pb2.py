@@ -26,7 +26,7 @@ from abaqueue.v1 import job_pb2 as abaqueue_dot_v1_dot_job__pb2
 from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#abaqueue/v1/execution_service.proto\x12\x0b\x61\x62\x61queue.v1\x1a\x15\x61\x62\x61queue/v1/job.proto\x1a\x1egoogle/protobuf/duration.proto\"-\n\nJobAttempt\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x0f\n\x07\x61ttempt\x18\x02 \x01(\x05\"\xf8\x01\n\x13RegisterNodeRequest\x12\x11\n\tnode_name\x18\x01 \x01(\t\x12\x0c\n\x04\x63pus\x18\x02 \x01(\x05\x12<\n\x06labels\x18\x03 \x03(\x0b\x32,.abaqueue.v1.RegisterNodeRequest.LabelsEntry\x12\x17\n\x0f\x61\x62\x61qus_versions\x18\x04 \x03(\t\x12(\n\x07running\x18\x05 \x03(\x0b\x32\x17.abaqueue.v1.JobAttempt\x12\x10\n\x08max_jobs\x18\x06 \x01(\x05\x1a-\n\x0bLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\x83\x01\n\x14RegisterNodeResponse\x12\x35\n\x12heartbeat_interval\x18\x01 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x34\n\x11long_poll_timeout\x18\x02 \x01(\x0b\x32\x19.google.protobuf.Duration\"&\n\x11\x41\x63quireJobRequest\x12\x11\n\tnode_name\x18\x01 \x01(\t\"\xb2\x01\n\nAssignment\x12,\n\x0bjob_attempt\x18\x01 \x01(\x0b\x32\x17.abaqueue.v1.JobAttempt\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0c\n\x04\x63pus\x18\x03 \x01(\x05\x12\x12\n\ninput_file\x18\x04 \x01(\t\x12*\n\x0binput_files\x18\x05 \x03(\x0b\x32\x15.abaqueue.v1.FileInfo\x12\x1a\n\x12max_unpacked_bytes\x18\x06 \x01(\x03\"A\n\x12\x41\x63quireJobResponse\x12+\n\nassignment\x18\x01 \x01(\x0b\x32\x17.abaqueue.v1.Assignment\"\x81\x01\n\x10HeartbeatRequest\x12\x11\n\tnode_name\x18\x01 \x01(\t\x12(\n\x07running\x18\x02 \x03(\x0b\x32\x17.abaqueue.v1.JobAttempt\x12\x30\n\rlicense_usage\x18\x03 \x01(\x0b\x32\x19.abaqueue.v1.LicenseUsage\".\n\x0cLicenseUsage\x12\x0e\n\x06issued\x18\x01 \x01(\x05\x12\x0e\n\x06in_use\x18\x02 \x01(\x05\":\n\x11HeartbeatResponse\x12%\n\x04stop\x18\x01 \x03(\x0b\x32\x17.abaqueue.v1.JobAttempt\"]\n\x1a\x41\x63quireTransferSlotRequest\x12\x11\n\tnode_name\x18\x01 \x01(\t\x12,\n\x0bjob_attempt\x18\x02 \x01(\x0b\x32\x17.abaqueue.v1.JobAttempt\".\n\x1b\x41\x63quireTransferSlotResponse\x12\x0f\n\x07slot_id\x18\x01 \x01(\t\"@\n\x1aReleaseTransferSlotRequest\x12\x11\n\tnode_name\x18\x01 \x01(\t\x12\x0f\n\x07slot_id\x18\x02 \x01(\t\"\x1d\n\x1bReleaseTransferSlotResponse\"H\n\x18GetInputDownloadsRequest\x12,\n\x0bjob_attempt\x18\x01 \x01(\x0b\x32\x17.abaqueue.v1.JobAttempt\"{\n\x19GetInputDownloadsResponse\x12$\n\x05\x66iles\x18\x01 \x03(\x0b\x32\x15.abaqueue.v1.FileInfo\x12\x38\n\x11\x64ownload_requests\x18\x02 \x03(\x0b\x32\x1d.abaqueue.v1.PresignedRequest\"m\n\x17GetResultUploadsRequest\x12,\n\x0bjob_attempt\x18\x01 \x01(\x0b\x32\x17.abaqueue.v1.JobAttempt\x12$\n\x05\x66iles\x18\x02 \x03(\x0b\x32\x15.abaqueue.v1.FileInfo\"R\n\x18GetResultUploadsResponse\x12\x36\n\x0fupload_requests\x18\x01 \x03(\x0b\x32\x1d.abaqueue.v1.PresignedRequest\"n\n\x15ReportProgressRequest\x12,\n\x0bjob_attempt\x18\x01 \x01(\x0b\x32\x17.abaqueue.v1.JobAttempt\x12\'\n\x08progress\x18\x02 \x01(\x0b\x32\x15.abaqueue.v1.Progress\"&\n\x16ReportProgressResponse\x12\x0c\n\x04stop\x18\x01 \x01(\x08\"\xf2\x01\n\x12\x43ompleteJobRequest\x12,\n\x0bjob_attempt\x18\x01 \x01(\x0b\x32\x17.abaqueue.v1.JobAttempt\x12%\n\x07outcome\x18\x02 \x01(\x0e\x32\x14.abaqueue.v1.Outcome\x12,\n\x0b\x65rror_class\x18\x03 \x01(\x0e\x32\x17.abaqueue.v1.ErrorClass\x12\x15\n\rerror_message\x18\x04 \x01(\t\x12+\n\x0cresult_files\x18\x05 \x03(\x0b\x32\x15.abaqueue.v1.FileInfo\x12\x15\n\rmissing_files\x18\x06 \x03(\t\"4\n\x13\x43ompleteJobResponse\x12\x1d\n\x03job\x18\x01 \x01(\x0b\x32\x10.abaqueue.v1.Job*b\n\x07Outcome\x12\x17\n\x13OUTCOME_UNSPECIFIED\x10\x00\x12\x15\n\x11OUTCOME_SUCCEEDED\x10\x01\x12\x12\n\x0eOUTCOME_FAILED\x10\x02\x12\x13\n\x0fOUTCOME_STOPPED\x10\x03\x32\xc8\x06\n\x10\x45xecutionService\x12S\n\x0cRegisterNode\x12 .abaqueue.v1.RegisterNodeRequest\x1a!.abaqueue.v1.RegisterNodeResponse\x12M\n\nAcquireJob\x12\x1e.abaqueue.v1.AcquireJobRequest\x1a\x1f.abaqueue.v1.AcquireJobResponse\x12J\n\tHeartbeat\x12\x1d.abaqueue.v1.HeartbeatRequest\x1a\x1e.abaqueue.v1.HeartbeatResponse\x12h\n\x13\x41\x63quireTransferSlot\x12\'.abaqueue.v1.AcquireTransferSlotRequest\x1a(.abaqueue.v1.AcquireTransferSlotResponse\x12h\n\x13ReleaseTransferSlot\x12\'.abaqueue.v1.ReleaseTransferSlotRequest\x1a(.abaqueue.v1.ReleaseTransferSlotResponse\x12\x62\n\x11GetInputDownloads\x12%.abaqueue.v1.GetInputDownloadsRequest\x1a&.abaqueue.v1.GetInputDownloadsResponse\x12_\n\x10GetResultUploads\x12$.abaqueue.v1.GetResultUploadsRequest\x1a%.abaqueue.v1.GetResultUploadsResponse\x12Y\n\x0eReportProgress\x12\".abaqueue.v1.ReportProgressRequest\x1a#.abaqueue.v1.ReportProgressResponse\x12P\n\x0b\x43ompleteJob\x12\x1f.abaqueue.v1.CompleteJobRequest\x1a .abaqueue.v1.CompleteJobResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#abaqueue/v1/execution_service.proto\x12\x0b\x61\x62\x61queue.v1\x1a\x15\x61\x62\x61queue/v1/job.proto\x1a\x1egoogle/protobuf/duration.proto\"-\n\nJobAttempt\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x0f\n\x07\x61ttempt\x18\x02 \x01(\x05\"\xf8\x01\n\x13RegisterNodeRequest\x12\x11\n\tnode_name\x18\x01 \x01(\t\x12\x0c\n\x04\x63pus\x18\x02 \x01(\x05\x12<\n\x06labels\x18\x03 \x03(\x0b\x32,.abaqueue.v1.RegisterNodeRequest.LabelsEntry\x12\x17\n\x0f\x61\x62\x61qus_versions\x18\x04 \x03(\t\x12(\n\x07running\x18\x05 \x03(\x0b\x32\x17.abaqueue.v1.JobAttempt\x12\x10\n\x08max_jobs\x18\x06 \x01(\x05\x1a-\n\x0bLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\x83\x01\n\x14RegisterNodeResponse\x12\x35\n\x12heartbeat_interval\x18\x01 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x34\n\x11long_poll_timeout\x18\x02 \x01(\x0b\x32\x19.google.protobuf.Duration\"&\n\x11\x41\x63quireJobRequest\x12\x11\n\tnode_name\x18\x01 \x01(\t\"\xde\x01\n\nAssignment\x12,\n\x0bjob_attempt\x18\x01 \x01(\x0b\x32\x17.abaqueue.v1.JobAttempt\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0c\n\x04\x63pus\x18\x03 \x01(\x05\x12\x12\n\ninput_file\x18\x04 \x01(\t\x12*\n\x0binput_files\x18\x05 \x03(\x0b\x32\x15.abaqueue.v1.FileInfo\x12\x1a\n\x12max_unpacked_bytes\x18\x06 \x01(\x03\x12*\n\x06solver\x18\x07 \x01(\x0b\x32\x1a.abaqueue.v1.SolverOptions\"A\n\x12\x41\x63quireJobResponse\x12+\n\nassignment\x18\x01 \x01(\x0b\x32\x17.abaqueue.v1.Assignment\"\x81\x01\n\x10HeartbeatRequest\x12\x11\n\tnode_name\x18\x01 \x01(\t\x12(\n\x07running\x18\x02 \x03(\x0b\x32\x17.abaqueue.v1.JobAttempt\x12\x30\n\rlicense_usage\x18\x03 \x01(\x0b\x32\x19.abaqueue.v1.LicenseUsage\".\n\x0cLicenseUsage\x12\x0e\n\x06issued\x18\x01 \x01(\x05\x12\x0e\n\x06in_use\x18\x02 \x01(\x05\":\n\x11HeartbeatResponse\x12%\n\x04stop\x18\x01 \x03(\x0b\x32\x17.abaqueue.v1.JobAttempt\"]\n\x1a\x41\x63quireTransferSlotRequest\x12\x11\n\tnode_name\x18\x01 \x01(\t\x12,\n\x0bjob_attempt\x18\x02 \x01(\x0b\x32\x17.abaqueue.v1.JobAttempt\".\n\x1b\x41\x63quireTransferSlotResponse\x12\x0f\n\x07slot_id\x18\x01 \x01(\t\"@\n\x1aReleaseTransferSlotRequest\x12\x11\n\tnode_name\x18\x01 \x01(\t\x12\x0f\n\x07slot_id\x18\x02 \x01(\t\"\x1d\n\x1bReleaseTransferSlotResponse\"H\n\x18GetInputDownloadsRequest\x12,\n\x0bjob_attempt\x18\x01 \x01(\x0b\x32\x17.abaqueue.v1.JobAttempt\"{\n\x19GetInputDownloadsResponse\x12$\n\x05\x66iles\x18\x01 \x03(\x0b\x32\x15.abaqueue.v1.FileInfo\x12\x38\n\x11\x64ownload_requests\x18\x02 \x03(\x0b\x32\x1d.abaqueue.v1.PresignedRequest\"m\n\x17GetResultUploadsRequest\x12,\n\x0bjob_attempt\x18\x01 \x01(\x0b\x32\x17.abaqueue.v1.JobAttempt\x12$\n\x05\x66iles\x18\x02 \x03(\x0b\x32\x15.abaqueue.v1.FileInfo\"R\n\x18GetResultUploadsResponse\x12\x36\n\x0fupload_requests\x18\x01 \x03(\x0b\x32\x1d.abaqueue.v1.PresignedRequest\"n\n\x15ReportProgressRequest\x12,\n\x0bjob_attempt\x18\x01 \x01(\x0b\x32\x17.abaqueue.v1.JobAttempt\x12\'\n\x08progress\x18\x02 \x01(\x0b\x32\x15.abaqueue.v1.Progress\"&\n\x16ReportProgressResponse\x12\x0c\n\x04stop\x18\x01 \x01(\x08\"\xf2\x01\n\x12\x43ompleteJobRequest\x12,\n\x0bjob_attempt\x18\x01 \x01(\x0b\x32\x17.abaqueue.v1.JobAttempt\x12%\n\x07outcome\x18\x02 \x01(\x0e\x32\x14.abaqueue.v1.Outcome\x12,\n\x0b\x65rror_class\x18\x03 \x01(\x0e\x32\x17.abaqueue.v1.ErrorClass\x12\x15\n\rerror_message\x18\x04 \x01(\t\x12+\n\x0cresult_files\x18\x05 \x03(\x0b\x32\x15.abaqueue.v1.FileInfo\x12\x15\n\rmissing_files\x18\x06 \x03(\t\"4\n\x13\x43ompleteJobResponse\x12\x1d\n\x03job\x18\x01 \x01(\x0b\x32\x10.abaqueue.v1.Job*y\n\x07Outcome\x12\x17\n\x13OUTCOME_UNSPECIFIED\x10\x00\x12\x15\n\x11OUTCOME_SUCCEEDED\x10\x01\x12\x12\n\x0eOUTCOME_FAILED\x10\x02\x12\x13\n\x0fOUTCOME_STOPPED\x10\x03\x12\x15\n\x11OUTCOME_TIMED_OUT\x10\x04\x32\xc8\x06\n\x10\x45xecutionService\x12S\n\x0cRegisterNode\x12 .abaqueue.v1.RegisterNodeRequest\x1a!.abaqueue.v1.RegisterNodeResponse\x12M\n\nAcquireJob\x12\x1e.abaqueue.v1.AcquireJobRequest\x1a\x1f.abaqueue.v1.AcquireJobResponse\x12J\n\tHeartbeat\x12\x1d.abaqueue.v1.HeartbeatRequest\x1a\x1e.abaqueue.v1.HeartbeatResponse\x12h\n\x13\x41\x63quireTransferSlot\x12\'.abaqueue.v1.AcquireTransferSlotRequest\x1a(.abaqueue.v1.AcquireTransferSlotResponse\x12h\n\x13ReleaseTransferSlot\x12\'.abaqueue.v1.ReleaseTransferSlotRequest\x1a(.abaqueue.v1.ReleaseTransferSlotResponse\x12\x62\n\x11GetInputDownloads\x12%.abaqueue.v1.GetInputDownloadsRequest\x1a&.abaqueue.v1.GetInputDownloadsResponse\x12_\n\x10GetResultUploads\x12$.abaqueue.v1.GetResultUploadsRequest\x1a%.abaqueue.v1.GetResultUploadsResponse\x12Y\n\x0eReportProgress\x12\".abaqueue.v1.ReportProgressRequest\x1a#.abaqueue.v1.ReportProgressResponse\x12P\n\x0b\x43ompleteJob\x12\x1f.abaqueue.v1.CompleteJobRequest\x1a .abaqueue.v1.CompleteJobResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,8 +35,8 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_REGISTERNODEREQUEST_LABELSENTRY']._loaded_options = None
   _globals['_REGISTERNODEREQUEST_LABELSENTRY']._serialized_options = b'8\001'
-  _globals['_OUTCOME']._serialized_start=2152
-  _globals['_OUTCOME']._serialized_end=2250
+  _globals['_OUTCOME']._serialized_start=2196
+  _globals['_OUTCOME']._serialized_end=2317
   _globals['_JOBATTEMPT']._serialized_start=107
   _globals['_JOBATTEMPT']._serialized_end=152
   _globals['_REGISTERNODEREQUEST']._serialized_start=155
@@ -48,39 +48,39 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_ACQUIREJOBREQUEST']._serialized_start=539
   _globals['_ACQUIREJOBREQUEST']._serialized_end=577
   _globals['_ASSIGNMENT']._serialized_start=580
-  _globals['_ASSIGNMENT']._serialized_end=758
-  _globals['_ACQUIREJOBRESPONSE']._serialized_start=760
-  _globals['_ACQUIREJOBRESPONSE']._serialized_end=825
-  _globals['_HEARTBEATREQUEST']._serialized_start=828
-  _globals['_HEARTBEATREQUEST']._serialized_end=957
-  _globals['_LICENSEUSAGE']._serialized_start=959
-  _globals['_LICENSEUSAGE']._serialized_end=1005
-  _globals['_HEARTBEATRESPONSE']._serialized_start=1007
-  _globals['_HEARTBEATRESPONSE']._serialized_end=1065
-  _globals['_ACQUIRETRANSFERSLOTREQUEST']._serialized_start=1067
-  _globals['_ACQUIRETRANSFERSLOTREQUEST']._serialized_end=1160
-  _globals['_ACQUIRETRANSFERSLOTRESPONSE']._serialized_start=1162
-  _globals['_ACQUIRETRANSFERSLOTRESPONSE']._serialized_end=1208
-  _globals['_RELEASETRANSFERSLOTREQUEST']._serialized_start=1210
-  _globals['_RELEASETRANSFERSLOTREQUEST']._serialized_end=1274
-  _globals['_RELEASETRANSFERSLOTRESPONSE']._serialized_start=1276
-  _globals['_RELEASETRANSFERSLOTRESPONSE']._serialized_end=1305
-  _globals['_GETINPUTDOWNLOADSREQUEST']._serialized_start=1307
-  _globals['_GETINPUTDOWNLOADSREQUEST']._serialized_end=1379
-  _globals['_GETINPUTDOWNLOADSRESPONSE']._serialized_start=1381
-  _globals['_GETINPUTDOWNLOADSRESPONSE']._serialized_end=1504
-  _globals['_GETRESULTUPLOADSREQUEST']._serialized_start=1506
-  _globals['_GETRESULTUPLOADSREQUEST']._serialized_end=1615
-  _globals['_GETRESULTUPLOADSRESPONSE']._serialized_start=1617
-  _globals['_GETRESULTUPLOADSRESPONSE']._serialized_end=1699
-  _globals['_REPORTPROGRESSREQUEST']._serialized_start=1701
-  _globals['_REPORTPROGRESSREQUEST']._serialized_end=1811
-  _globals['_REPORTPROGRESSRESPONSE']._serialized_start=1813
-  _globals['_REPORTPROGRESSRESPONSE']._serialized_end=1851
-  _globals['_COMPLETEJOBREQUEST']._serialized_start=1854
-  _globals['_COMPLETEJOBREQUEST']._serialized_end=2096
-  _globals['_COMPLETEJOBRESPONSE']._serialized_start=2098
-  _globals['_COMPLETEJOBRESPONSE']._serialized_end=2150
-  _globals['_EXECUTIONSERVICE']._serialized_start=2253
-  _globals['_EXECUTIONSERVICE']._serialized_end=3093
+  _globals['_ASSIGNMENT']._serialized_end=802
+  _globals['_ACQUIREJOBRESPONSE']._serialized_start=804
+  _globals['_ACQUIREJOBRESPONSE']._serialized_end=869
+  _globals['_HEARTBEATREQUEST']._serialized_start=872
+  _globals['_HEARTBEATREQUEST']._serialized_end=1001
+  _globals['_LICENSEUSAGE']._serialized_start=1003
+  _globals['_LICENSEUSAGE']._serialized_end=1049
+  _globals['_HEARTBEATRESPONSE']._serialized_start=1051
+  _globals['_HEARTBEATRESPONSE']._serialized_end=1109
+  _globals['_ACQUIRETRANSFERSLOTREQUEST']._serialized_start=1111
+  _globals['_ACQUIRETRANSFERSLOTREQUEST']._serialized_end=1204
+  _globals['_ACQUIRETRANSFERSLOTRESPONSE']._serialized_start=1206
+  _globals['_ACQUIRETRANSFERSLOTRESPONSE']._serialized_end=1252
+  _globals['_RELEASETRANSFERSLOTREQUEST']._serialized_start=1254
+  _globals['_RELEASETRANSFERSLOTREQUEST']._serialized_end=1318
+  _globals['_RELEASETRANSFERSLOTRESPONSE']._serialized_start=1320
+  _globals['_RELEASETRANSFERSLOTRESPONSE']._serialized_end=1349
+  _globals['_GETINPUTDOWNLOADSREQUEST']._serialized_start=1351
+  _globals['_GETINPUTDOWNLOADSREQUEST']._serialized_end=1423
+  _globals['_GETINPUTDOWNLOADSRESPONSE']._serialized_start=1425
+  _globals['_GETINPUTDOWNLOADSRESPONSE']._serialized_end=1548
+  _globals['_GETRESULTUPLOADSREQUEST']._serialized_start=1550
+  _globals['_GETRESULTUPLOADSREQUEST']._serialized_end=1659
+  _globals['_GETRESULTUPLOADSRESPONSE']._serialized_start=1661
+  _globals['_GETRESULTUPLOADSRESPONSE']._serialized_end=1743
+  _globals['_REPORTPROGRESSREQUEST']._serialized_start=1745
+  _globals['_REPORTPROGRESSREQUEST']._serialized_end=1855
+  _globals['_REPORTPROGRESSRESPONSE']._serialized_start=1857
+  _globals['_REPORTPROGRESSRESPONSE']._serialized_end=1895
+  _globals['_COMPLETEJOBREQUEST']._serialized_start=1898
+  _globals['_COMPLETEJOBREQUEST']._serialized_end=2140
+  _globals['_COMPLETEJOBRESPONSE']._serialized_start=2142
+  _globals['_COMPLETEJOBRESPONSE']._serialized_end=2194
+  _globals['_EXECUTIONSERVICE']._serialized_start=2320
+  _globals['_EXECUTIONSERVICE']._serialized_end=3160
 # @@protoc_insertion_point(module_scope)

@@ -17,10 +17,12 @@ class Outcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     OUTCOME_SUCCEEDED: _ClassVar[Outcome]
     OUTCOME_FAILED: _ClassVar[Outcome]
     OUTCOME_STOPPED: _ClassVar[Outcome]
+    OUTCOME_TIMED_OUT: _ClassVar[Outcome]
 OUTCOME_UNSPECIFIED: Outcome
 OUTCOME_SUCCEEDED: Outcome
 OUTCOME_FAILED: Outcome
 OUTCOME_STOPPED: Outcome
+OUTCOME_TIMED_OUT: Outcome
 
 class JobAttempt(_message.Message):
     __slots__ = ("job_id", "attempt")
@@ -68,20 +70,22 @@ class AcquireJobRequest(_message.Message):
     def __init__(self, node_name: _Optional[str] = ...) -> None: ...
 
 class Assignment(_message.Message):
-    __slots__ = ("job_attempt", "name", "cpus", "input_file", "input_files", "max_unpacked_bytes")
+    __slots__ = ("job_attempt", "name", "cpus", "input_file", "input_files", "max_unpacked_bytes", "solver")
     JOB_ATTEMPT_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     CPUS_FIELD_NUMBER: _ClassVar[int]
     INPUT_FILE_FIELD_NUMBER: _ClassVar[int]
     INPUT_FILES_FIELD_NUMBER: _ClassVar[int]
     MAX_UNPACKED_BYTES_FIELD_NUMBER: _ClassVar[int]
+    SOLVER_FIELD_NUMBER: _ClassVar[int]
     job_attempt: JobAttempt
     name: str
     cpus: int
     input_file: str
     input_files: _containers.RepeatedCompositeFieldContainer[_job_pb2.FileInfo]
     max_unpacked_bytes: int
-    def __init__(self, job_attempt: _Optional[_Union[JobAttempt, _Mapping]] = ..., name: _Optional[str] = ..., cpus: _Optional[int] = ..., input_file: _Optional[str] = ..., input_files: _Optional[_Iterable[_Union[_job_pb2.FileInfo, _Mapping]]] = ..., max_unpacked_bytes: _Optional[int] = ...) -> None: ...
+    solver: _job_pb2.SolverOptions
+    def __init__(self, job_attempt: _Optional[_Union[JobAttempt, _Mapping]] = ..., name: _Optional[str] = ..., cpus: _Optional[int] = ..., input_file: _Optional[str] = ..., input_files: _Optional[_Iterable[_Union[_job_pb2.FileInfo, _Mapping]]] = ..., max_unpacked_bytes: _Optional[int] = ..., solver: _Optional[_Union[_job_pb2.SolverOptions, _Mapping]] = ...) -> None: ...
 
 class AcquireJobResponse(_message.Message):
     __slots__ = ("assignment",)

@@ -22,6 +22,7 @@ class JobState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     JOB_STATE_FAILED: _ClassVar[JobState]
     JOB_STATE_MISSING: _ClassVar[JobState]
     JOB_STATE_CANCELLED: _ClassVar[JobState]
+    JOB_STATE_TIMEOUT: _ClassVar[JobState]
 
 class ErrorClass(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -38,6 +39,7 @@ JOB_STATE_COMPLETED: JobState
 JOB_STATE_FAILED: JobState
 JOB_STATE_MISSING: JobState
 JOB_STATE_CANCELLED: JobState
+JOB_STATE_TIMEOUT: JobState
 ERROR_CLASS_UNSPECIFIED: ErrorClass
 ERROR_CLASS_MODEL: ErrorClass
 ERROR_CLASS_LICENSE: ErrorClass
@@ -95,7 +97,7 @@ class Progress(_message.Message):
     def __init__(self, step: _Optional[int] = ..., total_steps: _Optional[int] = ..., increment: _Optional[int] = ..., step_fraction: _Optional[float] = ..., overall_fraction: _Optional[float] = ..., waiting_for_license: _Optional[bool] = ..., estimated_time_left: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
 
 class Job(_message.Message):
-    __slots__ = ("id", "name", "cpus", "input_file", "input_files", "state", "owner", "team", "attempt", "node", "progress", "create_time", "start_time", "end_time", "error_message", "error_class", "result_files", "missing_files", "priority", "effective_priority", "license_tokens", "required_labels", "required_node", "abaqus_version", "requires_approval", "wait_reasons", "queue_position", "estimated_start_time", "queue_time")
+    __slots__ = ("id", "name", "cpus", "input_file", "input_files", "state", "owner", "team", "attempt", "node", "progress", "create_time", "start_time", "end_time", "error_message", "error_class", "result_files", "missing_files", "priority", "effective_priority", "license_tokens", "required_labels", "required_node", "abaqus_version", "requires_approval", "wait_reasons", "queue_position", "estimated_start_time", "queue_time", "solver")
     class RequiredLabelsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -132,6 +134,7 @@ class Job(_message.Message):
     QUEUE_POSITION_FIELD_NUMBER: _ClassVar[int]
     ESTIMATED_START_TIME_FIELD_NUMBER: _ClassVar[int]
     QUEUE_TIME_FIELD_NUMBER: _ClassVar[int]
+    SOLVER_FIELD_NUMBER: _ClassVar[int]
     id: str
     name: str
     cpus: int
@@ -161,7 +164,26 @@ class Job(_message.Message):
     queue_position: int
     estimated_start_time: _timestamp_pb2.Timestamp
     queue_time: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., cpus: _Optional[int] = ..., input_file: _Optional[str] = ..., input_files: _Optional[_Iterable[_Union[FileInfo, _Mapping]]] = ..., state: _Optional[_Union[JobState, str]] = ..., owner: _Optional[str] = ..., team: _Optional[str] = ..., attempt: _Optional[int] = ..., node: _Optional[str] = ..., progress: _Optional[_Union[Progress, _Mapping]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., error_message: _Optional[str] = ..., error_class: _Optional[_Union[ErrorClass, str]] = ..., result_files: _Optional[_Iterable[_Union[FileInfo, _Mapping]]] = ..., missing_files: _Optional[_Iterable[str]] = ..., priority: _Optional[int] = ..., effective_priority: _Optional[int] = ..., license_tokens: _Optional[int] = ..., required_labels: _Optional[_Mapping[str, str]] = ..., required_node: _Optional[str] = ..., abaqus_version: _Optional[str] = ..., requires_approval: _Optional[bool] = ..., wait_reasons: _Optional[_Iterable[_Union[WaitReason, _Mapping]]] = ..., queue_position: _Optional[int] = ..., estimated_start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., queue_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    solver: SolverOptions
+    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., cpus: _Optional[int] = ..., input_file: _Optional[str] = ..., input_files: _Optional[_Iterable[_Union[FileInfo, _Mapping]]] = ..., state: _Optional[_Union[JobState, str]] = ..., owner: _Optional[str] = ..., team: _Optional[str] = ..., attempt: _Optional[int] = ..., node: _Optional[str] = ..., progress: _Optional[_Union[Progress, _Mapping]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., error_message: _Optional[str] = ..., error_class: _Optional[_Union[ErrorClass, str]] = ..., result_files: _Optional[_Iterable[_Union[FileInfo, _Mapping]]] = ..., missing_files: _Optional[_Iterable[str]] = ..., priority: _Optional[int] = ..., effective_priority: _Optional[int] = ..., license_tokens: _Optional[int] = ..., required_labels: _Optional[_Mapping[str, str]] = ..., required_node: _Optional[str] = ..., abaqus_version: _Optional[str] = ..., requires_approval: _Optional[bool] = ..., wait_reasons: _Optional[_Iterable[_Union[WaitReason, _Mapping]]] = ..., queue_position: _Optional[int] = ..., estimated_start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., queue_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., solver: _Optional[_Union[SolverOptions, _Mapping]] = ...) -> None: ...
+
+class SolverOptions(_message.Message):
+    __slots__ = ("memory", "double_precision", "user_subroutine", "oldjob", "timeout", "result_patterns", "restart_files")
+    MEMORY_FIELD_NUMBER: _ClassVar[int]
+    DOUBLE_PRECISION_FIELD_NUMBER: _ClassVar[int]
+    USER_SUBROUTINE_FIELD_NUMBER: _ClassVar[int]
+    OLDJOB_FIELD_NUMBER: _ClassVar[int]
+    TIMEOUT_FIELD_NUMBER: _ClassVar[int]
+    RESULT_PATTERNS_FIELD_NUMBER: _ClassVar[int]
+    RESTART_FILES_FIELD_NUMBER: _ClassVar[int]
+    memory: str
+    double_precision: str
+    user_subroutine: str
+    oldjob: str
+    timeout: _duration_pb2.Duration
+    result_patterns: _containers.RepeatedScalarFieldContainer[str]
+    restart_files: bool
+    def __init__(self, memory: _Optional[str] = ..., double_precision: _Optional[str] = ..., user_subroutine: _Optional[str] = ..., oldjob: _Optional[str] = ..., timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., result_patterns: _Optional[_Iterable[str]] = ..., restart_files: _Optional[bool] = ...) -> None: ...
 
 class WaitReason(_message.Message):
     __slots__ = ("code", "message")

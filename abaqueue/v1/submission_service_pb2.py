@@ -26,7 +26,7 @@ from abaqueue.v1 import job_pb2 as abaqueue_dot_v1_dot_job__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n$abaqueue/v1/submission_service.proto\x12\x0b\x61\x62\x61queue.v1\x1a\x15\x61\x62\x61queue/v1/job.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"9\n\x15SetJobPriorityRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x10\n\x08priority\x18\x02 \x01(\x05\"7\n\x16SetJobPriorityResponse\x12\x1d\n\x03job\x18\x01 \x01(\x0b\x32\x10.abaqueue.v1.Job\"\x16\n\x14GetQueueStatsRequest\"\xa4\x04\n\x15GetQueueStatsResponse\x12\x13\n\x0bqueue_depth\x18\x01 \x01(\x05\x12\x0f\n\x07running\x18\x02 \x01(\x05\x12\x0f\n\x07\x62locked\x18\x03 \x01(\x05\x12\x16\n\x0emax_concurrent\x18\x04 \x01(\x05\x12\x1b\n\x13user_max_concurrent\x18\x05 \x01(\x05\x12\x1b\n\x13team_max_concurrent\x18\x06 \x01(\x05\x12\x19\n\x11\x65nable_fair_share\x18\x07 \x01(\x08\x12\x1c\n\x14\x61verage_wait_seconds\x18\x08 \x01(\x01\x12\x41\n\x08\x62y_state\x18\t \x03(\x0b\x32/.abaqueue.v1.GetQueueStatsResponse.ByStateEntry\x12?\n\x07\x62y_user\x18\n \x03(\x0b\x32..abaqueue.v1.GetQueueStatsResponse.ByUserEntry\x12\x14\n\x0c\x63ores_in_use\x18\x0b \x01(\x05\x12\x13\n\x0b\x63ores_total\x18\x0c \x01(\x05\x12\x1d\n\x15license_tokens_in_use\x18\r \x01(\x05\x12\x1c\n\x14license_tokens_total\x18\x0e \x01(\x05\x1a.\n\x0c\x42yStateEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x05:\x02\x38\x01\x1a-\n\x0b\x42yUserEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x05:\x02\x38\x01\"\x13\n\x11GetMyQueueRequest\"\xe8\x01\n\x12GetMyQueueResponse\x12\x15\n\rpending_count\x18\x01 \x01(\x05\x12\x15\n\rrunning_count\x18\x02 \x01(\x05\x12\x15\n\rblocked_count\x18\x03 \x01(\x05\x12\x15\n\rbest_position\x18\x04 \x01(\x05\x12&\n\x0cpending_jobs\x18\x05 \x03(\x0b\x32\x10.abaqueue.v1.Job\x12&\n\x0crunning_jobs\x18\x06 \x03(\x0b\x32\x10.abaqueue.v1.Job\x12&\n\x0c\x62locked_jobs\x18\x07 \x03(\x0b\x32\x10.abaqueue.v1.Job\"\x8b\x03\n\x10\x43reateJobRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0c\n\x04\x63pus\x18\x03 \x01(\x05\x12\x12\n\ninput_file\x18\x04 \x01(\t\x12*\n\x0binput_files\x18\x05 \x03(\x0b\x32\x15.abaqueue.v1.FileInfo\x12\x15\n\x08priority\x18\x06 \x01(\x05H\x00\x88\x01\x01\x12\x16\n\x0elicense_tokens\x18\x07 \x01(\x05\x12J\n\x0frequired_labels\x18\x08 \x03(\x0b\x32\x31.abaqueue.v1.CreateJobRequest.RequiredLabelsEntry\x12\x15\n\rrequired_node\x18\t \x01(\t\x12\x16\n\x0e\x61\x62\x61qus_version\x18\n \x01(\t\x12\x19\n\x11requires_approval\x18\x0b \x01(\x08\x1a\x35\n\x13RequiredLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x42\x0b\n\t_priority\"j\n\x11\x43reateJobResponse\x12\x1d\n\x03job\x18\x01 \x01(\x0b\x32\x10.abaqueue.v1.Job\x12\x36\n\x0fupload_requests\x18\x02 \x03(\x0b\x32\x1d.abaqueue.v1.PresignedRequest\"\"\n\x10SubmitJobRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"2\n\x11SubmitJobResponse\x12\x1d\n\x03job\x18\x01 \x01(\x0b\x32\x10.abaqueue.v1.Job\"\x1f\n\rGetJobRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"/\n\x0eGetJobResponse\x12\x1d\n\x03job\x18\x01 \x01(\x0b\x32\x10.abaqueue.v1.Job\"_\n\x0fListJobsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12%\n\x06states\x18\x03 \x03(\x0e\x32\x15.abaqueue.v1.JobState\"K\n\x10ListJobsResponse\x12\x1e\n\x04jobs\x18\x01 \x03(\x0b\x32\x10.abaqueue.v1.Job\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\"\n\x10\x43\x61ncelJobRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"2\n\x11\x43\x61ncelJobResponse\x12\x1d\n\x03job\x18\x01 \x01(\x0b\x32\x10.abaqueue.v1.Job\"!\n\x0fWatchJobRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"a\n\x10WatchJobResponse\x12\x1d\n\x03job\x18\x01 \x01(\x0b\x32\x10.abaqueue.v1.Job\x12.\n\nevent_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"&\n\x14GetJobResultsRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"w\n\x15GetJobResultsResponse\x12$\n\x05\x66iles\x18\x01 \x03(\x0b\x32\x15.abaqueue.v1.FileInfo\x12\x38\n\x11\x64ownload_requests\x18\x02 \x03(\x0b\x32\x1d.abaqueue.v1.PresignedRequest2\xa8\x06\n\x11SubmissionService\x12J\n\tCreateJob\x12\x1d.abaqueue.v1.CreateJobRequest\x1a\x1e.abaqueue.v1.CreateJobResponse\x12J\n\tSubmitJob\x12\x1d.abaqueue.v1.SubmitJobRequest\x1a\x1e.abaqueue.v1.SubmitJobResponse\x12\x41\n\x06GetJob\x12\x1a.abaqueue.v1.GetJobRequest\x1a\x1b.abaqueue.v1.GetJobResponse\x12G\n\x08ListJobs\x12\x1c.abaqueue.v1.ListJobsRequest\x1a\x1d.abaqueue.v1.ListJobsResponse\x12J\n\tCancelJob\x12\x1d.abaqueue.v1.CancelJobRequest\x1a\x1e.abaqueue.v1.CancelJobResponse\x12I\n\x08WatchJob\x12\x1c.abaqueue.v1.WatchJobRequest\x1a\x1d.abaqueue.v1.WatchJobResponse0\x01\x12V\n\rGetJobResults\x12!.abaqueue.v1.GetJobResultsRequest\x1a\".abaqueue.v1.GetJobResultsResponse\x12Y\n\x0eSetJobPriority\x12\".abaqueue.v1.SetJobPriorityRequest\x1a#.abaqueue.v1.SetJobPriorityResponse\x12V\n\rGetQueueStats\x12!.abaqueue.v1.GetQueueStatsRequest\x1a\".abaqueue.v1.GetQueueStatsResponse\x12M\n\nGetMyQueue\x12\x1e.abaqueue.v1.GetMyQueueRequest\x1a\x1f.abaqueue.v1.GetMyQueueResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n$abaqueue/v1/submission_service.proto\x12\x0b\x61\x62\x61queue.v1\x1a\x15\x61\x62\x61queue/v1/job.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"9\n\x15SetJobPriorityRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x10\n\x08priority\x18\x02 \x01(\x05\"7\n\x16SetJobPriorityResponse\x12\x1d\n\x03job\x18\x01 \x01(\x0b\x32\x10.abaqueue.v1.Job\"\x16\n\x14GetQueueStatsRequest\"\xa4\x04\n\x15GetQueueStatsResponse\x12\x13\n\x0bqueue_depth\x18\x01 \x01(\x05\x12\x0f\n\x07running\x18\x02 \x01(\x05\x12\x0f\n\x07\x62locked\x18\x03 \x01(\x05\x12\x16\n\x0emax_concurrent\x18\x04 \x01(\x05\x12\x1b\n\x13user_max_concurrent\x18\x05 \x01(\x05\x12\x1b\n\x13team_max_concurrent\x18\x06 \x01(\x05\x12\x19\n\x11\x65nable_fair_share\x18\x07 \x01(\x08\x12\x1c\n\x14\x61verage_wait_seconds\x18\x08 \x01(\x01\x12\x41\n\x08\x62y_state\x18\t \x03(\x0b\x32/.abaqueue.v1.GetQueueStatsResponse.ByStateEntry\x12?\n\x07\x62y_user\x18\n \x03(\x0b\x32..abaqueue.v1.GetQueueStatsResponse.ByUserEntry\x12\x14\n\x0c\x63ores_in_use\x18\x0b \x01(\x05\x12\x13\n\x0b\x63ores_total\x18\x0c \x01(\x05\x12\x1d\n\x15license_tokens_in_use\x18\r \x01(\x05\x12\x1c\n\x14license_tokens_total\x18\x0e \x01(\x05\x1a.\n\x0c\x42yStateEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x05:\x02\x38\x01\x1a-\n\x0b\x42yUserEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x05:\x02\x38\x01\"\x13\n\x11GetMyQueueRequest\"\xe8\x01\n\x12GetMyQueueResponse\x12\x15\n\rpending_count\x18\x01 \x01(\x05\x12\x15\n\rrunning_count\x18\x02 \x01(\x05\x12\x15\n\rblocked_count\x18\x03 \x01(\x05\x12\x15\n\rbest_position\x18\x04 \x01(\x05\x12&\n\x0cpending_jobs\x18\x05 \x03(\x0b\x32\x10.abaqueue.v1.Job\x12&\n\x0crunning_jobs\x18\x06 \x03(\x0b\x32\x10.abaqueue.v1.Job\x12&\n\x0c\x62locked_jobs\x18\x07 \x03(\x0b\x32\x10.abaqueue.v1.Job\"\xb7\x03\n\x10\x43reateJobRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0c\n\x04\x63pus\x18\x03 \x01(\x05\x12\x12\n\ninput_file\x18\x04 \x01(\t\x12*\n\x0binput_files\x18\x05 \x03(\x0b\x32\x15.abaqueue.v1.FileInfo\x12\x15\n\x08priority\x18\x06 \x01(\x05H\x00\x88\x01\x01\x12\x16\n\x0elicense_tokens\x18\x07 \x01(\x05\x12J\n\x0frequired_labels\x18\x08 \x03(\x0b\x32\x31.abaqueue.v1.CreateJobRequest.RequiredLabelsEntry\x12\x15\n\rrequired_node\x18\t \x01(\t\x12\x16\n\x0e\x61\x62\x61qus_version\x18\n \x01(\t\x12\x19\n\x11requires_approval\x18\x0b \x01(\x08\x12*\n\x06solver\x18\x0c \x01(\x0b\x32\x1a.abaqueue.v1.SolverOptions\x1a\x35\n\x13RequiredLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x42\x0b\n\t_priority\"j\n\x11\x43reateJobResponse\x12\x1d\n\x03job\x18\x01 \x01(\x0b\x32\x10.abaqueue.v1.Job\x12\x36\n\x0fupload_requests\x18\x02 \x03(\x0b\x32\x1d.abaqueue.v1.PresignedRequest\"\"\n\x10SubmitJobRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"2\n\x11SubmitJobResponse\x12\x1d\n\x03job\x18\x01 \x01(\x0b\x32\x10.abaqueue.v1.Job\"\x1f\n\rGetJobRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"/\n\x0eGetJobResponse\x12\x1d\n\x03job\x18\x01 \x01(\x0b\x32\x10.abaqueue.v1.Job\"_\n\x0fListJobsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12%\n\x06states\x18\x03 \x03(\x0e\x32\x15.abaqueue.v1.JobState\"K\n\x10ListJobsResponse\x12\x1e\n\x04jobs\x18\x01 \x03(\x0b\x32\x10.abaqueue.v1.Job\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\"\n\x10\x43\x61ncelJobRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"2\n\x11\x43\x61ncelJobResponse\x12\x1d\n\x03job\x18\x01 \x01(\x0b\x32\x10.abaqueue.v1.Job\"!\n\x0fWatchJobRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"a\n\x10WatchJobResponse\x12\x1d\n\x03job\x18\x01 \x01(\x0b\x32\x10.abaqueue.v1.Job\x12.\n\nevent_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"&\n\x14GetJobResultsRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"w\n\x15GetJobResultsResponse\x12$\n\x05\x66iles\x18\x01 \x03(\x0b\x32\x15.abaqueue.v1.FileInfo\x12\x38\n\x11\x64ownload_requests\x18\x02 \x03(\x0b\x32\x1d.abaqueue.v1.PresignedRequest2\xa8\x06\n\x11SubmissionService\x12J\n\tCreateJob\x12\x1d.abaqueue.v1.CreateJobRequest\x1a\x1e.abaqueue.v1.CreateJobResponse\x12J\n\tSubmitJob\x12\x1d.abaqueue.v1.SubmitJobRequest\x1a\x1e.abaqueue.v1.SubmitJobResponse\x12\x41\n\x06GetJob\x12\x1a.abaqueue.v1.GetJobRequest\x1a\x1b.abaqueue.v1.GetJobResponse\x12G\n\x08ListJobs\x12\x1c.abaqueue.v1.ListJobsRequest\x1a\x1d.abaqueue.v1.ListJobsResponse\x12J\n\tCancelJob\x12\x1d.abaqueue.v1.CancelJobRequest\x1a\x1e.abaqueue.v1.CancelJobResponse\x12I\n\x08WatchJob\x12\x1c.abaqueue.v1.WatchJobRequest\x1a\x1d.abaqueue.v1.WatchJobResponse0\x01\x12V\n\rGetJobResults\x12!.abaqueue.v1.GetJobResultsRequest\x1a\".abaqueue.v1.GetJobResultsResponse\x12Y\n\x0eSetJobPriority\x12\".abaqueue.v1.SetJobPriorityRequest\x1a#.abaqueue.v1.SetJobPriorityResponse\x12V\n\rGetQueueStats\x12!.abaqueue.v1.GetQueueStatsRequest\x1a\".abaqueue.v1.GetQueueStatsResponse\x12M\n\nGetMyQueue\x12\x1e.abaqueue.v1.GetMyQueueRequest\x1a\x1f.abaqueue.v1.GetMyQueueResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -56,35 +56,35 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_GETMYQUEUERESPONSE']._serialized_start=822
   _globals['_GETMYQUEUERESPONSE']._serialized_end=1054
   _globals['_CREATEJOBREQUEST']._serialized_start=1057
-  _globals['_CREATEJOBREQUEST']._serialized_end=1452
-  _globals['_CREATEJOBREQUEST_REQUIREDLABELSENTRY']._serialized_start=1386
-  _globals['_CREATEJOBREQUEST_REQUIREDLABELSENTRY']._serialized_end=1439
-  _globals['_CREATEJOBRESPONSE']._serialized_start=1454
-  _globals['_CREATEJOBRESPONSE']._serialized_end=1560
-  _globals['_SUBMITJOBREQUEST']._serialized_start=1562
-  _globals['_SUBMITJOBREQUEST']._serialized_end=1596
-  _globals['_SUBMITJOBRESPONSE']._serialized_start=1598
-  _globals['_SUBMITJOBRESPONSE']._serialized_end=1648
-  _globals['_GETJOBREQUEST']._serialized_start=1650
-  _globals['_GETJOBREQUEST']._serialized_end=1681
-  _globals['_GETJOBRESPONSE']._serialized_start=1683
-  _globals['_GETJOBRESPONSE']._serialized_end=1730
-  _globals['_LISTJOBSREQUEST']._serialized_start=1732
-  _globals['_LISTJOBSREQUEST']._serialized_end=1827
-  _globals['_LISTJOBSRESPONSE']._serialized_start=1829
-  _globals['_LISTJOBSRESPONSE']._serialized_end=1904
-  _globals['_CANCELJOBREQUEST']._serialized_start=1906
-  _globals['_CANCELJOBREQUEST']._serialized_end=1940
-  _globals['_CANCELJOBRESPONSE']._serialized_start=1942
-  _globals['_CANCELJOBRESPONSE']._serialized_end=1992
-  _globals['_WATCHJOBREQUEST']._serialized_start=1994
-  _globals['_WATCHJOBREQUEST']._serialized_end=2027
-  _globals['_WATCHJOBRESPONSE']._serialized_start=2029
-  _globals['_WATCHJOBRESPONSE']._serialized_end=2126
-  _globals['_GETJOBRESULTSREQUEST']._serialized_start=2128
-  _globals['_GETJOBRESULTSREQUEST']._serialized_end=2166
-  _globals['_GETJOBRESULTSRESPONSE']._serialized_start=2168
-  _globals['_GETJOBRESULTSRESPONSE']._serialized_end=2287
-  _globals['_SUBMISSIONSERVICE']._serialized_start=2290
-  _globals['_SUBMISSIONSERVICE']._serialized_end=3098
+  _globals['_CREATEJOBREQUEST']._serialized_end=1496
+  _globals['_CREATEJOBREQUEST_REQUIREDLABELSENTRY']._serialized_start=1430
+  _globals['_CREATEJOBREQUEST_REQUIREDLABELSENTRY']._serialized_end=1483
+  _globals['_CREATEJOBRESPONSE']._serialized_start=1498
+  _globals['_CREATEJOBRESPONSE']._serialized_end=1604
+  _globals['_SUBMITJOBREQUEST']._serialized_start=1606
+  _globals['_SUBMITJOBREQUEST']._serialized_end=1640
+  _globals['_SUBMITJOBRESPONSE']._serialized_start=1642
+  _globals['_SUBMITJOBRESPONSE']._serialized_end=1692
+  _globals['_GETJOBREQUEST']._serialized_start=1694
+  _globals['_GETJOBREQUEST']._serialized_end=1725
+  _globals['_GETJOBRESPONSE']._serialized_start=1727
+  _globals['_GETJOBRESPONSE']._serialized_end=1774
+  _globals['_LISTJOBSREQUEST']._serialized_start=1776
+  _globals['_LISTJOBSREQUEST']._serialized_end=1871
+  _globals['_LISTJOBSRESPONSE']._serialized_start=1873
+  _globals['_LISTJOBSRESPONSE']._serialized_end=1948
+  _globals['_CANCELJOBREQUEST']._serialized_start=1950
+  _globals['_CANCELJOBREQUEST']._serialized_end=1984
+  _globals['_CANCELJOBRESPONSE']._serialized_start=1986
+  _globals['_CANCELJOBRESPONSE']._serialized_end=2036
+  _globals['_WATCHJOBREQUEST']._serialized_start=2038
+  _globals['_WATCHJOBREQUEST']._serialized_end=2071
+  _globals['_WATCHJOBRESPONSE']._serialized_start=2073
+  _globals['_WATCHJOBRESPONSE']._serialized_end=2170
+  _globals['_GETJOBRESULTSREQUEST']._serialized_start=2172
+  _globals['_GETJOBRESULTSREQUEST']._serialized_end=2210
+  _globals['_GETJOBRESULTSRESPONSE']._serialized_start=2212
+  _globals['_GETJOBRESULTSRESPONSE']._serialized_end=2331
+  _globals['_SUBMISSIONSERVICE']._serialized_start=2334
+  _globals['_SUBMISSIONSERVICE']._serialized_end=3142
 # @@protoc_insertion_point(module_scope)

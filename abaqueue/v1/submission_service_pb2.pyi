@@ -97,7 +97,7 @@ class GetMyQueueResponse(_message.Message):
     def __init__(self, pending_count: _Optional[int] = ..., running_count: _Optional[int] = ..., blocked_count: _Optional[int] = ..., best_position: _Optional[int] = ..., pending_jobs: _Optional[_Iterable[_Union[_job_pb2.Job, _Mapping]]] = ..., running_jobs: _Optional[_Iterable[_Union[_job_pb2.Job, _Mapping]]] = ..., blocked_jobs: _Optional[_Iterable[_Union[_job_pb2.Job, _Mapping]]] = ...) -> None: ...
 
 class CreateJobRequest(_message.Message):
-    __slots__ = ("request_id", "name", "cpus", "input_file", "input_files", "priority", "license_tokens", "required_labels", "required_node", "abaqus_version", "requires_approval")
+    __slots__ = ("request_id", "name", "cpus", "input_file", "input_files", "priority", "license_tokens", "required_labels", "required_node", "abaqus_version", "requires_approval", "solver")
     class RequiredLabelsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -116,6 +116,7 @@ class CreateJobRequest(_message.Message):
     REQUIRED_NODE_FIELD_NUMBER: _ClassVar[int]
     ABAQUS_VERSION_FIELD_NUMBER: _ClassVar[int]
     REQUIRES_APPROVAL_FIELD_NUMBER: _ClassVar[int]
+    SOLVER_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     name: str
     cpus: int
@@ -127,7 +128,8 @@ class CreateJobRequest(_message.Message):
     required_node: str
     abaqus_version: str
     requires_approval: bool
-    def __init__(self, request_id: _Optional[str] = ..., name: _Optional[str] = ..., cpus: _Optional[int] = ..., input_file: _Optional[str] = ..., input_files: _Optional[_Iterable[_Union[_job_pb2.FileInfo, _Mapping]]] = ..., priority: _Optional[int] = ..., license_tokens: _Optional[int] = ..., required_labels: _Optional[_Mapping[str, str]] = ..., required_node: _Optional[str] = ..., abaqus_version: _Optional[str] = ..., requires_approval: _Optional[bool] = ...) -> None: ...
+    solver: _job_pb2.SolverOptions
+    def __init__(self, request_id: _Optional[str] = ..., name: _Optional[str] = ..., cpus: _Optional[int] = ..., input_file: _Optional[str] = ..., input_files: _Optional[_Iterable[_Union[_job_pb2.FileInfo, _Mapping]]] = ..., priority: _Optional[int] = ..., license_tokens: _Optional[int] = ..., required_labels: _Optional[_Mapping[str, str]] = ..., required_node: _Optional[str] = ..., abaqus_version: _Optional[str] = ..., requires_approval: _Optional[bool] = ..., solver: _Optional[_Union[_job_pb2.SolverOptions, _Mapping]] = ...) -> None: ...
 
 class CreateJobResponse(_message.Message):
     __slots__ = ("job", "upload_requests")

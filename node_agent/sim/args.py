@@ -26,6 +26,7 @@ class Command:
     interactive: bool = False
     ask_delete: bool = True
     oldjob: str | None = None
+    argv: tuple[str, ...] = ()  # as given, for the command file
 
 
 def parse_command(argv: list[str]) -> Command:
@@ -55,7 +56,7 @@ def parse_command(argv: list[str]) -> Command:
     if not input_file.lower().endswith(".inp"):
         input_file += ".inp"
     return Command(job, input_file, _cpus(values.get("cpus", "1")), interactive,
-                   _ask_delete(values.get("ask_delete", "ON")), _oldjob(values.get("oldjob"), job))
+                   _ask_delete(values.get("ask_delete", "ON")), _oldjob(values.get("oldjob"), job), tuple(argv))
 
 
 def _cpus(text: str) -> int:

@@ -48,8 +48,7 @@ class Simulation:
         return code if self.options.exit_code is None else self.options.exit_code
 
     def _run(self) -> int:
-        self._append(".com", f"# abaqus-sim command file\n# job={self.job} input={self.command.input_file} "
-                             f"cpus={self.command.cpus}\n")
+        self._append(".com", f"# abaqus-sim command file\n# {' '.join(self.command.argv)}\n")
         self._log(log_text.header(self.job))
         if not self._check_out_license():
             return 1

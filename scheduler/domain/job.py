@@ -15,6 +15,7 @@ class JobState(str, enum.Enum):
     FAILED = "FAILED"
     MISSING = "MISSING"
     CANCELLED = "CANCELLED"
+    TIMEOUT = "TIMEOUT"
 
     @property
     def is_final(self) -> bool:
@@ -26,7 +27,8 @@ class JobState(str, enum.Enum):
         return self in (JobState.STARTING, JobState.RUNNING)
 
 
-FINAL_STATES = frozenset({JobState.COMPLETED, JobState.FAILED, JobState.MISSING, JobState.CANCELLED})
+FINAL_STATES = frozenset({JobState.COMPLETED, JobState.FAILED, JobState.MISSING, JobState.CANCELLED,
+                          JobState.TIMEOUT})
 
 
 class ErrorClass(str, enum.Enum):
@@ -41,6 +43,7 @@ class Outcome(str, enum.Enum):
     SUCCEEDED = "succeeded"
     FAILED = "failed"
     STOPPED = "stopped"
+    TIMED_OUT = "timed_out"
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,19 @@ class Progress:
     overall_fraction: float = 0.0
     waiting_for_license: bool = False
     seconds_left: float | None = None
+
+
+@dataclass(frozen=True)
+class SolverOptions:
+    """How Abaqus runs a job beyond its cores (see SolverOptions in job.proto)."""
+
+    memory: str = ""  # `memory=`, as "16gb" or "4000mb"
+    double_precision: str = ""  # `double=`: explicit, both, off, constraint
+    user_subroutine: str = ""  # `user=`: one of the input files
+    oldjob: str = ""  # `oldjob=`: restart from this job's files among the inputs
+    timeout_s: float = 0.0  # wall-clock limit of one attempt; 0: the node's default
+    result_patterns: tuple[str, ...] = ()  # result globs beyond the node's defaults
+    restart_files: bool = False  # bring back the restart files too
 
 
 @dataclass(frozen=True)
@@ -94,6 +110,7 @@ class Job:
     abaqus_version: str = ""  # the Abaqus version it needs
     requires_approval: bool = False  # its submitter asked for an admin's approval
     awaiting_approval: bool = False  # BLOCKED with its inputs in, until an admin approves or rejects it
+    solver: SolverOptions = field(default_factory=SolverOptions)
     # Optimistic-concurrency version: the store bumps it on every write.
     version: int = 0
 

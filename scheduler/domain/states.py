@@ -10,12 +10,13 @@ ALLOWED: dict[JobState, frozenset[JobState]] = {
     _S.BLOCKED: frozenset({_S.WAITING, _S.CANCELLED}),
     _S.WAITING: frozenset({_S.STARTING, _S.BLOCKED, _S.CANCELLED}),
     # Back to WAITING only by a retry, which bumps the attempt (see `requeue`).
-    _S.STARTING: frozenset({_S.RUNNING, _S.WAITING, _S.FAILED, _S.MISSING, _S.COMPLETED, _S.CANCELLED}),
-    _S.RUNNING: frozenset({_S.WAITING, _S.COMPLETED, _S.FAILED, _S.MISSING, _S.CANCELLED}),
+    _S.STARTING: frozenset({_S.RUNNING, _S.WAITING, _S.FAILED, _S.MISSING, _S.COMPLETED, _S.CANCELLED, _S.TIMEOUT}),
+    _S.RUNNING: frozenset({_S.WAITING, _S.COMPLETED, _S.FAILED, _S.MISSING, _S.CANCELLED, _S.TIMEOUT}),
     _S.COMPLETED: frozenset(),
     _S.FAILED: frozenset(),
     _S.MISSING: frozenset(),
     _S.CANCELLED: frozenset(),
+    _S.TIMEOUT: frozenset(),
 }
 
 

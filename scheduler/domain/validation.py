@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from abaqueue import file_names
 
 from .errors import InvalidArgument
-from .job import FileSpec
+from .job import FileSpec, SolverOptions
 
 JOB_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 SHA256_HEX = re.compile(r"[0-9a-f]{64}")
@@ -129,3 +129,42 @@ def input_file(value: str, specs: Sequence[FileSpec], field: str = "input_file")
         raise InvalidArgument(field, f"{value[:80]!r} is not among input_files, and no archive is unpacked")
     file_name(value, field)  # from an archive: it must land at the top of the job directory
     return value
+
+
+MEMORY = re.compile(r"[1-9][0-9]{0,6}(mb|gb)")
+DOUBLE_PRECISION = ("explicit", "both", "off", "constraint")
+SUBROUTINE_SUFFIXES = (".f", ".for", ".f90", ".c", ".cc", ".cpp", ".o", ".obj")
+RESULT_PATTERN = re.compile(r"[A-Za-z0-9_.*?\[\]-]{1,64}")
+MAX_RESULT_PATTERNS = 32
+MAX_TIMEOUT_S = 365 * 86400
+
+
+def solver_options(o: SolverOptions, name: str, specs: Sequence[FileSpec], field: str = "solver") -> SolverOptions:
+    """The options as Abaqus will get them (memory in lower case); every value fit for a .bat
+    command line."""
+    memory = o.memory.strip().lower().replace(" ", "")
+    if memory and not MEMORY.fullmatch(memory):
+        raise InvalidArgument(f"{field}.memory", f"{o.memory[:40]!r} is not a size such as 16gb or 4000mb")
+    if o.double_precision and o.double_precision not in DOUBLE_PRECISION:
+        raise InvalidArgument(f"{field}.double_precision",
+                              f"{o.double_precision[:40]!r} is not one of {', '.join(DOUBLE_PRECISION)}")
+    if o.user_subroutine:
+        if o.user_subroutine not in {s.name for s in specs if not s.unpack}:
+            raise InvalidArgument(f"{field}.user_subroutine", f"{o.user_subroutine[:80]!r} is not among input_files")
+        if not o.user_subroutine.lower().endswith(SUBROUTINE_SUFFIXES):
+            raise InvalidArgument(f"{field}.user_subroutine",
+                                  f"{o.user_subroutine[:80]!r} must end in one of {' '.join(SUBROUTINE_SUFFIXES)}")
+    if o.oldjob:
+        job_name(o.oldjob, f"{field}.oldjob")
+        if o.oldjob.lower() == name.lower():
+            raise InvalidArgument(f"{field}.oldjob", "must differ from the job's own name (Abaqus requires it)")
+    if not 0 <= o.timeout_s <= MAX_TIMEOUT_S:  # NaN fails this too
+        raise InvalidArgument(f"{field}.timeout", f"{o.timeout_s} s is out of range 0..{MAX_TIMEOUT_S}")
+    if len(o.result_patterns) > MAX_RESULT_PATTERNS:
+        raise InvalidArgument(f"{field}.result_patterns", f"at most {MAX_RESULT_PATTERNS}")
+    for i, pattern in enumerate(o.result_patterns):
+        if not RESULT_PATTERN.fullmatch(pattern):
+            raise InvalidArgument(f"{field}.result_patterns[{i}]",
+                                  f"{pattern[:80]!r}: a file name glob of letters, digits and _ . - * ? [ ]")
+    return SolverOptions(memory, o.double_precision, o.user_subroutine, o.oldjob, o.timeout_s,
+                         tuple(o.result_patterns), o.restart_files)

@@ -45,7 +45,7 @@ def test_a_solver_still_running_is_followed_again_and_the_job_completes(cluster,
     assert final.attempt == 1 and final.node == "node-1"
     assert final.progress.overall_fraction == 1.0
     assert {f.name for f in final.result_files} == {f"beam{e}" for e in (".odb", ".dat", ".msg", ".sta", ".log")}
-    assert not (cluster.workdir / "node-1" / FILE_NAME).exists()  # every run is settled
+    wait_until(lambda: not (cluster.workdir / "node-1" / FILE_NAME).exists(), what="every run settled")
 
 
 def test_a_solver_that_ended_while_the_agent_was_down_is_reported_from_its_files(cluster, tmp_path):

@@ -95,7 +95,7 @@ def test_unset_fields_become_none_and_to_dict_is_json_ready() -> None:
 def test_job_states_round_trip_and_final_ones_are_marked() -> None:
     assert all(JobState.from_proto(s.to_proto()) is s for s in JobState)
     assert {s for s in JobState if s.is_final} == {
-        JobState.COMPLETED, JobState.FAILED, JobState.MISSING, JobState.CANCELLED}
+        JobState.COMPLETED, JobState.FAILED, JobState.MISSING, JobState.CANCELLED, JobState.TIMEOUT}
     with pytest.raises(ValueError, match="unknown job state 0"):
         JobState.from_proto(S.JOB_STATE_UNSPECIFIED)
 

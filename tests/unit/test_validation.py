@@ -4,7 +4,7 @@ import pytest
 
 from scheduler.domain import validation
 from scheduler.domain.errors import InvalidArgument
-from scheduler.domain.job import FileSpec
+from scheduler.domain.job import FileSpec, SolverOptions
 
 SHA = "a" * 64
 
@@ -104,3 +104,33 @@ def test_only_zip_archives_are_unpacked_and_the_model_may_come_from_one():
         validation.input_file("beam.inp", (FileSpec("other.inp", 1, sha),))
     with pytest.raises(InvalidArgument):  # the archive itself is not the model
         validation.input_file("inputs.zip", archive)
+
+
+SPECS = (FileSpec("beam.inp", 10, SHA), FileSpec("umat.for", 10, SHA), FileSpec("inc.zip", 10, SHA, True))
+
+
+@pytest.mark.parametrize(("options", "field"), [
+    (SolverOptions(memory="16 tb"), "solver.memory"),
+    (SolverOptions(memory="90%"), "solver.memory"),  # % breaks a .bat command line
+    (SolverOptions(double_precision="quad"), "solver.double_precision"),
+    (SolverOptions(user_subroutine="vumat.for"), "solver.user_subroutine"),  # not among the inputs
+    (SolverOptions(user_subroutine="beam.inp"), "solver.user_subroutine"),  # not a subroutine
+    (SolverOptions(user_subroutine="inc.zip"), "solver.user_subroutine"),
+    (SolverOptions(oldjob="Beam"), "solver.oldjob"),  # its own name
+    (SolverOptions(oldjob="a&b"), "solver.oldjob"),
+    (SolverOptions(timeout_s=-1), "solver.timeout"),
+    (SolverOptions(timeout_s=float("nan")), "solver.timeout"),
+    (SolverOptions(result_patterns=("../*.odb",)), "solver.result_patterns[0]"),
+    (SolverOptions(result_patterns=("*.csv",) * 33), "solver.result_patterns"),
+])
+def test_bad_solver_options_name_their_field(options, field):
+    with pytest.raises(InvalidArgument) as e:
+        validation.solver_options(options, "beam", SPECS)
+    assert e.value.field == field
+
+
+def test_good_solver_options_come_back_as_abaqus_takes_them():
+    got = validation.solver_options(SolverOptions(memory="16 GB", double_precision="both", user_subroutine="umat.for",
+                                                  oldjob="beam0", timeout_s=3600, result_patterns=["*.csv"]),
+                                    "beam", SPECS)
+    assert got == SolverOptions("16gb", "both", "umat.for", "beam0", 3600, ("*.csv",))
