@@ -71,8 +71,10 @@ class AgentConfig:
     # refused (a system failure, retried elsewhere) when it has less than disk_multiple x its inputs.
     min_free_disk_bytes: int = 5 * 1024**3
     disk_multiple: float = 3.0
-    # Work directories: removed after a success, kept this many days after anything else.
+    # Work directories: removed after a success (unless keep_succeeded, for debugging), kept this
+    # many days after anything else.
     keep_failed_days: float = 7.0
+    keep_succeeded: bool = False
     # Most bytes the input archives of one job may unpack to (zip bombs stop there).
     max_unpacked_bytes: int = 50 * 1024**3
     progress_interval_s: float = 2.0

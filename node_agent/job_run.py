@@ -137,7 +137,8 @@ class JobRun:
             self._enter(RESULTS)
             results, missing = self._result_files(finish)
             digests = await self._upload(results) if results else {}
-            if await self._complete(finish, digests, missing) == pb.JOB_STATE_COMPLETED:
+            state = await self._complete(finish, digests, missing)
+            if state == pb.JOB_STATE_COMPLETED and not self.config.keep_succeeded:
                 await asyncio.to_thread(shutil.rmtree, self.dir, True)  # everything is in the store
         except NoRoom as e:
             self.log.error("%s", e)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
+import sys
 from pathlib import Path
 
 from abaqueue.shutdown import stop_on_signals
 
+from . import inspection
 from .agent import Agent
 from .config import AgentConfig, ConfigError, load
 
@@ -24,7 +27,17 @@ def main(argv: list[str] | None = None) -> int:
     run = sub.add_parser("run", help="run the agent in the foreground")
     run.add_argument("--config", type=Path, required=True, help="the agent's TOML file")
     run.add_argument("--log-level", default="INFO")
+    look = sub.add_parser(
+        "inspect", help="what the agent would report about a job directory",
+        description="Read a job directory as the agent does (the .sta, .msg, .dat and log, the .inp with its "
+                    "includes) and print the job's outcome, progress and error.",
+        epilog="example: abaqueue-agent inspect D:\\abaqueue\\work\\3f2c...-1 --json")
+    look.add_argument("dir", type=Path, help="the job directory")
+    look.add_argument("--job", help="the Abaqus job name (default: the one .inp in the directory)")
+    look.add_argument("--json", action="store_true", help="one JSON object")
     a = p.parse_args(argv)
+    if a.command == "inspect":
+        return _inspect(a)
     logging.basicConfig(level=a.log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
@@ -37,6 +50,20 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(_run(config))
     except KeyboardInterrupt:
         pass
+    return 0
+
+
+def _inspect(a: argparse.Namespace) -> int:
+    try:
+        seen = inspection.inspect(a.dir, a.job)
+    except inspection.NoJob as e:
+        print(f"abaqueue-agent inspect: {e}", file=sys.stderr)
+        return 2
+    if a.json:
+        print(json.dumps(seen))
+    else:
+        for key, value in seen.items():
+            print(f"{key:20s} {value}")
     return 0
 
 

@@ -18,6 +18,13 @@ DAT_COMPLETED = "\n          THE ANALYSIS HAS BEEN COMPLETED\n"
 TOO_MANY_ATTEMPTS = " ***ERROR: TOO MANY ATTEMPTS MADE FOR THIS INCREMENT\n"
 TERMINATED = " THE ANALYSIS HAS BEEN TERMINATED DUE TO PREVIOUS ERRORS\n"
 DISTORTION = " ***ERROR: EXCESSIVE DISTORTION OF ELEMENTS: SEE ELEMENT SET ErrElemExcessDistortion\n"
+MODEL_ERRORS = {
+    "attempts": TOO_MANY_ATTEMPTS,
+    "min_increment": " ***ERROR: Time increment required is less than the minimum specified\n",
+    "too_many_increments": " ***ERROR: Too many increments needed to complete the step\n",
+}
+PRE_ERROR = (" ***ERROR: in keyword *MATERIAL, file \"beam.inp\", line 12: The keyword is misspelled or is not\n"
+             "           a valid keyword\n")
 CRITICAL_ELEMENT = 619
 EXPLICIT_SUBSTEPS = 100  # explicit increments printed per simulated increment
 
@@ -58,29 +65,39 @@ def explicit_sta_header() -> str:
     return f" Abaqus/Explicit {VERSION}                 {_date()}\n \n"
 
 
-def explicit_step_header(step: int, origin: float, frames: int) -> str:
+def explicit_step_header(step: int, origin: float, frames: int, clock: str = "wall", mass: bool = False) -> str:
+    """`clock` "wall" prints WALL time as hh:mm:ss; "cpu" (older versions) CPU seconds. `mass`:
+    mass scaling adds a PERCENT CHNG MASS column."""
+    column = "WALL" if clock == "wall" else " CPU"
     return (
         f" STEP {step}  ORIGIN {origin:.4f}\n"
         f"  Total memory used for step {step} is approximately 7.1 megabytes.\n"
-        "              STEP     TOTAL      WALL      STABLE    CRITICAL    KINETIC      TOTAL\n"
-        "INCREMENT     TIME      TIME      TIME   INCREMENT     ELEMENT     ENERGY     ENERGY\n"
-        + _explicit_line(0, 0.0, origin, 0.0, 1.0e-6)
+        f"              STEP     TOTAL      {column}      STABLE    CRITICAL    KINETIC      TOTAL"
+        + ("    PERCENT\n" if mass else "\n")
+        + "INCREMENT     TIME      TIME      TIME   INCREMENT     ELEMENT     ENERGY     ENERGY"
+        + ("  CHNG MASS\n" if mass else "\n")
+        + _explicit_line(0, 0.0, origin, 0.0, 1.0e-6, clock, mass)
         + f"ODB Field Frame Number      0 of {frames:6d} requested intervals at increment zero.\n"
     )
 
 
-def explicit_sta_row(row: Row, wall_seconds: float, frame: int, frames: int) -> str:
-    return _explicit_line(row.increment * EXPLICIT_SUBSTEPS, row.step_time, row.total_time, wall_seconds,
-                          row.time_increment / EXPLICIT_SUBSTEPS) + (
+def explicit_sta_row(row: Row, seconds: float, frame: int, frames: int, clock: str = "wall",
+                     mass: bool = False) -> str:
+    return _explicit_line(row.increment * EXPLICIT_SUBSTEPS, row.step_time, row.total_time, seconds,
+                          row.time_increment / EXPLICIT_SUBSTEPS, clock, mass) + (
         f"ODB Field Frame Number {frame:6d} of {frames:6d} requested intervals at  {row.step_time:.6E}\n")
 
 
-def _explicit_line(increment: int, step_time: float, total_time: float, wall: float, stable: float) -> str:
-    seconds = int(wall)
-    clock = f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+def _explicit_line(increment: int, step_time: float, total_time: float, seconds: float, stable: float,
+                   clock: str = "wall", mass: bool = False) -> str:
+    if clock == "wall":
+        whole = int(seconds)
+        shown = f"{whole // 3600:02d}:{whole // 60 % 60:02d}:{whole % 60:02d}"
+    else:
+        shown = f"{seconds:.3E}"
     kinetic = 0.05 * step_time
-    return (f"{increment:9d}  {step_time:.3E} {total_time:.3E}  {clock} {stable:.3E} {CRITICAL_ELEMENT:11d}"
-            f" {kinetic:10.3E} {-kinetic / 20 or 0.0:10.3E}\n")
+    return (f"{increment:9d}  {step_time:.3E} {total_time:.3E}  {shown} {stable:.3E} {CRITICAL_ELEMENT:11d}"
+            f" {kinetic:10.3E} {-kinetic / 20 or 0.0:10.3E}" + (f" {0.8 * step_time:10.3E}\n" if mass else "\n"))
 
 
 # .msg

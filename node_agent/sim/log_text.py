@@ -78,3 +78,18 @@ def system_error(executable: str) -> list[str]:
 
 def terminated() -> list[str]:
     return ["Abaqus/Analysis exited with errors"]
+
+
+def preprocessor_error(job: str) -> list[str]:
+    return [f"Abaqus Error: Analysis Input File Processor exited with an error - Please see the  {job}.dat file "
+            "for possible error messages if the file exists.", "Abaqus/Analysis exited with errors"]
+
+
+def build_error(kind: str, source: str) -> list[str]:
+    """A user subroutine that does not compile (`compile`) or link (`link`)."""
+    if kind == "compile":
+        return [f"{source}(12): error #5082: Syntax error, found END-OF-STATEMENT",
+                f"Problem during compilation - {source}", "Abaqus/Analysis exited with errors"]
+    return ["standardU.dll : fatal error LNK1120: 1 unresolved externals",
+            "Problem during linking - Abaqus/Standard User Subroutines.",
+            "Abaqus/Analysis exited with errors"]

@@ -29,13 +29,17 @@ Success ends the .sta with ` THE ANALYSIS HAS COMPLETED SUCCESSFULLY`, the .dat 
 `THE ANALYSIS HAS BEEN COMPLETED`, the log with `Abaqus JOB NAME COMPLETED`, and exits 0.
 
 Options come from `** abaqus-sim: key=value ...` comment lines in the input file (see
-node_agent.sim.options): seconds, increments, cutbacks, fail, queue, exit_code, odb_kb, stubborn.
+node_agent.sim.options): seconds, increments, cutbacks, fail, error, queue, exit_code, odb_kb, clock,
+mass_scaling, stubborn.
 Steps and their periods come from node_agent.inp.parse_steps; the increments are spread evenly over them.
 Failure modes (all exit 1, halfway through the increments unless said otherwise):
 - fail=model: five cut-back attempts of one increment (`U` rows), `***ERROR: TOO MANY ATTEMPTS MADE
   FOR THIS INCREMENT` and `THE ANALYSIS HAS BEEN TERMINATED DUE TO PREVIOUS ERRORS` in .msg/.dat,
   ` THE ANALYSIS HAS NOT BEEN COMPLETED` in the .sta, `Abaqus/Analysis exited with errors`
-  (Explicit: an EXCESSIVE DISTORTION error instead of the cut-backs);
+  (Explicit: an EXCESSIVE DISTORTION error instead of the cut-backs); error=min_increment,
+  too_many_increments or distortion choose another solver error; error=preprocessor fails in the
+  input file processor (a ***ERROR in the .dat, no .sta); error=compile or link fails building the
+  user subroutine before anything runs;
 - fail=license: at checkout, before any .dat or .sta: `Abaqus Error: Error checking out Abaqus
   license.` then `Abaqus/Analysis exited with errors` (after the queue lines when queue=S is set);
 - fail=system: the solver dies: `Abaqus Error: The executable standard aborted with system error

@@ -9,6 +9,10 @@
     exit_code=N    the launcher's exit code at the end, whatever happened (2021.HF5 exits
                    non-zero after a successful analysis)
     odb_kb=N       size of the final NAME.odb in KiB (default 64)
+    clock=cpu      Explicit .sta: a CPU time column (older versions) instead of WALL (default wall)
+    mass_scaling=1 Explicit .sta: the PERCENT CHNG MASS column of a mass-scaled analysis
+    error=KIND     with fail=model, which model error: attempts (Standard's default), min_increment,
+                   too_many_increments, distortion (Explicit's default), preprocessor, compile, link
     stubborn=1     the solver process runs in its own session and ignores `terminate` and stop
                    signals, so only a kill ends it (a solver that outlives its launcher)
 """
@@ -19,6 +23,7 @@ import math
 from dataclasses import dataclass
 
 FAIL_MODES = ("model", "license", "system")
+MODEL_ERRORS = ("attempts", "min_increment", "too_many_increments", "distortion", "preprocessor", "compile", "link")
 
 
 class OptionError(Exception):
@@ -35,6 +40,9 @@ class SimOptions:
     exit_code: int | None = None
     odb_kb: int = 64
     stubborn: bool = False
+    clock: str = "wall"
+    mass_scaling: bool = False
+    error: str | None = None
 
 
 def options_from(raw: dict[str, str]) -> SimOptions:
@@ -47,6 +55,12 @@ def options_from(raw: dict[str, str]) -> SimOptions:
     fail = raw.get("fail", "").lower() or None
     if fail is not None and fail not in FAIL_MODES:
         raise OptionError(f"abaqus-sim: fail={fail} is not one of {', '.join(FAIL_MODES)}")
+    clock = raw.get("clock", "wall").lower()
+    if clock not in ("wall", "cpu"):
+        raise OptionError(f"abaqus-sim: clock={clock} is not wall or cpu")
+    error = raw.get("error", "").lower() or None
+    if error is not None and error not in MODEL_ERRORS:
+        raise OptionError(f"abaqus-sim: error={error} is not one of {', '.join(MODEL_ERRORS)}")
     exit_code = raw.get("exit_code")
     return SimOptions(
         seconds=_number(raw, "seconds", float, 2.0, 0),
@@ -57,6 +71,7 @@ def options_from(raw: dict[str, str]) -> SimOptions:
         exit_code=None if exit_code is None else _number(raw, "exit_code", int, 0, None),
         odb_kb=_number(raw, "odb_kb", int, 64, 0),
         stubborn=bool(_number(raw, "stubborn", int, 0, 0)),
+        clock=clock, mass_scaling=bool(_number(raw, "mass_scaling", int, 0, 0)), error=error,
     )
 
 

@@ -33,6 +33,7 @@ class Simulation:
         self.explicit = any(step.procedure == "explicit" for step in self.steps)
         self.program = "Abaqus/Explicit" if self.explicit else "Abaqus/Standard"
         self.executable = "explicit" if self.explicit else "standard"
+        self.error = options.error or ("distortion" if self.explicit else "attempts")
         self.rows = plan_rows(self.steps, options.increments, 0 if self.explicit else options.cutbacks)
         pacer.set_pace(options.seconds, 1 + len(self.rows))  # the input file processor, then each row
 
@@ -52,7 +53,12 @@ class Simulation:
         self._log(log_text.header(self.job))
         if not self._check_out_license():
             return 1
-        self._preprocess()
+        if self.error in ("compile", "link"):  # the user subroutine is built before anything runs
+            user = next((a.partition("=")[2] for a in self.command.argv if a.lower().startswith("user=")), "usub.for")
+            self._log(log_text.build_error(self.error, user))
+            return 1
+        if not self._preprocess():
+            return 1
         return self._solve()
 
     def _check_out_license(self) -> bool:
@@ -68,14 +74,19 @@ class Simulation:
         self._log(log_text.checked_out(self.program, log_text.tokens(self.command.cpus)))
         return True
 
-    def _preprocess(self) -> None:
+    def _preprocess(self) -> bool:
         self._log(log_text.begin("Analysis Input File Processor", "pre"))
         self._append(".dat", ft.dat_header(self.job, self.command.input_file, len(self.steps)))
         self.pacer.tick()
+        if self.error == "preprocessor":
+            self._append(".dat", ft.PRE_ERROR)
+            self._log(log_text.preprocessor_error(self.job))
+            return False
         self._log(log_text.end("Analysis Input File Processor"))
         if self.explicit:
             self._log(log_text.begin("Abaqus/Explicit Packager", "package"))
             self._log(log_text.end("Abaqus/Explicit Packager"))
+        return True
 
     def _solve(self) -> int:
         self._log(log_text.begin(f"{self.program} Analysis", self.executable))
@@ -107,26 +118,28 @@ class Simulation:
         self._append(".dat", ft.dat_step(row.step, procedure))
         if self.explicit:
             origin = row.total_time - row.step_time
-            self._append(".sta", ft.explicit_step_header(row.step, origin, self.options.increments))
+            self._append(".sta", ft.explicit_step_header(row.step, origin, self.options.increments,
+                                                         self.options.clock, self.options.mass_scaling))
 
     def _write_row(self, row: Row) -> None:
         if self.explicit:
-            sta = ft.explicit_sta_row(row, self.pacer.elapsed(), row.increment, self.options.increments)
+            sta = ft.explicit_sta_row(row, self.pacer.elapsed(), row.increment, self.options.increments,
+                                      self.options.clock, self.options.mass_scaling)
         else:
             sta = ft.standard_sta_row(row)
         self._append(".sta", sta)
         self._append(".msg", ft.msg_row(row))
 
     def _fail_model(self, row: Row) -> int:
-        if self.explicit:
+        if self.error == "distortion":
             self.pacer.tick()
             self._append(".sta", ft.DISTORTION)
             errors = ft.DISTORTION
-        else:
+        else:  # the increment never converges: cut back again and again
             for attempt in failing_attempts(row):
                 self.pacer.tick()
                 self._write_row(attempt)
-            errors = ft.TOO_MANY_ATTEMPTS
+            errors = ft.MODEL_ERRORS[self.error]
         self._append(".msg", errors + ft.TERMINATED)
         self._append(".dat", errors + ft.TERMINATED)
         self._append(".sta", ft.NOT_COMPLETED)

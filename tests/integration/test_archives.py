@@ -28,7 +28,7 @@ def _job_dir(cluster, job) -> Path:
 
 
 def test_a_model_with_includes_in_folders_runs_from_an_archive(cluster, tmp_path):
-    cluster.add_agent("node-1")
+    cluster.add_agent("node-1", keep_succeeded=True)
     model, _ = beam(tmp_path / "model", seconds=1, increments=2)
     text = model.read_text().replace("input=beam_material.inp", "input=materials/beam_material.inp")
     assert "materials/beam_material.inp" in text

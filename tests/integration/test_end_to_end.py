@@ -7,6 +7,7 @@ import threading
 from client import JobState
 from node_agent.sim.odb import odb_bytes
 from tests.integration.models import beam
+from tests.integration.test_stopping import wait_until
 
 
 def test_job_goes_waiting_starting_running_completed_and_results_match_byte_for_byte(cluster, tmp_path):
@@ -37,7 +38,8 @@ def test_job_goes_waiting_starting_running_completed_and_results_match_byte_for_
     downloaded = tmp_path / "results" / "beam.odb"
     assert downloaded in paths
     assert downloaded.read_bytes() == odb_bytes("beam", 64 * 1024)  # what the solver wrote, byte for byte
-    assert not (cluster.workdir / "node-1" / f"{job.id}-1").exists()  # a success leaves no work directory
+    job_dir = cluster.workdir / "node-1" / f"{job.id}-1"
+    wait_until(lambda: not job_dir.exists(), what="a success leaving no work directory")
 
 
 def test_a_job_whose_paths_would_pass_abaqus_limit_fails_clearly_without_running(cluster, tmp_path):

@@ -1,0 +1,62 @@
+"""Each kind of solver run the agent must read, through a full job: how it ends, with which error
+class and text, and the progress reported on the way."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from client import ErrorClass, JobState
+from tests.integration.models import beam
+from tests.unit.test_inspect import EXPLICIT
+
+
+@pytest.mark.parametrize(("sim", "state", "error_class", "text"), [
+    ({"cutbacks": 2}, JobState.COMPLETED, None, ""),
+    ({"exit_code": 1}, JobState.COMPLETED, None, ""),  # the launcher lies after a success
+    ({"fail": "license", "queue": 0.3}, JobState.FAILED, ErrorClass.LICENSE, "license"),
+    ({"fail": "model"}, JobState.FAILED, ErrorClass.MODEL, "TOO MANY ATTEMPTS"),
+    ({"fail": "model", "error": "min_increment"}, JobState.FAILED, ErrorClass.MODEL, "less than the minimum"),
+    ({"fail": "model", "error": "too_many_increments"}, JobState.FAILED, ErrorClass.MODEL, "Too many increments"),
+    ({"fail": "model", "error": "preprocessor"}, JobState.FAILED, ErrorClass.MODEL, "misspelled"),
+    ({"fail": "model", "error": "compile"}, JobState.FAILED, ErrorClass.MODEL, "Problem during compilation"),
+    ({"fail": "model", "error": "link"}, JobState.FAILED, ErrorClass.MODEL, "Problem during linking"),
+    ({"fail": "system"}, JobState.FAILED, ErrorClass.SYSTEM, "1073741819"),
+])
+def test_standard_runs_end_as_their_files_say(cluster, tmp_path, sim, state, error_class, text):
+    model, extra = beam(tmp_path / "model", seconds=0.5, increments=6, **sim)
+    cluster.add_agent("node-1", cpus=4)
+    with cluster.client() as client:
+        job = client.wait(client.submit(model, cpus=2, extra_files=extra).id)
+    assert job.state is state, job.error_message
+    assert job.error_class is error_class
+    assert text.lower() in job.error_message.lower()
+
+
+@pytest.mark.parametrize("options", ["clock=cpu mass_scaling=1", ""])
+def test_explicit_runs_report_progress_and_complete(cluster, tmp_path, options):
+    model = tmp_path / "crash.inp"
+    model.write_text(EXPLICIT.format(seconds=1.5, increments=10, options=options))
+    cluster.add_agent("node-1", cpus=4)
+    updates = []
+    with cluster.client() as client:
+        job = client.wait(client.submit(model, cpus=2).id, on_update=updates.append)
+    assert job.state is JobState.COMPLETED, job.error_message
+    fractions = [u.progress.overall_fraction for u in updates if u.state is JobState.RUNNING and u.progress]
+    assert any(0 < f < 1 for f in fractions) and job.progress.overall_fraction == 1.0
+
+
+def test_waiting_in_the_license_queue_shows_in_the_progress_then_runs(cluster, tmp_path):
+    model, extra = beam(tmp_path / "model", seconds=1, increments=5, queue=1.5)
+    cluster.add_agent("node-1", cpus=4)
+    updates = []
+    with cluster.client() as client:
+        job = client.submit(model, cpus=2, extra_files=extra)
+        watching = threading.Thread(target=lambda: client.wait(job.id, on_update=updates.append))
+        watching.start()
+        watching.join(60)
+        final = client.get(job.id)
+    waiting = [u.progress.waiting_for_license for u in updates if u.state is JobState.RUNNING and u.progress]
+    assert True in waiting and waiting[-1] is False  # queued first, then checked out
+    assert final.state is JobState.COMPLETED
