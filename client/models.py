@@ -81,6 +81,9 @@ class Progress:
     overall_fraction: float
     waiting_for_license: bool
     estimated_seconds_left: float | None
+    cpu_percent: float = 0.0  # the solver's processes, in percent of one core
+    memory_bytes: int = 0
+    warning: str = ""  # a stall, or a run past twice its estimate
 
     @classmethod
     def from_proto(cls, msg: job_pb2.Progress) -> Progress:
@@ -88,7 +91,7 @@ class Progress:
         if msg.HasField("estimated_time_left"):
             left = msg.estimated_time_left.ToTimedelta().total_seconds()
         return cls(msg.step, msg.total_steps, msg.increment, msg.step_fraction, msg.overall_fraction,
-                   msg.waiting_for_license, left)
+                   msg.waiting_for_license, left, msg.cpu_percent, msg.memory_bytes, msg.warning)
 
 
 @dataclass(frozen=True)

@@ -124,6 +124,8 @@ def step_text(job: Job) -> str:
     text = f"step {p.step}/{p.total_steps}, increment {p.increment}" if p.total_steps else ""
     if p.estimated_seconds_left is not None:
         text += f", ~{_duration(p.estimated_seconds_left)} left"
+    if p.warning:
+        text += f"; {p.warning}"
     return text.removeprefix(", ")
 
 

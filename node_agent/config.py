@@ -78,6 +78,8 @@ class AgentConfig:
     # Most bytes the input archives of one job may unpack to (zip bombs stop there).
     max_unpacked_bytes: int = 50 * 1024**3
     progress_interval_s: float = 2.0
+    # No new increment for this long (not counting a license queue): a warning on the job. 0: never.
+    stall_after_s: float = 1800.0
     # A stop: `abaqus terminate`, this long to finish, then every process of the job is killed.
     stop_grace_s: float = 30.0
     # Solver processes found by name in a job directory belong to that job (they may outlive the

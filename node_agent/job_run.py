@@ -28,6 +28,7 @@ from .local_state import INPUTS, RESULTS, SOLVING, LocalState, RunRecord
 from .outcome import ErrorClass, Outcome, Result, decide_outcome
 from .progress import ProgressSnapshot
 from .progress_reader import read_progress
+from .watch import RunWatch, TreeUsage
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +57,7 @@ class Finish:
 
 
 ENDED, STOPPED, TIMED_OUT = "ended", "stopped", "timed out"
+USAGE_REPORT_S = 30.0  # CPU and memory go to the scheduler at least this often, even without progress
 
 
 def _hours(seconds: float) -> str:
@@ -209,13 +211,16 @@ class JobRun:
             raise InputRejected(f"{self.assignment.input_file} is neither an input file nor at the top of an "
                                 "unpacked archive")
 
-    async def _report(self, snapshot: ProgressSnapshot) -> bool:
-        resp = await self.link.call("ReportProgress", ex.ReportProgressRequest(
-            job_attempt=self.attempt,
-            progress=pb.Progress(step=snapshot.step, total_steps=snapshot.total_steps,
-                                 increment=snapshot.increment, step_fraction=snapshot.step_fraction,
-                                 overall_fraction=snapshot.overall_fraction,
-                                 waiting_for_license=snapshot.waiting_for_license)))
+    async def _report(self, snapshot: ProgressSnapshot, left: float | None = None, usage: tuple[float, int] = (0, 0),
+                      warning: str = "") -> bool:
+        progress = pb.Progress(step=snapshot.step, total_steps=snapshot.total_steps, increment=snapshot.increment,
+                               step_fraction=snapshot.step_fraction, overall_fraction=snapshot.overall_fraction,
+                               waiting_for_license=snapshot.waiting_for_license, cpu_percent=usage[0],
+                               memory_bytes=usage[1], warning=warning)
+        if left is not None:
+            progress.estimated_time_left.FromNanoseconds(round(left * 1e9))
+        resp = await self.link.call("ReportProgress", ex.ReportProgressRequest(job_attempt=self.attempt,
+                                                                               progress=progress))
         return resp.stop
 
     async def _solve(self) -> Finish:
@@ -282,7 +287,8 @@ class JobRun:
         solver that outlives its launcher is followed until it ends too."""
         limit = self.time_limit_s()
         deadline = self.record.solve_started + limit if limit and self.record.solve_started else None
-        last = None
+        last, said, reported = None, "", 0.0
+        watch, usage = RunWatch(self.config.stall_after_s), TreeUsage()
         exited = asyncio.ensure_future(analysis.launcher_exited())
         stop = asyncio.ensure_future(self.stop_requested.wait())
         warned = False
@@ -304,9 +310,16 @@ class JobRun:
                                      "directory: following it until it ends")
                 # read once more after the end: the final .sta is where the analysis really ended
                 snapshot = await asyncio.to_thread(read_progress, self.dir, self.name, steps)
-                if snapshot != last:
-                    last = snapshot
-                    if await self._report(snapshot):
+                left, warning = watch.update(snapshot)
+                news = warning != said
+                if warning and news:
+                    self.log.warning("%s", warning)
+                said = warning
+                now = time.monotonic()
+                if snapshot != last or news or now - reported >= USAGE_REPORT_S or ended:
+                    last, reported = snapshot, now
+                    used = usage.sample(await asyncio.to_thread(analysis.processes))
+                    if await self._report(snapshot, left, used, warning):
                         self.stop()
                 if ended:
                     return ENDED

@@ -55,7 +55,8 @@ def target_to_pb(t: PresignedTarget, expire_seconds: float) -> pb.PresignedReque
 def progress_to_pb(p: Progress) -> pb.Progress:
     msg = pb.Progress(step=p.step, total_steps=p.total_steps, increment=p.increment,
                       step_fraction=p.step_fraction, overall_fraction=p.overall_fraction,
-                      waiting_for_license=p.waiting_for_license)
+                      waiting_for_license=p.waiting_for_license, cpu_percent=p.cpu_percent,
+                      memory_bytes=p.memory_bytes, warning=p.warning)
     if p.seconds_left is not None:
         msg.estimated_time_left.CopyFrom(duration(p.seconds_left))
     return msg
@@ -68,6 +69,8 @@ def progress_from_pb(p: pb.Progress) -> Progress:
         overall_fraction=min(max(p.overall_fraction, 0.0), 1.0),
         waiting_for_license=p.waiting_for_license,
         seconds_left=p.estimated_time_left.ToNanoseconds() / 1e9 if p.HasField("estimated_time_left") else None,
+        cpu_percent=min(max(p.cpu_percent, 0.0), 1e6) if p.cpu_percent == p.cpu_percent else 0.0,
+        memory_bytes=max(p.memory_bytes, 0), warning=p.warning[:500],
     )
 
 

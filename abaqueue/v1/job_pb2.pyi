@@ -79,7 +79,7 @@ class PresignedRequest(_message.Message):
     def __init__(self, file_name: _Optional[str] = ..., method: _Optional[str] = ..., url: _Optional[str] = ..., headers: _Optional[_Mapping[str, str]] = ..., expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class Progress(_message.Message):
-    __slots__ = ("step", "total_steps", "increment", "step_fraction", "overall_fraction", "waiting_for_license", "estimated_time_left")
+    __slots__ = ("step", "total_steps", "increment", "step_fraction", "overall_fraction", "waiting_for_license", "estimated_time_left", "cpu_percent", "memory_bytes", "warning")
     STEP_FIELD_NUMBER: _ClassVar[int]
     TOTAL_STEPS_FIELD_NUMBER: _ClassVar[int]
     INCREMENT_FIELD_NUMBER: _ClassVar[int]
@@ -87,6 +87,9 @@ class Progress(_message.Message):
     OVERALL_FRACTION_FIELD_NUMBER: _ClassVar[int]
     WAITING_FOR_LICENSE_FIELD_NUMBER: _ClassVar[int]
     ESTIMATED_TIME_LEFT_FIELD_NUMBER: _ClassVar[int]
+    CPU_PERCENT_FIELD_NUMBER: _ClassVar[int]
+    MEMORY_BYTES_FIELD_NUMBER: _ClassVar[int]
+    WARNING_FIELD_NUMBER: _ClassVar[int]
     step: int
     total_steps: int
     increment: int
@@ -94,7 +97,10 @@ class Progress(_message.Message):
     overall_fraction: float
     waiting_for_license: bool
     estimated_time_left: _duration_pb2.Duration
-    def __init__(self, step: _Optional[int] = ..., total_steps: _Optional[int] = ..., increment: _Optional[int] = ..., step_fraction: _Optional[float] = ..., overall_fraction: _Optional[float] = ..., waiting_for_license: _Optional[bool] = ..., estimated_time_left: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+    cpu_percent: float
+    memory_bytes: int
+    warning: str
+    def __init__(self, step: _Optional[int] = ..., total_steps: _Optional[int] = ..., increment: _Optional[int] = ..., step_fraction: _Optional[float] = ..., overall_fraction: _Optional[float] = ..., waiting_for_license: _Optional[bool] = ..., estimated_time_left: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., cpu_percent: _Optional[float] = ..., memory_bytes: _Optional[int] = ..., warning: _Optional[str] = ...) -> None: ...
 
 class Job(_message.Message):
     __slots__ = ("id", "name", "cpus", "input_file", "input_files", "state", "owner", "team", "attempt", "node", "progress", "create_time", "start_time", "end_time", "error_message", "error_class", "result_files", "missing_files", "priority", "effective_priority", "license_tokens", "required_labels", "required_node", "abaqus_version", "requires_approval", "wait_reasons", "queue_position", "estimated_start_time", "queue_time", "solver")

@@ -63,6 +63,9 @@ class Progress:
     overall_fraction: float = 0.0
     waiting_for_license: bool = False
     seconds_left: float | None = None
+    cpu_percent: float = 0.0
+    memory_bytes: int = 0
+    warning: str = ""
 
 
 @dataclass(frozen=True)

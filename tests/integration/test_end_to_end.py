@@ -30,6 +30,9 @@ def test_job_goes_waiting_starting_running_completed_and_results_match_byte_for_
     fractions = [u.progress.overall_fraction for u in updates if u.state is JobState.RUNNING]
     assert any(0 < f < 1 for f in fractions), fractions
     assert fractions == sorted(fractions)
+    running = [u.progress for u in updates if u.state is JobState.RUNNING and u.progress]
+    assert any(p.memory_bytes > 0 for p in running)  # the solver's processes, sampled
+    assert any(p.estimated_seconds_left for p in running)
     assert final.state is JobState.COMPLETED and final.attempt == 1 and final.node == "node-1"
     # the agent reads the .sta once more after the solver exits: the job ends at its real last increment
     assert (final.progress.step, final.progress.total_steps, final.progress.step_fraction) == (2, 2, 1.0)

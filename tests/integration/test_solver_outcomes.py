@@ -9,6 +9,7 @@ import pytest
 
 from client import ErrorClass, JobState
 from tests.integration.models import beam
+from tests.integration.test_stopping import wait_until
 from tests.unit.test_inspect import EXPLICIT
 
 
@@ -60,3 +61,15 @@ def test_waiting_in_the_license_queue_shows_in_the_progress_then_runs(cluster, t
     waiting = [u.progress.waiting_for_license for u in updates if u.state is JobState.RUNNING and u.progress]
     assert True in waiting and waiting[-1] is False  # queued first, then checked out
     assert final.state is JobState.COMPLETED
+
+
+def test_a_stalled_solver_gets_a_warning_on_the_job(cluster, tmp_path):
+    model, extra = beam(tmp_path / "model", seconds=40, increments=4)  # ten seconds an increment
+    cluster.add_agent("node-1", cpus=4, stall_after_s=1.0)
+    with cluster.client() as client:
+        job = client.submit(model, cpus=2, extra_files=extra)
+        warned = wait_until(lambda: (p := client.get(job.id).progress) and p.warning, timeout=30,
+                            what="a stall warning")
+        client.cancel(job.id)
+        client.wait(job.id)
+    assert "no new increment" in warned and "may be stuck" in warned
