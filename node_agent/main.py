@@ -11,7 +11,7 @@ from pathlib import Path
 
 from abaqueue.shutdown import stop_on_signals
 
-from . import inspection
+from . import checks, inspection
 from .agent import Agent
 from .config import AgentConfig, ConfigError, load
 
@@ -35,9 +35,16 @@ def main(argv: list[str] | None = None) -> int:
     look.add_argument("dir", type=Path, help="the job directory")
     look.add_argument("--job", help="the Abaqus job name (default: the one .inp in the directory)")
     look.add_argument("--json", action="store_true", help="one JSON object")
+    check = sub.add_parser(
+        "check", help="whether this node can run jobs: Abaqus, license server, work directory, disk, scheduler",
+        epilog="example: abaqueue-agent check --config C:\\ProgramData\\Abaqueue\\agent.toml")
+    check.add_argument("--config", type=Path, required=True, help="the agent's TOML file")
+    check.add_argument("--json", action="store_true", help="one JSON object")
     a = p.parse_args(argv)
     if a.command == "inspect":
         return _inspect(a)
+    if a.command == "check":
+        return _check(a)
     logging.basicConfig(level=a.log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
@@ -51,6 +58,22 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         pass
     return 0
+
+
+def _check(a: argparse.Namespace) -> int:
+    try:
+        config = load(a.config)
+    except ConfigError as e:
+        print(f"abaqueue-agent check: {e}", file=sys.stderr)
+        return 2
+    results = checks.run_all(config)
+    if a.json:
+        print(json.dumps({"ok": all(c.ok for c in results),
+                          "checks": [{"name": c.name, "ok": c.ok, "detail": c.detail} for c in results]}))
+    else:
+        for c in results:
+            print(f"{'OK  ' if c.ok else 'FAIL'} {c.name:15s} {c.detail}")
+    return 0 if all(c.ok for c in results) else 1
 
 
 def _inspect(a: argparse.Namespace) -> int:
