@@ -5,13 +5,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import logging
 import sys
 from pathlib import Path
 
 from abaqueue.shutdown import stop_on_signals
 
-from . import checks, inspection
+from . import checks, inspection, logs
 from .agent import Agent
 from .config import AgentConfig, ConfigError, load
 
@@ -27,6 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     run = sub.add_parser("run", help="run the agent in the foreground")
     run.add_argument("--config", type=Path, required=True, help="the agent's TOML file")
     run.add_argument("--log-level", default="INFO")
+    run.add_argument("--log-file", type=Path, help="also log to this file, rotated at 20 MB (ten kept)")
     look = sub.add_parser(
         "inspect", help="what the agent would report about a job directory",
         description="Read a job directory as the agent does (the .sta, .msg, .dat and log, the .inp with its "
@@ -45,8 +45,7 @@ def main(argv: list[str] | None = None) -> int:
         return _inspect(a)
     if a.command == "check":
         return _check(a)
-    logging.basicConfig(level=a.log_level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.setup(a.log_level, a.log_file)
     try:
         config = load(a.config)
         config.token()  # unreadable token or TLS files are configuration errors, said before starting

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import json
+import logging
+import threading
 
+from client import JobState
 from node_agent.main import main
+from node_agent.windows_service import run_until
 from scheduler.domain.identity import Role
 from tests.integration.conftest import SIM
+from tests.integration.models import beam
 
 
 def config_file(cluster, tmp_path, **overrides) -> str:
@@ -44,3 +49,23 @@ def test_each_problem_is_named(cluster, tmp_path, capsys):
     assert code == 1 and not report["ok"]
     assert set(failed) == {"abaqus", "license server", "disk space", "scheduler"}
     assert "not found" in failed["abaqus"] and "UNAUTHENTICATED" in failed["scheduler"]
+
+
+def test_the_service_loop_runs_a_job_logs_to_its_rotating_file_and_stops_when_told(cluster, tmp_path):
+    """What the Windows service runs (pywin32 only adds the service manager around it)."""
+    config_file(cluster, tmp_path, progress_interval_s=0.2)
+    stop = threading.Event()
+    service = threading.Thread(target=run_until, args=(stop, tmp_path / "agent.toml"))
+    service.start()
+    try:
+        model, extra = beam(tmp_path / "model", seconds=0.5, increments=2)
+        with cluster.client() as client:
+            job = client.wait(client.submit(model, cpus=1, extra_files=extra).id)
+        assert job.state is JobState.COMPLETED and job.node == "node-9"
+    finally:
+        stop.set()
+        service.join(30)
+        logging.basicConfig(force=True)  # the service took over logging; give it back to pytest
+    assert not service.is_alive()
+    log = (tmp_path / "logs" / "agent.log").read_text()
+    assert "registered as node-9" in log
