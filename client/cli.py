@@ -26,6 +26,7 @@ from .commands import (
     cmd_token_revoke,
     cmd_wait,
 )
+from .deploy import DeployError
 from .errors import AbaqueueError, Unauthenticated, Unavailable
 from .models import JobState, Role
 
@@ -51,6 +52,8 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(f"{e.message} (give your token with --token-file, $ABAQUEUE_TOKEN or $ABAQUEUE_TOKEN_FILE)")
     except AbaqueueError as e:
         return _fail(e.message)
+    except DeployError as e:
+        return _fail(str(e))
     except OSError as e:
         return _fail(f"{e.strerror}: {e.filename}" if e.filename else str(e))
     except KeyboardInterrupt:

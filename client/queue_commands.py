@@ -4,12 +4,15 @@ nodes, and the admins' approve, reject, limits and cleanup."""
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
+import os
+from pathlib import Path
 
 from rich.markup import escape
 from rich.table import Table
 
-from . import render
+from . import deploy, render
 from .api import Client
 from .commands import EXIT_OK, Ui
 from .models import PRIORITIES, NodeInfo
@@ -62,6 +65,29 @@ def add_commands(commands: argparse._SubParsersAction, admin: argparse._SubParse
         action = nodes.add_parser(name, help=helptext)
         action.add_argument("node", metavar="NODE")
         action.set_defaults(command=cmd_drain if name == "drain" else cmd_resume)
+    install = nodes.add_parser(
+        "install", help="install the agent on a Windows node over WinRM (or --check it)",
+        description="Copy the wheel, the agent's configuration and token and the PowerShell scripts to a "
+                    "Windows node over WinRM (HTTPS, port 5986) and run Install-AbaqueueAgent.ps1 there; with "
+                    "--check run only Test-AbaqueueNode.ps1. The WinRM password comes from "
+                    "$ABAQUEUE_WINRM_PASSWORD or a prompt, the service account's from $ABAQUEUE_SERVICE_PASSWORD "
+                    "or a prompt: never from the command line.",
+        epilog="examples:\n  abaqueue nodes install --host cae-node07 --user CAE\\admin --config agent.toml "
+               "--wheel dist/abaqueue-0.1.0-py3-none-any.whl --node-token node07.token "
+               "--service-account CAE\\svc-abaqus\n  abaqueue nodes install --host cae-node07 --user CAE\\admin "
+               "--config agent.toml --check",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    install.add_argument("--host", required=True, help="the node's name or address")
+    install.add_argument("--user", required=True, help="an administrator of the node, e.g. CAE\\admin")
+    install.add_argument("--config", type=Path, required=True, help="the agent's TOML for this node")
+    install.add_argument("--wheel", type=Path, help="the abaqueue wheel to install (not needed with --check)")
+    install.add_argument("--node-token", type=Path, help="a file with the node's token (role node)")
+    install.add_argument("--service-account", default="", help="the account the service runs as (default SYSTEM)")
+    install.add_argument("--transport", choices=("ntlm", "kerberos"), default="ntlm")
+    install.add_argument("--port", type=int, default=5986)
+    install.add_argument("--no-verify", action="store_true", help="do not check the node's TLS certificate")
+    install.add_argument("--check", action="store_true", help="only run the node checks")
+    install.set_defaults(command=cmd_install)
 
     approve = admin.add_parser("approve", help="let a job awaiting approval run")
     approve.add_argument("job_id", metavar="ID")
@@ -179,6 +205,25 @@ def cmd_nodes(client: Client, args: argparse.Namespace, ui: Ui) -> int:
         print(json.dumps([n.to_dict() for n in nodes], indent=2))
     else:
         render.print_uncut(ui.out, _nodes_table(nodes))
+    return EXIT_OK
+
+
+def _secret(variable: str, prompt: str) -> str:
+    return os.environ.get(variable) or getpass.getpass(prompt)
+
+
+def cmd_install(client: Client, args: argparse.Namespace, ui: Ui) -> int:
+    if not args.check and args.wheel is None:
+        raise deploy.DeployError("--wheel is needed to install (or pass --check)")
+    password = _secret("ABAQUEUE_WINRM_PASSWORD", f"{args.user}@{args.host} password: ")
+    remote = deploy.session(args.host, args.user, password, args.transport, args.port, not args.no_verify)
+    node = deploy.Deployment(remote, say=lambda line: ui.err.print(escape(line)))
+    if args.check:
+        print(node.check(args.config), end="")
+        return EXIT_OK
+    password = _secret("ABAQUEUE_SERVICE_PASSWORD", f"{args.service_account} password: ") \
+        if args.service_account else ""
+    print(node.install(args.wheel, args.config, args.node_token, args.service_account, password), end="")
     return EXIT_OK
 
 

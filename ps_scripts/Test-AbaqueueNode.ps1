@@ -7,7 +7,10 @@
     changed: PowerShell and Python versions, the Abaqus launcher given as a full path, a work
     directory that a Windows service can use (local or UNC, never a mapped drive letter) with room
     for Abaqus's 256-character path limit, and a TCP connection to the scheduler's execution port.
-    Prints one line per check and exits 0 when every check passes, 1 otherwise. It changes nothing.
+    When the agent is installed (InstallDir), it also runs `abaqueue-agent check` with its
+    configuration: Abaqus found, the license server answering, disk room, and the scheduler accepting
+    the node's token. Prints one line per check and exits 0 when every check passes, 1 otherwise.
+    It changes nothing.
 
 .PARAMETER Scheduler
     The scheduler's execution port as HOST:PORT, for example sched01.example.com:50052.
@@ -21,6 +24,9 @@
 .PARAMETER Python
     The Python interpreter the agent will use. Defaults to the `py` launcher, else `python`.
 
+.PARAMETER InstallDir
+    Where the agent is installed. Default: C:\Program Files\Abaqueue (skipped when absent).
+
 .EXAMPLE
     .\Test-AbaqueueNode.ps1 -Scheduler sched01:50052 -AbaqusCommand C:\SIMULIA\Commands\abaqus.bat -WorkDir D:\abaqueue\work
 #>
@@ -29,7 +35,8 @@ param(
     [Parameter(Mandatory = $true)][string]$Scheduler,
     [Parameter(Mandatory = $true)][string]$AbaqusCommand,
     [Parameter(Mandatory = $true)][string]$WorkDir,
-    [string]$Python = ''
+    [string]$Python = '',
+    [string]$InstallDir = (Join-Path $env:ProgramFiles 'Abaqueue')
 )
 
 $ErrorActionPreference = 'Stop'
@@ -98,6 +105,14 @@ if (-not $port) {
     } finally {
         $client.Close()
     }
+}
+
+# The installed agent's own checks, with its configuration and token.
+$agentExe = Join-Path $InstallDir 'venv\Scripts\abaqueue-agent.exe'
+$agentConfig = Join-Path $env:ProgramData 'Abaqueue\agent.toml'
+if ((Test-Path -LiteralPath $agentExe) -and (Test-Path -LiteralPath $agentConfig)) {
+    $report = & $agentExe check --config $agentConfig --json | ConvertFrom-Json
+    foreach ($c in $report.checks) { Add-Result ('agent: ' + $c.name) $c.ok $c.detail }
 }
 
 foreach ($r in $results) {
