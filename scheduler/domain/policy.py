@@ -5,8 +5,9 @@ Order: effective priority (the base priority plus the boost a long wait earns), 
 A node takes the first job in that order that it can host now, whose owner, team and the cluster
 are under their limits, and whose license tokens are free. Large jobs do not starve: once the
 first job in line has waited `reservation_threshold_minutes`, the node that will host it soonest
-takes nothing else, and its license tokens and a place under `max_concurrent` are held, until it
-starts (or can no longer start: its owner at a limit, too few tokens in the cluster, the node gone).
+takes nothing else, and its license tokens and a place under `max_concurrent` (and under its team's
+limit) are held, until it starts (or can no longer start: its owner at a limit, too few tokens in the
+cluster, the node gone).
 """
 
 from __future__ import annotations
@@ -237,7 +238,17 @@ class Policy:
                 known = hosts[shape] = node.hosts(shape)
             return known
 
-        best = self.waiting.best(fits, lambda e: self.effective(e, now), node.free_cpus)
+        # The team's last place under team_max_concurrent is the reserved job's too: its
+        # teammates' jobs are passed over for this decision.
+        team = self._team_slot_held()
+        passed_over = [a for a in self.waiting.accounts() if a[2] == team and self.eligible(a)] if team else []
+        for account in passed_over:
+            self.waiting.set_eligible(account, False)
+        try:
+            best = self.waiting.best(fits, lambda e: self.effective(e, now), node.free_cpus)
+        finally:
+            for account in passed_over:
+                self.waiting.set_eligible(account, True)
         if held is not None and (best is None or self._ahead(held, best, now)):
             return held
         return best
@@ -257,6 +268,15 @@ class Policy:
         """Whether the reservation keeps the last place under `max_concurrent` for its job."""
         return (self.reservation is not None and self.reservation[0] in self.waiting
                 and self.usage.total + 1 >= self.settings.max_concurrent)
+
+    def _team_slot_held(self) -> str:
+        """The team whose last place under `team_max_concurrent` the reservation keeps, if any."""
+        s = self.settings
+        entry = self.waiting.get(self.reservation[0]) if self.reservation else None
+        if s.enable_fair_share and entry is not None and entry.team and \
+                self.usage.by_team[entry.team] + 1 >= s.team_max_concurrent:
+            return entry.team
+        return ""
 
     def _ahead(self, a: Entry, b: Entry, now: float) -> bool:
         """Whether `a` goes before `b`: higher effective priority, then FIFO."""
@@ -338,6 +358,10 @@ class Policy:
             found.append(Reason(Code.TEAM_LIMIT, f"team {entry.team} runs {self.usage.by_team[entry.team]} of "
                                                  f"{s.team_max_concurrent} jobs allowed per team "
                                                  "(team_max_concurrent)"))
+        elif entry.team and self._team_slot_held() == entry.team and self.reservation[0] != entry.job_id:
+            found.append(Reason(Code.TEAM_LIMIT, f"team {entry.team} runs {self.usage.by_team[entry.team]} of "
+                                                 f"{s.team_max_concurrent} jobs allowed per team; the last place "
+                                                 f"is held for its job {self.reservation[0]}, first in line"))
         free = self.free_tokens()
         held = self._held_tokens() if self.reservation and self.reservation[0] != entry.job_id else 0
         if free is not None and entry.tokens > free - held:

@@ -89,6 +89,11 @@ def can_start_here(policy: Policy, e: Entry, node: NodeView, now: float) -> bool
         if e.job_id != held_job and held_job in policy.waiting and \
                 policy.usage.total + 1 >= policy.settings.max_concurrent:
             return False  # the last place is held
+        held = policy.waiting.get(held_job)
+        s = policy.settings
+        if held and e.job_id != held_job and s.enable_fair_share and held.team and e.team == held.team and \
+                policy.usage.by_team[held.team] + 1 >= s.team_max_concurrent:
+            return False  # the team's last place is held
         if free is not None and e.job_id != held_job:
             held = policy.waiting.get(held_job)
             free -= held.tokens if held else 0
@@ -141,7 +146,10 @@ def check_reasons(sim: Sim) -> None:
             elif c in (Code.USER_LIMIT, Code.ROLE_LIMIT):
                 assert p.usage.by_user[e.owner] >= min(s.user_max_concurrent, ROLE_CAPS[e.role])
             elif c is Code.TEAM_LIMIT:
-                assert s.enable_fair_share and p.usage.by_team[e.team] >= s.team_max_concurrent
+                held = p.waiting.get(p.reservation[0]) if p.reservation else None
+                assert s.enable_fair_share and (p.usage.by_team[e.team] >= s.team_max_concurrent or (
+                    held and held.job_id != e.job_id and held.team == e.team
+                    and p.usage.by_team[e.team] + 1 >= s.team_max_concurrent))
             elif c is Code.LICENSE_TOKENS:
                 assert s.license_tokens_total and e.tokens > s.license_tokens_total - p.usage.tokens - (
                     p.waiting.get(p.reservation[0]).tokens if p.reservation and p.reservation[0] != e.job_id else 0)
@@ -226,15 +234,17 @@ def test_random_streams_keep_every_rule(queue_settings, nodes, steps):
 @settings(max_examples=15, deadline=None)
 @given(run_minutes=st.integers(5, 60), arrival_minutes=st.sampled_from([0.25, 0.5, 1.0]),
        reserve_after=st.sampled_from([5.0, 10.0, 30.0]), small_nodes=st.integers(0, 3),
-       max_concurrent=st.sampled_from([2, 3, 5, 1000]), tokens_total=st.sampled_from([0, 40]))
+       max_concurrent=st.sampled_from([2, 3, 5, 1000]), tokens_total=st.sampled_from([0, 40]),
+       team=st.sampled_from(["", "crash"]))
 def test_a_32_core_job_behind_an_endless_stream_of_4_core_jobs_starts_within_the_bound(
-        run_minutes, arrival_minutes, reserve_after, small_nodes, max_concurrent, tokens_total):
+        run_minutes, arrival_minutes, reserve_after, small_nodes, max_concurrent, tokens_total, team):
     """Jobs queued before it go first (FIFO); the stream queued after it must not hold it back.
     Bound, from when the last job ahead of it started: what is left of the reservation threshold,
     plus one run of the small jobs (the reserved node drains), plus one poll interval. The stream
     alone would keep every node busy forever, and the cluster at its job limit and token pool."""
     s = QueueSettings(max_concurrent=max_concurrent, user_max_concurrent=1000, starvation_threshold_minutes=0,
-                      reservation_threshold_minutes=reserve_after, license_tokens_total=tokens_total)
+                      reservation_threshold_minutes=reserve_after, license_tokens_total=tokens_total,
+                      enable_fair_share=bool(team), team_max_concurrent=2)  # one team: its limit binds
     policy = Policy(s, lambda role: 1000)
     nodes = [SimNode(f"small{i}", 8) for i in range(small_nodes)] + [SimNode("big", 32)]  # big asks last
     sim = Sim(policy, nodes)
@@ -249,10 +259,10 @@ def test_a_32_core_job_behind_an_endless_stream_of_4_core_jobs_starts_within_the
         while next_arrival <= minute:  # the endless stream: more than the nodes can run
             for _ in range(4):
                 count += 1
-                policy.add(Entry(f"s{count:06d}", "ana", "developer", "", 10, sim.now, 4, s.tokens_for(4)))
+                policy.add(Entry(f"s{count:06d}", "ana", "developer", team, 10, sim.now, 4, s.tokens_for(4)))
             next_arrival += arrival_minutes
         if big_job is None and minute >= big_submitted:
-            big_job = Entry("big-job", "ben", "developer", "", 10, sim.now, 32, s.tokens_for(32))
+            big_job = Entry("big-job", "ben", "developer", team, 10, sim.now, 32, s.tokens_for(32))
             policy.add(big_job)
         for node in nodes:
             for job_id in [j for j in node.jobs if ends[j] <= minute]:
