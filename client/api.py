@@ -23,7 +23,7 @@ from abaqueue.v1.token_service_pb2_grpc import TokenServiceStub
 from . import transfer
 from .auth import BearerToken, token_from
 from .errors import AbaqueueError, InvalidArgument, from_rpc_error
-from .models import FileInfo, Job, JobState, MyQueue, NodeInfo, QueueStats, Role, SolverOptions, TokenInfo
+from .models import FileInfo, Job, JobState, LogLine, MyQueue, NodeInfo, QueueStats, Role, SolverOptions, TokenInfo
 
 _Response = TypeVar("_Response")
 
@@ -184,6 +184,16 @@ class Client:
         request = tok.RenewTokenRequest(token_id=token_id)
         request.ttl.FromTimedelta(ttl)
         return TokenInfo.from_proto(self._call(self._tokens.RenewToken, request).info)
+
+    def job_log(self, job_id: str, after: int = 0) -> list[LogLine]:
+        """The job's log lines numbered after `after` (all of them, a page at a time)."""
+        lines: list[LogLine] = []
+        while True:
+            page = self._call(self._stub.GetJobLog, pb.GetJobLogRequest(job_id=job_id, after_seq=after))
+            lines += [LogLine.from_proto(line) for line in page.lines]
+            if not page.lines:
+                return lines
+            after = page.lines[-1].seq
 
     # --- the queue
 

@@ -18,6 +18,7 @@ from .commands import (
     cmd_cancel,
     cmd_get,
     cmd_list,
+    cmd_logs,
     cmd_results,
     cmd_submit,
     cmd_token_create,
@@ -141,6 +142,11 @@ def build_parser() -> argparse.ArgumentParser:
     cancel = jobs.add_parser("cancel", help="cancel a job")
     cancel.add_argument("job_id", metavar="ID")
     cancel.set_defaults(command=cmd_cancel)
+    logs = jobs.add_parser("logs", help="what the job's solver printed (the Abaqus log)",
+                           epilog="example: abaqueue jobs logs 3f2c... -f")
+    logs.add_argument("job_id", metavar="ID")
+    logs.add_argument("-f", "--follow", action="store_true", help="keep printing new lines until the job ends")
+    logs.set_defaults(command=cmd_logs)
 
     results = commands.add_parser("results", help="download a finished job's result files")
     results.add_argument("job_id", metavar="ID")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from dataclasses import dataclass
 
 from rich.console import Console
@@ -53,6 +54,23 @@ def cmd_get(client: Client, args: argparse.Namespace, ui: Ui) -> int:
     else:
         render.print_uncut(ui.out, render.job_details(job))
     return EXIT_OK
+
+
+FOLLOW_EVERY_S = 2.0
+
+
+def cmd_logs(client: Client, args: argparse.Namespace, ui: Ui, sleep=time.sleep) -> int:
+    after = 0
+    while True:
+        for line in client.job_log(args.job_id, after):
+            print(line.text, flush=True)
+            after = line.seq
+        if not args.follow or client.get(args.job_id).state.is_final:
+            if args.follow:  # the last lines may have come with the end
+                for line in client.job_log(args.job_id, after):
+                    print(line.text, flush=True)
+            return EXIT_OK
+        sleep(FOLLOW_EVERY_S)
 
 
 def cmd_cancel(client: Client, args: argparse.Namespace, ui: Ui) -> int:

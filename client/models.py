@@ -103,6 +103,21 @@ class WaitReason:
 
 
 @dataclass(frozen=True)
+class LogLine:
+    """One line of a job's log, numbered from 1 per job."""
+
+    seq: int
+    time: datetime | None
+    attempt: int
+    level: str  # debug, info, warning, error
+    text: str
+
+    @classmethod
+    def from_proto(cls, msg: job_pb2.LogLine) -> LogLine:
+        return cls(msg.seq, _utc(msg.time) if msg.HasField("time") else None, msg.attempt, msg.level, msg.text)
+
+
+@dataclass(frozen=True)
 class SolverOptions:
     """How Abaqus runs a job beyond its cores: `memory` ("16gb"), `double_precision` (explicit, both,
     off, constraint), `user_subroutine` (the name of an input file such as umat.for), `oldjob` (restart

@@ -20,7 +20,7 @@ from abaqueue.presigned_http import FileDigest, PresignedTarget, download, uploa
 from abaqueue.v1 import execution_service_pb2 as ex
 from abaqueue.v1 import job_pb2 as pb
 
-from . import abaqus_env, archive, results, solver
+from . import abaqus_env, archive, log_tail, results, solver
 from .config import AgentConfig
 from .inp import parse_steps
 from .link import SchedulerLink
@@ -212,15 +212,19 @@ class JobRun:
                                 "unpacked archive")
 
     async def _report(self, snapshot: ProgressSnapshot, left: float | None = None, usage: tuple[float, int] = (0, 0),
-                      warning: str = "") -> bool:
+                      warning: str = "", log_lines: tuple[list[str], int] = ([], 0)) -> bool:
+        """Send progress (and new log lines with the offset after them); True means stop."""
         progress = pb.Progress(step=snapshot.step, total_steps=snapshot.total_steps, increment=snapshot.increment,
                                step_fraction=snapshot.step_fraction, overall_fraction=snapshot.overall_fraction,
                                waiting_for_license=snapshot.waiting_for_license, cpu_percent=usage[0],
                                memory_bytes=usage[1], warning=warning)
         if left is not None:
             progress.estimated_time_left.FromNanoseconds(round(left * 1e9))
+        lines, offset = log_lines
         resp = await self.link.call("ReportProgress", ex.ReportProgressRequest(job_attempt=self.attempt,
-                                                                               progress=progress))
+                                                                               progress=progress, log_lines=lines))
+        if lines:
+            self._enter(self.record.phase, log_offset=offset)
         return resp.stop
 
     async def _solve(self) -> Finish:
@@ -298,10 +302,12 @@ class JobRun:
                                    return_when=asyncio.FIRST_COMPLETED)
                 if stop.done():
                     await analysis.stop(self.config.abaqus_command, self.config.stop_grace_s)
+                    await self._last_lines(last)
                     return STOPPED
                 if deadline is not None and time.time() >= deadline and not exited.done():
                     self.log.warning("wall-clock limit of %s reached: stopping the solver", _hours(limit))
                     await analysis.stop(self.config.abaqus_command, self.config.stop_grace_s)
+                    await self._last_lines(last)
                     return TIMED_OUT
                 ended = exited.done() and not await asyncio.to_thread(analysis.running)
                 if exited.done() and not ended and not warned:
@@ -310,22 +316,30 @@ class JobRun:
                                      "directory: following it until it ends")
                 # read once more after the end: the final .sta is where the analysis really ended
                 snapshot = await asyncio.to_thread(read_progress, self.dir, self.name, steps)
+                lines = await asyncio.to_thread(log_tail.new_lines, self.dir / f"{self.name}.log",
+                                                self.record.log_offset)
                 left, warning = watch.update(snapshot)
                 news = warning != said
                 if warning and news:
                     self.log.warning("%s", warning)
                 said = warning
                 now = time.monotonic()
-                if snapshot != last or news or now - reported >= USAGE_REPORT_S or ended:
+                if snapshot != last or news or lines[0] or now - reported >= USAGE_REPORT_S or ended:
                     last, reported = snapshot, now
                     used = usage.sample(await asyncio.to_thread(analysis.processes))
-                    if await self._report(snapshot, left, used, warning):
+                    if await self._report(snapshot, left, used, warning, lines):
                         self.stop()
                 if ended:
                     return ENDED
         finally:
             stop.cancel()
             exited.cancel()
+
+    async def _last_lines(self, snapshot: ProgressSnapshot | None) -> None:
+        """What the solver printed while it was being stopped."""
+        lines = await asyncio.to_thread(log_tail.new_lines, self.dir / f"{self.name}.log", self.record.log_offset)
+        if lines[0] and snapshot is not None:
+            await self._report(snapshot, log_lines=lines)
 
     def _result_files(self, finish: Finish) -> tuple[list[Path], list[str]]:
         """The files to bring back, and (after a success) the expected ones that are not there."""

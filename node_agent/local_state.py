@@ -27,6 +27,7 @@ class RunRecord:
     launcher_pid: int | None = None
     launcher_started: float = 0.0
     solve_started: float = 0.0  # wall clock (time.time()) when the solver was started: for its time limit
+    log_offset: int = 0  # how much of NAME.log the scheduler has
 
     @property
     def key(self) -> tuple[str, int]:

@@ -14,6 +14,7 @@ from .dispatch import WaitInfo
 from .domain.errors import InvalidArgument
 from .domain.identity import Principal, Role, TokenRecord
 from .domain.job import ErrorClass, FileSpec, Job, JobState, Outcome, Progress, SolverOptions
+from .domain.job_log import LogLine
 from .domain.policy import Code, Reason
 
 STATE_TO_PB = {s: pb.JobState.Value(f"JOB_STATE_{s.value}") for s in JobState}
@@ -72,6 +73,11 @@ def progress_from_pb(p: pb.Progress) -> Progress:
         cpu_percent=min(max(p.cpu_percent, 0.0), 1e6) if p.cpu_percent == p.cpu_percent else 0.0,
         memory_bytes=max(p.memory_bytes, 0), warning=p.warning[:500],
     )
+
+
+def log_line_to_pb(line: LogLine) -> pb.LogLine:
+    return pb.LogLine(seq=line.seq, time=timestamp(line.time), attempt=line.attempt, level=line.level.value,
+                      text=line.text)
 
 
 def solver_to_pb(o: SolverOptions) -> pb.SolverOptions:

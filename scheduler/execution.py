@@ -15,7 +15,7 @@ from abaqueue.presigned_http import PresignedTarget
 from .blobs import S3Blobs, input_key, result_key
 from .config import SchedulerConfig
 from .dispatch import JobQueue, wait_for_change
-from .domain import states, validation
+from .domain import job_log, states, validation
 from .domain.errors import IllegalTransition, InvalidArgument, NotFound, StaleAttempt
 from .domain.job import ErrorClass, FileSpec, Job, JobState, Outcome, Progress
 from .jobs import JobBook
@@ -152,10 +152,16 @@ class ExecutionApp:
         validation.file_specs(files, "files", need_sha=False)
         return [self.blobs.presign("PUT", result_key(job.id, attempt, f.name), f.name) for f in files]
 
-    def report_progress(self, node: str, job_id: str, attempt: int, progress: Progress) -> bool:
-        """Record progress (the first report marks the solver as running); True means stop."""
+    def report_progress(self, node: str, job_id: str, attempt: int, progress: Progress,
+                        log_lines: Sequence[str] = ()) -> bool:
+        """Record progress (the first report marks the solver as running) and the solver's new log
+        lines; True means stop."""
         self.current(node, job_id, attempt)
+        if len(log_lines) > job_log.MAX_LINES_PER_CALL:
+            raise InvalidArgument("log_lines", f"{len(log_lines)} lines; at most {job_log.MAX_LINES_PER_CALL} a call")
         now = self.book.clock()
+        if log_lines:
+            self.book.store.append_log(job_id, [(now, attempt, job_log.level_of(t), t) for t in log_lines])
 
         def apply(job: Job) -> Job:
             if job.state is JobState.STARTING:

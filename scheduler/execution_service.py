@@ -95,7 +95,7 @@ class ExecutionService(pb_grpc.ExecutionServiceServicer):
     @mapped
     async def ReportProgress(self, request, context):
         stop = self.app.report_progress(caller().user, *_attempt(request.job_attempt),
-                                        convert.progress_from_pb(request.progress))
+                                        convert.progress_from_pb(request.progress), list(request.log_lines))
         return pb.ReportProgressResponse(stop=stop)
 
     @mapped

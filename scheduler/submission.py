@@ -16,6 +16,7 @@ from .domain import identity, priority, states, validation
 from .domain.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied, ResourceExhausted
 from .domain.identity import Principal, Role
 from .domain.job import FileSpec, Job, JobState, SolverOptions
+from .domain.job_log import LogLine
 from .domain.limits import MAX_QUEUE_BYTES, RateLimiter, RoleLimits, queued_bytes
 from .domain.queue_settings import QueueSettings
 from .jobs import JobBook
@@ -210,6 +211,15 @@ class SubmissionApp:
                                                           owner=who.user).jobs))
                 for state in (JobState.WAITING, JobState.BLOCKED, JobState.STARTING, JobState.RUNNING)}
         return MyQueue(counts, jobs, self.queue.best_position(who.user, self.book.clock()))
+
+    def job_log(self, who: Principal, job_id: str, after: int, page_size: int) -> list[LogLine]:
+        """The log lines of a job `who` may see, numbered after `after`."""
+        if not 0 <= page_size <= MAX_PAGE_SIZE:
+            raise InvalidArgument("page_size", f"{page_size} is out of range 0..{MAX_PAGE_SIZE}")
+        if after < 0:
+            raise InvalidArgument("after_seq", f"{after} is negative")
+        self.get_job(who, job_id)
+        return self.book.store.job_log(job_id, after, page_size or MAX_PAGE_SIZE)
 
     def get_job(self, who: Principal, job_id: str) -> Job:
         """The job, if `who` may see it; a job they may not see does not exist for them."""

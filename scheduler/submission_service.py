@@ -80,6 +80,11 @@ class SubmissionService(pb_grpc.SubmissionServiceServicer):
             blocked_jobs=[self._shown(j) for j in jobs[JobState.BLOCKED]])
 
     @mapped
+    async def GetJobLog(self, request, context):
+        lines = self.app.job_log(caller(), request.job_id, request.after_seq, request.page_size)
+        return pb.GetJobLogResponse(lines=[convert.log_line_to_pb(line) for line in lines])
+
+    @mapped
     async def SetJobPriority(self, request, context):
         job = self.app.change_priority(caller(), request.job_id, request.priority)
         return pb.SetJobPriorityResponse(job=self._shown(job))

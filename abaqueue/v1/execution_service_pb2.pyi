@@ -172,12 +172,14 @@ class GetResultUploadsResponse(_message.Message):
     def __init__(self, upload_requests: _Optional[_Iterable[_Union[_job_pb2.PresignedRequest, _Mapping]]] = ...) -> None: ...
 
 class ReportProgressRequest(_message.Message):
-    __slots__ = ("job_attempt", "progress")
+    __slots__ = ("job_attempt", "progress", "log_lines")
     JOB_ATTEMPT_FIELD_NUMBER: _ClassVar[int]
     PROGRESS_FIELD_NUMBER: _ClassVar[int]
+    LOG_LINES_FIELD_NUMBER: _ClassVar[int]
     job_attempt: JobAttempt
     progress: _job_pb2.Progress
-    def __init__(self, job_attempt: _Optional[_Union[JobAttempt, _Mapping]] = ..., progress: _Optional[_Union[_job_pb2.Progress, _Mapping]] = ...) -> None: ...
+    log_lines: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, job_attempt: _Optional[_Union[JobAttempt, _Mapping]] = ..., progress: _Optional[_Union[_job_pb2.Progress, _Mapping]] = ..., log_lines: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class ReportProgressResponse(_message.Message):
     __slots__ = ("stop",)

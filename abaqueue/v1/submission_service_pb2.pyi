@@ -10,6 +10,22 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class GetJobLogRequest(_message.Message):
+    __slots__ = ("job_id", "after_seq", "page_size")
+    JOB_ID_FIELD_NUMBER: _ClassVar[int]
+    AFTER_SEQ_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    job_id: str
+    after_seq: int
+    page_size: int
+    def __init__(self, job_id: _Optional[str] = ..., after_seq: _Optional[int] = ..., page_size: _Optional[int] = ...) -> None: ...
+
+class GetJobLogResponse(_message.Message):
+    __slots__ = ("lines",)
+    LINES_FIELD_NUMBER: _ClassVar[int]
+    lines: _containers.RepeatedCompositeFieldContainer[_job_pb2.LogLine]
+    def __init__(self, lines: _Optional[_Iterable[_Union[_job_pb2.LogLine, _Mapping]]] = ...) -> None: ...
+
 class SetJobPriorityRequest(_message.Message):
     __slots__ = ("job_id", "priority")
     JOB_ID_FIELD_NUMBER: _ClassVar[int]

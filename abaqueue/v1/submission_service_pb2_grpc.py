@@ -85,6 +85,11 @@ class SubmissionServiceStub:
                 request_serializer=abaqueue_dot_v1_dot_submission__service__pb2.GetMyQueueRequest.SerializeToString,
                 response_deserializer=abaqueue_dot_v1_dot_submission__service__pb2.GetMyQueueResponse.FromString,
                 _registered_method=True)
+        self.GetJobLog = channel.unary_unary(
+                '/abaqueue.v1.SubmissionService/GetJobLog',
+                request_serializer=abaqueue_dot_v1_dot_submission__service__pb2.GetJobLogRequest.SerializeToString,
+                response_deserializer=abaqueue_dot_v1_dot_submission__service__pb2.GetJobLogResponse.FromString,
+                _registered_method=True)
 
 
 class SubmissionServiceServicer:
@@ -159,6 +164,13 @@ class SubmissionServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetJobLog(self, request, context):
+        """The job's log lines after a number, in order: what its solver printed.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SubmissionServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -211,6 +223,11 @@ def add_SubmissionServiceServicer_to_server(servicer, server):
                     servicer.GetMyQueue,
                     request_deserializer=abaqueue_dot_v1_dot_submission__service__pb2.GetMyQueueRequest.FromString,
                     response_serializer=abaqueue_dot_v1_dot_submission__service__pb2.GetMyQueueResponse.SerializeToString,
+            ),
+            'GetJobLog': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetJobLog,
+                    request_deserializer=abaqueue_dot_v1_dot_submission__service__pb2.GetJobLogRequest.FromString,
+                    response_serializer=abaqueue_dot_v1_dot_submission__service__pb2.GetJobLogResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -484,6 +501,33 @@ class SubmissionService:
             '/abaqueue.v1.SubmissionService/GetMyQueue',
             abaqueue_dot_v1_dot_submission__service__pb2.GetMyQueueRequest.SerializeToString,
             abaqueue_dot_v1_dot_submission__service__pb2.GetMyQueueResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetJobLog(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/abaqueue.v1.SubmissionService/GetJobLog',
+            abaqueue_dot_v1_dot_submission__service__pb2.GetJobLogRequest.SerializeToString,
+            abaqueue_dot_v1_dot_submission__service__pb2.GetJobLogResponse.FromString,
             options,
             channel_credentials,
             insecure,

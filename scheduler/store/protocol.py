@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from ..domain.audit import AuditEntry
 from ..domain.identity import TokenRecord
 from ..domain.job import Job, JobState
+from ..domain.job_log import Level, LogLine
 
 
 class StoreError(Exception):
@@ -81,6 +82,16 @@ class TokenStore(Protocol):
 
     def replace_token(self, record: TokenRecord) -> bool:
         """Overwrite an existing token (revoke, renew); False if there is none with that hash."""
+
+
+class JobLogs(Protocol):
+    """Each job's log lines, numbered 1, 2, ... per job in the order appended; gone with the job."""
+
+    def append_log(self, job_id: str, lines: Sequence[tuple[float, int, Level, str]]) -> int:
+        """Append (time, attempt, level, text) lines; the number of the last line (0: none yet)."""
+
+    def job_log(self, job_id: str, after: int = 0, limit: int = 1000) -> list[LogLine]:
+        """Up to `limit` lines numbered after `after`, in order."""
 
 
 class AuditLog(Protocol):

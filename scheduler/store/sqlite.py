@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Collection
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 
 from ..domain.audit import AuditEntry
 from ..domain.identity import TokenRecord
 from ..domain.job import FINAL_STATES, Job, JobState
+from ..domain.job_log import MAX_TEXT, Level, LogLine
 from .codec import decode_cursor, encode_cursor, from_dict, to_dict, token_from_dict, token_to_dict
 from .protocol import JobPage, StoreError
 
@@ -33,6 +35,15 @@ CREATE TABLE IF NOT EXISTS audit (
     time REAL NOT NULL,
     doc TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS job_logs (
+    job_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    time REAL NOT NULL,
+    attempt INTEGER NOT NULL,
+    level TEXT NOT NULL,
+    text TEXT NOT NULL,
+    PRIMARY KEY (job_id, seq)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS settings (
     name TEXT PRIMARY KEY,
     version INTEGER NOT NULL,
@@ -62,6 +73,23 @@ class SqliteStore:
         self._db.execute("PRAGMA busy_timeout=5000")
         self._db.executescript(SCHEMA)
         self._db.execute(f"CREATE INDEX IF NOT EXISTS jobs_ended ON jobs ({_ENDED}, id) WHERE {_FINISHED}")
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """Several statements as one: all written or none."""
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    yield
+                except BaseException:
+                    self._db.execute("ROLLBACK")
+                    raise
+                self._db.execute("COMMIT")
+            except sqlite3.IntegrityError:
+                raise
+            except sqlite3.Error as e:
+                raise StoreError(str(e)) from e
 
     def _run(self, sql: str, params: tuple = ()) -> sqlite3.Cursor:
         try:
@@ -105,8 +133,26 @@ class SqliteStore:
 
     def delete_finished(self, job_id: str) -> bool:
         marks = ",".join("?" * len(_FINAL))
-        cur = self._run(f"DELETE FROM jobs WHERE id = ? AND state IN ({marks})", (job_id, *_FINAL))
+        with self._transaction():
+            cur = self._db.execute(f"DELETE FROM jobs WHERE id = ? AND state IN ({marks})", (job_id, *_FINAL))
+            if cur.rowcount == 1:
+                self._db.execute("DELETE FROM job_logs WHERE job_id = ?", (job_id,))
         return cur.rowcount == 1
+
+    def append_log(self, job_id: str, lines: Sequence[tuple[float, int, Level, str]]) -> int:
+        with self._transaction():
+            last = self._db.execute("SELECT COALESCE(MAX(seq), 0) FROM job_logs WHERE job_id = ?",
+                                    (job_id,)).fetchone()[0]
+            self._db.executemany(
+                "INSERT INTO job_logs (job_id, seq, time, attempt, level, text) VALUES (?, ?, ?, ?, ?, ?)",
+                [(job_id, last + i, t, attempt, Level(level).value, text[:MAX_TEXT])
+                 for i, (t, attempt, level, text) in enumerate(lines, start=1)])
+        return last + len(lines)
+
+    def job_log(self, job_id: str, after: int = 0, limit: int = 1000) -> list[LogLine]:
+        rows = self._run("SELECT seq, time, attempt, level, text FROM job_logs WHERE job_id = ? AND seq > ? "
+                         "ORDER BY seq LIMIT ?", (job_id, after, limit)).fetchall()
+        return [LogLine(seq, t, attempt, Level(level), text) for seq, t, attempt, level, text in rows]
 
     def get_setting(self, name: str) -> tuple[dict, int] | None:
         row = self._run("SELECT doc, version FROM settings WHERE name = ?", (name,)).fetchone()

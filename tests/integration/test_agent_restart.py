@@ -46,6 +46,9 @@ def test_a_solver_still_running_is_followed_again_and_the_job_completes(cluster,
     assert final.progress.overall_fraction == 1.0
     assert {f.name for f in final.result_files} == {f"beam{e}" for e in (".odb", ".dat", ".msg", ".sta", ".log")}
     wait_until(lambda: not (cluster.workdir / "node-1" / FILE_NAME).exists(), what="every run settled")
+    with cluster.client() as client:
+        texts = [line.text for line in client.job_log(job.id)]
+    assert texts.count("Abaqus JOB beam") == 1 and texts[-1] == "Abaqus JOB beam COMPLETED"  # no line twice
 
 
 def test_a_solver_that_ended_while_the_agent_was_down_is_reported_from_its_files(cluster, tmp_path):

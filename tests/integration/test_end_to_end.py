@@ -23,6 +23,7 @@ def test_job_goes_waiting_starting_running_completed_and_results_match_byte_for_
         assert not watching.is_alive()
         final = client.get(job.id)
         paths = client.download_results(job.id, tmp_path / "results")
+        log = client.job_log(job.id)
 
     states = [u.state for u in updates]
     assert [s for i, s in enumerate(states) if i == 0 or s != states[i - 1]] == [
@@ -37,6 +38,12 @@ def test_job_goes_waiting_starting_running_completed_and_results_match_byte_for_
     # the agent reads the .sta once more after the solver exits: the job ends at its real last increment
     assert (final.progress.step, final.progress.total_steps, final.progress.step_fraction) == (2, 2, 1.0)
     assert {f.name for f in final.result_files} == {f"beam{e}" for e in (".odb", ".dat", ".msg", ".sta", ".log")}
+
+    # what the solver printed, line for line, in the job's log
+    assert [line.seq for line in log] == list(range(1, len(log) + 1))
+    assert log[-1].text == "Abaqus JOB beam COMPLETED" and {line.attempt for line in log} == {1}
+    assert any("checked out" in line.text for line in log)
+    assert [line.text for line in log] == (tmp_path / "results" / "beam.log").read_text().splitlines()
 
     downloaded = tmp_path / "results" / "beam.odb"
     assert downloaded in paths

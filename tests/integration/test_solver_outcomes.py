@@ -8,6 +8,7 @@ import threading
 import pytest
 
 from client import ErrorClass, JobState
+from client.cli import main as cli_main
 from tests.integration.models import beam
 from tests.integration.test_stopping import wait_until
 from tests.unit.test_inspect import EXPLICIT
@@ -73,3 +74,19 @@ def test_a_stalled_solver_gets_a_warning_on_the_job(cluster, tmp_path):
         client.cancel(job.id)
         client.wait(job.id)
     assert "no new increment" in warned and "may be stuck" in warned
+
+
+def test_jobs_logs_prints_what_the_solver_printed_and_follows_it(cluster, tmp_path, capsys):
+    model, extra = beam(tmp_path / "model", seconds=1.5, increments=6, fail="model")
+    cluster.add_agent("node-1", cpus=4)
+    token = tmp_path / "ana.token"
+    token.write_text(cluster.token("ana"))
+    with cluster.client() as client:
+        job = client.submit(model, cpus=2, extra_files=extra)
+        code = cli_main(["--scheduler", cluster.submission, "--token-file", str(token), "jobs", "logs", job.id, "-f"])
+        assert code == 0
+        log = client.job_log(job.id)
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0] == "Abaqus JOB beam" and printed[-1] == "Abaqus/Analysis exited with errors"
+    assert printed == [line.text for line in log]
+    assert log[-1].level == "error" and log[0].level == "info"

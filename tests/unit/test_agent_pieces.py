@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from node_agent import abaqus_env, results
+from node_agent import abaqus_env, log_tail, results
 from node_agent.agent import remove_old_dirs
 from node_agent.config import ConfigError, from_mapping
 from node_agent.solver import command_line
+from scheduler.domain.job_log import Level, level_of
 
 
 def test_the_command_line_carries_the_options_asked_for_and_nothing_unsafe():
@@ -73,3 +74,31 @@ def test_old_work_directories_go_but_not_those_in_use(tmp_path):
     assert removed == [old] and not old.exists() and recent.exists() and running.exists()
     assert (tmp_path / "agent-state.json").exists()
     assert isinstance(removed[0], Path)
+
+
+def test_new_log_lines_are_whole_lines_from_the_last_offset(tmp_path):
+    log = tmp_path / "beam.log"
+    log.write_bytes(b"Abaqus JOB beam\r\nAbaqus Version 2024\r\nBegin Anal")
+    lines, offset = log_tail.new_lines(log, 0)
+    assert lines == ["Abaqus JOB beam", "Abaqus Version 2024"]  # the line being written waits
+    with open(log, "ab") as f:
+        f.write(b"ysis Input File Processor\n")
+    assert log_tail.new_lines(log, offset) == (["Begin Analysis Input File Processor"], log.stat().st_size)
+    assert log_tail.new_lines(log, log.stat().st_size) == ([], log.stat().st_size)
+    log.write_bytes(b"new run\n")  # a shorter file: written again from the start
+    assert log_tail.new_lines(log, offset) == (["new run"], 8)
+    log.write_bytes(b"x\n" * 3000)
+    lines, offset = log_tail.new_lines(log, 0)
+    assert len(lines) == log_tail.MAX_LINES and offset == 2 * log_tail.MAX_LINES
+    assert log_tail.new_lines(tmp_path / "missing.log", 5) == ([], 5)
+
+
+@pytest.mark.parametrize(("text", "level"), [
+    ("Abaqus/Standard checked out 16 tokens from Flexnet server lic01.", Level.INFO),
+    ("Abaqus Error: Error checking out Abaqus license.", Level.ERROR),
+    ("Abaqus/Analysis exited with errors", Level.ERROR),
+    (" ***ERROR: TOO MANY ATTEMPTS MADE FOR THIS INCREMENT", Level.ERROR),
+    (" ***WARNING: THE STRAIN INCREMENT HAS EXCEEDED FIFTY TIMES", Level.WARNING),
+])
+def test_log_lines_are_levelled_as_abaqus_means_them(text, level):
+    assert level_of(text) is level
