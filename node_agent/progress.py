@@ -72,6 +72,38 @@ def waiting_for_license(log_text: str) -> bool:
     return waiting
 
 
+_MSG_STEP = re.compile(r"S\s?T\s?E\s?P\s+(\d{1,9})\s")
+_MSG_INCREMENT = re.compile(r"INCREMENT\s+(\d{1,12})\s+STARTS")
+_MSG_FRACTION = re.compile(r"FRACTION OF STEP COMPLETED\s+([-+]?[\d.]+(?:[eEdD][-+]?\d+)?)")
+
+
+@dataclass(frozen=True)
+class MsgPosition:
+    step: int
+    increment: int  # the last increment that converged
+    fraction: float  # of the step
+
+
+def msg_position(msg_text: str) -> MsgPosition | None:
+    """Where the .msg says the analysis is: the last `S T E P n` header, and after it the last
+    `FRACTION OF STEP COMPLETED` with the increment it closed; None without both."""
+    steps = list(_MSG_STEP.finditer(msg_text))
+    if not steps:
+        return None
+    step = steps[-1]
+    tail = msg_text[step.end():]
+    fractions = list(_MSG_FRACTION.finditer(tail))
+    if not fractions:
+        return None
+    last = fractions[-1]
+    increments = list(_MSG_INCREMENT.finditer(tail, 0, last.start()))
+    try:
+        fraction = float(last.group(1).upper().replace("D", "E"))
+    except ValueError:
+        return None
+    return MsgPosition(int(step.group(1)), int(increments[-1].group(1)) if increments else 0, _clamp(fraction))
+
+
 def msg_times(msg_text: str) -> tuple[float, float] | None:
     """The last (step time, total time) from `STEP TIME COMPLETED x , TOTAL TIME COMPLETED y` in .msg text."""
     last = None

@@ -5,7 +5,15 @@ from __future__ import annotations
 import pytest
 
 from node_agent.inp import Step
-from node_agent.progress import ProgressSnapshot, compute_progress, msg_times, waiting_for_license
+from node_agent.progress import (
+    MsgPosition,
+    ProgressSnapshot,
+    compute_progress,
+    msg_position,
+    msg_times,
+    waiting_for_license,
+)
+from node_agent.progress_reader import read_progress
 from node_agent.sta import StaStatus
 
 TWO_STATIC = [Step("static", 1.0), Step("static", 3.0)]
@@ -97,3 +105,36 @@ def test_msg_times_takes_the_last_pair():
     )
     assert msg_times(text) == (0.681, 1.68)
     assert msg_times("no progress yet") is None
+
+
+MSG = """
+                        S T E P      1     S T A T I C   A N A L Y S I S
+
+ INCREMENT     1 STARTS. ATTEMPT NUMBER  1, TIME INCREMENT  0.500
+   TIME INCREMENT COMPLETED  0.500    ,  FRACTION OF STEP COMPLETED  0.250
+   STEP TIME COMPLETED       0.500    ,  TOTAL TIME COMPLETED        0.500
+
+                        S T E P      2     S T A T I C   A N A L Y S I S
+
+ INCREMENT     3 STARTS. ATTEMPT NUMBER  2, TIME INCREMENT  0.100
+   TIME INCREMENT COMPLETED  0.100    ,  FRACTION OF STEP COMPLETED  0.600
+   STEP TIME COMPLETED       0.600    ,  TOTAL TIME COMPLETED        2.60
+"""
+
+
+def test_the_msg_gives_step_increment_and_fraction():
+    assert msg_position(MSG) == MsgPosition(2, 3, 0.6)
+    assert msg_position("no steps yet") is None
+    assert msg_position(MSG.split("S T E P      2")[0] + "S T E P      2 \n") is None  # no increment in step 2
+
+
+def test_progress_follows_the_msg_where_the_sta_lags(tmp_path):
+    (tmp_path / "beam.sta").write_text(
+        " SUMMARY OF JOB INFORMATION:\n"
+        "   1     1   1     0     2     2  0.500      0.500      0.5000\n")
+    (tmp_path / "beam.msg").write_text(MSG)
+    p = read_progress(tmp_path, "beam", [Step("static", 2.0), Step("static", 1.0)])
+    assert (p.step, p.increment, p.step_fraction) == (2, 3, pytest.approx(0.6))
+    assert p.overall_fraction == pytest.approx((2.0 + 0.6) / 3.0)
+    (tmp_path / "beam.msg").write_text(MSG.split("S T E P      2")[0])  # the .sta is not behind
+    assert read_progress(tmp_path, "beam", [Step("static", 2.0), Step("static", 1.0)]).step == 1
