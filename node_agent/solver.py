@@ -34,6 +34,7 @@ SAFE_PATH_ARGUMENT = re.compile(r"[A-Za-z0-9_]+=[A-Za-z0-9_.:\\/-]+")
 
 POLL_S = 0.2
 EXIT_POLL_S = 0.02  # a launcher of ours: waitpid without blocking costs next to nothing
+KILL_WAIT_S = 10.0  # after a kill, how long to wait for our launcher to be gone
 TERMINATE_TIMEOUT_S = 60.0
 
 
@@ -112,8 +113,12 @@ class Analysis:
         return self.process.poll() if self.process is not None else None
 
     async def launcher_exited(self) -> None:
-        while self.launcher() is not None:
-            await asyncio.sleep(EXIT_POLL_S if self.process is not None else POLL_S)
+        if self.process is not None:  # ours: a non-blocking waitpid, no process table reads
+            while self.process.poll() is None:
+                await asyncio.sleep(EXIT_POLL_S)
+            return
+        while await asyncio.to_thread(self.launcher) is not None:
+            await asyncio.sleep(POLL_S)
 
     def running(self) -> bool:
         return bool(self.processes())
@@ -132,8 +137,10 @@ class Analysis:
             still = await asyncio.to_thread(process_tree.kill, left)
             if still:
                 log.error("%s: processes survive a kill: %s", self.job_name, [p.pid for p in still])
-        while self.process is not None and self.process.poll() is None:
+        waited = 0.0
+        while self.process is not None and self.process.poll() is None and waited < KILL_WAIT_S:
             await asyncio.sleep(EXIT_POLL_S)
+            waited += EXIT_POLL_S
         lock = self.job_dir / f"{self.job_name}.lck"
         if lock.exists():
             await remove_with_retries(lock)
