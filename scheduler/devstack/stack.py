@@ -87,7 +87,8 @@ class LocalStack:
             f'scheduler = "127.0.0.1:{self.execution_port}"\nnode_name = "{NODE_NAME}"\n'
             f"token_file = {str(node_token)!r}\n"
             f"cpus = {self.agent_cpus}\nwork_dir = {str(self.home / 'work')!r}\n"
-            f"abaqus_command = [{str(BIN / 'abaqus-sim')!r}]\nprogress_interval_s = 0.5\nstop_grace_s = 5\n")
+            f"abaqus_command = [{str(BIN / 'abaqus-sim')!r}]\nprogress_interval_s = 0.5\nstop_grace_s = 5\n"
+            "min_free_disk_bytes = 100_000_000\n")  # a laptop's disk: the simulator writes little
         self._spawn("agent", [str(BIN / "abaqueue-agent"), "run", "--config", str(config)], {})
         return self
 
