@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -15,16 +16,25 @@ from typing import BinaryIO
 import urllib3
 
 CHUNK_BYTES = 1024 * 1024
-_POOL = urllib3.PoolManager(num_pools=8, maxsize=8, retries=False)
+# Enough connections for the parallel parts of a transfer; a stalled socket fails, to be retried.
+_POOL = urllib3.PoolManager(num_pools=8, maxsize=32, retries=False,
+                            timeout=urllib3.Timeout(connect=10.0, read=300.0))
+_CODE = re.compile(r"<Code>([^<]{1,64})</Code>")
 
 
 class TransferError(Exception):
-    """A presigned request was refused or failed."""
+    """A presigned request was refused or failed; `code` is S3's error code when it gave one."""
 
     def __init__(self, file_name: str, status: int, detail: str) -> None:
-        super().__init__(f"{file_name}: HTTP {status}: {detail[:300]}")
+        found = _CODE.search(detail)
+        self.code = found.group(1) if found else ""
+        super().__init__(f"{file_name}: HTTP {status} {self.code}: {detail[:300]}")
         self.file_name = file_name
         self.status = status
+
+
+def _refused(target: PresignedTarget, response: urllib3.BaseHTTPResponse) -> TransferError:
+    return TransferError(target.file_name, response.status, response.data.decode(errors="replace"))
 
 
 @dataclass(frozen=True)
@@ -78,8 +88,36 @@ def upload(target: PresignedTarget, path: Path) -> FileDigest:
             target.method, target.url, body=reader, headers=headers, preload_content=True
         )
     if response.status >= 300:
-        raise TransferError(target.file_name, response.status, response.data.decode(errors="replace"))
+        raise _refused(target, response)
     return FileDigest(reader.size, reader.sha.hexdigest())
+
+
+def send(target: PresignedTarget, body: bytes | memoryview) -> str:
+    """PUT `body` (one part, or a small file) to `target`; the ETag the store gave it."""
+    headers = {**target.headers, "Content-Length": str(len(body))}
+    response = _POOL.request(target.method, target.url, body=body, headers=headers, preload_content=True)
+    if response.status >= 300:
+        raise _refused(target, response)
+    return response.headers.get("ETag", "").strip('"')
+
+
+def fetch_range(target: PresignedTarget, out: BinaryIO, start: int, length: int) -> int:
+    """GET bytes `start`..`start+length-1` of `target` into `out` at its position; how many came.
+    A short answer raises, so a range is written whole or retried."""
+    headers = {**target.headers, "Range": f"bytes={start}-{start + length - 1}"}
+    response = _POOL.request(target.method, target.url, headers=headers, preload_content=False)
+    try:
+        if response.status not in (200, 206) or (response.status == 200 and start > 0):
+            raise TransferError(target.file_name, response.status, response.read().decode(errors="replace"))
+        got = 0
+        for chunk in response.stream(CHUNK_BYTES):
+            out.write(chunk)
+            got += len(chunk)
+    finally:
+        response.release_conn()
+    if got != length:
+        raise urllib3.exceptions.ProtocolError(f"{target.file_name}: {got} of {length} bytes of a range arrived")
+    return got
 
 
 def download(target: PresignedTarget, dest: Path) -> FileDigest:

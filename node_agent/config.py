@@ -24,6 +24,8 @@ class ConfigError(Exception):
     pass
 
 
+# A path that may go on the abaqus.bat command line (cmd.exe parses it): scratch_dir here, and the
+# solver's scratch= argument (node_agent.solver) checked against the same rule.
 SCRATCH = re.compile(r"[A-Za-z0-9_.:\\/-]+")
 
 
@@ -78,6 +80,12 @@ class AgentConfig:
     # Most bytes the input archives of one job may unpack to (zip bombs stop there).
     max_unpacked_bytes: int = 50 * 1024**3
     progress_interval_s: float = 2.0
+    # Files move in parallel requests: ranges of an input, parts of a result. A result larger than
+    # multipart_threshold_bytes goes as a multipart upload of multipart_part_bytes parts (more for a
+    # file past 10,000 parts), resumed after an agent restart.
+    transfer_parallelism: int = 4
+    multipart_threshold_bytes: int = 64 * 1024**2
+    multipart_part_bytes: int = 16 * 1024**2
     # No new increment for this long (not counting a license queue): a warning on the job. 0: never.
     stall_after_s: float = 1800.0
     # A stop: `abaqus terminate`, this long to finish, then every process of the job is killed.

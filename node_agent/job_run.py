@@ -16,7 +16,7 @@ from pathlib import Path
 
 import grpc
 
-from abaqueue.presigned_http import FileDigest, PresignedTarget, download, upload
+from abaqueue.presigned_http import FileDigest
 from abaqueue.v1 import execution_service_pb2 as ex
 from abaqueue.v1 import job_pb2 as pb
 
@@ -28,16 +28,13 @@ from .local_state import INPUTS, RESULTS, SOLVING, LocalState, RunRecord
 from .outcome import ErrorClass, Outcome, Result, decide_outcome
 from .progress import ProgressSnapshot
 from .progress_reader import read_progress
+from .transfers import Transfers
 from .watch import RunWatch, TreeUsage
 
 log = logging.getLogger(__name__)
 
 ERROR_CLASS_TO_PB = {ErrorClass.MODEL: pb.ERROR_CLASS_MODEL, ErrorClass.LICENSE: pb.ERROR_CLASS_LICENSE,
                      ErrorClass.SYSTEM: pb.ERROR_CLASS_SYSTEM}
-
-
-class InputCorrupt(Exception):
-    pass
 
 
 class NoRoom(Exception):
@@ -69,10 +66,6 @@ def is_stale(error: BaseException) -> bool:
     return isinstance(error, grpc.aio.AioRpcError) and error.code() == grpc.StatusCode.FAILED_PRECONDITION
 
 
-def _target(r: pb.PresignedRequest) -> PresignedTarget:
-    return PresignedTarget(r.file_name, r.method, r.url, dict(r.headers))
-
-
 class JobRun:
     def __init__(self, link: SchedulerLink, config: AgentConfig, assignment: ex.Assignment, state: LocalState,
                  record: RunRecord | None = None) -> None:
@@ -87,6 +80,8 @@ class JobRun:
         self.stop_requested = asyncio.Event()
         self.log = logging.LoggerAdapter(log, {"job": self.attempt.job_id, "attempt": self.attempt.attempt})
         self.state = state
+        self.notes: list[str] = []  # for the attempt's log: what went wrong on the way
+        self.transfers = Transfers(link, config, self.attempt, self.log, self.note)
         self.resumed = record is not None
         self.record = record or RunRecord(self.attempt.job_id, self.attempt.attempt, assignment.SerializeToString())
         if not self.resumed:
@@ -96,9 +91,19 @@ class JobRun:
     def resume(cls, link: SchedulerLink, config: AgentConfig, state: LocalState, record: RunRecord) -> JobRun:
         return cls(link, config, ex.Assignment.FromString(record.assignment), state, record)
 
+    def note(self, text: str) -> None:
+        """A warning for the agent's log and the attempt's (sent with the completion)."""
+        self.log.warning("%s", text)
+        self.notes.append(f"WARNING (abaqueue agent): {text}")
+
     def _enter(self, phase: str, **changes) -> None:
+        """Record where the attempt is. A state file that cannot be written is logged, never a reason
+        to stop a healthy solver: only a restart of the agent would miss the change."""
         self.record = self.record.at(phase, **changes)
-        self.state.save(self.record)
+        try:
+            self.state.save(self.record)
+        except OSError as e:
+            self.log.error("could not write the agent's state file: %s", e)
 
     @property
     def key(self) -> tuple[str, int]:
@@ -133,12 +138,21 @@ class JobRun:
             if phase == INPUTS:
                 self.dir.mkdir(parents=True, exist_ok=True)
                 self._check_disk()
-                await self._download_inputs()
+                async with self.transfers.slot():
+                    await self.transfers.download_inputs(self.dir, self.assignment.input_files)
                 await asyncio.to_thread(self._unpack_archives)
-            finish = await self._solve() if phase in (INPUTS, SOLVING) else await self._finish_from_files(None)
+            if phase == INPUTS and self.stop_requested.is_set():  # cancelled while its inputs came
+                finish = Finish(ex.OUTCOME_STOPPED, 0, "stopped on request before the solver started")
+            elif phase in (INPUTS, SOLVING):
+                finish = await self._solve()
+            else:
+                finish = await self._finish_from_files(None)
             self._enter(RESULTS)
             results, missing = self._result_files(finish)
-            digests = await self._upload(results) if results else {}
+            digests = {}
+            if results:
+                async with self.transfers.slot():
+                    digests = await self.transfers.upload_results(results)
             state = await self._complete(finish, digests, missing)
             if state == pb.JOB_STATE_COMPLETED and not self.config.keep_succeeded:
                 await asyncio.to_thread(shutil.rmtree, self.dir, True)  # everything is in the store
@@ -164,32 +178,6 @@ class JobRun:
         if free < need:
             raise NoRoom(f"node {self.config.node_name} has {free / 1e9:.1f} GB free in its work directory; this "
                          f"job needs {need / 1e9:.1f} GB ({self.config.disk_multiple:g} x its inputs)")
-
-    async def _slot(self) -> str:
-        while True:  # an empty answer is a long-poll that timed out: ask again
-            resp = await self.link.call(
-                "AcquireTransferSlot",
-                ex.AcquireTransferSlotRequest(node_name=self.config.node_name, job_attempt=self.attempt),
-                timeout=3600,
-            )
-            if resp.slot_id:
-                return resp.slot_id
-
-    async def _release(self, slot: str) -> None:
-        await self.link.call("ReleaseTransferSlot",
-                             ex.ReleaseTransferSlotRequest(node_name=self.config.node_name, slot_id=slot))
-
-    async def _download_inputs(self) -> None:
-        slot = await self._slot()
-        try:
-            resp = await self.link.call("GetInputDownloads", ex.GetInputDownloadsRequest(job_attempt=self.attempt))
-            for info, request in zip(resp.files, resp.download_requests):
-                got = await asyncio.to_thread(download, _target(request), self.dir / info.name)
-                if got != FileDigest(info.size_bytes, info.sha256):
-                    raise InputCorrupt(f"input {info.name} arrived with size {got.size_bytes} and SHA-256 "
-                                       f"{got.sha256}, expected {info.size_bytes} and {info.sha256}")
-        finally:
-            await self._release(slot)
 
     def _unpack_archives(self) -> None:
         """Unpack each input marked `unpack` into the job directory (then drop the archive), within
@@ -259,10 +247,13 @@ class JobRun:
             self.log.warning("stopping a solver left running in the job directory before starting afresh")
             await leftover.stop(self.config.abaqus_command, self.config.stop_grace_s)
         options = self.assignment.solver
-        args = solver.command_line(self.config.abaqus_command, self.name, self.assignment.input_file,
-                                   self.assignment.cpus, memory=options.memory, double=options.double_precision,
-                                   user=options.user_subroutine, oldjob=options.oldjob,
-                                   scratch=self.config.scratch_dir)
+        try:
+            args = solver.command_line(self.config.abaqus_command, self.name, self.assignment.input_file,
+                                       self.assignment.cpus, memory=options.memory,
+                                       double=options.double_precision, user=options.user_subroutine,
+                                       oldjob=options.oldjob, scratch=self.config.scratch_dir)
+        except ValueError as e:  # a name cmd.exe would misread: the submitter's to change
+            raise InputRejected(str(e)) from e
         await asyncio.to_thread(abaqus_env.write, self.config, self.dir)
         # from here a restart looks for the solver rather than fetching inputs
         self._enter(SOLVING, solve_started=time.time())
@@ -275,7 +266,7 @@ class JobRun:
         """How the ended analysis went, from its files (`exit_code`: the launcher's, when known)."""
         decided: Outcome = await asyncio.to_thread(decide_outcome, self.dir, self.name, exit_code, True)
         for warning in decided.warnings:
-            self.log.warning("%s", warning)
+            self.note(warning)
         if decided.result is Result.COMPLETED:
             return Finish(ex.OUTCOME_SUCCEEDED)
         return Finish(ex.OUTCOME_FAILED, ERROR_CLASS_TO_PB.get(decided.error_class, pb.ERROR_CLASS_SYSTEM),
@@ -304,7 +295,7 @@ class JobRun:
                     await analysis.stop(self.config.abaqus_command, self.config.stop_grace_s)
                     await self._last_lines(last)
                     return STOPPED
-                if deadline is not None and time.time() >= deadline and not exited.done():
+                if deadline is not None and time.time() >= deadline and await asyncio.to_thread(analysis.running):
                     self.log.warning("wall-clock limit of %s reached: stopping the solver", _hours(limit))
                     await analysis.stop(self.config.abaqus_command, self.config.stop_grace_s)
                     await self._last_lines(last)
@@ -351,23 +342,10 @@ class JobRun:
         present, missing = results.select(self.dir, wanted)
         return present, missing if finish.outcome == ex.OUTCOME_SUCCEEDED else []
 
-    async def _upload(self, files: list[Path]) -> dict[str, FileDigest]:
-        slot = await self._slot()
-        try:
-            resp = await self.link.call("GetResultUploads", ex.GetResultUploadsRequest(
-                job_attempt=self.attempt,
-                files=[pb.FileInfo(name=p.name, size_bytes=p.stat().st_size) for p in files]))
-            digests = {}
-            for path, request in zip(files, resp.upload_requests):
-                digests[path.name] = await asyncio.to_thread(upload, _target(request), path)
-            return digests
-        finally:
-            await self._release(slot)
-
     async def _complete(self, finish: Finish, digests: dict[str, FileDigest], missing: list[str]) -> int:
         resp = await self.link.call("CompleteJob", ex.CompleteJobRequest(
             job_attempt=self.attempt, outcome=finish.outcome, error_class=finish.error_class,
-            error_message=finish.error_message, missing_files=missing,
+            error_message=finish.error_message, missing_files=missing, log_lines=self.notes[-1000:],
             result_files=[pb.FileInfo(name=n, size_bytes=d.size_bytes, sha256=d.sha256)
                           for n, d in digests.items()]))
         self.log.info("completed: %s", pb.JobState.Name(resp.job.state))

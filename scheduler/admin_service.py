@@ -13,6 +13,7 @@ from .auth import caller
 from .domain.queue_settings import QueueSettings
 from .grpc_errors import mapped
 from .nodes import Node
+from .transfer_slots import SlotStats, TransferSlots
 
 ADMIN = pb.DESCRIPTOR.services_by_name["AdminService"].full_name
 
@@ -26,15 +27,22 @@ def settings_from_pb(msg: pb.QueueSettings) -> dict[str, object]:
     return {f.name: value for f, value in msg.ListFields()}
 
 
-def node_to_pb(n: Node) -> pb.Node:
-    return pb.Node(name=n.name, cpus=n.cpus, free_cpus=n.free_cpus, max_jobs=n.max_jobs, labels=n.labels,
-                   abaqus_versions=list(n.abaqus_versions), drained=n.drained, job_ids=sorted(n.jobs),
-                   last_seen_time=convert.timestamp(n.last_seen or None))
+def slot_stats_to_pb(s: SlotStats) -> pb.TransferSlotStats:
+    return pb.TransferSlotStats(
+        grants=s.grants, waiting=s.waiting, held=s.held, lapsed=s.lapsed, wait_total_seconds=s.wait_total_s,
+        wait_max_seconds=s.wait_max_s, hold_total_seconds=s.hold_total_s, hold_max_seconds=s.hold_max_s)
 
 
 class AdminService(pb_grpc.AdminServiceServicer):
-    def __init__(self, app: AdminApp) -> None:
+    def __init__(self, app: AdminApp, slots: TransferSlots) -> None:
         self.app = app
+        self.slots = slots
+
+    def node_to_pb(self, n: Node) -> pb.Node:
+        return pb.Node(name=n.name, cpus=n.cpus, free_cpus=n.free_cpus, max_jobs=n.max_jobs, labels=n.labels,
+                       abaqus_versions=list(n.abaqus_versions), drained=n.drained, job_ids=sorted(n.jobs),
+                       last_seen_time=convert.timestamp(n.last_seen or None),
+                       transfer_slots=slot_stats_to_pb(self.slots.stats(n.name)))
 
     @mapped
     async def ApproveJob(self, request, context):
@@ -64,12 +72,12 @@ class AdminService(pb_grpc.AdminServiceServicer):
 
     @mapped
     async def ListNodes(self, request, context):
-        return pb.ListNodesResponse(nodes=[node_to_pb(n) for n in self.app.list_nodes(caller())])
+        return pb.ListNodesResponse(nodes=[self.node_to_pb(n) for n in self.app.list_nodes(caller())])
 
     @mapped
     async def DrainNode(self, request, context):
-        return pb.DrainNodeResponse(node=node_to_pb(self.app.drain(caller(), request.node_name, True)))
+        return pb.DrainNodeResponse(node=self.node_to_pb(self.app.drain(caller(), request.node_name, True)))
 
     @mapped
     async def ResumeNode(self, request, context):
-        return pb.ResumeNodeResponse(node=node_to_pb(self.app.drain(caller(), request.node_name, False)))
+        return pb.ResumeNodeResponse(node=self.node_to_pb(self.app.drain(caller(), request.node_name, False)))

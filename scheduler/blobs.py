@@ -9,7 +9,10 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from abaqueue.checksums import b64_of_hex
 from abaqueue.presigned_http import PresignedTarget
+
+MAX_URL_EXPIRY_S = 900  # presigned URLs live at most 15 minutes; a transfer asks again for more
 
 
 @dataclass(frozen=True)
@@ -19,7 +22,28 @@ class S3Settings:
     region: str = "us-east-1"
     access_key_id: str | None = None
     secret_access_key: str | None = None
-    url_expiry_seconds: int = 900
+    url_expiry_seconds: int = MAX_URL_EXPIRY_S
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.url_expiry_seconds <= MAX_URL_EXPIRY_S:
+            raise ValueError(f"url_expiry_seconds must be 1..{MAX_URL_EXPIRY_S}, not {self.url_expiry_seconds}")
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    """What the store says of one object: its size, its S3 checksum (base64 SHA-256, or the
+    composite `...-N` of a multipart upload) and the SHA-256 the uploader declared, when known."""
+
+    size_bytes: int
+    checksum_sha256: str = ""
+    declared_sha256: str = ""
+
+
+@dataclass(frozen=True)
+class StoredPart:
+    number: int
+    size_bytes: int
+    etag: str
 
 
 def input_key(job_id: str, name: str) -> str:
@@ -45,25 +69,77 @@ class S3Blobs:
                           retries={"max_attempts": 3, "mode": "standard"}),
         )
 
-    def presign(self, method: str, key: str, file_name: str) -> PresignedTarget:
-        """A request signed for one object; signing is local computation, no network."""
-        operation = {"PUT": "put_object", "GET": "get_object"}[method]
-        url = self._s3.generate_presigned_url(
-            operation,
-            Params={"Bucket": self.settings.bucket, "Key": key},
-            ExpiresIn=self.settings.url_expiry_seconds,
-        )
-        return PresignedTarget(file_name=file_name, method=method, url=url)
+    def _sign(self, operation: str, **params: object) -> str:
+        """Signing is local computation, no network."""
+        return self._s3.generate_presigned_url(operation, Params={"Bucket": self.settings.bucket, **params},
+                                               ExpiresIn=self.settings.url_expiry_seconds)
 
-    def size_of(self, key: str) -> int | None:
-        """The stored object's size, or None when there is no such object. Blocking: call it
+    def presign_get(self, key: str, file_name: str) -> PresignedTarget:
+        return PresignedTarget(file_name, "GET", self._sign("get_object", Key=key))
+
+    def presign_put(self, key: str, file_name: str, sha256_hex: str) -> PresignedTarget:
+        """A PUT the store accepts only with these exact bytes: their SHA-256 is a signed header
+        (S3 verifies it), and is kept as the object's metadata too."""
+        checksum = b64_of_hex(sha256_hex)
+        url = self._sign("put_object", Key=key, ChecksumSHA256=checksum, Metadata={"sha256": sha256_hex})
+        return PresignedTarget(file_name, "PUT", url, {"x-amz-checksum-sha256": checksum,
+                                                       "x-amz-meta-sha256": sha256_hex})
+
+    def presign_part(self, key: str, file_name: str, upload_id: str, number: int, sha256_hex: str) -> PresignedTarget:
+        checksum = b64_of_hex(sha256_hex)
+        url = self._sign("upload_part", Key=key, UploadId=upload_id, PartNumber=number, ChecksumSHA256=checksum)
+        return PresignedTarget(file_name, "PUT", url, {"x-amz-checksum-sha256": checksum})
+
+    def open_multipart(self, key: str) -> tuple[str, list[StoredPart]]:
+        """The multipart upload in progress for `key` with the parts it already holds (an uploader
+        that restarted goes on with it), or a new one. Blocking."""
+        found = self._s3.list_multipart_uploads(Bucket=self.settings.bucket, Prefix=key).get("Uploads", ())
+        ours = sorted((u for u in found if u["Key"] == key), key=lambda u: u["Initiated"])
+        if not ours:
+            upload = self._s3.create_multipart_upload(Bucket=self.settings.bucket, Key=key, ChecksumAlgorithm="SHA256")
+            return upload["UploadId"], []
+        upload_id = ours[-1]["UploadId"]
+        for older in ours[:-1]:
+            self.abort_multipart(key, older["UploadId"])
+        return upload_id, self.parts_of(key, upload_id)
+
+    def parts_of(self, key: str, upload_id: str) -> list[StoredPart]:
+        parts = []
+        for page in self._s3.get_paginator("list_parts").paginate(Bucket=self.settings.bucket, Key=key,
+                                                                  UploadId=upload_id):
+            parts += [StoredPart(p["PartNumber"], int(p["Size"]), p["ETag"].strip('"')) for p in page.get("Parts", ())]
+        return parts
+
+    def complete_multipart(self, key: str, upload_id: str, parts: list[tuple[int, str, str]]) -> str:
+        """Join the parts (number, ETag, SHA-256 hex) into the object; the checksum S3 gives it."""
+        done = self._s3.complete_multipart_upload(
+            Bucket=self.settings.bucket, Key=key, UploadId=upload_id,
+            MultipartUpload={"Parts": [{"PartNumber": n, "ETag": f'"{etag}"', "ChecksumSHA256": b64_of_hex(sha)}
+                                       for n, etag, sha in parts]})
+        return done.get("ChecksumSHA256", "")
+
+    def abort_multipart(self, key: str, upload_id: str) -> None:
+        try:
+            self._s3.abort_multipart_upload(Bucket=self.settings.bucket, Key=key, UploadId=upload_id)
+        except ClientError as e:
+            if _code(e) != "NoSuchUpload":
+                raise
+
+    def stat(self, key: str) -> StoredObject | None:
+        """What the store holds at `key`, or None when there is no such object. Blocking: call it
         from a worker thread."""
         try:
-            return int(self._s3.head_object(Bucket=self.settings.bucket, Key=key)["ContentLength"])
+            head = self._s3.head_object(Bucket=self.settings.bucket, Key=key, ChecksumMode="ENABLED")
         except ClientError as e:
-            if e.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            if _code(e) in ("404", "NoSuchKey", "NotFound"):
                 return None
             raise
+        return StoredObject(int(head["ContentLength"]), head.get("ChecksumSHA256", ""),
+                            head.get("Metadata", {}).get("sha256", ""))
+
+    def size_of(self, key: str) -> int | None:
+        stored = self.stat(key)
+        return None if stored is None else stored.size_bytes
 
     def ensure_bucket(self) -> None:
         try:
@@ -81,4 +157,13 @@ class S3Blobs:
             if keys:
                 self._s3.delete_objects(Bucket=self.settings.bucket, Delete={"Objects": keys, "Quiet": True})
                 deleted += len(keys)
+        uploads = self._s3.get_paginator("list_multipart_uploads").paginate(Bucket=self.settings.bucket,
+                                                                         Prefix=f"jobs/{job_id}/")
+        for page in uploads:
+            for upload in page.get("Uploads", ()):
+                self.abort_multipart(upload["Key"], upload["UploadId"])
         return deleted
+
+
+def _code(error: ClientError) -> str:
+    return error.response.get("Error", {}).get("Code", "")

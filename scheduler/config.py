@@ -32,6 +32,10 @@ class SchedulerConfig:
     node_silent_grace_s: float = 10.0
     long_poll_timeout_s: float = 30.0
     transfer_slots_per_node: int = 1
+    # Transfers at once in the whole cluster (a thin link to S3); 0: no cap beyond the nodes'.
+    transfer_slots_total: int = 0
+    # A slot its node has not renewed for this long lapses (the agent died) and goes to the next.
+    transfer_slot_lease_s: float = 60.0
     # Calls each port serves at once (long-polls not counted: see call_bound.py).
     submission_max_workers: int = 100
     execution_max_workers: int = 10

@@ -13,7 +13,7 @@ from abaqueue.v1 import token_service_pb2 as tok
 from .dispatch import WaitInfo
 from .domain.errors import InvalidArgument
 from .domain.identity import Principal, Role, TokenRecord
-from .domain.job import ErrorClass, FileSpec, Job, JobState, Outcome, Progress, SolverOptions
+from .domain.job import ErrorClass, FileSpec, Job, JobState, Outcome, PartSpec, Progress, SolverOptions
 from .domain.job_log import LogLine
 from .domain.policy import Code, Reason
 
@@ -46,6 +46,10 @@ def file_to_pb(f: FileSpec) -> pb.FileInfo:
 
 def file_from_pb(f: pb.FileInfo) -> FileSpec:
     return FileSpec(name=f.name, size_bytes=f.size_bytes, sha256=f.sha256, unpack=f.unpack)
+
+
+def part_from_pb(p: ex.UploadPart) -> PartSpec:
+    return PartSpec(number=p.part_number, size_bytes=p.size_bytes, sha256=p.sha256, etag=p.etag)
 
 
 def target_to_pb(t: PresignedTarget, expire_seconds: float) -> pb.PresignedRequest:

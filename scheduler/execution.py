@@ -12,13 +12,15 @@ from dataclasses import replace
 
 from abaqueue.presigned_http import PresignedTarget
 
-from .blobs import S3Blobs, input_key, result_key
+from . import stored_files
+from .blobs import S3Blobs, StoredPart, input_key, result_key
 from .config import SchedulerConfig
 from .dispatch import JobQueue, wait_for_change
 from .domain import job_log, states, validation
 from .domain.errors import IllegalTransition, InvalidArgument, NotFound, StaleAttempt
-from .domain.job import ErrorClass, FileSpec, Job, JobState, Outcome, Progress
+from .domain.job import ErrorClass, FileSpec, Job, JobState, Outcome, PartSpec, Progress
 from .jobs import JobBook
+from .multipart import MultipartUploads
 from .nodes import Node, NodeRegistry
 from .transfer_slots import TransferSlots
 
@@ -36,6 +38,7 @@ class ExecutionApp:
         self.nodes = nodes
         self.slots = slots
         self.config = config
+        self.multipart = MultipartUploads(blobs)
 
     def register(self, node: Node) -> Node:
         validation.job_name(node.name, "node_name")
@@ -132,6 +135,14 @@ class ExecutionApp:
             return False
         return True
 
+    def renew_slot(self, node_name: str, slot_id: str) -> None:
+        self._node(node_name)
+        if not slot_id:
+            raise InvalidArgument("slot_id", "is required")
+        if not self.slots.renew(node_name, slot_id):
+            raise NotFound(f"slot_id: {slot_id[:80]!r} is not held by node {node_name} (its lease lapsed, or it "
+                           "was released): ask for a slot again")
+
     def release_slot(self, node_name: str, slot_id: str) -> None:
         self._node(node_name)
         if not slot_id:
@@ -142,26 +153,43 @@ class ExecutionApp:
         self, node: str, job_id: str, attempt: int,
     ) -> tuple[tuple[FileSpec, ...], list[PresignedTarget]]:
         job = self.current(node, job_id, attempt)
-        targets = [self.blobs.presign("GET", input_key(job.id, f.name), f.name) for f in job.input_files]
+        targets = [self.blobs.presign_get(input_key(job.id, f.name), f.name) for f in job.input_files]
         return job.input_files, targets
 
     def result_uploads(
         self, node: str, job_id: str, attempt: int, files: Sequence[FileSpec],
     ) -> list[PresignedTarget]:
+        """Single PUTs, each signed with the file's SHA-256."""
         job = self.current(node, job_id, attempt)
-        validation.file_specs(files, "files", need_sha=False)
-        return [self.blobs.presign("PUT", result_key(job.id, attempt, f.name), f.name) for f in files]
+        validation.file_specs(files, "files")
+        return [self.blobs.presign_put(result_key(job.id, attempt, f.name), f.name, f.sha256) for f in files]
+
+    def _result_key(self, node: str, job_id: str, attempt: int, file_name: str) -> str:
+        job = self.current(node, job_id, attempt)
+        validation.file_name(file_name, "file_name")
+        return result_key(job.id, attempt, file_name)
+
+    async def start_result_upload(self, node: str, job_id: str, attempt: int,
+                                  file_name: str) -> tuple[str, list[StoredPart]]:
+        return await self.multipart.open(self._result_key(node, job_id, attempt, file_name))
+
+    def result_part_urls(self, node: str, job_id: str, attempt: int, file_name: str, upload_id: str,
+                         parts: Sequence[PartSpec]) -> list[PresignedTarget]:
+        key = self._result_key(node, job_id, attempt, file_name)
+        return self.multipart.sign(key, file_name, upload_id, parts)
+
+    async def complete_result_upload(self, node: str, job_id: str, attempt: int, file_name: str, upload_id: str,
+                                     parts: Sequence[PartSpec]) -> int:
+        return await self.multipart.join(self._result_key(node, job_id, attempt, file_name), upload_id, parts)
 
     def report_progress(self, node: str, job_id: str, attempt: int, progress: Progress,
                         log_lines: Sequence[str] = ()) -> bool:
         """Record progress (the first report marks the solver as running) and the solver's new log
         lines; True means stop."""
         self.current(node, job_id, attempt)
-        if len(log_lines) > job_log.MAX_LINES_PER_CALL:
-            raise InvalidArgument("log_lines", f"{len(log_lines)} lines; at most {job_log.MAX_LINES_PER_CALL} a call")
+        _check_log(log_lines)
         now = self.book.clock()
-        if log_lines:
-            self.book.store.append_log(job_id, [(now, attempt, job_log.level_of(t), t) for t in log_lines])
+        self._append_log(job_id, attempt, log_lines, now)
 
         def apply(job: Job) -> Job:
             if job.state is JobState.STARTING:
@@ -172,12 +200,17 @@ class ExecutionApp:
         self.queue.progressed(job)
         return job.cancel_requested
 
+    def _append_log(self, job_id: str, attempt: int, lines: Sequence[str], now: float) -> None:
+        if lines:
+            self.book.store.append_log(job_id, [(now, attempt, job_log.level_of(t), t) for t in lines])
+
     async def complete(
         self, node: str, job_id: str, attempt: int, outcome: Outcome, error_class: ErrorClass | None,
-        error_message: str, files: Sequence[FileSpec], missing: Sequence[str],
+        error_message: str, files: Sequence[FileSpec], missing: Sequence[str], log_lines: Sequence[str] = (),
     ) -> Job:
         job = self.current(node, job_id, attempt)
         files = validation.file_specs(files, "result_files")
+        _check_log(log_lines)
         arrived, not_arrived = await self._check_results(job, files)
         missing = tuple(dict.fromkeys([*missing, *not_arrived]))
         now = self.book.clock()
@@ -201,6 +234,7 @@ class ExecutionApp:
                                      progress=replace(j.progress, overall_fraction=1.0))
 
         self.current(node, job_id, attempt)  # fence again: the checks above awaited
+        self._append_log(job_id, attempt, log_lines, now)
         job = self.book.change(job_id, finish)
         self._free(job)
         return job
@@ -208,14 +242,20 @@ class ExecutionApp:
     async def _check_results(
         self, job: Job, files: tuple[FileSpec, ...]
     ) -> tuple[tuple[FileSpec, ...], list[str]]:
-        """Which reported files really are in the store with the reported size."""
-        sizes = await asyncio.gather(*(
-            asyncio.to_thread(self.blobs.size_of, result_key(job.id, job.attempt, f.name)) for f in files
+        """Which reported files really are in the store with the reported size and SHA-256."""
+        stored = await asyncio.gather(*(
+            asyncio.to_thread(self.blobs.stat, result_key(job.id, job.attempt, f.name)) for f in files
         ))
-        arrived = tuple(f for f, size in zip(files, sizes) if size == f.size_bytes)
-        return arrived, [f.name for f, size in zip(files, sizes) if size != f.size_bytes]
+        problems = [stored_files.problem(f, s) for f, s in zip(files, stored)]
+        arrived = tuple(f for f, wrong in zip(files, problems) if wrong is None)
+        return arrived, [f.name for f, wrong in zip(files, problems) if wrong is not None]
 
     def _free(self, job: Job) -> None:
         self.nodes.release(job.node, job.id)
         self.slots.release_job(job.node, job.id)
         self.queue.ended(job)
+
+
+def _check_log(lines: Sequence[str]) -> None:
+    if len(lines) > job_log.MAX_LINES_PER_CALL:
+        raise InvalidArgument("log_lines", f"{len(lines)} lines; at most {job_log.MAX_LINES_PER_CALL} a call")

@@ -71,7 +71,12 @@ class ExecutionService(pb_grpc.ExecutionServiceServicer):
     @mapped
     async def AcquireTransferSlot(self, request, context):
         slot = await self.app.acquire_slot(_own(request.node_name), *_attempt(request.job_attempt))
-        return pb.AcquireTransferSlotResponse(slot_id=slot or "")
+        return pb.AcquireTransferSlotResponse(slot_id=slot or "", lease=convert.duration(self.app.slots.lease_s))
+
+    @mapped
+    async def RenewTransferSlot(self, request, context):
+        self.app.renew_slot(_own(request.node_name), request.slot_id)
+        return pb.RenewTransferSlotResponse(lease=convert.duration(self.app.slots.lease_s))
 
     @mapped
     async def ReleaseTransferSlot(self, request, context):
@@ -93,6 +98,27 @@ class ExecutionService(pb_grpc.ExecutionServiceServicer):
         return pb.GetResultUploadsResponse(upload_requests=[convert.target_to_pb(t, expiry) for t in targets])
 
     @mapped
+    async def StartResultUpload(self, request, context):
+        upload_id, stored = await self.app.start_result_upload(caller().user, *_attempt(request.job_attempt),
+                                                               request.file_name)
+        return pb.StartResultUploadResponse(upload_id=upload_id, stored_parts=[
+            pb.UploadPart(part_number=p.number, size_bytes=p.size_bytes, etag=p.etag) for p in stored])
+
+    @mapped
+    async def GetUploadPartUrls(self, request, context):
+        targets = self.app.result_part_urls(caller().user, *_attempt(request.job_attempt), request.file_name,
+                                            request.upload_id, [convert.part_from_pb(p) for p in request.parts])
+        expiry = time.time() + self.url_expiry_s
+        return pb.GetUploadPartUrlsResponse(upload_requests=[convert.target_to_pb(t, expiry) for t in targets])
+
+    @mapped
+    async def CompleteResultUpload(self, request, context):
+        size = await self.app.complete_result_upload(caller().user, *_attempt(request.job_attempt),
+                                                     request.file_name, request.upload_id,
+                                                     [convert.part_from_pb(p) for p in request.parts])
+        return pb.CompleteResultUploadResponse(size_bytes=size)
+
+    @mapped
     async def ReportProgress(self, request, context):
         stop = self.app.report_progress(caller().user, *_attempt(request.job_attempt),
                                         convert.progress_from_pb(request.progress), list(request.log_lines))
@@ -104,5 +130,6 @@ class ExecutionService(pb_grpc.ExecutionServiceServicer):
             caller().user, *_attempt(request.job_attempt), convert.outcome_from_pb(request.outcome),
             convert.error_class_from_pb(request.error_class), request.error_message,
             [convert.file_from_pb(f) for f in request.result_files], list(request.missing_files),
+            list(request.log_lines),
         )
         return pb.CompleteJobResponse(job=convert.job_to_pb(job))

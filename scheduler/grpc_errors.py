@@ -7,9 +7,11 @@ import inspect
 import logging
 
 import grpc
+from botocore.exceptions import BotoCoreError, ClientError
 
 from .domain.errors import (
     Conflict,
+    DataLoss,
     FailedPrecondition,
     InvalidArgument,
     NotFound,
@@ -31,6 +33,10 @@ CODES: list[tuple[type[Exception], grpc.StatusCode]] = [
     (Conflict, grpc.StatusCode.ABORTED),
     (Unavailable, grpc.StatusCode.UNAVAILABLE),
     (StoreError, grpc.StatusCode.UNAVAILABLE),
+    (DataLoss, grpc.StatusCode.DATA_LOSS),
+    # The blob store failing or unreachable: the scheduler's dependency, not the caller's fault.
+    (ClientError, grpc.StatusCode.UNAVAILABLE),
+    (BotoCoreError, grpc.StatusCode.UNAVAILABLE),
 ]
 
 

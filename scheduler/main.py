@@ -48,6 +48,10 @@ def parse_args(argv: list[str] | None = None) -> SchedulerConfig:
     p.add_argument("--heartbeat-interval", type=float, default=5.0)
     p.add_argument("--long-poll-timeout", type=float, default=30.0)
     p.add_argument("--transfer-slots-per-node", type=int, default=1)
+    p.add_argument("--transfer-slots-total", type=int, default=0,
+                   help="most transfers at once in the whole cluster (0: no cap beyond the nodes')")
+    p.add_argument("--transfer-slot-lease-seconds", type=float, default=60.0,
+                   help="a transfer slot not renewed for this long lapses and goes to the next in line")
     p.add_argument("--admin-token-file", type=Path,
                    help="where the first admin token is written when there are no tokens yet "
                         "(default: admin.token beside the database)")
@@ -96,6 +100,9 @@ def parse_args(argv: list[str] | None = None) -> SchedulerConfig:
                                              a.token_database_ca_file, a.token_cache_seconds)
     if not 1 <= a.url_expiry_seconds <= 900:
         p.error("--url-expiry-seconds must be within 1..900")
+    if a.transfer_slots_per_node < 1 or a.transfer_slots_total < 0 or not 1 <= a.transfer_slot_lease_seconds <= 3600:
+        p.error("--transfer-slots-per-node must be at least 1, --transfer-slots-total at least 0, "
+                "--transfer-slot-lease-seconds within 1..3600")
     s3 = S3Settings(bucket=a.bucket, endpoint_url=a.s3_endpoint, region=a.region,
                     access_key_id=env("AWS_ACCESS_KEY_ID"), secret_access_key=env("AWS_SECRET_ACCESS_KEY"),
                     url_expiry_seconds=a.url_expiry_seconds)
@@ -105,6 +112,7 @@ def parse_args(argv: list[str] | None = None) -> SchedulerConfig:
         host=a.host, port_for_submission=a.port_for_submission,
         port_for_execution=a.port_for_execution, heartbeat_interval_s=a.heartbeat_interval,
         long_poll_timeout_s=a.long_poll_timeout, transfer_slots_per_node=a.transfer_slots_per_node,
+        transfer_slots_total=a.transfer_slots_total, transfer_slot_lease_s=a.transfer_slot_lease_seconds,
         submission_max_message_bytes=_env_number(p, "SCHEDULER_SUBMISSION_MAX_MESSAGE_LENGTH", 10 * 1024 * 1024),
         execution_max_message_bytes=_env_number(p, "SCHEDULER_EXECUTION_MAX_MESSAGE_LENGTH", 10 * 1024 * 1024),
         submission_max_workers=_env_number(p, "SCHEDULER_SUBMISSION_MAX_WORKERS", 100),

@@ -6,6 +6,7 @@ every other call needs a bearer token valid on its port.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable
@@ -81,8 +82,10 @@ class SchedulerServer:
                                         RateLimiter(config.submit_rate_per_s, config.submit_burst),
                                         self.nodes.largest, config.max_queue_bytes)
         self.admin = AdminApp(book, self.queue, self.nodes, self.blobs)
-        self.execution = ExecutionApp(book, self.blobs, self.queue, self.nodes,
-                                      TransferSlots(config.transfer_slots_per_node), config)
+        self.slots = TransferSlots(config.transfer_slots_per_node, config.transfer_slots_total,
+                                   config.transfer_slot_lease_s, clock)
+        self.execution = ExecutionApp(book, self.blobs, self.queue, self.nodes, self.slots, config)
+        self._sweeper: asyncio.Task | None = None
         self._servers: list[grpc.aio.Server] = []
         self._health: list[health.aio.HealthServicer] = []
         self.submission_port = 0
@@ -99,7 +102,7 @@ class SchedulerServer:
                          CallBound(self.config.submission_max_workers))
         sub_grpc.add_SubmissionServiceServicer_to_server(SubmissionService(self.submission, expiry), sub)
         tok_grpc.add_TokenServiceServicer_to_server(token_service, sub)
-        admin_grpc.add_AdminServiceServicer_to_server(AdminService(self.admin), sub)
+        admin_grpc.add_AdminServiceServicer_to_server(AdminService(self.admin, self.slots), sub)
         ex = new_server(self.config.execution_max_message_bytes,
                         TokenInterceptor(Port.EXECUTION, authenticate, self.store.append_audit),
                         CallBound(self.config.execution_max_workers))
@@ -116,6 +119,7 @@ class SchedulerServer:
         self._servers = [sub, ex]
         for checker, service in zip(self._health, (SUBMISSION, EXECUTION)):
             await set_serving(checker, service)
+        self._sweeper = asyncio.create_task(self._expire_slots())
         log.info("scheduler up: submission on %s:%d, execution on %s:%d, %d unfinished jobs restored",
                  c.host, self.submission_port, c.host, self.execution_port, restored)
 
@@ -133,9 +137,20 @@ class SchedulerServer:
         log.info("tokens come from the token database at %s", remote.address)
         return tokens.authenticate, ForwardedTokenService(tokens)
 
+    async def _expire_slots(self) -> None:
+        """Slots whose holder went silent go to the next in line, even when nobody else asks."""
+        every = min(max(self.slots.lease_s / 4, 0.2), 5.0)
+        while True:
+            await asyncio.sleep(every)
+            for slot_id in self.slots.expire():
+                log.warning("transfer slot %s lapsed: its node stopped renewing it", slot_id)
+
     async def stop(self, grace: float | None = None) -> None:
         """Stop taking calls, let calls in flight finish within the grace period, close the store."""
         grace = self.config.shutdown_grace_s if grace is None else grace
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            self._sweeper = None
         for checker in self._health:
             await checker.enter_graceful_shutdown()
         for server in self._servers:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from abaqueue.presigned_http import PresignedTarget
 
+from . import stored_files
 from .blobs import S3Blobs, input_key, result_key
 from .dispatch import JobQueue, WaitInfo
 from .domain import identity, priority, states, validation
@@ -131,25 +132,26 @@ class SubmissionApp:
         return job, self._upload_targets(job)
 
     def _upload_targets(self, job: Job) -> list[PresignedTarget]:
-        return [self.blobs.presign("PUT", input_key(job.id, f.name), f.name) for f in job.input_files]
+        return [self.blobs.presign_put(input_key(job.id, f.name), f.name, f.sha256) for f in job.input_files]
 
     async def submit_job(self, who: Principal, job_id: str) -> Job:
-        """Check that every input arrived with its declared size, then queue the job."""
+        """Check that every input arrived with its declared size and SHA-256, then queue the job;
+        the role's byte limit counts the stored objects' real sizes."""
         job = self.get_job(who, job_id)
         if not identity.may_cancel(who, job.owner):
             raise PermissionDenied(f"only {job.owner} may submit job {job_id}")
         if job.queue_time is not None or job.state is not JobState.BLOCKED:
             return job  # already submitted: a retried call changes nothing
-        sizes = await asyncio.gather(*(
-            asyncio.to_thread(self.blobs.size_of, input_key(job.id, f.name)) for f in job.input_files
+        stored = await asyncio.gather(*(
+            asyncio.to_thread(self.blobs.stat, input_key(job.id, f.name)) for f in job.input_files
         ))
-        for i, (spec, size) in enumerate(zip(job.input_files, sizes)):
-            if size is None:
+        self._within_size(who, sum(s.size_bytes for s in stored if s is not None), "the files uploaded take")
+        for i, (spec, found) in enumerate(zip(job.input_files, stored)):
+            if found is None:
                 raise FailedPrecondition(f"input_files[{i}]: {spec.name} has not been uploaded")
-            if size != spec.size_bytes:
-                raise FailedPrecondition(
-                    f"input_files[{i}]: {spec.name} has {size} bytes, {spec.size_bytes} were declared")
-        self._within_size(who, sum(sizes), "the files uploaded take")
+            wrong = stored_files.problem(spec, found)
+            if wrong:
+                raise FailedPrecondition(f"input_files[{i}]: {spec.name}: {wrong}")
         self._room_in_queue(job)  # still BLOCKED with its inputs kept: SubmitJob may be called again
         now = self.book.clock()
         queued = False
@@ -274,7 +276,7 @@ class SubmissionApp:
                 raise FailedPrecondition(f"job {job_id} has not finished yet ({job.state.value})")
             raise NotFound(f"job {job_id} has no result files")
         targets = [
-            self.blobs.presign("GET", result_key(job.id, job.attempt, f.name), f.name)
+            self.blobs.presign_get(result_key(job.id, job.attempt, f.name), f.name)
             for f in job.result_files
         ]
         return job.result_files, targets

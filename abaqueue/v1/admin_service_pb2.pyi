@@ -111,7 +111,7 @@ class ProcessQueueResponse(_message.Message):
     def __init__(self, waiting: _Optional[int] = ...) -> None: ...
 
 class Node(_message.Message):
-    __slots__ = ("name", "cpus", "free_cpus", "max_jobs", "labels", "abaqus_versions", "drained", "job_ids", "last_seen_time")
+    __slots__ = ("name", "cpus", "free_cpus", "max_jobs", "labels", "abaqus_versions", "drained", "job_ids", "last_seen_time", "transfer_slots")
     class LabelsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -128,6 +128,7 @@ class Node(_message.Message):
     DRAINED_FIELD_NUMBER: _ClassVar[int]
     JOB_IDS_FIELD_NUMBER: _ClassVar[int]
     LAST_SEEN_TIME_FIELD_NUMBER: _ClassVar[int]
+    TRANSFER_SLOTS_FIELD_NUMBER: _ClassVar[int]
     name: str
     cpus: int
     free_cpus: int
@@ -137,7 +138,28 @@ class Node(_message.Message):
     drained: bool
     job_ids: _containers.RepeatedScalarFieldContainer[str]
     last_seen_time: _timestamp_pb2.Timestamp
-    def __init__(self, name: _Optional[str] = ..., cpus: _Optional[int] = ..., free_cpus: _Optional[int] = ..., max_jobs: _Optional[int] = ..., labels: _Optional[_Mapping[str, str]] = ..., abaqus_versions: _Optional[_Iterable[str]] = ..., drained: _Optional[bool] = ..., job_ids: _Optional[_Iterable[str]] = ..., last_seen_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    transfer_slots: TransferSlotStats
+    def __init__(self, name: _Optional[str] = ..., cpus: _Optional[int] = ..., free_cpus: _Optional[int] = ..., max_jobs: _Optional[int] = ..., labels: _Optional[_Mapping[str, str]] = ..., abaqus_versions: _Optional[_Iterable[str]] = ..., drained: _Optional[bool] = ..., job_ids: _Optional[_Iterable[str]] = ..., last_seen_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., transfer_slots: _Optional[_Union[TransferSlotStats, _Mapping]] = ...) -> None: ...
+
+class TransferSlotStats(_message.Message):
+    __slots__ = ("grants", "waiting", "held", "lapsed", "wait_total_seconds", "wait_max_seconds", "hold_total_seconds", "hold_max_seconds")
+    GRANTS_FIELD_NUMBER: _ClassVar[int]
+    WAITING_FIELD_NUMBER: _ClassVar[int]
+    HELD_FIELD_NUMBER: _ClassVar[int]
+    LAPSED_FIELD_NUMBER: _ClassVar[int]
+    WAIT_TOTAL_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    WAIT_MAX_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    HOLD_TOTAL_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    HOLD_MAX_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    grants: int
+    waiting: int
+    held: int
+    lapsed: int
+    wait_total_seconds: float
+    wait_max_seconds: float
+    hold_total_seconds: float
+    hold_max_seconds: float
+    def __init__(self, grants: _Optional[int] = ..., waiting: _Optional[int] = ..., held: _Optional[int] = ..., lapsed: _Optional[int] = ..., wait_total_seconds: _Optional[float] = ..., wait_max_seconds: _Optional[float] = ..., hold_total_seconds: _Optional[float] = ..., hold_max_seconds: _Optional[float] = ...) -> None: ...
 
 class ListNodesRequest(_message.Message):
     __slots__ = ()

@@ -26,7 +26,7 @@ from abaqueue.v1 import job_pb2 as abaqueue_dot_v1_dot_job__pb2
 from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#abaqueue/v1/execution_service.proto\x12\x0b\x61\x62\x61queue.v1\x1a\x15\x61\x62\x61queue/v1/job.proto\x1a\x1egoogle/protobuf/duration.proto\"-\n\nJobAttempt\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x0f\n\x07\x61ttempt\x18\x02 \x01(\x05\"\xf8\x01\n\x13RegisterNodeRequest\x12\x11\n\tnode_name\x18\x01 \x01(\t\x12\x0c\n\x04\x63pus\x18\x02 \x01(\x05\x12<\n\x06labels\x18\x03 \x03(\x0b\x32,.abaqueue.v1.RegisterNodeRequest.LabelsEntry\x12\x17\n\x0f\x61\x62\x61qus_versions\x18\x04 \x03(\t\x12(\n\x07running\x18\x05 \x03(\x0b\x32\x17.abaqueue.v1.JobAttempt\x12\x10\n\x08max_jobs\x18\x06 \x01(\x05\x1a-\n\x0bLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\x83\x01\n\x14RegisterNodeResponse\x12\x35\n\x12heartbeat_interval\x18\x01 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x34\n\x11long_poll_timeout\x18\x02 \x01(\x0b\x32\x19.google.protobuf.Duration\"&\n\x11\x41\x63quireJobRequest\x12\x11\n\tnode_name\x18\x01 \x01(\t\"\xde\x01\n\nAssignment\x12,\n\x0bjob_attempt\x18\x01 \x01(\x0b\x32\x17.abaqueue.v1.JobAttempt\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0c\n\x04\x63pus\x18\x03 \x01(\x05\x12\x12\n\ninput_file\x18\x04 \x01(\t\x12*\n\x0binput_files\x18\x05 \x03(\x0b\x32\x15.abaqueue.v1.FileInfo\x12\x1a\n\x12max_unpacked_bytes\x18\x06 \x01(\x03\x12*\n\x06solver\x18\x07 \x01(\x0b\x32\x1a.abaqueue.v1.SolverOptions\"A\n\x12\x41\x63quireJobResponse\x12+\n\nassignment\x18\x01 \x01(\x0b\x32\x17.abaqueue.v1.Assignment\"\x81\x01\n\x10HeartbeatRequest\x12\x11\n\tnode_name\x18\x01 \x01(\t\x12(\n\x07running\x18\x02 \x03(\x0b\x32\x17.abaqueue.v1.JobAttempt\x12\x30\n\rlicense_usage\x18\x03 \x01(\x0b\x32\x19.abaqueue.v1.LicenseUsage\".\n\x0cLicenseUsage\x12\x0e\n\x06issued\x18\x01 \x01(\x05\x12\x0e\n\x06in_use\x18\x02 \x01(\x05\":\n\x11HeartbeatResponse\x12%\n\x04stop\x18\x01 \x03(\x0b\x32\x17.abaqueue.v1.JobAttempt\"]\n\x1a\x41\x63quireTransferSlotRequest\x12\x11\n\tnode_name\x18\x01 \x01(\t\x12,\n\x0bjob_attempt\x18\x02 \x01(\x0b\x32\x17.abaqueue.v1.JobAttempt\".\n\x1b\x41\x63quireTransferSlotResponse\x12\x0f\n\x07slot_id\x18\x01 \x01(\t\"@\n\x1aReleaseTransferSlotRequest\x12\x11\n\tnode_name\x18\x01 \x01(\t\x12\x0f\n\x07slot_id\x18\x02 \x01(\t\"\x1d\n\x1bReleaseTransferSlotResponse\"H\n\x18GetInputDownloadsRequest\x12,\n\x0bjob_attempt\x18\x01 \x01(\x0b\x32\x17.abaqueue.v1.JobAttempt\"{\n\x19GetInputDownloadsResponse\x12$\n\x05\x66iles\x18\x01 \x03(\x0b\x32\x15.abaqueue.v1.FileInfo\x12\x38\n\x11\x64ownload_requests\x18\x02 \x03(\x0b\x32\x1d.abaqueue.v1.PresignedRequest\"m\n\x17GetResultUploadsRequest\x12,\n\x0bjob_attempt\x18\x01 \x01(\x0b\x32\x17.abaqueue.v1.JobAttempt\x12$\n\x05\x66iles\x18\x02 \x03(\x0b\x32\x15.abaqueue.v1.FileInfo\"R\n\x18GetResultUploadsResponse\x12\x36\n\x0fupload_requests\x18\x01 \x03(\x0b\x32\x1d.abaqueue.v1.PresignedRequest\"\x81\x01\n\x15ReportProgressRequest\x12,\n\x0bjob_attempt\x18\x01 \x01(\x0b\x32\x17.abaqueue.v1.JobAttempt\x12\'\n\x08progress\x18\x02 \x01(\x0b\x32\x15.abaqueue.v1.Progress\x12\x11\n\tlog_lines\x18\x03 \x03(\t\"&\n\x16ReportProgressResponse\x12\x0c\n\x04stop\x18\x01 \x01(\x08\"\xf2\x01\n\x12\x43ompleteJobRequest\x12,\n\x0bjob_attempt\x18\x01 \x01(\x0b\x32\x17.abaqueue.v1.JobAttempt\x12%\n\x07outcome\x18\x02 \x01(\x0e\x32\x14.abaqueue.v1.Outcome\x12,\n\x0b\x65rror_class\x18\x03 \x01(\x0e\x32\x17.abaqueue.v1.ErrorClass\x12\x15\n\rerror_message\x18\x04 \x01(\t\x12+\n\x0cresult_files\x18\x05 \x03(\x0b\x32\x15.abaqueue.v1.FileInfo\x12\x15\n\rmissing_files\x18\x06 \x03(\t\"4\n\x13\x43ompleteJobResponse\x12\x1d\n\x03job\x18\x01 \x01(\x0b\x32\x10.abaqueue.v1.Job*y\n\x07Outcome\x12\x17\n\x13OUTCOME_UNSPECIFIED\x10\x00\x12\x15\n\x11OUTCOME_SUCCEEDED\x10\x01\x12\x12\n\x0eOUTCOME_FAILED\x10\x02\x12\x13\n\x0fOUTCOME_STOPPED\x10\x03\x12\x15\n\x11OUTCOME_TIMED_OUT\x10\x04\x32\xc8\x06\n\x10\x45xecutionService\x12S\n\x0cRegisterNode\x12 .abaqueue.v1.RegisterNodeRequest\x1a!.abaqueue.v1.RegisterNodeResponse\x12M\n\nAcquireJob\x12\x1e.abaqueue.v1.AcquireJobRequest\x1a\x1f.abaqueue.v1.AcquireJobResponse\x12J\n\tHeartbeat\x12\x1d.abaqueue.v1.HeartbeatRequest\x1a\x1e.abaqueue.v1.HeartbeatResponse\x12h\n\x13\x41\x63quireTransferSlot\x12\'.abaqueue.v1.AcquireTransferSlotRequest\x1a(.abaqueue.v1.AcquireTransferSlotResponse\x12h\n\x13ReleaseTransferSlot\x12\'.abaqueue.v1.ReleaseTransferSlotRequest\x1a(.abaqueue.v1.ReleaseTransferSlotResponse\x12\x62\n\x11GetInputDownloads\x12%.abaqueue.v1.GetInputDownloadsRequest\x1a&.abaqueue.v1.GetInputDownloadsResponse\x12_\n\x10GetResultUploads\x12$.abaqueue.v1.GetResultUploadsRequest\x1a%.abaqueue.v1.GetResultUploadsResponse\x12Y\n\x0eReportProgress\x12\".abaqueue.v1.ReportProgressRequest\x1a#.abaqueue.v1.ReportProgressResponse\x12P\n\x0b\x43ompleteJob\x12\x1f.abaqueue.v1.CompleteJobRequest\x1a .abaqueue.v1.CompleteJobResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#abaqueue/v1/execution_service.proto\x12\x0b\x61\x62\x61queue.v1\x1a\x15\x61\x62\x61queue/v1/job.proto\x1a\x1egoogle/protobuf/duration.proto\"-\n\nJobAttempt\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x0f\n\x07\x61ttempt\x18\x02 \x01(\x05\"\xf8\x01\n\x13RegisterNodeRequest\x12\x11\n\tnode_name\x18\x01 \x01(\t\x12\x0c\n\x04\x63pus\x18\x02 \x01(\x05\x12<\n\x06labels\x18\x03 \x03(\x0b\x32,.abaqueue.v1.RegisterNodeRequest.LabelsEntry\x12\x17\n\x0f\x61\x62\x61qus_versions\x18\x04 \x03(\t\x12(\n\x07running\x18\x05 \x03(\x0b\x32\x17.abaqueue.v1.JobAttempt\x12\x10\n\x08max_jobs\x18\x06 \x01(\x05\x1a-\n\x0bLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\x83\x01\n\x14RegisterNodeResponse\x12\x35\n\x12heartbeat_interval\x18\x01 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x34\n\x11long_poll_timeout\x18\x02 \x01(\x0b\x32\x19.google.protobuf.Duration\"&\n\x11\x41\x63quireJobRequest\x12\x11\n\tnode_name\x18\x01 \x01(\t\"\xde\x01\n\nAssignment\x12,\n\x0bjob_attempt\x18\x01 \x01(\x0b\x32\x17.abaqueue.v1.JobAttempt\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0c\n\x04\x63pus\x18\x03 \x01(\x05\x12\x12\n\ninput_file\x18\x04 \x01(\t\x12*\n\x0binput_files\x18\x05 \x03(\x0b\x32\x15.abaqueue.v1.FileInfo\x12\x1a\n\x12max_unpacked_bytes\x18\x06 \x01(\x03\x12*\n\x06solver\x18\x07 \x01(\x0b\x32\x1a.abaqueue.v1.SolverOptions\"A\n\x12\x41\x63quireJobResponse\x12+\n\nassignment\x18\x01 \x01(\x0b\x32\x17.abaqueue.v1.Assignment\"\x81\x01\n\x10HeartbeatRequest\x12\x11\n\tnode_name\x18\x01 \x01(\t\x12(\n\x07running\x18\x02 \x03(\x0b\x32\x17.abaqueue.v1.JobAttempt\x12\x30\n\rlicense_usage\x18\x03 \x01(\x0b\x32\x19.abaqueue.v1.LicenseUsage\".\n\x0cLicenseUsage\x12\x0e\n\x06issued\x18\x01 \x01(\x05\x12\x0e\n\x06in_use\x18\x02 \x01(\x05\":\n\x11HeartbeatResponse\x12%\n\x04stop\x18\x01 \x03(\x0b\x32\x17.abaqueue.v1.JobAttempt\"]\n\x1a\x41\x63quireTransferSlotRequest\x12\x11\n\tnode_name\x18\x01 \x01(\t\x12,\n\x0bjob_attempt\x18\x02 \x01(\x0b\x32\x17.abaqueue.v1.JobAttempt\"X\n\x1b\x41\x63quireTransferSlotResponse\x12\x0f\n\x07slot_id\x18\x01 \x01(\t\x12(\n\x05lease\x18\x02 \x01(\x0b\x32\x19.google.protobuf.Duration\">\n\x18RenewTransferSlotRequest\x12\x11\n\tnode_name\x18\x01 \x01(\t\x12\x0f\n\x07slot_id\x18\x02 \x01(\t\"E\n\x19RenewTransferSlotResponse\x12(\n\x05lease\x18\x01 \x01(\x0b\x32\x19.google.protobuf.Duration\"@\n\x1aReleaseTransferSlotRequest\x12\x11\n\tnode_name\x18\x01 \x01(\t\x12\x0f\n\x07slot_id\x18\x02 \x01(\t\"\x1d\n\x1bReleaseTransferSlotResponse\"H\n\x18GetInputDownloadsRequest\x12,\n\x0bjob_attempt\x18\x01 \x01(\x0b\x32\x17.abaqueue.v1.JobAttempt\"{\n\x19GetInputDownloadsResponse\x12$\n\x05\x66iles\x18\x01 \x03(\x0b\x32\x15.abaqueue.v1.FileInfo\x12\x38\n\x11\x64ownload_requests\x18\x02 \x03(\x0b\x32\x1d.abaqueue.v1.PresignedRequest\"m\n\x17GetResultUploadsRequest\x12,\n\x0bjob_attempt\x18\x01 \x01(\x0b\x32\x17.abaqueue.v1.JobAttempt\x12$\n\x05\x66iles\x18\x02 \x03(\x0b\x32\x15.abaqueue.v1.FileInfo\"R\n\x18GetResultUploadsResponse\x12\x36\n\x0fupload_requests\x18\x01 \x03(\x0b\x32\x1d.abaqueue.v1.PresignedRequest\"[\n\x18StartResultUploadRequest\x12,\n\x0bjob_attempt\x18\x01 \x01(\x0b\x32\x17.abaqueue.v1.JobAttempt\x12\x11\n\tfile_name\x18\x02 \x01(\t\"S\n\nUploadPart\x12\x13\n\x0bpart_number\x18\x01 \x01(\x05\x12\x12\n\nsize_bytes\x18\x02 \x01(\x03\x12\x0e\n\x06sha256\x18\x03 \x01(\t\x12\x0c\n\x04\x65tag\x18\x04 \x01(\t\"]\n\x19StartResultUploadResponse\x12\x11\n\tupload_id\x18\x01 \x01(\t\x12-\n\x0cstored_parts\x18\x02 \x03(\x0b\x32\x17.abaqueue.v1.UploadPart\"\x96\x01\n\x18GetUploadPartUrlsRequest\x12,\n\x0bjob_attempt\x18\x01 \x01(\x0b\x32\x17.abaqueue.v1.JobAttempt\x12\x11\n\tfile_name\x18\x02 \x01(\t\x12\x11\n\tupload_id\x18\x03 \x01(\t\x12&\n\x05parts\x18\x04 \x03(\x0b\x32\x17.abaqueue.v1.UploadPart\"S\n\x19GetUploadPartUrlsResponse\x12\x36\n\x0fupload_requests\x18\x01 \x03(\x0b\x32\x1d.abaqueue.v1.PresignedRequest\"\x99\x01\n\x1b\x43ompleteResultUploadRequest\x12,\n\x0bjob_attempt\x18\x01 \x01(\x0b\x32\x17.abaqueue.v1.JobAttempt\x12\x11\n\tfile_name\x18\x02 \x01(\t\x12\x11\n\tupload_id\x18\x03 \x01(\t\x12&\n\x05parts\x18\x04 \x03(\x0b\x32\x17.abaqueue.v1.UploadPart\"2\n\x1c\x43ompleteResultUploadResponse\x12\x12\n\nsize_bytes\x18\x01 \x01(\x03\"\x81\x01\n\x15ReportProgressRequest\x12,\n\x0bjob_attempt\x18\x01 \x01(\x0b\x32\x17.abaqueue.v1.JobAttempt\x12\'\n\x08progress\x18\x02 \x01(\x0b\x32\x15.abaqueue.v1.Progress\x12\x11\n\tlog_lines\x18\x03 \x03(\t\"&\n\x16ReportProgressResponse\x12\x0c\n\x04stop\x18\x01 \x01(\x08\"\x85\x02\n\x12\x43ompleteJobRequest\x12,\n\x0bjob_attempt\x18\x01 \x01(\x0b\x32\x17.abaqueue.v1.JobAttempt\x12%\n\x07outcome\x18\x02 \x01(\x0e\x32\x14.abaqueue.v1.Outcome\x12,\n\x0b\x65rror_class\x18\x03 \x01(\x0e\x32\x17.abaqueue.v1.ErrorClass\x12\x15\n\rerror_message\x18\x04 \x01(\t\x12+\n\x0cresult_files\x18\x05 \x03(\x0b\x32\x15.abaqueue.v1.FileInfo\x12\x15\n\rmissing_files\x18\x06 \x03(\t\x12\x11\n\tlog_lines\x18\x07 \x03(\t\"4\n\x13\x43ompleteJobResponse\x12\x1d\n\x03job\x18\x01 \x01(\x0b\x32\x10.abaqueue.v1.Job*y\n\x07Outcome\x12\x17\n\x13OUTCOME_UNSPECIFIED\x10\x00\x12\x15\n\x11OUTCOME_SUCCEEDED\x10\x01\x12\x12\n\x0eOUTCOME_FAILED\x10\x02\x12\x13\n\x0fOUTCOME_STOPPED\x10\x03\x12\x15\n\x11OUTCOME_TIMED_OUT\x10\x04\x32\xe1\t\n\x10\x45xecutionService\x12S\n\x0cRegisterNode\x12 .abaqueue.v1.RegisterNodeRequest\x1a!.abaqueue.v1.RegisterNodeResponse\x12M\n\nAcquireJob\x12\x1e.abaqueue.v1.AcquireJobRequest\x1a\x1f.abaqueue.v1.AcquireJobResponse\x12J\n\tHeartbeat\x12\x1d.abaqueue.v1.HeartbeatRequest\x1a\x1e.abaqueue.v1.HeartbeatResponse\x12h\n\x13\x41\x63quireTransferSlot\x12\'.abaqueue.v1.AcquireTransferSlotRequest\x1a(.abaqueue.v1.AcquireTransferSlotResponse\x12\x62\n\x11RenewTransferSlot\x12%.abaqueue.v1.RenewTransferSlotRequest\x1a&.abaqueue.v1.RenewTransferSlotResponse\x12h\n\x13ReleaseTransferSlot\x12\'.abaqueue.v1.ReleaseTransferSlotRequest\x1a(.abaqueue.v1.ReleaseTransferSlotResponse\x12\x62\n\x11GetInputDownloads\x12%.abaqueue.v1.GetInputDownloadsRequest\x1a&.abaqueue.v1.GetInputDownloadsResponse\x12_\n\x10GetResultUploads\x12$.abaqueue.v1.GetResultUploadsRequest\x1a%.abaqueue.v1.GetResultUploadsResponse\x12\x62\n\x11StartResultUpload\x12%.abaqueue.v1.StartResultUploadRequest\x1a&.abaqueue.v1.StartResultUploadResponse\x12\x62\n\x11GetUploadPartUrls\x12%.abaqueue.v1.GetUploadPartUrlsRequest\x1a&.abaqueue.v1.GetUploadPartUrlsResponse\x12k\n\x14\x43ompleteResultUpload\x12(.abaqueue.v1.CompleteResultUploadRequest\x1a).abaqueue.v1.CompleteResultUploadResponse\x12Y\n\x0eReportProgress\x12\".abaqueue.v1.ReportProgressRequest\x1a#.abaqueue.v1.ReportProgressResponse\x12P\n\x0b\x43ompleteJob\x12\x1f.abaqueue.v1.CompleteJobRequest\x1a .abaqueue.v1.CompleteJobResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,8 +35,8 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_REGISTERNODEREQUEST_LABELSENTRY']._loaded_options = None
   _globals['_REGISTERNODEREQUEST_LABELSENTRY']._serialized_options = b'8\001'
-  _globals['_OUTCOME']._serialized_start=2216
-  _globals['_OUTCOME']._serialized_end=2337
+  _globals['_OUTCOME']._serialized_start=3131
+  _globals['_OUTCOME']._serialized_end=3252
   _globals['_JOBATTEMPT']._serialized_start=107
   _globals['_JOBATTEMPT']._serialized_end=152
   _globals['_REGISTERNODEREQUEST']._serialized_start=155
@@ -60,27 +60,45 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_ACQUIRETRANSFERSLOTREQUEST']._serialized_start=1111
   _globals['_ACQUIRETRANSFERSLOTREQUEST']._serialized_end=1204
   _globals['_ACQUIRETRANSFERSLOTRESPONSE']._serialized_start=1206
-  _globals['_ACQUIRETRANSFERSLOTRESPONSE']._serialized_end=1252
-  _globals['_RELEASETRANSFERSLOTREQUEST']._serialized_start=1254
-  _globals['_RELEASETRANSFERSLOTREQUEST']._serialized_end=1318
-  _globals['_RELEASETRANSFERSLOTRESPONSE']._serialized_start=1320
-  _globals['_RELEASETRANSFERSLOTRESPONSE']._serialized_end=1349
-  _globals['_GETINPUTDOWNLOADSREQUEST']._serialized_start=1351
-  _globals['_GETINPUTDOWNLOADSREQUEST']._serialized_end=1423
-  _globals['_GETINPUTDOWNLOADSRESPONSE']._serialized_start=1425
-  _globals['_GETINPUTDOWNLOADSRESPONSE']._serialized_end=1548
-  _globals['_GETRESULTUPLOADSREQUEST']._serialized_start=1550
-  _globals['_GETRESULTUPLOADSREQUEST']._serialized_end=1659
-  _globals['_GETRESULTUPLOADSRESPONSE']._serialized_start=1661
-  _globals['_GETRESULTUPLOADSRESPONSE']._serialized_end=1743
-  _globals['_REPORTPROGRESSREQUEST']._serialized_start=1746
-  _globals['_REPORTPROGRESSREQUEST']._serialized_end=1875
-  _globals['_REPORTPROGRESSRESPONSE']._serialized_start=1877
-  _globals['_REPORTPROGRESSRESPONSE']._serialized_end=1915
-  _globals['_COMPLETEJOBREQUEST']._serialized_start=1918
-  _globals['_COMPLETEJOBREQUEST']._serialized_end=2160
-  _globals['_COMPLETEJOBRESPONSE']._serialized_start=2162
-  _globals['_COMPLETEJOBRESPONSE']._serialized_end=2214
-  _globals['_EXECUTIONSERVICE']._serialized_start=2340
-  _globals['_EXECUTIONSERVICE']._serialized_end=3180
+  _globals['_ACQUIRETRANSFERSLOTRESPONSE']._serialized_end=1294
+  _globals['_RENEWTRANSFERSLOTREQUEST']._serialized_start=1296
+  _globals['_RENEWTRANSFERSLOTREQUEST']._serialized_end=1358
+  _globals['_RENEWTRANSFERSLOTRESPONSE']._serialized_start=1360
+  _globals['_RENEWTRANSFERSLOTRESPONSE']._serialized_end=1429
+  _globals['_RELEASETRANSFERSLOTREQUEST']._serialized_start=1431
+  _globals['_RELEASETRANSFERSLOTREQUEST']._serialized_end=1495
+  _globals['_RELEASETRANSFERSLOTRESPONSE']._serialized_start=1497
+  _globals['_RELEASETRANSFERSLOTRESPONSE']._serialized_end=1526
+  _globals['_GETINPUTDOWNLOADSREQUEST']._serialized_start=1528
+  _globals['_GETINPUTDOWNLOADSREQUEST']._serialized_end=1600
+  _globals['_GETINPUTDOWNLOADSRESPONSE']._serialized_start=1602
+  _globals['_GETINPUTDOWNLOADSRESPONSE']._serialized_end=1725
+  _globals['_GETRESULTUPLOADSREQUEST']._serialized_start=1727
+  _globals['_GETRESULTUPLOADSREQUEST']._serialized_end=1836
+  _globals['_GETRESULTUPLOADSRESPONSE']._serialized_start=1838
+  _globals['_GETRESULTUPLOADSRESPONSE']._serialized_end=1920
+  _globals['_STARTRESULTUPLOADREQUEST']._serialized_start=1922
+  _globals['_STARTRESULTUPLOADREQUEST']._serialized_end=2013
+  _globals['_UPLOADPART']._serialized_start=2015
+  _globals['_UPLOADPART']._serialized_end=2098
+  _globals['_STARTRESULTUPLOADRESPONSE']._serialized_start=2100
+  _globals['_STARTRESULTUPLOADRESPONSE']._serialized_end=2193
+  _globals['_GETUPLOADPARTURLSREQUEST']._serialized_start=2196
+  _globals['_GETUPLOADPARTURLSREQUEST']._serialized_end=2346
+  _globals['_GETUPLOADPARTURLSRESPONSE']._serialized_start=2348
+  _globals['_GETUPLOADPARTURLSRESPONSE']._serialized_end=2431
+  _globals['_COMPLETERESULTUPLOADREQUEST']._serialized_start=2434
+  _globals['_COMPLETERESULTUPLOADREQUEST']._serialized_end=2587
+  _globals['_COMPLETERESULTUPLOADRESPONSE']._serialized_start=2589
+  _globals['_COMPLETERESULTUPLOADRESPONSE']._serialized_end=2639
+  _globals['_REPORTPROGRESSREQUEST']._serialized_start=2642
+  _globals['_REPORTPROGRESSREQUEST']._serialized_end=2771
+  _globals['_REPORTPROGRESSRESPONSE']._serialized_start=2773
+  _globals['_REPORTPROGRESSRESPONSE']._serialized_end=2811
+  _globals['_COMPLETEJOBREQUEST']._serialized_start=2814
+  _globals['_COMPLETEJOBREQUEST']._serialized_end=3075
+  _globals['_COMPLETEJOBRESPONSE']._serialized_start=3077
+  _globals['_COMPLETEJOBRESPONSE']._serialized_end=3129
+  _globals['_EXECUTIONSERVICE']._serialized_start=3255
+  _globals['_EXECUTIONSERVICE']._serialized_end=4504
 # @@protoc_insertion_point(module_scope)

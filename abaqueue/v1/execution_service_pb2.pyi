@@ -126,10 +126,26 @@ class AcquireTransferSlotRequest(_message.Message):
     def __init__(self, node_name: _Optional[str] = ..., job_attempt: _Optional[_Union[JobAttempt, _Mapping]] = ...) -> None: ...
 
 class AcquireTransferSlotResponse(_message.Message):
-    __slots__ = ("slot_id",)
+    __slots__ = ("slot_id", "lease")
     SLOT_ID_FIELD_NUMBER: _ClassVar[int]
+    LEASE_FIELD_NUMBER: _ClassVar[int]
     slot_id: str
-    def __init__(self, slot_id: _Optional[str] = ...) -> None: ...
+    lease: _duration_pb2.Duration
+    def __init__(self, slot_id: _Optional[str] = ..., lease: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+
+class RenewTransferSlotRequest(_message.Message):
+    __slots__ = ("node_name", "slot_id")
+    NODE_NAME_FIELD_NUMBER: _ClassVar[int]
+    SLOT_ID_FIELD_NUMBER: _ClassVar[int]
+    node_name: str
+    slot_id: str
+    def __init__(self, node_name: _Optional[str] = ..., slot_id: _Optional[str] = ...) -> None: ...
+
+class RenewTransferSlotResponse(_message.Message):
+    __slots__ = ("lease",)
+    LEASE_FIELD_NUMBER: _ClassVar[int]
+    lease: _duration_pb2.Duration
+    def __init__(self, lease: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
 
 class ReleaseTransferSlotRequest(_message.Message):
     __slots__ = ("node_name", "slot_id")
@@ -171,6 +187,70 @@ class GetResultUploadsResponse(_message.Message):
     upload_requests: _containers.RepeatedCompositeFieldContainer[_job_pb2.PresignedRequest]
     def __init__(self, upload_requests: _Optional[_Iterable[_Union[_job_pb2.PresignedRequest, _Mapping]]] = ...) -> None: ...
 
+class StartResultUploadRequest(_message.Message):
+    __slots__ = ("job_attempt", "file_name")
+    JOB_ATTEMPT_FIELD_NUMBER: _ClassVar[int]
+    FILE_NAME_FIELD_NUMBER: _ClassVar[int]
+    job_attempt: JobAttempt
+    file_name: str
+    def __init__(self, job_attempt: _Optional[_Union[JobAttempt, _Mapping]] = ..., file_name: _Optional[str] = ...) -> None: ...
+
+class UploadPart(_message.Message):
+    __slots__ = ("part_number", "size_bytes", "sha256", "etag")
+    PART_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    SIZE_BYTES_FIELD_NUMBER: _ClassVar[int]
+    SHA256_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
+    part_number: int
+    size_bytes: int
+    sha256: str
+    etag: str
+    def __init__(self, part_number: _Optional[int] = ..., size_bytes: _Optional[int] = ..., sha256: _Optional[str] = ..., etag: _Optional[str] = ...) -> None: ...
+
+class StartResultUploadResponse(_message.Message):
+    __slots__ = ("upload_id", "stored_parts")
+    UPLOAD_ID_FIELD_NUMBER: _ClassVar[int]
+    STORED_PARTS_FIELD_NUMBER: _ClassVar[int]
+    upload_id: str
+    stored_parts: _containers.RepeatedCompositeFieldContainer[UploadPart]
+    def __init__(self, upload_id: _Optional[str] = ..., stored_parts: _Optional[_Iterable[_Union[UploadPart, _Mapping]]] = ...) -> None: ...
+
+class GetUploadPartUrlsRequest(_message.Message):
+    __slots__ = ("job_attempt", "file_name", "upload_id", "parts")
+    JOB_ATTEMPT_FIELD_NUMBER: _ClassVar[int]
+    FILE_NAME_FIELD_NUMBER: _ClassVar[int]
+    UPLOAD_ID_FIELD_NUMBER: _ClassVar[int]
+    PARTS_FIELD_NUMBER: _ClassVar[int]
+    job_attempt: JobAttempt
+    file_name: str
+    upload_id: str
+    parts: _containers.RepeatedCompositeFieldContainer[UploadPart]
+    def __init__(self, job_attempt: _Optional[_Union[JobAttempt, _Mapping]] = ..., file_name: _Optional[str] = ..., upload_id: _Optional[str] = ..., parts: _Optional[_Iterable[_Union[UploadPart, _Mapping]]] = ...) -> None: ...
+
+class GetUploadPartUrlsResponse(_message.Message):
+    __slots__ = ("upload_requests",)
+    UPLOAD_REQUESTS_FIELD_NUMBER: _ClassVar[int]
+    upload_requests: _containers.RepeatedCompositeFieldContainer[_job_pb2.PresignedRequest]
+    def __init__(self, upload_requests: _Optional[_Iterable[_Union[_job_pb2.PresignedRequest, _Mapping]]] = ...) -> None: ...
+
+class CompleteResultUploadRequest(_message.Message):
+    __slots__ = ("job_attempt", "file_name", "upload_id", "parts")
+    JOB_ATTEMPT_FIELD_NUMBER: _ClassVar[int]
+    FILE_NAME_FIELD_NUMBER: _ClassVar[int]
+    UPLOAD_ID_FIELD_NUMBER: _ClassVar[int]
+    PARTS_FIELD_NUMBER: _ClassVar[int]
+    job_attempt: JobAttempt
+    file_name: str
+    upload_id: str
+    parts: _containers.RepeatedCompositeFieldContainer[UploadPart]
+    def __init__(self, job_attempt: _Optional[_Union[JobAttempt, _Mapping]] = ..., file_name: _Optional[str] = ..., upload_id: _Optional[str] = ..., parts: _Optional[_Iterable[_Union[UploadPart, _Mapping]]] = ...) -> None: ...
+
+class CompleteResultUploadResponse(_message.Message):
+    __slots__ = ("size_bytes",)
+    SIZE_BYTES_FIELD_NUMBER: _ClassVar[int]
+    size_bytes: int
+    def __init__(self, size_bytes: _Optional[int] = ...) -> None: ...
+
 class ReportProgressRequest(_message.Message):
     __slots__ = ("job_attempt", "progress", "log_lines")
     JOB_ATTEMPT_FIELD_NUMBER: _ClassVar[int]
@@ -188,20 +268,22 @@ class ReportProgressResponse(_message.Message):
     def __init__(self, stop: _Optional[bool] = ...) -> None: ...
 
 class CompleteJobRequest(_message.Message):
-    __slots__ = ("job_attempt", "outcome", "error_class", "error_message", "result_files", "missing_files")
+    __slots__ = ("job_attempt", "outcome", "error_class", "error_message", "result_files", "missing_files", "log_lines")
     JOB_ATTEMPT_FIELD_NUMBER: _ClassVar[int]
     OUTCOME_FIELD_NUMBER: _ClassVar[int]
     ERROR_CLASS_FIELD_NUMBER: _ClassVar[int]
     ERROR_MESSAGE_FIELD_NUMBER: _ClassVar[int]
     RESULT_FILES_FIELD_NUMBER: _ClassVar[int]
     MISSING_FILES_FIELD_NUMBER: _ClassVar[int]
+    LOG_LINES_FIELD_NUMBER: _ClassVar[int]
     job_attempt: JobAttempt
     outcome: Outcome
     error_class: _job_pb2.ErrorClass
     error_message: str
     result_files: _containers.RepeatedCompositeFieldContainer[_job_pb2.FileInfo]
     missing_files: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, job_attempt: _Optional[_Union[JobAttempt, _Mapping]] = ..., outcome: _Optional[_Union[Outcome, str]] = ..., error_class: _Optional[_Union[_job_pb2.ErrorClass, str]] = ..., error_message: _Optional[str] = ..., result_files: _Optional[_Iterable[_Union[_job_pb2.FileInfo, _Mapping]]] = ..., missing_files: _Optional[_Iterable[str]] = ...) -> None: ...
+    log_lines: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, job_attempt: _Optional[_Union[JobAttempt, _Mapping]] = ..., outcome: _Optional[_Union[Outcome, str]] = ..., error_class: _Optional[_Union[_job_pb2.ErrorClass, str]] = ..., error_message: _Optional[str] = ..., result_files: _Optional[_Iterable[_Union[_job_pb2.FileInfo, _Mapping]]] = ..., missing_files: _Optional[_Iterable[str]] = ..., log_lines: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class CompleteJobResponse(_message.Message):
     __slots__ = ("job",)

@@ -56,6 +56,11 @@ class ExecutionServiceStub:
                 request_serializer=abaqueue_dot_v1_dot_execution__service__pb2.AcquireTransferSlotRequest.SerializeToString,
                 response_deserializer=abaqueue_dot_v1_dot_execution__service__pb2.AcquireTransferSlotResponse.FromString,
                 _registered_method=True)
+        self.RenewTransferSlot = channel.unary_unary(
+                '/abaqueue.v1.ExecutionService/RenewTransferSlot',
+                request_serializer=abaqueue_dot_v1_dot_execution__service__pb2.RenewTransferSlotRequest.SerializeToString,
+                response_deserializer=abaqueue_dot_v1_dot_execution__service__pb2.RenewTransferSlotResponse.FromString,
+                _registered_method=True)
         self.ReleaseTransferSlot = channel.unary_unary(
                 '/abaqueue.v1.ExecutionService/ReleaseTransferSlot',
                 request_serializer=abaqueue_dot_v1_dot_execution__service__pb2.ReleaseTransferSlotRequest.SerializeToString,
@@ -70,6 +75,21 @@ class ExecutionServiceStub:
                 '/abaqueue.v1.ExecutionService/GetResultUploads',
                 request_serializer=abaqueue_dot_v1_dot_execution__service__pb2.GetResultUploadsRequest.SerializeToString,
                 response_deserializer=abaqueue_dot_v1_dot_execution__service__pb2.GetResultUploadsResponse.FromString,
+                _registered_method=True)
+        self.StartResultUpload = channel.unary_unary(
+                '/abaqueue.v1.ExecutionService/StartResultUpload',
+                request_serializer=abaqueue_dot_v1_dot_execution__service__pb2.StartResultUploadRequest.SerializeToString,
+                response_deserializer=abaqueue_dot_v1_dot_execution__service__pb2.StartResultUploadResponse.FromString,
+                _registered_method=True)
+        self.GetUploadPartUrls = channel.unary_unary(
+                '/abaqueue.v1.ExecutionService/GetUploadPartUrls',
+                request_serializer=abaqueue_dot_v1_dot_execution__service__pb2.GetUploadPartUrlsRequest.SerializeToString,
+                response_deserializer=abaqueue_dot_v1_dot_execution__service__pb2.GetUploadPartUrlsResponse.FromString,
+                _registered_method=True)
+        self.CompleteResultUpload = channel.unary_unary(
+                '/abaqueue.v1.ExecutionService/CompleteResultUpload',
+                request_serializer=abaqueue_dot_v1_dot_execution__service__pb2.CompleteResultUploadRequest.SerializeToString,
+                response_deserializer=abaqueue_dot_v1_dot_execution__service__pb2.CompleteResultUploadResponse.FromString,
                 _registered_method=True)
         self.ReportProgress = channel.unary_unary(
                 '/abaqueue.v1.ExecutionService/ReportProgress',
@@ -109,7 +129,15 @@ class ExecutionServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def AcquireTransferSlot(self, request, context):
-        """Long-poll: waits for the node's turn to move files, FIFO.
+        """Long-poll: waits for the node's turn to move files, FIFO. The slot is a lease: renew it
+        while moving bytes; one not renewed in time lapses and goes to the next in line.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RenewTransferSlot(self, request, context):
+        """NOT_FOUND when the slot lapsed (or was released): stop moving bytes and ask again.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -122,13 +150,39 @@ class ExecutionServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def GetInputDownloads(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Presigned GETs of the job's inputs; ask again for fresh ones when they expire.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def GetResultUploads(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Presigned single PUTs of result files, each signed with its SHA-256 (the store refuses other
+        bytes); ask again for fresh ones when they expire.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def StartResultUpload(self, request, context):
+        """A large result file as a multipart upload: the upload in progress for it (with the parts the
+        store already holds, for an agent that restarted mid-upload) or a new one.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetUploadPartUrls(self, request, context):
+        """Presigned PUTs of parts, each signed with its SHA-256; ask again for fresh ones.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CompleteResultUpload(self, request, context):
+        """Joins the parts into the file; DATA_LOSS when the store's checksum of the whole is not the
+        one the parts make.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -168,6 +222,11 @@ def add_ExecutionServiceServicer_to_server(servicer, server):
                     request_deserializer=abaqueue_dot_v1_dot_execution__service__pb2.AcquireTransferSlotRequest.FromString,
                     response_serializer=abaqueue_dot_v1_dot_execution__service__pb2.AcquireTransferSlotResponse.SerializeToString,
             ),
+            'RenewTransferSlot': grpc.unary_unary_rpc_method_handler(
+                    servicer.RenewTransferSlot,
+                    request_deserializer=abaqueue_dot_v1_dot_execution__service__pb2.RenewTransferSlotRequest.FromString,
+                    response_serializer=abaqueue_dot_v1_dot_execution__service__pb2.RenewTransferSlotResponse.SerializeToString,
+            ),
             'ReleaseTransferSlot': grpc.unary_unary_rpc_method_handler(
                     servicer.ReleaseTransferSlot,
                     request_deserializer=abaqueue_dot_v1_dot_execution__service__pb2.ReleaseTransferSlotRequest.FromString,
@@ -182,6 +241,21 @@ def add_ExecutionServiceServicer_to_server(servicer, server):
                     servicer.GetResultUploads,
                     request_deserializer=abaqueue_dot_v1_dot_execution__service__pb2.GetResultUploadsRequest.FromString,
                     response_serializer=abaqueue_dot_v1_dot_execution__service__pb2.GetResultUploadsResponse.SerializeToString,
+            ),
+            'StartResultUpload': grpc.unary_unary_rpc_method_handler(
+                    servicer.StartResultUpload,
+                    request_deserializer=abaqueue_dot_v1_dot_execution__service__pb2.StartResultUploadRequest.FromString,
+                    response_serializer=abaqueue_dot_v1_dot_execution__service__pb2.StartResultUploadResponse.SerializeToString,
+            ),
+            'GetUploadPartUrls': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetUploadPartUrls,
+                    request_deserializer=abaqueue_dot_v1_dot_execution__service__pb2.GetUploadPartUrlsRequest.FromString,
+                    response_serializer=abaqueue_dot_v1_dot_execution__service__pb2.GetUploadPartUrlsResponse.SerializeToString,
+            ),
+            'CompleteResultUpload': grpc.unary_unary_rpc_method_handler(
+                    servicer.CompleteResultUpload,
+                    request_deserializer=abaqueue_dot_v1_dot_execution__service__pb2.CompleteResultUploadRequest.FromString,
+                    response_serializer=abaqueue_dot_v1_dot_execution__service__pb2.CompleteResultUploadResponse.SerializeToString,
             ),
             'ReportProgress': grpc.unary_unary_rpc_method_handler(
                     servicer.ReportProgress,
@@ -315,6 +389,33 @@ class ExecutionService:
             _registered_method=True)
 
     @staticmethod
+    def RenewTransferSlot(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/abaqueue.v1.ExecutionService/RenewTransferSlot',
+            abaqueue_dot_v1_dot_execution__service__pb2.RenewTransferSlotRequest.SerializeToString,
+            abaqueue_dot_v1_dot_execution__service__pb2.RenewTransferSlotResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
     def ReleaseTransferSlot(request,
             target,
             options=(),
@@ -385,6 +486,87 @@ class ExecutionService:
             '/abaqueue.v1.ExecutionService/GetResultUploads',
             abaqueue_dot_v1_dot_execution__service__pb2.GetResultUploadsRequest.SerializeToString,
             abaqueue_dot_v1_dot_execution__service__pb2.GetResultUploadsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def StartResultUpload(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/abaqueue.v1.ExecutionService/StartResultUpload',
+            abaqueue_dot_v1_dot_execution__service__pb2.StartResultUploadRequest.SerializeToString,
+            abaqueue_dot_v1_dot_execution__service__pb2.StartResultUploadResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetUploadPartUrls(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/abaqueue.v1.ExecutionService/GetUploadPartUrls',
+            abaqueue_dot_v1_dot_execution__service__pb2.GetUploadPartUrlsRequest.SerializeToString,
+            abaqueue_dot_v1_dot_execution__service__pb2.GetUploadPartUrlsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CompleteResultUpload(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/abaqueue.v1.ExecutionService/CompleteResultUpload',
+            abaqueue_dot_v1_dot_execution__service__pb2.CompleteResultUploadRequest.SerializeToString,
+            abaqueue_dot_v1_dot_execution__service__pb2.CompleteResultUploadResponse.FromString,
             options,
             channel_credentials,
             insecure,

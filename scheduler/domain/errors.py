@@ -39,6 +39,10 @@ class IllegalTransition(FailedPrecondition):
     """A job was asked to move between two states the state machine does not connect."""
 
 
+class DataLoss(SchedulerError):
+    """What the blob store holds is not what the uploader said it sent."""
+
+
 class Unavailable(SchedulerError):
     """Something the scheduler depends on (the token database) cannot answer now; retry later."""
 

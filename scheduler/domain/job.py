@@ -55,6 +55,16 @@ class FileSpec:
 
 
 @dataclass(frozen=True)
+class PartSpec:
+    """One part of a multipart upload: its number (1-based), size, SHA-256 and the store's ETag."""
+
+    number: int
+    size_bytes: int
+    sha256: str = ""
+    etag: str = ""
+
+
+@dataclass(frozen=True)
 class Progress:
     step: int = 0
     total_steps: int = 0

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from abaqueue import file_names
 
 from .errors import InvalidArgument
-from .job import FileSpec, SolverOptions
+from .job import FileSpec, PartSpec, SolverOptions
 
 JOB_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 SHA256_HEX = re.compile(r"[0-9a-f]{64}")
@@ -168,3 +168,38 @@ def solver_options(o: SolverOptions, name: str, specs: Sequence[FileSpec], field
                                   f"{pattern[:80]!r}: a file name glob of letters, digits and _ . - * ? [ ]")
     return SolverOptions(memory, o.double_precision, o.user_subroutine, o.oldjob, o.timeout_s,
                          tuple(o.result_patterns), o.restart_files)
+
+
+MAX_PARTS = 10_000
+MAX_PART_BYTES = 5 * 1024**3
+MIN_PART_BYTES = 5 * 1024**2
+
+
+def upload_id(value: str, field: str = "upload_id") -> str:
+    if not value or len(value) > 1024 or not value.isprintable():
+        raise InvalidArgument(field, "is required: the id StartResultUpload gave")
+    return value
+
+
+def upload_parts(parts: Sequence[PartSpec], field: str = "parts", *, whole: bool = False) -> tuple[PartSpec, ...]:
+    """Parts to sign (`whole`: every part of the file, in order, to join)."""
+    if not parts:
+        raise InvalidArgument(field, "at least one part")
+    if len(parts) > MAX_PARTS:
+        raise InvalidArgument(field, f"at most {MAX_PARTS} parts")
+    for i, part in enumerate(parts):
+        where = f"{field}[{i}]"
+        if not 1 <= part.number <= MAX_PARTS:
+            raise InvalidArgument(f"{where}.part_number", f"{part.number} is out of range 1..{MAX_PARTS}")
+        if whole and part.number != i + 1:
+            raise InvalidArgument(f"{where}.part_number", f"{part.number}: parts must be numbered 1, 2, 3 ... in order")
+        if not 0 <= part.size_bytes <= MAX_PART_BYTES:
+            raise InvalidArgument(f"{where}.size_bytes", f"{part.size_bytes} is out of range 0..{MAX_PART_BYTES}")
+        if whole and i + 1 < len(parts) and part.size_bytes < MIN_PART_BYTES:
+            raise InvalidArgument(f"{where}.size_bytes", f"{part.size_bytes}: every part but the last needs at "
+                                  f"least {MIN_PART_BYTES} bytes")
+        if not SHA256_HEX.fullmatch(part.sha256):
+            raise InvalidArgument(f"{where}.sha256", "must be 64 lower-case hex digits")
+        if whole and not (0 < len(part.etag) <= 200 and part.etag.isprintable()):
+            raise InvalidArgument(f"{where}.etag", "is required: what the store answered for the part")
+    return tuple(parts)

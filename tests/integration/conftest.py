@@ -15,6 +15,7 @@ from node_agent.agent import Agent
 from node_agent.config import AgentConfig
 from scheduler.blobs import S3Settings
 from scheduler.config import SchedulerConfig
+from scheduler.devstack.s3_faults import FaultProxy
 from scheduler.domain.identity import Principal, Role
 from scheduler.server import SchedulerServer
 from scheduler.tokens import TokenBook
@@ -88,13 +89,26 @@ class Cluster:
 
 
 @pytest.fixture
+def s3_proxy(seaweed):
+    """A fault-injecting proxy in front of SeaweedFS (no faults until a test adds them)."""
+    proxy = FaultProxy(seaweed.endpoint.removeprefix("http://"))
+    yield proxy
+    proxy.close()
+
+
+@pytest.fixture
 def cluster(seaweed, loop_thread, tmp_path, request):
-    """Parametrize indirectly with a dict to change SchedulerConfig fields."""
+    """Parametrize indirectly with a dict to change SchedulerConfig fields; with "via_proxy": True
+    every S3 request (and so every presigned URL) goes through the `s3_proxy` fixture, and
+    "url_expiry_seconds" sets how long presigned URLs live."""
+    params = dict(getattr(request, "param", {}))
+    endpoint = request.getfixturevalue("s3_proxy").endpoint if params.pop("via_proxy", False) else seaweed.endpoint
     config = SchedulerConfig(
-        s3=S3Settings(bucket=seaweed.bucket, endpoint_url=seaweed.endpoint, access_key_id=seaweed.access_key,
-                      secret_access_key=seaweed.secret_key),
+        s3=S3Settings(bucket=seaweed.bucket, endpoint_url=endpoint, access_key_id=seaweed.access_key,
+                      secret_access_key=seaweed.secret_key,
+                      url_expiry_seconds=params.pop("url_expiry_seconds", 900)),
         database=tmp_path / "scheduler.sqlite3", port_for_submission=0, port_for_execution=0,
-        **{"heartbeat_interval_s": 0.5, "long_poll_timeout_s": 5, **getattr(request, "param", {})},
+        **{"heartbeat_interval_s": 0.5, "long_poll_timeout_s": 5, **params},
     )
 
     async def start():

@@ -9,7 +9,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import pytest
 
-from abaqueue.presigned_http import TransferError, download, upload
+from abaqueue.presigned_http import TransferError, download, file_digest, upload
 from scheduler.blobs import S3Blobs, S3Settings
 
 
@@ -31,8 +31,8 @@ def stored(seaweed, tmp_path):
     key = f"tests/presigned/{time.monotonic_ns()}/m.inp"
     source = tmp_path / "m.inp"
     source.write_bytes(b"*Heading\nsigned\n")
-    upload(s3.presign("PUT", key, "m.inp"), source)
-    return key, s3.presign("GET", key, "m.inp")
+    upload(s3.presign_put(key, "m.inp", file_digest(source).sha256), source)
+    return key, s3.presign_get(key, "m.inp")
 
 
 def test_a_valid_url_works(stored, tmp_path):
@@ -70,9 +70,9 @@ def test_a_url_signed_for_one_key_does_not_open_another(stored, tmp_path):
 def test_tampered_put_is_refused_and_stores_nothing(seaweed, tmp_path):
     s3 = blobs(seaweed)
     key = f"tests/presigned/{time.monotonic_ns()}/evil.inp"
-    put = s3.presign("PUT", key, "evil.inp")
     source = tmp_path / "evil.inp"
     source.write_bytes(b"evil")
+    put = s3.presign_put(key, "evil.inp", file_digest(source).sha256)
     with pytest.raises(TransferError) as e:
         upload(replace(put, url=with_query(put.url, tamper_signature)), source)
     assert e.value.status == 403
@@ -81,8 +81,23 @@ def test_tampered_put_is_refused_and_stores_nothing(seaweed, tmp_path):
 
 def test_an_expired_url_is_refused(seaweed, stored, tmp_path):
     key, _ = stored
-    short = blobs(seaweed, expiry=1).presign("GET", key, "m.inp")
+    short = blobs(seaweed, expiry=1).presign_get(key, "m.inp")
     time.sleep(2.1)
     with pytest.raises(TransferError) as e:
         download(short, tmp_path / "got.inp")
     assert e.value.status == 403
+
+
+def test_a_put_of_other_bytes_than_the_signed_sha256_is_refused_and_stores_nothing(seaweed, tmp_path):
+    s3 = blobs(seaweed)
+    key = f"tests/presigned/{time.monotonic_ns()}/m.inp"
+    signed, other = tmp_path / "signed.inp", tmp_path / "other.inp"
+    signed.write_bytes(b"*Heading\nthe bytes that were hashed\n")
+    other.write_bytes(b"*Heading\nthe bytes that were changed\n")
+    with pytest.raises(TransferError) as e:
+        upload(s3.presign_put(key, "m.inp", file_digest(signed).sha256), other)
+    assert (e.value.status, e.value.code) == (400, "BadDigest")
+    assert s3.size_of(key) is None
+    upload(s3.presign_put(key, "m.inp", file_digest(signed).sha256), signed)
+    stored = s3.stat(key)
+    assert stored.size_bytes == signed.stat().st_size and stored.declared_sha256 == file_digest(signed).sha256

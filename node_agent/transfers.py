@@ -1,0 +1,180 @@
+"""Moving one attempt's files through presigned URLs, in the node's turn.
+
+A transfer slot is held as a lease, renewed while bytes move; a slot that lapses stops the
+transfer at the next part or range. Inputs come down as parallel ranged GETs, results go up as
+single PUTs signed with their SHA-256 or, above `multipart_threshold_bytes`, as multipart uploads
+that an agent restarted mid-upload resumes. Failed requests are retried (abaqueue.transfer_retry)
+and each retry is noted for the attempt's log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import grpc
+
+from abaqueue import multipart
+from abaqueue.presigned_http import FileDigest, PresignedTarget, file_digest, upload
+from abaqueue.ranged_download import download_ranges
+from abaqueue.transfer_retry import RetryPolicy
+from abaqueue.v1 import execution_service_pb2 as ex
+from abaqueue.v1 import job_pb2 as pb
+
+from .config import AgentConfig
+from .link import SchedulerLink
+
+T = TypeVar("T")
+CALL_FROM_THREAD_S = 300.0  # a signing call made from a transfer thread; the link retries within it
+
+
+class InputCorrupt(Exception):
+    pass
+
+
+class SlotLapsed(Exception):
+    """The scheduler took the transfer slot back (it was not renewed in time)."""
+
+
+def target(r: pb.PresignedRequest) -> PresignedTarget:
+    return PresignedTarget(r.file_name, r.method, r.url, dict(r.headers))
+
+
+class Transfers:
+    def __init__(self, link: SchedulerLink, config: AgentConfig, attempt: ex.JobAttempt,
+                 log: logging.LoggerAdapter, note: Callable[[str], None], retry: RetryPolicy | None = None) -> None:
+        """`note` hears each retry and what went wrong, for the attempt's log."""
+        self.link = link
+        self.config = config
+        self.attempt = attempt
+        self.log = log
+        self.note = note
+        self.retry = retry or RetryPolicy()
+        self._lapsed = threading.Event()
+
+    @asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        """Hold the node's transfer slot for the block, renewing its lease meanwhile."""
+        node = self.config.node_name
+        while True:  # an empty answer is a long-poll that timed out: ask again
+            resp = await self.link.call("AcquireTransferSlot",
+                                        ex.AcquireTransferSlotRequest(node_name=node, job_attempt=self.attempt),
+                                        timeout=3600)
+            if resp.slot_id:
+                break
+        self._lapsed.clear()
+        renewing = asyncio.ensure_future(self._renew(resp.slot_id, resp.lease.ToNanoseconds() / 1e9 or 60.0))
+        try:
+            yield
+        finally:
+            renewing.cancel()
+            await self.link.call("ReleaseTransferSlot", ex.ReleaseTransferSlotRequest(node_name=node,
+                                                                                      slot_id=resp.slot_id))
+
+    async def _renew(self, slot_id: str, lease_s: float) -> None:
+        while True:
+            await asyncio.sleep(lease_s / 3)
+            try:
+                await self.link.call("RenewTransferSlot", ex.RenewTransferSlotRequest(
+                    node_name=self.config.node_name, slot_id=slot_id), timeout=max(lease_s / 3, 1.0))
+            except grpc.aio.AioRpcError as e:
+                if e.code() == grpc.StatusCode.NOT_FOUND:
+                    self.note(f"transfer slot {slot_id} lapsed: stopping this transfer")
+                    self._lapsed.set()
+                    return
+                raise
+
+    def _check_slot(self) -> None:
+        if self._lapsed.is_set():
+            raise SlotLapsed("the transfer slot lapsed")
+
+    def _blocking(self, loop: asyncio.AbstractEventLoop) -> Callable[[Coroutine[Any, Any, T]], T]:
+        """Run a link call from a transfer thread on the agent's loop."""
+        def call(coro: Coroutine[Any, Any, T]) -> T:
+            self._check_slot()
+            return asyncio.run_coroutine_threadsafe(coro, loop).result(CALL_FROM_THREAD_S)
+        return call
+
+    async def download_inputs(self, dest: Path, files: Sequence[pb.FileInfo]) -> None:
+        """Every input into `dest`, each checked against its size and SHA-256."""
+        call = self._blocking(asyncio.get_running_loop())
+
+        def fresh(name: str) -> PresignedTarget:
+            resp = call(self.link.call("GetInputDownloads", ex.GetInputDownloadsRequest(job_attempt=self.attempt)))
+            return next(target(r) for r in resp.download_requests if r.file_name == name)
+
+        for info in files:
+            got = await asyncio.to_thread(
+                download_ranges, lambda name=info.name: fresh(name), dest / info.name, info.size_bytes,
+                parallel=self.config.transfer_parallelism, retry=self.retry, on_retry=self.note)
+            if got != FileDigest(info.size_bytes, info.sha256):
+                raise InputCorrupt(f"input {info.name} arrived with size {got.size_bytes} and SHA-256 "
+                                   f"{got.sha256}, expected {info.size_bytes} and {info.sha256}")
+
+    async def upload_results(self, paths: Sequence[Path]) -> dict[str, FileDigest]:
+        """Every file up; the size and SHA-256 of each as sent."""
+        threshold = self.config.multipart_threshold_bytes
+        digests: dict[str, FileDigest] = {}
+        for path in paths:
+            size = path.stat().st_size
+            if size > threshold:
+                digests[path.name] = await self._multipart(path, size)
+            else:
+                digests[path.name] = await self._single(path)
+        return digests
+
+    async def _single(self, path: Path) -> FileDigest:
+        digest = await asyncio.to_thread(file_digest, path)
+        call = self._blocking(asyncio.get_running_loop())
+        info = pb.FileInfo(name=path.name, size_bytes=digest.size_bytes, sha256=digest.sha256)
+
+        def sign() -> PresignedTarget:
+            resp = call(self.link.call("GetResultUploads",
+                                       ex.GetResultUploadsRequest(job_attempt=self.attempt, files=[info])))
+            return target(resp.upload_requests[0])
+
+        where = [await asyncio.to_thread(sign)]
+
+        def refresh() -> None:
+            where[0] = sign()
+
+        def send() -> FileDigest:
+            self._check_slot()
+            sent = upload(where[0], path)
+            if sent != digest:
+                raise multipart.FileChanged(f"{path.name} changed while it was uploaded")
+            return sent
+
+        return await asyncio.to_thread(self.retry.run, path.name, send, refresh=refresh, on_retry=self.note)
+
+    async def _multipart(self, path: Path, size: int) -> FileDigest:
+        loop = asyncio.get_running_loop()
+        call = self._blocking(loop)
+        started = await self.link.call("StartResultUpload", ex.StartResultUploadRequest(
+            job_attempt=self.attempt, file_name=path.name))
+        stored = {p.part_number: (p.size_bytes, p.etag) for p in started.stored_parts}
+        if stored:
+            self.log.info("resuming the upload of %s: the store holds %d parts already", path.name, len(stored))
+        parts = multipart.plan(size, multipart.part_size_for(size, self.config.multipart_part_bytes))
+
+        def sign(part: multipart.Part, sha256: str) -> PresignedTarget:
+            resp = call(self.link.call("GetUploadPartUrls", ex.GetUploadPartUrlsRequest(
+                job_attempt=self.attempt, file_name=path.name, upload_id=started.upload_id,
+                parts=[ex.UploadPart(part_number=part.number, size_bytes=part.size, sha256=sha256)])))
+            return target(resp.upload_requests[0])
+
+        whole, sent = await asyncio.to_thread(
+            multipart.upload_parts, path, parts, sign, stored=stored, parallel=self.config.transfer_parallelism,
+            retry=self.retry, on_retry=self.note)
+        joined = await self.link.call("CompleteResultUpload", ex.CompleteResultUploadRequest(
+            job_attempt=self.attempt, file_name=path.name, upload_id=started.upload_id,
+            parts=[ex.UploadPart(part_number=p.number, size_bytes=p.size, sha256=p.sha256, etag=p.etag)
+                   for p in sent]))
+        if joined.size_bytes != size:
+            raise multipart.FileChanged(f"{path.name}: the store joined {joined.size_bytes} bytes, {size} were sent")
+        return FileDigest(size, whole)

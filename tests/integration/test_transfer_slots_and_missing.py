@@ -1,0 +1,110 @@
+"""Transfer slots are leases, and the scheduler accepts only the results that really are in the
+store as reported. The node here is a raw gRPC client (faking the agent, not the server): it can
+die holding a slot, or report files it never uploaded."""
+
+from __future__ import annotations
+
+import threading
+
+import grpc
+import pytest
+
+from abaqueue.presigned_http import file_digest, upload
+from abaqueue.v1 import admin_service_pb2 as adm
+from abaqueue.v1 import admin_service_pb2_grpc as adm_grpc
+from abaqueue.v1 import execution_service_pb2 as ex
+from abaqueue.v1 import execution_service_pb2_grpc as ex_grpc
+from abaqueue.v1 import job_pb2 as pb
+from client import JobState
+from client.api import open_channel
+from client.transfer import _target
+from scheduler.domain.identity import Role
+from tests.integration.models import beam
+
+
+@pytest.fixture
+def node(cluster):
+    """An execution stub of node n1, registered with 8 cores."""
+    with open_channel(cluster.execution, cluster.token("n1", Role.NODE)) as channel:
+        stub = ex_grpc.ExecutionServiceStub(channel)
+        stub.RegisterNode(ex.RegisterNodeRequest(node_name="n1", cpus=8))
+        yield stub
+
+
+def take_jobs(cluster, node, tmp_path, n: int) -> list[ex.JobAttempt]:
+    with cluster.client() as client:
+        for i in range(n):
+            model, extra = beam(tmp_path / f"m{i}", name=f"job{i}")
+            client.submit(model, cpus=1, extra_files=extra)
+    return [node.AcquireJob(ex.AcquireJobRequest(node_name="n1")).assignment.job_attempt for _ in range(n)]
+
+
+def slot_stats(cluster) -> adm.TransferSlotStats:
+    with open_channel(cluster.submission, cluster.token("root", Role.ADMIN)) as channel:
+        nodes = adm_grpc.AdminServiceStub(channel).ListNodes(adm.ListNodesRequest()).nodes
+    return next(n for n in nodes if n.name == "n1").transfer_slots
+
+
+@pytest.mark.parametrize("cluster", [{"transfer_slot_lease_s": 1.0, "long_poll_timeout_s": 20}], indirect=True)
+def test_a_slot_whose_holder_died_lapses_and_goes_to_the_next_in_line(cluster, node, tmp_path):
+    first, second = take_jobs(cluster, node, tmp_path, 2)
+    held = node.AcquireTransferSlot(ex.AcquireTransferSlotRequest(node_name="n1", job_attempt=first))
+    assert held.slot_id and held.lease.ToNanoseconds() == 1_000_000_000
+    answer: list[ex.AcquireTransferSlotResponse] = []
+    waiter = threading.Thread(target=lambda: answer.append(node.AcquireTransferSlot(
+        ex.AcquireTransferSlotRequest(node_name="n1", job_attempt=second))))
+    waiter.start()  # the first holder now dies: it never renews nor releases
+    waiter.join(30)
+    assert answer and answer[0].slot_id and answer[0].slot_id != held.slot_id
+    with pytest.raises(grpc.RpcError) as e:
+        node.RenewTransferSlot(ex.RenewTransferSlotRequest(node_name="n1", slot_id=held.slot_id))
+    assert e.value.code() == grpc.StatusCode.NOT_FOUND and e.value.details().startswith("slot_id:")
+    stats = slot_stats(cluster)
+    assert (stats.grants, stats.lapsed, stats.held, stats.waiting) == (2, 1, 1, 0)
+    assert stats.wait_max_seconds > 0 and stats.hold_max_seconds >= 1.0
+
+
+@pytest.mark.parametrize("cluster", [{"transfer_slot_lease_s": 1.0, "long_poll_timeout_s": 3}], indirect=True)
+def test_a_renewed_slot_is_kept(cluster, node, tmp_path):
+    first, second = take_jobs(cluster, node, tmp_path, 2)
+    held = node.AcquireTransferSlot(ex.AcquireTransferSlotRequest(node_name="n1", job_attempt=first))
+    stop = threading.Event()
+
+    def renew() -> None:
+        while not stop.wait(0.3):
+            node.RenewTransferSlot(ex.RenewTransferSlotRequest(node_name="n1", slot_id=held.slot_id))
+
+    renewer = threading.Thread(target=renew)
+    renewer.start()
+    try:  # a whole long-poll (3 s, three leases) passes while the holder renews: no slot for the next
+        waited = node.AcquireTransferSlot(ex.AcquireTransferSlotRequest(node_name="n1", job_attempt=second))
+    finally:
+        stop.set()
+        renewer.join()
+    assert waited.slot_id == ""
+    assert slot_stats(cluster).lapsed == 0
+
+
+def test_results_not_in_the_store_as_reported_give_missing_with_the_exact_list(cluster, node, tmp_path):
+    (attempt,) = take_jobs(cluster, node, tmp_path, 1)
+    node.AcquireTransferSlot(ex.AcquireTransferSlotRequest(node_name="n1", job_attempt=attempt))
+    odb, sta, dat = tmp_path / "job0.odb", tmp_path / "job0.sta", tmp_path / "job0.dat"
+    odb.write_bytes(b"odb" * 1000)
+    sta.write_bytes(b" THE ANALYSIS HAS COMPLETED SUCCESSFULLY\n")
+    dat.write_bytes(b"never uploaded")
+    infos = [pb.FileInfo(name=p.name, size_bytes=p.stat().st_size, sha256=file_digest(p).sha256) for p in (odb, sta)]
+    puts = node.GetResultUploads(ex.GetResultUploadsRequest(job_attempt=attempt, files=infos)).upload_requests
+    for request, path in zip(puts, (odb, sta)):
+        upload(_target(request), path)
+    lying_sta = pb.FileInfo(name=sta.name, size_bytes=sta.stat().st_size, sha256="0" * 64)  # not what was sent
+    dat_info = pb.FileInfo(name=dat.name, size_bytes=dat.stat().st_size, sha256=file_digest(dat).sha256)
+    done = node.CompleteJob(ex.CompleteJobRequest(
+        job_attempt=attempt, outcome=ex.OUTCOME_SUCCEEDED, result_files=[infos[0], lying_sta, dat_info],
+        missing_files=["job0.msg"]))
+    assert done.job.state == pb.JOB_STATE_MISSING
+    assert list(done.job.missing_files) == ["job0.msg", "job0.sta", "job0.dat"]
+    with cluster.client() as client:
+        job = client.get(attempt.job_id)
+        assert job.state is JobState.MISSING
+        saved = client.download_results(attempt.job_id, tmp_path / "out")  # what arrived stays downloadable
+    assert [p.name for p in saved] == ["job0.odb"] and saved[0].read_bytes() == odb.read_bytes()

@@ -1,0 +1,79 @@
+"""Files that never get lost on the way: each fault a real link to S3 shows (a damaged part, 5xx,
+a cut connection, a URL that expired) is met by the agent, through a fault-injecting proxy in
+front of real SeaweedFS, and the job still completes with its results intact."""
+
+from __future__ import annotations
+
+import pytest
+
+from abaqueue.presigned_http import file_digest
+from client import JobState
+from scheduler.devstack.s3_faults import Fault, part_put
+from tests.integration.models import beam
+
+MiB = 1024 * 1024
+SMALL_PARTS = {"multipart_threshold_bytes": 8 * MiB, "multipart_part_bytes": 5 * MiB, "keep_succeeded": True}
+
+
+def via_proxy(**settings):
+    return pytest.mark.parametrize("cluster", [{"via_proxy": True, **settings}], indirect=True)
+
+
+def result_put(method: str, target: str) -> bool:
+    """A single PUT of a result file (not a part)."""
+    return method == "PUT" and "/results/" in target and "uploadId=" not in target
+
+
+def run_job(cluster, client, tmp_path, odb_kb: int = 12_000):
+    """A job whose .odb goes as a multipart upload of 5 MiB parts; the final job, its log, and whether
+    the downloaded .odb is byte for byte the one the solver wrote."""
+    model, extra = beam(tmp_path / "model", seconds=1, increments=2, odb_kb=odb_kb)
+    job = client.submit(model, cpus=2, extra_files=extra)
+    final = client.wait(job.id)
+    assert final.state is JobState.COMPLETED, final.error_message
+    client.download_results(job.id, tmp_path / "out")
+    written = cluster.workdir / "node-1" / f"{job.id}-1" / "beam.odb"
+    same = file_digest(written) == file_digest(tmp_path / "out" / "beam.odb")
+    return final, [line.text for line in client.job_log(job.id)], same
+
+
+@via_proxy()
+def test_a_part_damaged_on_the_way_is_refused_by_the_store_and_sent_again(cluster, s3_proxy, tmp_path):
+    damage = s3_proxy.add(Fault(part_put, "corrupt", times=1))
+    cluster.add_agent("node-1", cpus=4, **SMALL_PARTS)
+    with cluster.client() as client:
+        final, log, same = run_job(cluster, client, tmp_path)
+    assert damage.fired == 1
+    assert s3_proxy.count(lambda s: part_put(s.method, s.target) and s.status == 400) == 1
+    assert any("BadDigest" in line and "retrying" in line for line in log), log
+    assert same
+
+
+@via_proxy()
+def test_5xx_and_cut_connections_are_retried_with_backoff(cluster, s3_proxy, tmp_path):
+    faults = [
+        s3_proxy.add(Fault(part_put, "status", times=2, status=503)),
+        s3_proxy.add(Fault(part_put, "reset", times=1)),
+        s3_proxy.add(Fault(result_put, "status", times=1, status=500)),
+        s3_proxy.add(Fault(lambda m, t: m == "GET" and "/inputs/" in t, "status", times=1, status=502)),
+    ]
+    cluster.add_agent("node-1", cpus=4, **SMALL_PARTS)
+    with cluster.client() as client:
+        final, log, same = run_job(cluster, client, tmp_path)
+    assert [f.fired for f in faults] == [2, 1, 1, 1]
+    assert sum("HTTP 503" in line for line in log) == 2
+    assert any("HTTP 500" in line for line in log) and any("HTTP 502" in line for line in log)
+    assert any("ProtocolError" in line or "Connection" in line for line in log), log
+    assert same
+
+
+@via_proxy(url_expiry_seconds=2)
+def test_a_url_that_expires_mid_upload_is_refreshed_and_the_upload_completes(cluster, s3_proxy, tmp_path):
+    held = s3_proxy.add(Fault(part_put, "delay", times=1, delay_s=3.0))  # the store sees it after it expired
+    cluster.add_agent("node-1", cpus=4, **SMALL_PARTS)
+    with cluster.client() as client:
+        final, log, same = run_job(cluster, client, tmp_path)
+    assert held.fired == 1
+    assert s3_proxy.count(lambda s: part_put(s.method, s.target) and s.status == 403) == 1
+    assert any("HTTP 403" in line and "fresh URL" in line for line in log), log
+    assert same

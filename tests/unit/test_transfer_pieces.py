@@ -1,0 +1,107 @@
+"""The pure pieces of moving files: part plans, checksums as S3 forms them, which failures are
+retried, and whether a stored object is the file that was reported."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+import urllib3
+from hypothesis import given
+from hypothesis import strategies as st
+
+from abaqueue import checksums, multipart
+from abaqueue.presigned_http import TransferError
+from abaqueue.transfer_retry import RetryPolicy, is_transient
+from scheduler.blobs import StoredObject
+from scheduler.domain.job import FileSpec
+from scheduler.stored_files import problem
+
+MiB = multipart.MiB
+
+
+@given(st.integers(0, 60 * 1024**4), st.integers(1, 64 * MiB))
+def test_parts_cover_the_file_exactly_within_s3_limits(size, preferred):
+    part_size = multipart.part_size_for(size, preferred)
+    parts = multipart.plan(size, part_size) if size < 50 * 1024**3 else None
+    assert part_size >= multipart.MIN_PART_BYTES and -(-size // part_size) <= multipart.MAX_PARTS
+    if parts is not None:
+        assert sum(p.size for p in parts) == size
+        assert [p.number for p in parts] == list(range(1, len(parts) + 1))
+        assert all(p.offset == (p.number - 1) * part_size for p in parts)
+        assert all(p.size == part_size for p in parts[:-1])
+
+
+def test_the_composite_checksum_is_the_sha256_of_the_part_digests():
+    parts = [b"a" * 10, b"b" * 3]
+    digests = [hashlib.sha256(p).hexdigest() for p in parts]
+    joined = hashlib.sha256(b"".join(bytes.fromhex(d) for d in digests)).digest()
+    assert checksums.composite(digests) == checksums.b64_of_hex(joined.hex()) + "-2"
+    assert checksums.hex_of_b64(checksums.b64_of_hex(digests[0])) == digests[0]
+    assert checksums.hex_of_b64("not base64!") is None
+
+
+@pytest.mark.parametrize("error, transient", [
+    (TransferError("f", 503, "<Code>SlowDown</Code>"), True),
+    (TransferError("f", 500, ""), True),
+    (TransferError("f", 429, ""), True),
+    (TransferError("f", 400, "<Error><Code>BadDigest</Code></Error>"), True),
+    (TransferError("f", 400, "<Error><Code>InvalidArgument</Code></Error>"), False),
+    (TransferError("f", 404, "<Code>NoSuchKey</Code>"), False),
+    (urllib3.exceptions.ProtocolError("reset"), True),
+    (urllib3.exceptions.ReadTimeoutError(None, "u", "timed out"), True),
+    (ValueError("a bug"), False),
+])
+def test_failures_are_classified_once(error, transient):
+    assert is_transient(error) is transient
+
+
+def test_retries_are_bounded_backed_off_and_refresh_an_expired_url():
+    waits, notes, refreshed = [], [], []
+    answers = iter([TransferError("f", 503, ""), TransferError("f", 403, "<Code>AccessDenied</Code>"), "etag"])
+
+    def send():
+        answer = next(answers)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    policy = RetryPolicy(attempts=4, sleep=waits.append)
+    assert policy.run("f part 1", send, refresh=lambda: refreshed.append(1), on_retry=notes.append) == "etag"
+    assert len(waits) == 1 and 0.25 <= waits[0] <= 0.5 and refreshed == [1]
+    assert "HTTP 503" in notes[0] and "retrying" in notes[0] and "fresh URL" in notes[1]
+
+    def always_down():
+        raise TransferError("f", 503, "")
+
+    waits.clear()
+    with pytest.raises(TransferError):
+        RetryPolicy(attempts=3, sleep=waits.append).run("f", always_down)
+    assert len(waits) == 2 and waits[1] > waits[0] / 2
+
+
+def test_a_refusal_is_not_retried():
+    calls = []
+
+    def refused():
+        calls.append(1)
+        raise TransferError("f", 403, "")
+
+    with pytest.raises(TransferError):
+        RetryPolicy(sleep=lambda s: None).run("f", refused)  # no fresh URL to be had: final
+    assert calls == [1]
+
+
+SHA = hashlib.sha256(b"x").hexdigest()
+
+
+@pytest.mark.parametrize("stored, wrong", [
+    (None, "not in the store"),
+    (StoredObject(2, checksums.b64_of_hex(SHA)), "2 bytes stored, 1 reported"),
+    (StoredObject(1, checksums.b64_of_hex("0" * 64)), "its SHA-256 in the store differs from the one reported"),
+    (StoredObject(1, "", "0" * 64), "it was uploaded with another SHA-256 than the one reported"),
+    (StoredObject(1, checksums.b64_of_hex(SHA), SHA), None),
+    (StoredObject(1, "Zm9v-3"), None),  # multipart: its composite was checked when the parts were joined
+])
+def test_a_stored_object_is_the_reported_file_only_with_its_size_and_checksum(stored, wrong):
+    assert problem(FileSpec("beam.odb", 1, SHA), stored) == wrong
