@@ -80,7 +80,9 @@ def cmd_cancel(client: Client, args: argparse.Namespace, ui: Ui) -> int:
 
 
 def cmd_results(client: Client, args: argparse.Namespace, ui: Ui) -> int:
-    paths = client.download_results(args.job_id, args.dest, only=args.only)
+    files = {f.name: f.size_bytes for f in client.result_files(args.job_id, only=args.only)}
+    with render.DownloadBar(ui.err, files) as bar:
+        paths = client.download_results(args.job_id, args.dest, only=args.only, on_received=bar.received)
     for path in paths:
         print(path)
     if not paths:

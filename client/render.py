@@ -9,7 +9,16 @@ from datetime import datetime
 from rich.console import Console, Group, RenderableType
 from rich.markup import escape
 from rich.measure import Measurement
-from rich.progress import BarColumn, Progress, TaskID, TaskProgressColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TaskID,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TransferSpeedColumn,
+)
 from rich.table import Table
 
 from .models import FileInfo, Job, JobState, TokenInfo
@@ -164,3 +173,25 @@ class JobProgressBar:
             done = 1.0
         self._progress.update(self._task, description=escape(job.name), completed=done,
                               state=state_label(job.state), detail=escape(step_text(job)))
+
+
+class DownloadBar:
+    """A live bar per file being downloaded: bytes so far of its size, and the speed (on a terminal
+    only: a script reading the output gets the paths alone)."""
+
+    def __init__(self, console: Console, files: dict[str, int]) -> None:
+        self._progress = Progress(
+            TextColumn("[bold]{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
+            console=console, transient=False, disable=not console.is_terminal,
+        )
+        self._tasks = {name: self._progress.add_task(escape(name), total=size) for name, size in files.items()}
+
+    def __enter__(self) -> DownloadBar:
+        self._progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._progress.stop()
+
+    def received(self, name: str, nbytes: int) -> None:
+        self._progress.advance(self._tasks[name], nbytes)

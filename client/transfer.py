@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 import urllib3
 
 from abaqueue import presigned_http
+from abaqueue.ranged_download import download_ranges
 from abaqueue.v1 import job_pb2
 
 from .errors import AbaqueueError, ChecksumMismatch, TransferFailed
@@ -28,13 +29,21 @@ def upload(request: job_pb2.PresignedRequest, path: Path, declared: FileInfo) ->
     _check(declared, sent, "changed while it was uploaded")
 
 
-def download(request: job_pb2.PresignedRequest, dest: Path, declared: FileInfo) -> Path:
-    """GET a file into the folder `dest`; a file that differs from `declared` is deleted."""
-    if not is_plain_name(request.file_name):
-        raise AbaqueueError(f"the scheduler offered a result file with an unsafe name {request.file_name!r}")
-    path = dest / request.file_name
+def download(sign: Callable[[], job_pb2.PresignedRequest], dest: Path, declared: FileInfo, *,
+             parallel: int = 4, on_received: Callable[[int], None] | None = None) -> Path:
+    """GET a file into the folder `dest` as parallel ranged requests (`sign()` gives a fresh
+    presigned GET, asked again when one expires); a file that differs from `declared` is deleted."""
+    first = sign()
+    if not is_plain_name(first.file_name):
+        raise AbaqueueError(f"the scheduler offered a result file with an unsafe name {first.file_name!r}")
+    path = dest / first.file_name
+    given = [first]
+
+    def fresh() -> presigned_http.PresignedTarget:
+        return _target(given.pop() if given else sign())
+
     with _transfer_errors():
-        got = presigned_http.download(_target(request), path)
+        got = download_ranges(fresh, path, declared.size_bytes, parallel=parallel, on_received=on_received)
     try:
         _check(declared, got, "arrived damaged")
     except ChecksumMismatch:

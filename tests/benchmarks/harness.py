@@ -17,7 +17,7 @@ if str(ROOT) not in sys.path:
 
 from scheduler.devstack.health import wait_serving  # noqa: E402
 from scheduler.devstack.ports import free_ports  # noqa: E402
-from scheduler.devstack.seaweed import start_seaweed  # noqa: E402
+from scheduler.devstack.seaweed import SeaweedS3, start_seaweed  # noqa: E402
 from scheduler.domain.identity import Principal  # noqa: E402
 from scheduler.tokens import create_in_store_file  # noqa: E402
 
@@ -29,6 +29,8 @@ class RunningScheduler:
     submission: str
     execution: str
     tokens: list[str]  # one per principal asked for, in order
+    pid: int
+    s3: SeaweedS3
 
 
 @contextmanager
@@ -50,7 +52,7 @@ def scheduler_process(home: Path, principals: list[Principal], *args: str,
         try:
             wait_serving(sub_port, scheduler, "scheduler")
             wait_serving(ex_port, scheduler, "scheduler")
-            yield RunningScheduler(f"127.0.0.1:{sub_port}", f"127.0.0.1:{ex_port}", tokens)
+            yield RunningScheduler(f"127.0.0.1:{sub_port}", f"127.0.0.1:{ex_port}", tokens, scheduler.pid, s3)
         finally:
             scheduler.terminate()
             scheduler.wait(20)
