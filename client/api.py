@@ -14,6 +14,7 @@ import grpc
 
 from abaqueue.tls import channel_credentials
 from abaqueue.v1 import admin_service_pb2 as adm
+from abaqueue.v1 import job_pb2
 from abaqueue.v1 import submission_service_pb2 as pb
 from abaqueue.v1 import token_service_pb2 as tok
 from abaqueue.v1.admin_service_pb2_grpc import AdminServiceStub
@@ -45,11 +46,16 @@ class Client:
     """A connection to the scheduler's SubmissionService. Use as a context manager, or call close()."""
 
     def __init__(self, address: str, *, token: str | None = None, ca_file: Path | None = None,
-                 timeout: float = 30.0) -> None:
+                 timeout: float = 30.0, multipart_threshold_bytes: int = 64 * 1024**2,
+                 multipart_part_bytes: int = 16 * 1024**2, transfer_parallelism: int = 4) -> None:
         """`token` defaults to $ABAQUEUE_TOKEN, else the file named by $ABAQUEUE_TOKEN_FILE;
-        `ca_file` (TLS) to $ABAQUEUE_CA_FILE."""
+        `ca_file` (TLS) to $ABAQUEUE_CA_FILE. Inputs larger than `multipart_threshold_bytes` go
+        as multipart uploads of `transfer_parallelism` parts at once."""
         self.address = address
         self.timeout = timeout
+        self.multipart_threshold_bytes = multipart_threshold_bytes
+        self.multipart_part_bytes = multipart_part_bytes
+        self.transfer_parallelism = transfer_parallelism
         ca_file = ca_file or (Path(os.environ["ABAQUEUE_CA_FILE"]) if os.environ.get("ABAQUEUE_CA_FILE") else None)
         self._channel = open_channel(address, token if token is not None else token_from(), ca_file)
         self._stub = SubmissionServiceStub(self._channel)
@@ -88,20 +94,40 @@ class Client:
             raise InvalidArgument("two input files have the same name; Abaqus needs them side by side")
         declared = {n: transfer.describe(p) for n, p in paths.items()}
         unpacked = {a.name for a in archives}
-        created = self._call(self._stub.CreateJob, pb.CreateJobRequest(
+        create = pb.CreateJobRequest(
             request_id=request_id or str(uuid.uuid4()), name=name or model.stem, cpus=cpus,
             input_file=model.name,
             input_files=[transfer.to_proto(f, f.name in unpacked) for f in declared.values()],
             priority=priority, license_tokens=license_tokens, required_labels=labels or {}, required_node=node,
             abaqus_version=abaqus_version, requires_approval=requires_approval,
             solver=(solver or SolverOptions()).to_proto(),
-        ))
+        )
+        created = self._call(self._stub.CreateJob, create)
         for request in created.upload_requests:
             if request.file_name not in paths:
                 raise AbaqueueError(f"the scheduler asked for {request.file_name!r}, which was not given")
-            transfer.upload(request, paths[request.file_name], declared[request.file_name])
+            self._upload_input(create, created.job.id, request, paths[request.file_name], declared[request.file_name])
         submitted = self._call(self._stub.SubmitJob, pb.SubmitJobRequest(job_id=created.job.id))
         return Job.from_proto(submitted.job)
+
+    def _upload_input(self, create: pb.CreateJobRequest, job_id: str, request: job_pb2.PresignedRequest,
+                      path: Path, info: FileInfo) -> None:
+        if info.size_bytes <= self.multipart_threshold_bytes:
+            def again() -> job_pb2.PresignedRequest:  # CreateJob again with the same request id: fresh URLs
+                fresh = self._call(self._stub.CreateJob, create).upload_requests
+                return next(r for r in fresh if r.file_name == info.name)
+
+            transfer.upload(request, path, info, again)
+            return
+        transfer.upload_in_parts(
+            path, info, part_bytes=self.multipart_part_bytes, parallel=self.transfer_parallelism,
+            start=lambda: _started(self._call(self._stub.StartInputUpload, pb.StartInputUploadRequest(
+                job_id=job_id, file_name=info.name))),
+            sign=lambda upload_id, part, sha: self._call(self._stub.GetInputPartUrls, pb.GetInputPartUrlsRequest(
+                job_id=job_id, file_name=info.name, upload_id=upload_id, parts=[job_pb2.UploadPart(
+                    part_number=part.number, size_bytes=part.size, sha256=sha)])).upload_requests[0],
+            join=lambda upload_id, parts: self._call(self._stub.CompleteInputUpload, pb.CompleteInputUploadRequest(
+                job_id=job_id, file_name=info.name, upload_id=upload_id, parts=parts)).size_bytes)
 
     def get(self, job_id: str) -> Job:
         return Job.from_proto(self._call(self._stub.GetJob, pb.GetJobRequest(job_id=job_id)).job)
@@ -276,3 +302,7 @@ def _at_top_of(name: str, archives: Sequence[Path]) -> bool:
 
 def _settings(msg: adm.QueueSettings) -> dict[str, Any]:
     return {f.name: getattr(msg, f.name) for f in msg.DESCRIPTOR.fields}
+
+
+def _started(resp: pb.StartInputUploadResponse) -> tuple[str, list[job_pb2.UploadPart]]:
+    return resp.upload_id, list(resp.stored_parts)

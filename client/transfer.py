@@ -8,8 +8,9 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 
 import urllib3
 
-from abaqueue import presigned_http
+from abaqueue import multipart, presigned_http
 from abaqueue.ranged_download import download_ranges
+from abaqueue.transfer_retry import DEFAULT_RETRY
 from abaqueue.v1 import job_pb2
 
 from .errors import AbaqueueError, ChecksumMismatch, TransferFailed
@@ -22,11 +23,40 @@ def describe(path: Path) -> FileInfo:
     return FileInfo(path.name, digest.size_bytes, digest.sha256)
 
 
-def upload(request: job_pb2.PresignedRequest, path: Path, declared: FileInfo) -> None:
-    """PUT `path`; raise ChecksumMismatch if what was sent differs from `declared`."""
+def upload(request: job_pb2.PresignedRequest, path: Path, declared: FileInfo,
+           sign_again: Callable[[], job_pb2.PresignedRequest]) -> None:
+    """PUT `path` (retried, with a fresh URL from `sign_again()` after a 403); raise
+    ChecksumMismatch if what was sent differs from `declared`."""
+    where = [_target(request)]
+
+    def refresh() -> None:
+        where[0] = _target(sign_again())
+
     with _transfer_errors():
-        sent = presigned_http.upload(_target(request), path)
+        sent = DEFAULT_RETRY.run(path.name, lambda: presigned_http.upload(where[0], path), refresh=refresh)
     _check(declared, sent, "changed while it was uploaded")
+
+
+PartSigner = Callable[[str, multipart.Part, str], job_pb2.PresignedRequest]  # (upload id, part, its sha256)
+
+
+def upload_in_parts(path: Path, declared: FileInfo, *, start: Callable[[], tuple[str, list[job_pb2.UploadPart]]],
+                    sign: PartSigner, join: Callable[[str, list[job_pb2.UploadPart]], int], part_bytes: int,
+                    parallel: int) -> None:
+    """`path` as a multipart upload: `start()` opens it (or finds the one in progress, whose stored
+    parts are kept), `sign` gives each part's URL, `join` puts the parts together."""
+    upload_id, stored = start()
+    parts = multipart.plan(declared.size_bytes, multipart.part_size_for(declared.size_bytes, part_bytes))
+    with _transfer_errors():
+        whole, sent = multipart.upload_parts(
+            path, parts, lambda part, sha: _target(sign(upload_id, part, sha)), parallel=parallel,
+            stored={p.part_number: (p.size_bytes, p.etag) for p in stored})
+    if whole != declared.sha256:
+        raise ChecksumMismatch(f"{declared.name} changed while it was uploaded")
+    size = join(upload_id, [job_pb2.UploadPart(part_number=p.number, size_bytes=p.size, sha256=p.sha256, etag=p.etag)
+                            for p in sent])
+    if size != declared.size_bytes:
+        raise ChecksumMismatch(f"{declared.name}: the store joined {size} bytes, {declared.size_bytes} were sent")
 
 
 def download(sign: Callable[[], job_pb2.PresignedRequest], dest: Path, declared: FileInfo, *,
@@ -82,3 +112,5 @@ def _transfer_errors() -> Iterator[None]:
         raise TransferFailed(str(e)) from e
     except urllib3.exceptions.HTTPError as e:
         raise TransferFailed(f"the blob store could not be reached: {e}") from e
+    except multipart.FileChanged as e:
+        raise ChecksumMismatch(str(e)) from e

@@ -165,7 +165,7 @@ class Transfers:
         def sign(part: multipart.Part, sha256: str) -> PresignedTarget:
             resp = call(self.link.call("GetUploadPartUrls", ex.GetUploadPartUrlsRequest(
                 job_attempt=self.attempt, file_name=path.name, upload_id=started.upload_id,
-                parts=[ex.UploadPart(part_number=part.number, size_bytes=part.size, sha256=sha256)])))
+                parts=[pb.UploadPart(part_number=part.number, size_bytes=part.size, sha256=sha256)])))
             return target(resp.upload_requests[0])
 
         whole, sent = await asyncio.to_thread(
@@ -173,7 +173,7 @@ class Transfers:
             retry=self.retry, on_retry=self.note)
         joined = await self.link.call("CompleteResultUpload", ex.CompleteResultUploadRequest(
             job_attempt=self.attempt, file_name=path.name, upload_id=started.upload_id,
-            parts=[ex.UploadPart(part_number=p.number, size_bytes=p.size, sha256=p.sha256, etag=p.etag)
+            parts=[pb.UploadPart(part_number=p.number, size_bytes=p.size, sha256=p.sha256, etag=p.etag)
                    for p in sent]))
         if joined.size_bytes != size:
             raise multipart.FileChanged(f"{path.name}: the store joined {joined.size_bytes} bytes, {size} were sent")

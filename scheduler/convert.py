@@ -10,6 +10,7 @@ from abaqueue.v1 import execution_service_pb2 as ex
 from abaqueue.v1 import job_pb2 as pb
 from abaqueue.v1 import token_service_pb2 as tok
 
+from .blobs import StoredPart
 from .dispatch import WaitInfo
 from .domain.errors import InvalidArgument
 from .domain.identity import Principal, Role, TokenRecord
@@ -48,8 +49,12 @@ def file_from_pb(f: pb.FileInfo) -> FileSpec:
     return FileSpec(name=f.name, size_bytes=f.size_bytes, sha256=f.sha256, unpack=f.unpack)
 
 
-def part_from_pb(p: ex.UploadPart) -> PartSpec:
+def part_from_pb(p: pb.UploadPart) -> PartSpec:
     return PartSpec(number=p.part_number, size_bytes=p.size_bytes, sha256=p.sha256, etag=p.etag)
+
+
+def stored_part_to_pb(p: StoredPart) -> pb.UploadPart:
+    return pb.UploadPart(part_number=p.number, size_bytes=p.size_bytes, etag=p.etag)
 
 
 def target_to_pb(t: PresignedTarget, expire_seconds: float) -> pb.PresignedRequest:

@@ -101,8 +101,8 @@ class ExecutionService(pb_grpc.ExecutionServiceServicer):
     async def StartResultUpload(self, request, context):
         upload_id, stored = await self.app.start_result_upload(caller().user, *_attempt(request.job_attempt),
                                                                request.file_name)
-        return pb.StartResultUploadResponse(upload_id=upload_id, stored_parts=[
-            pb.UploadPart(part_number=p.number, size_bytes=p.size_bytes, etag=p.etag) for p in stored])
+        return pb.StartResultUploadResponse(upload_id=upload_id,
+                                            stored_parts=[convert.stored_part_to_pb(p) for p in stored])
 
     @mapped
     async def GetUploadPartUrls(self, request, context):

@@ -11,16 +11,17 @@ from dataclasses import dataclass, field
 from abaqueue.presigned_http import PresignedTarget
 
 from . import stored_files
-from .blobs import S3Blobs, input_key, result_key
+from .blobs import S3Blobs, StoredPart, input_key, result_key
 from .dispatch import JobQueue, WaitInfo
 from .domain import identity, priority, states, validation
 from .domain.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied, ResourceExhausted
 from .domain.identity import Principal, Role
-from .domain.job import FileSpec, Job, JobState, SolverOptions
+from .domain.job import FileSpec, Job, JobState, PartSpec, SolverOptions
 from .domain.job_log import LogLine
 from .domain.limits import MAX_QUEUE_BYTES, RateLimiter, RoleLimits, queued_bytes
 from .domain.queue_settings import QueueSettings
 from .jobs import JobBook
+from .multipart import MultipartUploads
 from .store import JobPage
 
 AWAITING_INPUTS = "inputs not uploaded yet: call SubmitJob once they are"
@@ -73,6 +74,7 @@ class SubmissionApp:
         self.submissions = submissions
         self.largest_node = largest_node
         self.max_queue_bytes = max_queue_bytes
+        self.multipart = MultipartUploads(blobs)
 
     def _within_size(self, who: Principal, total: int, what: str) -> None:
         limit = self.limits.job_bytes(who.role)
@@ -133,6 +135,28 @@ class SubmissionApp:
 
     def _upload_targets(self, job: Job) -> list[PresignedTarget]:
         return [self.blobs.presign_put(input_key(job.id, f.name), f.name, f.sha256) for f in job.input_files]
+
+    def _input_key(self, who: Principal, job_id: str, file_name: str) -> str:
+        """Where an input of a job still awaiting its inputs goes; only its owner uploads."""
+        job = self.get_job(who, job_id)
+        if not identity.may_cancel(who, job.owner):
+            raise PermissionDenied(f"only {job.owner} may upload the inputs of job {job_id}")
+        if job.queue_time is not None or job.state is not JobState.BLOCKED:
+            raise FailedPrecondition(f"job {job_id} is {job.state.value}: its inputs were submitted already")
+        if file_name not in {f.name for f in job.input_files}:
+            raise InvalidArgument("file_name", f"{file_name[:80]!r} is not one of the job's input files")
+        return input_key(job.id, file_name)
+
+    async def start_input_upload(self, who: Principal, job_id: str, file_name: str) -> tuple[str, list[StoredPart]]:
+        return await self.multipart.open(self._input_key(who, job_id, file_name))
+
+    def input_part_urls(self, who: Principal, job_id: str, file_name: str, upload_id: str,
+                        parts: Sequence[PartSpec]) -> list[PresignedTarget]:
+        return self.multipart.sign(self._input_key(who, job_id, file_name), file_name, upload_id, parts)
+
+    async def complete_input_upload(self, who: Principal, job_id: str, file_name: str, upload_id: str,
+                                    parts: Sequence[PartSpec]) -> int:
+        return await self.multipart.join(self._input_key(who, job_id, file_name), upload_id, parts)
 
     async def submit_job(self, who: Principal, job_id: str) -> Job:
         """Check that every input arrived with its declared size and SHA-256, then queue the job;

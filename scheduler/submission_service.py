@@ -41,6 +41,25 @@ class SubmissionService(pb_grpc.SubmissionServiceServicer):
     async def SubmitJob(self, request, context):
         return pb.SubmitJobResponse(job=self._shown(await self.app.submit_job(caller(), request.job_id)))
 
+    @mapped
+    async def StartInputUpload(self, request, context):
+        upload_id, stored = await self.app.start_input_upload(caller(), request.job_id, request.file_name)
+        return pb.StartInputUploadResponse(upload_id=upload_id,
+                                           stored_parts=[convert.stored_part_to_pb(p) for p in stored])
+
+    @mapped
+    async def GetInputPartUrls(self, request, context):
+        targets = self.app.input_part_urls(caller(), request.job_id, request.file_name, request.upload_id,
+                                           [convert.part_from_pb(p) for p in request.parts])
+        expiry = self._expiry()
+        return pb.GetInputPartUrlsResponse(upload_requests=[convert.target_to_pb(t, expiry) for t in targets])
+
+    @mapped
+    async def CompleteInputUpload(self, request, context):
+        size = await self.app.complete_input_upload(caller(), request.job_id, request.file_name, request.upload_id,
+                                                    [convert.part_from_pb(p) for p in request.parts])
+        return pb.CompleteInputUploadResponse(size_bytes=size)
+
     def _shown(self, job, estimate: bool = False):
         return convert.job_to_pb(job, self.app.wait_info(job, estimate))
 

@@ -195,25 +195,13 @@ class StartResultUploadRequest(_message.Message):
     file_name: str
     def __init__(self, job_attempt: _Optional[_Union[JobAttempt, _Mapping]] = ..., file_name: _Optional[str] = ...) -> None: ...
 
-class UploadPart(_message.Message):
-    __slots__ = ("part_number", "size_bytes", "sha256", "etag")
-    PART_NUMBER_FIELD_NUMBER: _ClassVar[int]
-    SIZE_BYTES_FIELD_NUMBER: _ClassVar[int]
-    SHA256_FIELD_NUMBER: _ClassVar[int]
-    ETAG_FIELD_NUMBER: _ClassVar[int]
-    part_number: int
-    size_bytes: int
-    sha256: str
-    etag: str
-    def __init__(self, part_number: _Optional[int] = ..., size_bytes: _Optional[int] = ..., sha256: _Optional[str] = ..., etag: _Optional[str] = ...) -> None: ...
-
 class StartResultUploadResponse(_message.Message):
     __slots__ = ("upload_id", "stored_parts")
     UPLOAD_ID_FIELD_NUMBER: _ClassVar[int]
     STORED_PARTS_FIELD_NUMBER: _ClassVar[int]
     upload_id: str
-    stored_parts: _containers.RepeatedCompositeFieldContainer[UploadPart]
-    def __init__(self, upload_id: _Optional[str] = ..., stored_parts: _Optional[_Iterable[_Union[UploadPart, _Mapping]]] = ...) -> None: ...
+    stored_parts: _containers.RepeatedCompositeFieldContainer[_job_pb2.UploadPart]
+    def __init__(self, upload_id: _Optional[str] = ..., stored_parts: _Optional[_Iterable[_Union[_job_pb2.UploadPart, _Mapping]]] = ...) -> None: ...
 
 class GetUploadPartUrlsRequest(_message.Message):
     __slots__ = ("job_attempt", "file_name", "upload_id", "parts")
@@ -224,8 +212,8 @@ class GetUploadPartUrlsRequest(_message.Message):
     job_attempt: JobAttempt
     file_name: str
     upload_id: str
-    parts: _containers.RepeatedCompositeFieldContainer[UploadPart]
-    def __init__(self, job_attempt: _Optional[_Union[JobAttempt, _Mapping]] = ..., file_name: _Optional[str] = ..., upload_id: _Optional[str] = ..., parts: _Optional[_Iterable[_Union[UploadPart, _Mapping]]] = ...) -> None: ...
+    parts: _containers.RepeatedCompositeFieldContainer[_job_pb2.UploadPart]
+    def __init__(self, job_attempt: _Optional[_Union[JobAttempt, _Mapping]] = ..., file_name: _Optional[str] = ..., upload_id: _Optional[str] = ..., parts: _Optional[_Iterable[_Union[_job_pb2.UploadPart, _Mapping]]] = ...) -> None: ...
 
 class GetUploadPartUrlsResponse(_message.Message):
     __slots__ = ("upload_requests",)
@@ -242,8 +230,8 @@ class CompleteResultUploadRequest(_message.Message):
     job_attempt: JobAttempt
     file_name: str
     upload_id: str
-    parts: _containers.RepeatedCompositeFieldContainer[UploadPart]
-    def __init__(self, job_attempt: _Optional[_Union[JobAttempt, _Mapping]] = ..., file_name: _Optional[str] = ..., upload_id: _Optional[str] = ..., parts: _Optional[_Iterable[_Union[UploadPart, _Mapping]]] = ...) -> None: ...
+    parts: _containers.RepeatedCompositeFieldContainer[_job_pb2.UploadPart]
+    def __init__(self, job_attempt: _Optional[_Union[JobAttempt, _Mapping]] = ..., file_name: _Optional[str] = ..., upload_id: _Optional[str] = ..., parts: _Optional[_Iterable[_Union[_job_pb2.UploadPart, _Mapping]]] = ...) -> None: ...
 
 class CompleteResultUploadResponse(_message.Message):
     __slots__ = ("size_bytes",)

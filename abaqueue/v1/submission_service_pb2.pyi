@@ -155,6 +155,58 @@ class CreateJobResponse(_message.Message):
     upload_requests: _containers.RepeatedCompositeFieldContainer[_job_pb2.PresignedRequest]
     def __init__(self, job: _Optional[_Union[_job_pb2.Job, _Mapping]] = ..., upload_requests: _Optional[_Iterable[_Union[_job_pb2.PresignedRequest, _Mapping]]] = ...) -> None: ...
 
+class StartInputUploadRequest(_message.Message):
+    __slots__ = ("job_id", "file_name")
+    JOB_ID_FIELD_NUMBER: _ClassVar[int]
+    FILE_NAME_FIELD_NUMBER: _ClassVar[int]
+    job_id: str
+    file_name: str
+    def __init__(self, job_id: _Optional[str] = ..., file_name: _Optional[str] = ...) -> None: ...
+
+class StartInputUploadResponse(_message.Message):
+    __slots__ = ("upload_id", "stored_parts")
+    UPLOAD_ID_FIELD_NUMBER: _ClassVar[int]
+    STORED_PARTS_FIELD_NUMBER: _ClassVar[int]
+    upload_id: str
+    stored_parts: _containers.RepeatedCompositeFieldContainer[_job_pb2.UploadPart]
+    def __init__(self, upload_id: _Optional[str] = ..., stored_parts: _Optional[_Iterable[_Union[_job_pb2.UploadPart, _Mapping]]] = ...) -> None: ...
+
+class GetInputPartUrlsRequest(_message.Message):
+    __slots__ = ("job_id", "file_name", "upload_id", "parts")
+    JOB_ID_FIELD_NUMBER: _ClassVar[int]
+    FILE_NAME_FIELD_NUMBER: _ClassVar[int]
+    UPLOAD_ID_FIELD_NUMBER: _ClassVar[int]
+    PARTS_FIELD_NUMBER: _ClassVar[int]
+    job_id: str
+    file_name: str
+    upload_id: str
+    parts: _containers.RepeatedCompositeFieldContainer[_job_pb2.UploadPart]
+    def __init__(self, job_id: _Optional[str] = ..., file_name: _Optional[str] = ..., upload_id: _Optional[str] = ..., parts: _Optional[_Iterable[_Union[_job_pb2.UploadPart, _Mapping]]] = ...) -> None: ...
+
+class GetInputPartUrlsResponse(_message.Message):
+    __slots__ = ("upload_requests",)
+    UPLOAD_REQUESTS_FIELD_NUMBER: _ClassVar[int]
+    upload_requests: _containers.RepeatedCompositeFieldContainer[_job_pb2.PresignedRequest]
+    def __init__(self, upload_requests: _Optional[_Iterable[_Union[_job_pb2.PresignedRequest, _Mapping]]] = ...) -> None: ...
+
+class CompleteInputUploadRequest(_message.Message):
+    __slots__ = ("job_id", "file_name", "upload_id", "parts")
+    JOB_ID_FIELD_NUMBER: _ClassVar[int]
+    FILE_NAME_FIELD_NUMBER: _ClassVar[int]
+    UPLOAD_ID_FIELD_NUMBER: _ClassVar[int]
+    PARTS_FIELD_NUMBER: _ClassVar[int]
+    job_id: str
+    file_name: str
+    upload_id: str
+    parts: _containers.RepeatedCompositeFieldContainer[_job_pb2.UploadPart]
+    def __init__(self, job_id: _Optional[str] = ..., file_name: _Optional[str] = ..., upload_id: _Optional[str] = ..., parts: _Optional[_Iterable[_Union[_job_pb2.UploadPart, _Mapping]]] = ...) -> None: ...
+
+class CompleteInputUploadResponse(_message.Message):
+    __slots__ = ("size_bytes",)
+    SIZE_BYTES_FIELD_NUMBER: _ClassVar[int]
+    size_bytes: int
+    def __init__(self, size_bytes: _Optional[int] = ...) -> None: ...
+
 class SubmitJobRequest(_message.Message):
     __slots__ = ("job_id",)
     JOB_ID_FIELD_NUMBER: _ClassVar[int]

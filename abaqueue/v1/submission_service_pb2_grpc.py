@@ -45,6 +45,21 @@ class SubmissionServiceStub:
                 request_serializer=abaqueue_dot_v1_dot_submission__service__pb2.SubmitJobRequest.SerializeToString,
                 response_deserializer=abaqueue_dot_v1_dot_submission__service__pb2.SubmitJobResponse.FromString,
                 _registered_method=True)
+        self.StartInputUpload = channel.unary_unary(
+                '/abaqueue.v1.SubmissionService/StartInputUpload',
+                request_serializer=abaqueue_dot_v1_dot_submission__service__pb2.StartInputUploadRequest.SerializeToString,
+                response_deserializer=abaqueue_dot_v1_dot_submission__service__pb2.StartInputUploadResponse.FromString,
+                _registered_method=True)
+        self.GetInputPartUrls = channel.unary_unary(
+                '/abaqueue.v1.SubmissionService/GetInputPartUrls',
+                request_serializer=abaqueue_dot_v1_dot_submission__service__pb2.GetInputPartUrlsRequest.SerializeToString,
+                response_deserializer=abaqueue_dot_v1_dot_submission__service__pb2.GetInputPartUrlsResponse.FromString,
+                _registered_method=True)
+        self.CompleteInputUpload = channel.unary_unary(
+                '/abaqueue.v1.SubmissionService/CompleteInputUpload',
+                request_serializer=abaqueue_dot_v1_dot_submission__service__pb2.CompleteInputUploadRequest.SerializeToString,
+                response_deserializer=abaqueue_dot_v1_dot_submission__service__pb2.CompleteInputUploadResponse.FromString,
+                _registered_method=True)
         self.GetJob = channel.unary_unary(
                 '/abaqueue.v1.SubmissionService/GetJob',
                 request_serializer=abaqueue_dot_v1_dot_submission__service__pb2.GetJobRequest.SerializeToString,
@@ -105,6 +120,29 @@ class SubmissionServiceServicer:
 
     def SubmitJob(self, request, context):
         """Checks the uploaded inputs and queues the job (BLOCKED -> WAITING).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def StartInputUpload(self, request, context):
+        """A large input file as a multipart upload, between CreateJob and SubmitJob: the upload in
+        progress for it (with the parts the store holds already) or a new one.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetInputPartUrls(self, request, context):
+        """Presigned PUTs of parts, each signed with its SHA-256; ask again for fresh ones.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CompleteInputUpload(self, request, context):
+        """Joins the parts into the file; DATA_LOSS when the store's checksum of the whole is not the
+        one the parts make.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -183,6 +221,21 @@ def add_SubmissionServiceServicer_to_server(servicer, server):
                     servicer.SubmitJob,
                     request_deserializer=abaqueue_dot_v1_dot_submission__service__pb2.SubmitJobRequest.FromString,
                     response_serializer=abaqueue_dot_v1_dot_submission__service__pb2.SubmitJobResponse.SerializeToString,
+            ),
+            'StartInputUpload': grpc.unary_unary_rpc_method_handler(
+                    servicer.StartInputUpload,
+                    request_deserializer=abaqueue_dot_v1_dot_submission__service__pb2.StartInputUploadRequest.FromString,
+                    response_serializer=abaqueue_dot_v1_dot_submission__service__pb2.StartInputUploadResponse.SerializeToString,
+            ),
+            'GetInputPartUrls': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetInputPartUrls,
+                    request_deserializer=abaqueue_dot_v1_dot_submission__service__pb2.GetInputPartUrlsRequest.FromString,
+                    response_serializer=abaqueue_dot_v1_dot_submission__service__pb2.GetInputPartUrlsResponse.SerializeToString,
+            ),
+            'CompleteInputUpload': grpc.unary_unary_rpc_method_handler(
+                    servicer.CompleteInputUpload,
+                    request_deserializer=abaqueue_dot_v1_dot_submission__service__pb2.CompleteInputUploadRequest.FromString,
+                    response_serializer=abaqueue_dot_v1_dot_submission__service__pb2.CompleteInputUploadResponse.SerializeToString,
             ),
             'GetJob': grpc.unary_unary_rpc_method_handler(
                     servicer.GetJob,
@@ -285,6 +338,87 @@ class SubmissionService:
             '/abaqueue.v1.SubmissionService/SubmitJob',
             abaqueue_dot_v1_dot_submission__service__pb2.SubmitJobRequest.SerializeToString,
             abaqueue_dot_v1_dot_submission__service__pb2.SubmitJobResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def StartInputUpload(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/abaqueue.v1.SubmissionService/StartInputUpload',
+            abaqueue_dot_v1_dot_submission__service__pb2.StartInputUploadRequest.SerializeToString,
+            abaqueue_dot_v1_dot_submission__service__pb2.StartInputUploadResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetInputPartUrls(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/abaqueue.v1.SubmissionService/GetInputPartUrls',
+            abaqueue_dot_v1_dot_submission__service__pb2.GetInputPartUrlsRequest.SerializeToString,
+            abaqueue_dot_v1_dot_submission__service__pb2.GetInputPartUrlsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CompleteInputUpload(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/abaqueue.v1.SubmissionService/CompleteInputUpload',
+            abaqueue_dot_v1_dot_submission__service__pb2.CompleteInputUploadRequest.SerializeToString,
+            abaqueue_dot_v1_dot_submission__service__pb2.CompleteInputUploadResponse.FromString,
             options,
             channel_credentials,
             insecure,

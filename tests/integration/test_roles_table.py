@@ -24,22 +24,23 @@ CALLERS = {  # name -> (user, role, team)
 }
 OWNERS = {"teammate": ("dan", Role.DEVELOPER, "crash"), "stranger": ("eve", Role.DEVELOPER, "nvh")}
 OK, NF, PD, FP, UA = "OK", "NOT_FOUND", "PERMISSION_DENIED", "FAILED_PRECONDITION", "UNAUTHENTICATED"
-CALLS = ("GetJob", "WatchJob", "GetJobResults", "SubmitJob", "SetJobPriority", "CancelJob", "GetJobLog")
+CALLS = ("GetJob", "WatchJob", "GetJobResults", "StartInputUpload", "SubmitJob", "SetJobPriority", "CancelJob",
+         "GetJobLog")
 # (caller, whose job) -> codes of CALLS, in order. The job is BLOCKED: its inputs were never uploaded.
 # SetJobPriority asks for low (0): an owner may lower their own job; leads their team's; admins any.
 TABLE = {
-    ("developer", "own"): (OK, OK, FP, FP, OK, OK, OK),
-    ("developer", "teammate"): (NF, NF, NF, NF, NF, NF, NF),
-    ("developer", "stranger"): (NF, NF, NF, NF, NF, NF, NF),
-    ("lead", "own"): (OK, OK, FP, FP, OK, OK, OK),
-    ("lead", "teammate"): (OK, OK, FP, PD, OK, PD, OK),
-    ("lead", "stranger"): (NF, NF, NF, NF, NF, NF, NF),
-    ("guest", "own"): (OK, OK, FP, FP, OK, OK, OK),
-    ("guest", "teammate"): (NF, NF, NF, NF, NF, NF, NF),
-    ("guest", "stranger"): (NF, NF, NF, NF, NF, NF, NF),
-    ("admin", "own"): (OK, OK, FP, FP, OK, OK, OK),
-    ("admin", "teammate"): (OK, OK, FP, FP, OK, OK, OK),
-    ("admin", "stranger"): (OK, OK, FP, FP, OK, OK, OK),
+    ("developer", "own"): (OK, OK, FP, OK, FP, OK, OK, OK),
+    ("developer", "teammate"): (NF, NF, NF, NF, NF, NF, NF, NF),
+    ("developer", "stranger"): (NF, NF, NF, NF, NF, NF, NF, NF),
+    ("lead", "own"): (OK, OK, FP, OK, FP, OK, OK, OK),
+    ("lead", "teammate"): (OK, OK, FP, PD, PD, OK, PD, OK),
+    ("lead", "stranger"): (NF, NF, NF, NF, NF, NF, NF, NF),
+    ("guest", "own"): (OK, OK, FP, OK, FP, OK, OK, OK),
+    ("guest", "teammate"): (NF, NF, NF, NF, NF, NF, NF, NF),
+    ("guest", "stranger"): (NF, NF, NF, NF, NF, NF, NF, NF),
+    ("admin", "own"): (OK, OK, FP, OK, FP, OK, OK, OK),
+    ("admin", "teammate"): (OK, OK, FP, OK, FP, OK, OK, OK),
+    ("admin", "stranger"): (OK, OK, FP, OK, FP, OK, OK, OK),
 }
 
 
@@ -70,6 +71,7 @@ def test_job_calls_by_role_and_ownership(cluster, caller, whose):
     requests = {
         "GetJob": sub.GetJobRequest(job_id=job_id), "WatchJob": sub.WatchJobRequest(job_id=job_id),
         "GetJobResults": sub.GetJobResultsRequest(job_id=job_id), "SubmitJob": sub.SubmitJobRequest(job_id=job_id),
+        "StartInputUpload": sub.StartInputUploadRequest(job_id=job_id, file_name="m.inp"),
         "CancelJob": sub.CancelJobRequest(job_id=job_id),
         "SetJobPriority": sub.SetJobPriorityRequest(job_id=job_id, priority=0),
         "GetJobLog": sub.GetJobLogRequest(job_id=job_id),
@@ -85,7 +87,8 @@ def test_a_node_token_opens_nothing_on_the_submission_port(cluster):
     assert code(node.CreateJob, sub.CreateJobRequest(name="m")) == UA
     for name, request in (("GetJob", sub.GetJobRequest(job_id=job_id)), ("CancelJob", sub.CancelJobRequest(
             job_id=job_id)), ("WatchJob", sub.WatchJobRequest(job_id=job_id)),
-            ("GetJobLog", sub.GetJobLogRequest(job_id=job_id))):
+            ("GetJobLog", sub.GetJobLogRequest(job_id=job_id)),
+            ("StartInputUpload", sub.StartInputUploadRequest(job_id=job_id, file_name="m.inp"))):
         assert code(getattr(node, name), request) == UA
 
 

@@ -4,10 +4,12 @@ front of real SeaweedFS, and the job still completes with its results intact."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from abaqueue.presigned_http import file_digest
-from client import JobState
+from client import Client, JobState
 from scheduler.devstack.s3_faults import Fault, part_put
 from tests.integration.models import beam
 
@@ -77,3 +79,23 @@ def test_a_url_that_expires_mid_upload_is_refreshed_and_the_upload_completes(clu
     assert s3_proxy.count(lambda s: part_put(s.method, s.target) and s.status == 403) == 1
     assert any("HTTP 403" in line and "fresh URL" in line for line in log), log
     assert same
+
+
+@via_proxy()
+def test_a_large_input_goes_up_in_checked_parts_and_comes_down_to_the_node_in_ranges(cluster, s3_proxy, tmp_path):
+    damage = s3_proxy.add(Fault(part_put, "corrupt", times=1))
+    cut = s3_proxy.add(Fault(lambda m, t: m == "GET" and "/inputs/table.dat" in t, "reset", times=1))
+    table = tmp_path / "model" / "table.dat"
+    table.parent.mkdir(parents=True)
+    table.write_bytes(os.urandom(40 * MiB))  # the node fetches it as two 32 MiB ranges
+    cluster.add_agent("node-1", cpus=4, **SMALL_PARTS)
+    model, extra = beam(tmp_path / "model", seconds=1, increments=2)
+    with Client(cluster.submission, token=cluster.token(), multipart_threshold_bytes=8 * MiB,
+                multipart_part_bytes=5 * MiB) as client:
+        job = client.submit(model, cpus=2, extra_files=[*extra, table])
+        final = client.wait(job.id)
+    assert final.state is JobState.COMPLETED, final.error_message
+    assert damage.fired == 1 and cut.fired == 1
+    assert s3_proxy.count(lambda s: part_put(s.method, s.target) and "/inputs/" in s.target and s.status == 200) == 8
+    arrived = cluster.workdir / "node-1" / f"{job.id}-1" / "table.dat"
+    assert arrived.read_bytes() == table.read_bytes()
