@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime, timezone
 from typing import Any
 
@@ -316,6 +316,29 @@ class MyQueue:
 
 
 @dataclass(frozen=True)
+class TransferSlotStats:
+    """A node's transfer slots since the scheduler started: grants, transfers waiting and slots
+    held now, leases that lapsed, and how long transfers waited for and held their slot (s)."""
+
+    grants: int = 0
+    waiting: int = 0
+    held: int = 0
+    lapsed: int = 0
+    wait_total_seconds: float = 0.0
+    wait_max_seconds: float = 0.0
+    hold_total_seconds: float = 0.0
+    hold_max_seconds: float = 0.0
+
+    @classmethod
+    def from_proto(cls, msg) -> TransferSlotStats:
+        return cls(**{f.name: getattr(msg, f.name) for f in fields(cls)})
+
+    @property
+    def mean_wait_seconds(self) -> float:
+        return self.wait_total_seconds / self.grants if self.grants else 0.0
+
+
+@dataclass(frozen=True)
 class NodeInfo:
     name: str
     cpus: int
@@ -326,12 +349,13 @@ class NodeInfo:
     drained: bool
     job_ids: tuple[str, ...]
     last_seen_time: datetime | None
+    transfer_slots: TransferSlotStats = TransferSlotStats()
 
     @classmethod
     def from_proto(cls, msg) -> NodeInfo:
         seen = _utc(msg.last_seen_time) if msg.HasField("last_seen_time") else None
         return cls(msg.name, msg.cpus, msg.free_cpus, msg.max_jobs, dict(msg.labels), tuple(msg.abaqus_versions),
-                   msg.drained, tuple(msg.job_ids), seen)
+                   msg.drained, tuple(msg.job_ids), seen, TransferSlotStats.from_proto(msg.transfer_slots))
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)

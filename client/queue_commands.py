@@ -15,7 +15,7 @@ from rich.table import Table
 from . import deploy, render
 from .api import Client
 from .commands import EXIT_OK, Ui
-from .models import PRIORITIES, NodeInfo
+from .models import PRIORITIES, NodeInfo, TransferSlotStats
 
 # `abaqueue admin limits` flags: setting name -> (type, help)
 LIMITS = {
@@ -190,13 +190,20 @@ def cmd_position(client: Client, args: argparse.Namespace, ui: Ui) -> int:
 
 def _nodes_table(nodes: list[NodeInfo]) -> Table:
     table = Table(box=None, header_style="bold")
-    for column in ("NODE", "CORES", "FREE", "JOBS", "LABELS", "VERSIONS", "STATE"):
+    for column in ("NODE", "CORES", "FREE", "JOBS", "LABELS", "VERSIONS", "STATE", "TRANSFERS"):
         table.add_column(column, no_wrap=True)
     for n in nodes:
         labels = ",".join(f"{k}={v}" for k, v in sorted(n.labels.items())) or "-"
         table.add_row(escape(n.name), str(n.cpus), str(n.free_cpus), str(len(n.job_ids)), escape(labels),
-                      escape(",".join(n.abaqus_versions) or "-"), "drained" if n.drained else "open")
+                      escape(",".join(n.abaqus_versions) or "-"), "drained" if n.drained else "open",
+                      _slots(n.transfer_slots))
     return table
+
+
+def _slots(s: TransferSlotStats) -> str:
+    """Moving now and waiting, then the mean and longest wait for a slot and the longest hold."""
+    return (f"{s.held} moving, {s.waiting} waiting; wait {s.mean_wait_seconds:.1f}/{s.wait_max_seconds:.1f} s, "
+            f"hold max {s.hold_max_seconds:.0f} s" + (f", {s.lapsed} lapsed" if s.lapsed else ""))
 
 
 def cmd_nodes(client: Client, args: argparse.Namespace, ui: Ui) -> int:

@@ -10,13 +10,13 @@ import grpc
 import pytest
 
 from abaqueue.presigned_http import file_digest, upload
-from abaqueue.v1 import admin_service_pb2 as adm
-from abaqueue.v1 import admin_service_pb2_grpc as adm_grpc
 from abaqueue.v1 import execution_service_pb2 as ex
 from abaqueue.v1 import execution_service_pb2_grpc as ex_grpc
 from abaqueue.v1 import job_pb2 as pb
 from client import JobState
 from client.api import open_channel
+from client.models import TransferSlotStats
+from client.queue_commands import _slots
 from client.transfer import _target
 from scheduler.domain.identity import Role
 from tests.integration.models import beam
@@ -39,10 +39,10 @@ def take_jobs(cluster, node, tmp_path, n: int) -> list[ex.JobAttempt]:
     return [node.AcquireJob(ex.AcquireJobRequest(node_name="n1")).assignment.job_attempt for _ in range(n)]
 
 
-def slot_stats(cluster) -> adm.TransferSlotStats:
-    with open_channel(cluster.submission, cluster.token("root", Role.ADMIN)) as channel:
-        nodes = adm_grpc.AdminServiceStub(channel).ListNodes(adm.ListNodesRequest()).nodes
-    return next(n for n in nodes if n.name == "n1").transfer_slots
+def slot_stats(cluster) -> TransferSlotStats:
+    """As `abaqueue nodes list` shows them."""
+    with cluster.client("root", Role.ADMIN) as admin:
+        return next(n for n in admin.nodes() if n.name == "n1").transfer_slots
 
 
 @pytest.mark.parametrize("cluster", [{"transfer_slot_lease_s": 1.0, "long_poll_timeout_s": 20}], indirect=True)
@@ -62,6 +62,7 @@ def test_a_slot_whose_holder_died_lapses_and_goes_to_the_next_in_line(cluster, n
     stats = slot_stats(cluster)
     assert (stats.grants, stats.lapsed, stats.held, stats.waiting) == (2, 1, 1, 0)
     assert stats.wait_max_seconds > 0 and stats.hold_max_seconds >= 1.0
+    assert _slots(stats).startswith("1 moving, 0 waiting") and _slots(stats).endswith("1 lapsed")
 
 
 @pytest.mark.parametrize("cluster", [{"transfer_slot_lease_s": 1.0, "long_poll_timeout_s": 3}], indirect=True)
