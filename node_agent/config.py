@@ -86,6 +86,8 @@ class AgentConfig:
     transfer_parallelism: int = 4
     multipart_threshold_bytes: int = 64 * 1024**2
     multipart_part_bytes: int = 16 * 1024**2
+    # Tries of one request to the blob store (5xx, timeouts, resets, damaged bytes), with backoff.
+    transfer_attempts: int = 6
     # No new increment for this long (not counting a license queue): a warning on the job. 0: never.
     stall_after_s: float = 1800.0
     # A stop: `abaqus terminate`, this long to finish, then every process of the job is killed.

@@ -149,10 +149,11 @@ class JobRun:
                 finish = await self._finish_from_files(None)
             self._enter(RESULTS)
             results, missing = self._result_files(finish)
-            digests = {}
+            digests: dict[str, FileDigest] = {}
             if results:
                 async with self.transfers.slot():
-                    digests = await self.transfers.upload_results(results)
+                    digests, failed = await self.transfers.upload_results(results)
+                missing += [name for name in failed if finish.outcome == ex.OUTCOME_SUCCEEDED]
             state = await self._complete(finish, digests, missing)
             if state == pb.JOB_STATE_COMPLETED and not self.config.keep_succeeded:
                 await asyncio.to_thread(shutil.rmtree, self.dir, True)  # everything is in the store

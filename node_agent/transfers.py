@@ -18,11 +18,12 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import grpc
+import urllib3
 
 from abaqueue import multipart
-from abaqueue.presigned_http import FileDigest, PresignedTarget, file_digest, upload
+from abaqueue.presigned_http import FileDigest, PresignedTarget, TransferError, file_digest, upload
 from abaqueue.ranged_download import download_ranges
-from abaqueue.transfer_retry import RetryPolicy
+from abaqueue.transfer_retry import RetryPolicy, describe
 from abaqueue.v1 import execution_service_pb2 as ex
 from abaqueue.v1 import job_pb2 as pb
 
@@ -30,6 +31,9 @@ from .config import AgentConfig
 from .link import SchedulerLink
 
 T = TypeVar("T")
+# A file that still fails after its retries: the store refused it, the link stayed down, or the
+# file changed or vanished under the agent. (A refused attempt or a lapsed slot is not one.)
+UNSENDABLE = (TransferError, urllib3.exceptions.HTTPError, multipart.FileChanged, OSError)
 CALL_FROM_THREAD_S = 300.0  # a signing call made from a transfer thread; the link retries within it
 
 
@@ -54,7 +58,7 @@ class Transfers:
         self.attempt = attempt
         self.log = log
         self.note = note
-        self.retry = retry or RetryPolicy()
+        self.retry = retry or RetryPolicy(attempts=config.transfer_attempts)
         self._lapsed = threading.Event()
 
     @asynccontextmanager
@@ -116,17 +120,23 @@ class Transfers:
                 raise InputCorrupt(f"input {info.name} arrived with size {got.size_bytes} and SHA-256 "
                                    f"{got.sha256}, expected {info.size_bytes} and {info.sha256}")
 
-    async def upload_results(self, paths: Sequence[Path]) -> dict[str, FileDigest]:
-        """Every file up; the size and SHA-256 of each as sent."""
+    async def upload_results(self, paths: Sequence[Path]) -> tuple[dict[str, FileDigest], list[str]]:
+        """Every file up: the size and SHA-256 of each as sent, and the names of those that could
+        not be sent even with retries (noted; the others still go, to stay downloadable)."""
         threshold = self.config.multipart_threshold_bytes
         digests: dict[str, FileDigest] = {}
+        failed: list[str] = []
         for path in paths:
-            size = path.stat().st_size
-            if size > threshold:
-                digests[path.name] = await self._multipart(path, size)
-            else:
-                digests[path.name] = await self._single(path)
-        return digests
+            try:
+                size = path.stat().st_size
+                if size > threshold:
+                    digests[path.name] = await self._multipart(path, size)
+                else:
+                    digests[path.name] = await self._single(path)
+            except UNSENDABLE as e:
+                self.note(f"{path.name} could not be uploaded: {describe(e)}")
+                failed.append(path.name)
+        return digests, failed
 
     async def _single(self, path: Path) -> FileDigest:
         digest = await asyncio.to_thread(file_digest, path)

@@ -99,3 +99,20 @@ def test_a_large_input_goes_up_in_checked_parts_and_comes_down_to_the_node_in_ra
     assert s3_proxy.count(lambda s: part_put(s.method, s.target) and "/inputs/" in s.target and s.status == 200) == 8
     arrived = cluster.workdir / "node-1" / f"{job.id}-1" / "table.dat"
     assert arrived.read_bytes() == table.read_bytes()
+
+
+@via_proxy()
+def test_a_result_the_store_keeps_refusing_gives_missing_and_the_rest_stays_downloadable(cluster, s3_proxy, tmp_path):
+    refused = s3_proxy.add(Fault(lambda m, t: m == "PUT" and "/results/beam.dat" in t, "status", times=0, status=503))
+    cluster.add_agent("node-1", cpus=4, transfer_attempts=2)
+    model, extra = beam(tmp_path / "model", seconds=1, increments=2)
+    with cluster.client() as client:
+        job = client.submit(model, cpus=2, extra_files=extra)
+        final = client.wait(job.id)
+        assert final.state is JobState.MISSING
+        assert final.missing_files == ("beam.dat",)
+        saved = client.download_results(job.id, tmp_path / "out")
+        log = [line.text for line in client.job_log(job.id)]
+    assert refused.fired == 2
+    assert sorted(p.name for p in saved) == ["beam.log", "beam.msg", "beam.odb", "beam.sta"]
+    assert any("beam.dat could not be uploaded: HTTP 503" in line for line in log), log
