@@ -36,6 +36,9 @@ class SchedulerConfig:
     transfer_slots_total: int = 0
     # A slot its node has not renewed for this long lapses (the agent died) and goes to the next.
     transfer_slot_lease_s: float = 60.0
+    # Prometheus /metrics on this port (0: a free one); None: not served.
+    metrics_port: int | None = None
+    metrics_host: str = "127.0.0.1"
     # Calls each port serves at once (long-polls not counted: see call_bound.py).
     submission_max_workers: int = 100
     execution_max_workers: int = 10

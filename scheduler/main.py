@@ -52,6 +52,9 @@ def parse_args(argv: list[str] | None = None) -> SchedulerConfig:
                    help="most transfers at once in the whole cluster (0: no cap beyond the nodes')")
     p.add_argument("--transfer-slot-lease-seconds", type=float, default=60.0,
                    help="a transfer slot not renewed for this long lapses and goes to the next in line")
+    p.add_argument("--metrics-port", type=int,
+                   help="serve Prometheus metrics at /metrics on this port (off when unset)")
+    p.add_argument("--metrics-host", default="127.0.0.1", help="address of the metrics port")
     p.add_argument("--admin-token-file", type=Path,
                    help="where the first admin token is written when there are no tokens yet "
                         "(default: admin.token beside the database)")
@@ -113,6 +116,7 @@ def parse_args(argv: list[str] | None = None) -> SchedulerConfig:
         port_for_execution=a.port_for_execution, heartbeat_interval_s=a.heartbeat_interval,
         long_poll_timeout_s=a.long_poll_timeout, transfer_slots_per_node=a.transfer_slots_per_node,
         transfer_slots_total=a.transfer_slots_total, transfer_slot_lease_s=a.transfer_slot_lease_seconds,
+        metrics_port=a.metrics_port, metrics_host=a.metrics_host,
         submission_max_message_bytes=_env_number(p, "SCHEDULER_SUBMISSION_MAX_MESSAGE_LENGTH", 10 * 1024 * 1024),
         execution_max_message_bytes=_env_number(p, "SCHEDULER_EXECUTION_MAX_MESSAGE_LENGTH", 10 * 1024 * 1024),
         submission_max_workers=_env_number(p, "SCHEDULER_SUBMISSION_MAX_WORKERS", 100),

@@ -37,6 +37,7 @@ from .execution import ExecutionApp
 from .execution_service import ExecutionService
 from .grpc_server import TlsFiles, add_health_and_reflection, listen, new_server, set_serving
 from .jobs import JobBook
+from .metrics import Metrics
 from .nodes import NodeRegistry
 from .remote_tokens import ForwardedTokenService, RemoteTokens
 from .store import JobStore, SqliteStore
@@ -82,8 +83,12 @@ class SchedulerServer:
                                         RateLimiter(config.submit_rate_per_s, config.submit_burst),
                                         self.nodes.largest, config.max_queue_bytes)
         self.admin = AdminApp(book, self.queue, self.nodes, self.blobs)
-        self.slots = TransferSlots(config.transfer_slots_per_node, config.transfer_slots_total,
-                                   config.transfer_slot_lease_s, clock)
+        self.metrics = Metrics()
+        self.slots = TransferSlots(
+            config.transfer_slots_per_node, config.transfer_slots_total, config.transfer_slot_lease_s, clock,
+            on_wait=lambda node, s: self.metrics.slot_wait.labels(node).observe(s),
+            on_hold=lambda node, s: self.metrics.slot_hold.labels(node).observe(s))
+        self.metrics_port = 0
         self.execution = ExecutionApp(book, self.blobs, self.queue, self.nodes, self.slots, config)
         self._sweeper: asyncio.Task | None = None
         self._servers: list[grpc.aio.Server] = []
@@ -120,6 +125,9 @@ class SchedulerServer:
         for checker, service in zip(self._health, (SUBMISSION, EXECUTION)):
             await set_serving(checker, service)
         self._sweeper = asyncio.create_task(self._expire_slots())
+        if c.metrics_port is not None:
+            self.metrics_port = self.metrics.serve(c.metrics_host, c.metrics_port)
+            log.info("metrics on http://%s:%d/metrics", c.metrics_host, self.metrics_port)
         log.info("scheduler up: submission on %s:%d, execution on %s:%d, %d unfinished jobs restored",
                  c.host, self.submission_port, c.host, self.execution_port, restored)
 
@@ -151,6 +159,7 @@ class SchedulerServer:
         if self._sweeper is not None:
             self._sweeper.cancel()
             self._sweeper = None
+        self.metrics.close()
         for checker in self._health:
             await checker.enter_graceful_shutdown()
         for server in self._servers:

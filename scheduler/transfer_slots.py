@@ -4,7 +4,8 @@
 A slot is a lease: its holder renews it while it moves bytes, and a slot not renewed within
 `lease_s` lapses (its agent died) and goes to the next in line. Waiting is a long-poll; a waiter
 that goes away (timeout or cancelled call) leaves the line without taking a slot, and a slot
-granted to a waiter that has gone is passed on. Time comes from the injected `clock`.
+granted to a waiter that has gone is passed on. Time comes from the injected `clock`; each wait
+and each hold is also told to `on_wait(node, seconds)` / `on_hold(node, seconds)` (metrics).
 """
 
 from __future__ import annotations
@@ -17,6 +18,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 Holder = tuple[str, int]  # (job id, attempt)
+Observe = Callable[[str, float], None]
+
+
+def _ignore(node: str, seconds: float) -> None:
+    pass
 
 
 @dataclass
@@ -51,13 +57,16 @@ class _Waiter:
 
 class TransferSlots:
     def __init__(self, per_node: int = 1, total: int = 0, lease_s: float = 60.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, on_wait: Observe = _ignore,
+                 on_hold: Observe = _ignore) -> None:
         if per_node < 1 or total < 0 or lease_s <= 0:
             raise ValueError("per_node must be at least 1, total at least 0, lease_s positive")
         self.per_node = per_node
         self.total = total
         self.lease_s = lease_s
         self.clock = clock
+        self.on_wait = on_wait
+        self.on_hold = on_hold
         self._held: dict[str, _Held] = {}
         self._line: deque[_Waiter] = deque()
         self._stats: dict[str, SlotStats] = {}
@@ -144,6 +153,7 @@ class TransferSlots:
         hold = self.clock() - held.granted
         s.hold_total_s += hold
         s.hold_max_s = max(s.hold_max_s, hold)
+        self.on_hold(held.node, hold)
 
     def _grant(self) -> None:
         per_node: dict[str, int] = {}
@@ -164,5 +174,6 @@ class TransferSlots:
             s.grants += 1
             s.wait_total_s += now - w.asked
             s.wait_max_s = max(s.wait_max_s, now - w.asked)
+            self.on_wait(w.node, now - w.asked)
             w.future.set_result(slot_id)
         self._line = waiting

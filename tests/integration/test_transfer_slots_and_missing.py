@@ -8,6 +8,7 @@ import threading
 
 import grpc
 import pytest
+import urllib3
 
 from abaqueue.presigned_http import file_digest, upload
 from abaqueue.v1 import execution_service_pb2 as ex
@@ -109,3 +110,13 @@ def test_results_not_in_the_store_as_reported_give_missing_with_the_exact_list(c
         assert job.state is JobState.MISSING
         saved = client.download_results(attempt.job_id, tmp_path / "out")  # what arrived stays downloadable
     assert [p.name for p in saved] == ["job0.odb"] and saved[0].read_bytes() == odb.read_bytes()
+
+
+@pytest.mark.parametrize("cluster", [{"metrics_port": 0}], indirect=True)
+def test_slot_wait_and_hold_times_are_in_the_metrics(cluster, node, tmp_path):
+    (attempt,) = take_jobs(cluster, node, tmp_path, 1)
+    held = node.AcquireTransferSlot(ex.AcquireTransferSlotRequest(node_name="n1", job_attempt=attempt))
+    node.ReleaseTransferSlot(ex.ReleaseTransferSlotRequest(node_name="n1", slot_id=held.slot_id))
+    page = urllib3.request("GET", f"http://127.0.0.1:{cluster.server.metrics_port}/metrics").data.decode()
+    assert 'abaqueue_transfer_slot_wait_seconds_count{node="n1"} 1.0' in page
+    assert 'abaqueue_transfer_slot_hold_seconds_count{node="n1"} 1.0' in page
