@@ -65,6 +65,7 @@ def upload_parts(
     stored = stored or {}
     whole = hashlib.sha256()
     window = threading.BoundedSemaphore(parallel + 1)  # parts read ahead of the senders: bounds memory
+    failed = threading.Event()
     futures: list[Future[SentPart]] = []
 
     def one(part: Part, data: bytes) -> SentPart:
@@ -85,12 +86,15 @@ def upload_parts(
             if on_sent is not None:
                 on_sent(part.size)
             return sent
+        except BaseException:
+            failed.set()
+            raise
         finally:
             window.release()
 
     with ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="part") as pool, open(path, "rb") as f:
         for part in parts:
-            if any(fut.done() and fut.exception() for fut in futures):
+            if failed.is_set():
                 break  # a part failed for good: read no further
             window.acquire()
             data = f.read(part.size)
@@ -99,7 +103,7 @@ def upload_parts(
                 raise FileChanged(f"{path.name} is shorter than when its upload began")
             whole.update(data)
             futures.append(pool.submit(one, part, data))
-        if f.read(1):
+        if not failed.is_set() and f.read(1):
             raise FileChanged(f"{path.name} grew while it was uploaded")
         sent = [fut.result() for fut in futures]  # the first part that failed for good raises
     return whole.hexdigest(), sent

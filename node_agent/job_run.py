@@ -138,8 +138,8 @@ class JobRun:
             if phase == INPUTS:
                 self.dir.mkdir(parents=True, exist_ok=True)
                 self._check_disk()
-                async with self.transfers.slot():
-                    await self.transfers.download_inputs(self.dir, self.assignment.input_files)
+                await self.transfers.in_turn(
+                    lambda: self.transfers.download_inputs(self.dir, self.assignment.input_files))
                 await asyncio.to_thread(self._unpack_archives)
             if phase == INPUTS and self.stop_requested.is_set():  # cancelled while its inputs came
                 finish = Finish(ex.OUTCOME_STOPPED, 0, "stopped on request before the solver started")
@@ -151,8 +151,7 @@ class JobRun:
             results, missing = self._result_files(finish)
             digests: dict[str, FileDigest] = {}
             if results:
-                async with self.transfers.slot():
-                    digests, failed = await self.transfers.upload_results(results)
+                digests, failed = await self.transfers.in_turn(lambda: self.transfers.upload_results(results))
                 missing += [name for name in failed if finish.outcome == ex.OUTCOME_SUCCEEDED]
             state = await self._complete(finish, digests, missing)
             if state == pb.JOB_STATE_COMPLETED and not self.config.keep_succeeded:

@@ -80,6 +80,16 @@ class Transfers:
             await self.link.call("ReleaseTransferSlot", ex.ReleaseTransferSlotRequest(node_name=node,
                                                                                       slot_id=resp.slot_id))
 
+    async def in_turn(self, move: Callable[[], Coroutine[Any, Any, T]]) -> T:
+        """`move()` while holding the node's slot; begun again, in line for a new slot, if the slot
+        lapses on the way (an upload goes on from the parts the store has)."""
+        while True:
+            async with self.slot():
+                try:
+                    return await move()
+                except SlotLapsed:
+                    self.note("the transfer slot lapsed mid-transfer: waiting for the node's turn again")
+
     async def _renew(self, slot_id: str, lease_s: float) -> None:
         while True:
             await asyncio.sleep(lease_s / 3)
@@ -100,7 +110,9 @@ class Transfers:
     def _blocking(self, loop: asyncio.AbstractEventLoop) -> Callable[[Coroutine[Any, Any, T]], T]:
         """Run a link call from a transfer thread on the agent's loop."""
         def call(coro: Coroutine[Any, Any, T]) -> T:
-            self._check_slot()
+            if self._lapsed.is_set():
+                coro.close()
+                raise SlotLapsed("the transfer slot lapsed")
             return asyncio.run_coroutine_threadsafe(coro, loop).result(CALL_FROM_THREAD_S)
         return call
 

@@ -4,12 +4,14 @@ front of real SeaweedFS, and the job still completes with its results intact."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 
 import pytest
 
 from abaqueue.presigned_http import file_digest
 from client import Client, JobState
+from node_agent import transfers
 from scheduler.devstack.s3_faults import Fault, part_put
 from tests.integration.models import beam
 
@@ -116,3 +118,22 @@ def test_a_result_the_store_keeps_refusing_gives_missing_and_the_rest_stays_down
     assert refused.fired == 2
     assert sorted(p.name for p in saved) == ["beam.log", "beam.msg", "beam.odb", "beam.sta"]
     assert any("beam.dat could not be uploaded: HTTP 503" in line for line in log), log
+
+
+@pytest.mark.parametrize("cluster", [{"via_proxy": True, "transfer_slot_lease_s": 1.0}], indirect=True)
+def test_an_upload_whose_slot_lapsed_stops_and_goes_on_in_a_new_turn(cluster, s3_proxy, tmp_path, monkeypatch):
+    s3_proxy.add(Fault(part_put, "delay", times=0, delay_s=1.0))  # 16 parts, 4 at a time: 4 s at least
+    real_renew, slots = transfers.Transfers._renew, []
+
+    async def renew_late_once(self, slot_id, lease_s):
+        slots.append(slot_id)
+        if len(slots) == 2:  # the results' first slot (after the inputs'): frozen past its lease, then renewed
+            await asyncio.sleep(lease_s * 2.5)
+        await real_renew(self, slot_id, lease_s)
+
+    monkeypatch.setattr(transfers.Transfers, "_renew", renew_late_once)
+    cluster.add_agent("node-1", cpus=4, **SMALL_PARTS)
+    with cluster.client() as client:
+        final, log, same = run_job(cluster, client, tmp_path, odb_kb=80_000)
+    assert len(slots) == 3 and any("lapsed mid-transfer" in line for line in log), log
+    assert same
