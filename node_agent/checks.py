@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,10 +15,8 @@ import grpc
 from abaqueue.v1 import execution_service_pb2 as ex
 from abaqueue.v1 import execution_service_pb2_grpc as ex_grpc
 
+from . import licensing
 from .config import AgentConfig, ConfigError
-from .licensing import parse_usage
-
-TIMEOUT_S = 60.0
 
 
 @dataclass(frozen=True)
@@ -43,28 +40,16 @@ def abaqus(config: AgentConfig) -> Check:
     return Check("abaqus", True, found)
 
 
-def license_command(config: AgentConfig) -> list[str]:
-    if config.license_command:
-        return list(config.license_command)
-    tool = ["dslsstat", "-usage"] if config.license_server_type.upper() == "DSLS" else ["lmstat", "-a"]
-    return [*config.abaqus_command, "licensing", *tool]
-
-
 def license_server(config: AgentConfig) -> Check:
-    command = license_command(config)
-    try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT_S, stdin=subprocess.DEVNULL,
-                              cwd=tempfile.gettempdir())
-    except (OSError, subprocess.TimeoutExpired) as e:
-        return Check("license server", False, f"{' '.join(command)}: {e}")
-    output = done.stdout + done.stderr
-    if config.license_server_type.upper() == "DSLS":
-        ok = done.returncode == 0 and "error" not in output.lower()
-        return Check("license server", ok, output.strip().splitlines()[-1] if output.strip() else "no output")
-    usage = parse_usage(output)
+    report = asyncio.run(licensing.query(config))
+    if report.error:
+        return Check("license server", False, report.error)
+    if licensing.is_dsls(config):
+        ok = report.exit_code == 0 and "error" not in report.output.lower()
+        return Check("license server", ok, report.last_line())
+    usage = licensing.parse_usage(report.output)
     if usage is None:
-        last = output.strip().splitlines()[-1] if output.strip() else f"exit code {done.returncode}"
-        return Check("license server", False, f"no 'Users of abaqus' in lmstat's report: {last}")
+        return Check("license server", False, f"no 'Users of abaqus' in lmstat's report: {report.last_line()}")
     return Check("license server", True, f"{usage[0]} tokens issued, {usage[1]} in use")
 
 

@@ -27,7 +27,7 @@ from .link import SchedulerLink
 from .local_state import INPUTS, RESULTS, SOLVING, LocalState, RunRecord
 from .outcome import ErrorClass, Outcome, Result, decide_outcome
 from .progress import ProgressSnapshot
-from .progress_reader import read_progress
+from .progress_reader import ProgressReader
 from .transfers import Transfers
 from .watch import RunWatch, TreeUsage
 
@@ -284,6 +284,7 @@ class JobRun:
         deadline = self.record.solve_started + limit if limit and self.record.solve_started else None
         last, said, reported = None, "", 0.0
         watch, usage = RunWatch(self.config.stall_after_s), TreeUsage()
+        reader = ProgressReader(self.dir, self.name, steps)  # reads only what the solver added
         exited = asyncio.ensure_future(analysis.launcher_exited())
         stop = asyncio.ensure_future(self.stop_requested.wait())
         warned = False
@@ -306,7 +307,7 @@ class JobRun:
                     self.log.warning("the launcher exited but a solver process still works in the job "
                                      "directory: following it until it ends")
                 # read once more after the end: the final .sta is where the analysis really ended
-                snapshot = await asyncio.to_thread(read_progress, self.dir, self.name, steps)
+                snapshot = await asyncio.to_thread(reader.read)
                 lines = await asyncio.to_thread(log_tail.new_lines, self.dir / f"{self.name}.log",
                                                 self.record.log_offset)
                 left, warning = watch.update(snapshot)

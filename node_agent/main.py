@@ -11,7 +11,7 @@ from pathlib import Path
 from abaqueue.shutdown import stop_on_signals
 
 from . import checks, inspection, logs
-from .agent import Agent
+from .agent import Agent, AgentFailed
 from .config import AgentConfig, ConfigError, load
 
 
@@ -56,6 +56,9 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(_run(config))
     except KeyboardInterrupt:
         pass
+    except AgentFailed as e:  # logged where it happened; a non-zero exit has the service manager restart us
+        print(f"abaqueue-agent: stopped on an error: {e}", file=sys.stderr)
+        return 1
     return 0
 
 

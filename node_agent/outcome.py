@@ -10,8 +10,16 @@ decide, in this order:
 3. any failure text (`classify_text`) or failure marker: FAILED;
 4. no marker: RUNNING or NOT_STARTED while the exit code is unknown, else FAILED (system).
 
-A failure's class comes from the first failure text found, licence texts first, then system, then
-model, so that a doubtful case costs a retry rather than a job (see shared/design/abaqus.md).
+A failure's class comes from what ended the run (`classify_files`), not from any text found
+anywhere:
+- a licence failure counts only when no successful checkout (`checked out N tokens`) follows it in
+  the log: a licence error that was queued through, then overcome, ended nothing;
+- else a crash the launcher reports (`aborted with system error code`, signal 9, ...) is the cause;
+- else the last specific error of the solver, in the .msg, else the .dat, else the .sta;
+- else the launcher's last specific error (a user subroutine that did not compile, ...);
+- else the last generic trailer (`THE ANALYSIS HAS BEEN TERMINATED DUE TO PREVIOUS ERRORS`, `Abaqus
+  Error: ...` that no pattern explains), solver's first.
+One line is classed by its own text: licence, then system, then model (see shared/design/abaqus.md).
 A failure with markers but no classified text is a system failure.
 """
 
@@ -51,45 +59,91 @@ class Outcome:
     warnings: tuple[str, ...] = ()
 
 
-# Failure texts by priority: the first pattern found anywhere in the text decides the class.
-_PATTERNS: tuple[tuple[ErrorClass, str], ...] = tuple(
-    (cls, pattern.lower())
-    for cls, patterns in (
-        (ErrorClass.LICENSE, (
+# One line's class: the first group whose pattern it contains. A named model cause comes before
+# the system texts (a model error that mentions memory is still that model error); a bare `***ERROR`
+# after them. Generic trailers only say that an error happened; a specific line names it.
+_LINE_CLASSES: tuple[tuple[ErrorClass, bool, tuple[str, ...]], ...] = tuple(
+    (cls, specific, tuple(p.lower() for p in patterns))
+    for cls, specific, patterns in (
+        (ErrorClass.LICENSE, True, (
             "Error checking out Abaqus license", "No license server available",
             "Licensed number of users already reached", "FlexNet Licensing error",
             "Failed to startup licensing", "Time limit of in queue has been exceeded",
         )),
-        (ErrorClass.SYSTEM, (
-            "aborted with system error code", "Illegal floating point operation", "signal 9",
-            "out of memory",
-        )),
-        (ErrorClass.MODEL, (
+        (ErrorClass.MODEL, True, (
             "TOO MANY ATTEMPTS MADE FOR THIS INCREMENT",
             "Time increment required is less than the minimum specified",
             "Too many increments needed to complete the step", "EXCESSIVE DISTORTION",
             "Problem during compilation", "Problem during linking",
-            "***ERROR",  # any other solver or pre-processor error names a model problem
+        )),
+        (ErrorClass.SYSTEM, True, (
+            "aborted with system error code", "Illegal floating point operation", "signal 9", "out of memory",
+        )),
+        (ErrorClass.MODEL, True, ("***ERROR",)),  # any other solver or pre-processor error: a model problem
+        (ErrorClass.MODEL, False, (
             "THE ANALYSIS HAS BEEN TERMINATED DUE TO PREVIOUS ERRORS",
             "Analysis Input File Processor exited with an error",
         )),
-        (ErrorClass.SYSTEM, ("Abaqus Error:",)),  # a launcher error no text above explains
+        (ErrorClass.SYSTEM, False, ("Abaqus Error:",)),  # a launcher error no text above explains
     )
-    for pattern in patterns
 )
+_CHECKED_OUT = re.compile(r"checked out \d+ tokens?\b", re.IGNORECASE)
 _DAT_SUCCESS = ("THE ANALYSIS HAS BEEN COMPLETED", "ANALYSIS DATACHECK COMPLETE")
 _LOG_FAILURE = "Abaqus/Analysis exited with errors"
 
 
-def classify_text(text: str) -> tuple[ErrorClass, str] | None:
-    """The class of the failure `text` describes and its first matching line (stripped), or None."""
-    lowered = text.lower()
-    for error_class, pattern in _PATTERNS:
-        if pattern in lowered:
-            line = _line_containing(text, pattern)
-            if line is not None:
-                return error_class, line
+@dataclass(frozen=True)
+class _Failure:
+    error_class: ErrorClass
+    line: str
+    specific: bool
+
+
+def _line_failure(line: str) -> _Failure | None:
+    lowered = line.lower()
+    for error_class, specific, patterns in _LINE_CLASSES:
+        if any(p in lowered for p in patterns):
+            return _Failure(error_class, line.strip(), specific)
     return None
+
+
+def _failures(text: str) -> tuple[list[_Failure], list[_Failure]]:
+    """The licence failures after the last successful checkout in `text`, and every other failure
+    line, in file order."""
+    licence: list[_Failure] = []
+    other: list[_Failure] = []
+    for line in text.splitlines():
+        if _CHECKED_OUT.search(line):
+            licence = []  # the checkout overcame whatever licence trouble came before
+        elif (failure := _line_failure(line)) is not None:
+            (licence if failure.error_class is ErrorClass.LICENSE else other).append(failure)
+    return licence, other
+
+
+def _last(failures: list[_Failure], specific: bool = True) -> _Failure | None:
+    return next((f for f in reversed(failures) if f.specific == specific), None)
+
+
+def classify_files(log: str, *solver_texts: str) -> tuple[ErrorClass, str] | None:
+    """The class of the failure that ended the run and its line (stripped), from the launcher's log
+    and the solver's files (.msg, .dat, .sta: most telling first); None when none says one."""
+    log_licence, log_other = _failures(log)
+    solver = [_failures(text) for text in solver_texts]
+    licence = log_licence or ([f for lic, _ in solver for f in lic] if not _CHECKED_OUT.search(log) else [])
+    if licence:
+        return ErrorClass.LICENSE, licence[-1].line
+    launcher = _last(log_other)
+    if launcher is not None and launcher.error_class is ErrorClass.SYSTEM:
+        return launcher.error_class, launcher.line
+    candidates = [_last(other) for _, other in solver] + [launcher]
+    candidates += [_last(other, specific=False) for _, other in solver] + [_last(log_other, specific=False)]
+    found = next((c for c in candidates if c is not None), None)
+    return (found.error_class, found.line) if found is not None else None
+
+
+def classify_text(text: str) -> tuple[ErrorClass, str] | None:
+    """The class of the failure `text` (one file) describes and its telling line, or None."""
+    return classify_files(text)
 
 
 def decide_outcome(job_dir: Path, job_name: str, exit_code: int | None, ended: bool | None = None) -> Outcome:
@@ -100,7 +154,7 @@ def decide_outcome(job_dir: Path, job_name: str, exit_code: int | None, ended: b
     texts = {ext: _read_tail(Path(job_dir) / f"{job_name}{ext}") for ext in EXTENSIONS}
     log, msg, dat, sta_text = (texts[ext] or "" for ext in EXTENSIONS)
     sta = parse_sta(sta_text)
-    failure = classify_text("\n".join((log, msg, dat, sta_text)))
+    failure = classify_files(log, msg, dat, sta_text)
     if sta.completed is False:
         cls, message = failure or (ErrorClass.SYSTEM, "THE ANALYSIS HAS NOT BEEN COMPLETED")
         return Outcome(Result.FAILED, cls, message)

@@ -8,11 +8,14 @@ Pure functions: the caller reads the files. Rules (see shared/design/abaqus.md):
   later step starts;
 - fractions are clamped to [0, 1]; a completed analysis is 1.0 overall;
 - the solver waits for a licence while the log's last licence line is a "queued" line.
+The .msg and log readings also come as small parsers (`MsgParser`, `LicenseQueue`) fed line by line,
+for a reader that reads only what the files gained since its last look.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .inp import Step
@@ -23,11 +26,6 @@ WHOLE_UNIT = 1.0  # weight of a step without a time period
 _QUEUED = "license request queued for the license server"
 _CHECKED_OUT = "checked out"
 _GAVE_UP = ("error checking out", "exited with errors", "time limit of in queue has been exceeded")
-_MSG_TIMES = re.compile(
-    r"STEP TIME COMPLETED\s+([-+]?[\d.]+(?:[eEdD][-+]?\d+)?)\s*,\s*"
-    r"TOTAL TIME COMPLETED\s+([-+]?[\d.]+(?:[eEdD][-+]?\d+)?)",
-    re.IGNORECASE,
-)
 
 
 @dataclass(frozen=True)
@@ -40,13 +38,16 @@ class ProgressSnapshot:
     waiting_for_license: bool
 
 
-def compute_progress(steps: list[Step], sta: StaStatus, log_text: str = "") -> ProgressSnapshot:
-    """The progress of an analysis with `steps` whose .sta reads `sta` and whose log reads `log_text`.
+def compute_progress(steps: list[Step], sta: StaStatus, log_text: str = "", *,
+                     waiting: bool | None = None) -> ProgressSnapshot:
+    """The progress of an analysis with `steps` whose .sta reads `sta` and whose log reads `log_text`
+    (or, already read from it, `waiting` for a licence).
 
     A .sta step beyond the parsed steps (an unreadable input file) counts as a whole unit.
     """
     total_steps = max(len(steps), sta.step)
-    waiting = waiting_for_license(log_text)
+    if waiting is None:
+        waiting = waiting_for_license(log_text)
     if sta.completed is True:
         return ProgressSnapshot(sta.step or total_steps, total_steps, sta.increment, 1.0, 1.0, waiting)
     if sta.step < 1:
@@ -60,16 +61,26 @@ def compute_progress(steps: list[Step], sta: StaStatus, log_text: str = "") -> P
     return ProgressSnapshot(sta.step, total_steps, sta.increment, step_fraction, overall, waiting)
 
 
+class LicenseQueue:
+    """Whether the log's latest licence news is a queued request (no checkout or give-up after it),
+    fed the log line by line."""
+
+    def __init__(self) -> None:
+        self.waiting = False
+
+    def feed(self, lines: Iterable[str]) -> LicenseQueue:
+        for line in lines:
+            lower = line.lower()
+            if _QUEUED in lower:
+                self.waiting = True
+            elif _CHECKED_OUT in lower or any(text in lower for text in _GAVE_UP):
+                self.waiting = False
+        return self
+
+
 def waiting_for_license(log_text: str) -> bool:
     """Whether the log's latest licence news is a queued request (no checkout or give-up after it)."""
-    waiting = False
-    for line in log_text.splitlines():
-        lower = line.lower()
-        if _QUEUED in lower:
-            waiting = True
-        elif _CHECKED_OUT in lower or any(text in lower for text in _GAVE_UP):
-            waiting = False
-    return waiting
+    return LicenseQueue().feed(log_text.splitlines()).waiting
 
 
 _MSG_STEP = re.compile(r"S\s?T\s?E\s?P\s+(\d{1,9})\s")
@@ -84,37 +95,40 @@ class MsgPosition:
     fraction: float  # of the step
 
 
+class MsgParser:
+    """Where the .msg says the analysis is, fed the file's lines (with their line ends) in order:
+    the last `S T E P n` header, and after it the last `FRACTION OF STEP COMPLETED` with the
+    increment it closed."""
+
+    def __init__(self) -> None:
+        self.step = 0
+        self.increment = 0
+        self.position: MsgPosition | None = None
+
+    def feed(self, lines: Iterable[str]) -> MsgParser:
+        for line in lines:
+            headers = list(_MSG_STEP.finditer(line))
+            if headers:
+                self.step, self.increment, self.position = int(headers[-1].group(1)), 0, None
+                line = line[headers[-1].end():]
+            if not self.step:
+                continue
+            for increment in _MSG_INCREMENT.finditer(line):
+                self.increment = int(increment.group(1))
+            fractions = list(_MSG_FRACTION.finditer(line))
+            if fractions:
+                try:
+                    fraction = float(fractions[-1].group(1).upper().replace("D", "E"))
+                except ValueError:
+                    continue
+                self.position = MsgPosition(self.step, self.increment, _clamp(fraction))
+        return self
+
+
 def msg_position(msg_text: str) -> MsgPosition | None:
-    """Where the .msg says the analysis is: the last `S T E P n` header, and after it the last
-    `FRACTION OF STEP COMPLETED` with the increment it closed; None without both."""
-    steps = list(_MSG_STEP.finditer(msg_text))
-    if not steps:
-        return None
-    step = steps[-1]
-    tail = msg_text[step.end():]
-    fractions = list(_MSG_FRACTION.finditer(tail))
-    if not fractions:
-        return None
-    last = fractions[-1]
-    increments = list(_MSG_INCREMENT.finditer(tail, 0, last.start()))
-    try:
-        fraction = float(last.group(1).upper().replace("D", "E"))
-    except ValueError:
-        return None
-    return MsgPosition(int(step.group(1)), int(increments[-1].group(1)) if increments else 0, _clamp(fraction))
-
-
-def msg_times(msg_text: str) -> tuple[float, float] | None:
-    """The last (step time, total time) from `STEP TIME COMPLETED x , TOTAL TIME COMPLETED y` in .msg text."""
-    last = None
-    for match in _MSG_TIMES.finditer(msg_text):
-        last = match
-    if last is None:
-        return None
-    try:
-        return float(last.group(1).upper().replace("D", "E")), float(last.group(2).upper().replace("D", "E"))
-    except ValueError:
-        return None
+    """Where the .msg text says the analysis is (see MsgParser); None without a step header and a
+    fraction after it."""
+    return MsgParser().feed(msg_text.splitlines(keepends=True)).position
 
 
 def _is_timed(step: Step) -> bool:

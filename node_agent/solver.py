@@ -21,6 +21,7 @@ from pathlib import Path
 import psutil
 
 from . import process_tree
+from .config import SCRATCH
 from .process_tree import NEW_GROUP, JobObject
 
 log = logging.getLogger(__name__)
@@ -28,9 +29,12 @@ log = logging.getLogger(__name__)
 # Abaqus refuses a file path longer than this (abaqus.md): job directories and names must fit.
 MAX_PATH = 256
 
-# cmd.exe parses .bat arguments: nothing but these characters may reach it (paths: also : \ /).
+# cmd.exe parses .bat arguments: nothing but these characters may reach it (a path, config.SCRATCH:
+# also : \ /).
 SAFE_ARGUMENT = re.compile(r"[A-Za-z0-9_.=-]+")
-SAFE_PATH_ARGUMENT = re.compile(r"[A-Za-z0-9_]+=[A-Za-z0-9_.:\\/-]+")
+# `abaqus terminate` writes here, not into NAME.log: the launcher holds NAME.log open and Windows
+# does not append atomically through two handles, so its later writes would overwrite these lines.
+TERMINATE_LOG = "{name}.terminate.log"
 
 POLL_S = 0.2
 EXIT_POLL_S = 0.02  # a launcher of ours: waitpid without blocking costs next to nothing
@@ -50,7 +54,7 @@ def command_line(abaqus: tuple[str, ...], job: str, input_file: str, cpus: int, 
         if not SAFE_ARGUMENT.fullmatch(arg):
             raise ValueError(f"unsafe solver argument {arg!r}")
     if scratch:
-        if not SAFE_PATH_ARGUMENT.fullmatch(f"scratch={scratch}"):
+        if not SCRATCH.fullmatch(scratch):
             raise ValueError(f"unsafe solver argument scratch={scratch!r}")
         args.append(f"scratch={scratch}")
     return [*abaqus, *args, "interactive", "ask_delete=OFF"]
@@ -146,17 +150,27 @@ class Analysis:
             await remove_with_retries(lock)
 
     async def _ask_to_terminate(self, abaqus: tuple[str, ...]) -> None:
-        """`abaqus terminate job=NAME` from the job directory; a stop signal to the launcher's group
-        when that cannot be run."""
+        """`abaqus terminate job=NAME` from the job directory, its output kept in
+        NAME.terminate.log and the agent's log; a stop signal to the launcher's group when that
+        cannot be run."""
         try:
-            with open(self.job_dir / f"{self.job_name}.log", "ab") as out:
-                process = await asyncio.create_subprocess_exec(
-                    *abaqus, "terminate", f"job={self.job_name}", cwd=self.job_dir, stdin=subprocess.DEVNULL,
-                    stdout=out, stderr=subprocess.STDOUT)
-            code = await asyncio.wait_for(process.wait(), TERMINATE_TIMEOUT_S)
+            process = await asyncio.create_subprocess_exec(
+                *abaqus, "terminate", f"job={self.job_name}", cwd=self.job_dir, stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+            try:
+                output, _ = await asyncio.wait_for(process.communicate(), TERMINATE_TIMEOUT_S)
+            except asyncio.TimeoutError:
+                process.kill()
+                await process.wait()
+                raise
+            code = process.returncode
+            with open(self.job_dir / TERMINATE_LOG.format(name=self.job_name), "ab") as out:
+                out.write(output)
+            text = output.decode("utf-8", "replace").strip()
+            log.info("%s: abaqus terminate exited with %s%s", self.job_name, code, f": {text}" if text else "")
         except (OSError, asyncio.TimeoutError) as e:
             code = None
-            log.warning("%s: abaqus terminate failed: %s", self.job_name, e)
+            log.warning("%s: abaqus terminate failed: %s", self.job_name, e or "timed out")
         if code != 0:
             self._signal_launcher()
 

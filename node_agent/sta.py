@@ -1,7 +1,8 @@
 """Reading an Abaqus status file (.sta): where the solver is, and whether it has finished.
 
 The .sta grows while the solver runs, so the text may end in a half-written line; `parse_sta` is
-pure, reads whatever it is given and never raises. Formats (see shared/design/abaqus.md):
+pure, reads whatever it is given and never raises. `StaParser` holds the same reading line by line,
+for a reader that feeds it only what the file gained since its last look. Formats (see shared/design/abaqus.md):
 
 - Standard: one row per increment attempt: step, increment, attempt, severe discontinuity
   iterations, equilibrium iterations, total iterations, total time, step time (LPF for Riks), time
@@ -18,6 +19,7 @@ fake: the step-time column is followed by at least one more full column.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 SUCCESS_LINE = "THE ANALYSIS HAS COMPLETED SUCCESSFULLY"
@@ -49,39 +51,60 @@ class StaStatus:
     completed: bool | None = None  # True: success line; False: not-completed line; None: neither
 
 
-def parse_sta(text: str) -> StaStatus:
-    """The status described by the .sta text `text` (possibly partial). Never raises."""
-    solver: str | None = None
-    completed: bool | None = None
-    standard: tuple[int, int, float, float] | None = None
-    explicit: tuple[int, int, float, float] | None = None
-    explicit_step = 0
-    for line in text.splitlines():
+class StaParser:
+    """The reading of a .sta so far: `feed` it lines in file order, ask `status()` at any time."""
+
+    def __init__(self) -> None:
+        self.solver: str | None = None
+        self.completed: bool | None = None
+        self.standard: tuple[int, int, float, float] | None = None
+        self.explicit: tuple[int, int, float, float] | None = None
+        self.explicit_step = 0
+
+    def feed(self, lines: Iterable[str]) -> StaParser:
+        for line in lines:
+            self._line(line)
+        return self
+
+    def copy(self) -> StaParser:
+        twin = StaParser()
+        twin.__dict__.update(self.__dict__)
+        return twin
+
+    def _line(self, line: str) -> None:
         upper = line.strip().upper()
         if upper == SUCCESS_LINE:
-            completed = True
+            self.completed = True
         elif upper == FAILURE_LINE:
-            completed = False
+            self.completed = False
         elif (match := _STANDARD_ROW.match(line)) is not None:
             if not match.group(4):  # a `U` attempt was cut back: not progress
-                standard = (int(match.group(1)), int(match.group(2)), _float(match.group(6)),
-                            _float(match.group(5)))
+                self.standard = (int(match.group(1)), int(match.group(2)), _float(match.group(6)),
+                                 _float(match.group(5)))
         elif (match := _EXPLICIT_STEP.match(line)) is not None:
-            explicit_step = int(match.group(1))
-            solver = solver or "explicit"
+            self.explicit_step = int(match.group(1))
+            self.solver = self.solver or "explicit"
         elif (match := _EXPLICIT_ROW.match(line)) is not None:
-            explicit = (explicit_step, int(match.group(1)), _float(match.group(2)), _float(match.group(3)))
+            self.explicit = (self.explicit_step, int(match.group(1)), _float(match.group(2)), _float(match.group(3)))
         elif _STANDARD_HEADER.match(line):
-            solver = solver or "standard"
+            self.solver = self.solver or "standard"
         elif _EXPLICIT_HEADER.match(line):
-            solver = solver or "explicit"
-    if solver is None:
-        solver = "standard" if standard else "explicit" if explicit else None
-    row = standard if solver == "standard" else explicit
-    if row is None:
-        return StaStatus(solver=solver, completed=completed)
-    step, increment, step_time, total_time = row
-    return StaStatus(solver, step, increment, step_time, total_time, completed)
+            self.solver = self.solver or "explicit"
+
+    def status(self) -> StaStatus:
+        solver = self.solver
+        if solver is None:
+            solver = "standard" if self.standard else "explicit" if self.explicit else None
+        row = self.standard if solver == "standard" else self.explicit
+        if row is None:
+            return StaStatus(solver=solver, completed=self.completed)
+        step, increment, step_time, total_time = row
+        return StaStatus(solver, step, increment, step_time, total_time, self.completed)
+
+
+def parse_sta(text: str) -> StaStatus:
+    """The status described by the .sta text `text` (possibly partial). Never raises."""
+    return StaParser().feed(text.splitlines()).status()
 
 
 def _float(text: str) -> float:

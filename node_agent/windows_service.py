@@ -2,9 +2,14 @@
 service manager, logging to a rotating file beside its configuration and to the event log.
 
 Installed by ps_scripts/Install-AbaqueueAgent.ps1, which runs, in the agent's virtual environment:
-    python -m node_agent.windows_service --username .\\svc-abaqus --password ... --startup auto install
-and sets the service's recovery actions (restart on failure). The configuration is read from
-%ABAQUEUE_AGENT_CONFIG%, else C:\\ProgramData\\Abaqueue\\agent.toml.
+    python -m node_agent.windows_service --startup auto install
+then sets the service's account through Win32_Service.Change (so no password is ever on a command
+line) and its recovery actions (restart on failure). The service is registered by its import path,
+node_agent.windows_service.AgentService: run as `python -m`, pywin32 would otherwise register this
+file's path, and pythonservice.exe would import it as a top-level module whose relative imports
+fail. When the agent stops on an error, SvcDoRun raises: the service stops with a non-zero exit
+code and its recovery actions restart it. The configuration is read from %ABAQUEUE_AGENT_CONFIG%,
+else C:\\ProgramData\\Abaqueue\\agent.toml.
 """
 
 from __future__ import annotations
@@ -20,6 +25,8 @@ from .agent import Agent
 from .config import load
 
 SERVICE_NAME = "AbaqueueAgent"
+# What pythonservice.exe imports: the class by its package path, never by this file's path.
+SERVICE_CLASS = "node_agent.windows_service.AgentService"
 DISPLAY_NAME = "Abaqueue agent"
 DEFAULT_CONFIG = Path(os.environ.get("ProgramData", "C:\\ProgramData")) / "Abaqueue" / "agent.toml"
 
@@ -64,13 +71,23 @@ if os.name == "nt":  # pragma: no cover - Windows only
 
         def SvcDoRun(self) -> None:  # noqa: N802 - pywin32's name
             servicemanager.LogInfoMsg(f"{DISPLAY_NAME} starting with {config_path()}")
-            run_until(self.stop, config_path())
+            try:
+                run_until(self.stop, config_path())
+            except Exception as e:  # pythonservice reports SERVICE_STOPPED with an error: recovery restarts us
+                servicemanager.LogErrorMsg(f"{DISPLAY_NAME} stopped on an error: {e}")
+                raise
+
+
+def handle_command_line(handle, service_class: type, argv: list[str] | None = None) -> int:
+    """pywin32's HandleCommandLine (`handle`) for the service class, registered by its import path;
+    its error code (0: done)."""
+    return handle(service_class, serviceClassString=SERVICE_CLASS, argv=argv)
 
 
 def main() -> None:
     if os.name != "nt":
         sys.exit("the Windows service exists on Windows only; on Linux run: abaqueue-agent run --config FILE")
-    win32serviceutil.HandleCommandLine(AgentService)  # pragma: no cover
+    sys.exit(handle_command_line(win32serviceutil.HandleCommandLine, AgentService))  # pragma: no cover
 
 
 if __name__ == "__main__":

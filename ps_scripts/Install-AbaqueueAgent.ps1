@@ -5,12 +5,13 @@
 .DESCRIPTION
     Creates a virtual environment for the agent under InstallDir, installs the abaqueue wheel into
     it (with pywin32), copies the agent's TOML configuration and the node's token to
-    C:\ProgramData\Abaqueue (readable by Administrators, SYSTEM and the service account only),
-    registers the AbaqueueAgent service under the given account with automatic start, sets its
-    recovery actions (restart after 1 minute, three times, counter reset daily), grants the account
-    the right to log on as a service, and starts it. Running it again on an installed node
-    reinstalls in place: the service is stopped first, and running Abaqus jobs carry on (the agent
-    takes them up again when it starts).
+    C:\ProgramData\Abaqueue (readable by Administrators, SYSTEM and the service account only, named
+    by their SIDs so that a localised Windows grants the same), registers the AbaqueueAgent service
+    with automatic start, sets its account and password through Win32_Service.Change (never on a
+    command line), sets its recovery actions (restart after 1 minute, three times, counter reset
+    daily), grants the account the right to log on as a service, and starts it. Running it again on
+    an installed node reinstalls in place: the service is stopped first, and running Abaqus jobs
+    carry on (the agent takes them up again when it starts).
 
 .PARAMETER Wheel
     Path of the abaqueue wheel on this node, for example C:\Temp\abaqueue-0.1.0-py3-none-any.whl.
@@ -27,7 +28,8 @@
     the license server and the work directory. Default: LocalSystem.
 
 .PARAMETER ServicePassword
-    The account's password, as a SecureString. Not needed for LocalSystem.
+    The account's password, as a SecureString. Not needed for LocalSystem. It is handed to the service
+    manager through Win32_Service.Change, never on a command line.
 
 .PARAMETER InstallDir
     Where the agent's virtual environment lives. Default: C:\Program Files\Abaqueue.
@@ -65,6 +67,7 @@ function Invoke-Checked {
 foreach ($file in @($Wheel, $ConfigFile)) {
     if (-not (Test-Path -LiteralPath $file -PathType Leaf)) { throw "not found: $file" }
 }
+if ($ServiceAccount -and -not $ServicePassword) { throw 'ServicePassword is needed with ServiceAccount' }
 if (-not $Python) {
     if (Get-Command py -ErrorAction SilentlyContinue) { $Python = 'py' } else { $Python = 'python' }
 }
@@ -89,29 +92,46 @@ Copy-Item -LiteralPath $ConfigFile -Destination (Join-Path $DataDir 'agent.toml'
 if ($TokenFile) { Copy-Item -LiteralPath $TokenFile -Destination (Join-Path $DataDir 'node.token') -Force }
 
 # Only Administrators, SYSTEM and the service account may read the configuration and the token.
-$account = if ($ServiceAccount) { $ServiceAccount } else { 'NT AUTHORITY\SYSTEM' }
+# Well-known SIDs, not names: on a localised Windows the groups are called otherwise.
+$sid = $null
+if ($ServiceAccount) {
+    $sid = (New-Object System.Security.Principal.NTAccount($ServiceAccount)).Translate(
+        [System.Security.Principal.SecurityIdentifier]).Value
+}
+$grants = @('*S-1-5-32-544:(OI)(CI)F', '*S-1-5-18:(OI)(CI)F')
+if ($sid) { $grants += "*${sid}:(OI)(CI)M" }
 Invoke-Checked 'setting permissions' {
-    icacls.exe $DataDir /inheritance:r /grant:r 'Administrators:(OI)(CI)F' 'SYSTEM:(OI)(CI)F' "${account}:(OI)(CI)M" | Out-Null
+    icacls.exe $DataDir /inheritance:r /grant:r @grants | Out-Null
 }
 
 Write-Output "registering the $ServiceName service"
-$arguments = @('-m', 'node_agent.windows_service', '--startup', 'auto')
-if ($ServiceAccount) {
-    if (-not $ServicePassword) { throw 'ServicePassword is needed with ServiceAccount' }
-    $plain = [System.Net.NetworkCredential]::new('', $ServicePassword).Password
-    $arguments += @('--username', $ServiceAccount, '--password', $plain)
-}
 $verb = if ($existing) { 'update' } else { 'install' }
-Invoke-Checked "service $verb" { & $VenvPython @arguments $verb }
+Invoke-Checked "service $verb" { & $VenvPython -m node_agent.windows_service --startup auto $verb }
 [Environment]::SetEnvironmentVariable('ABAQUEUE_AGENT_CONFIG', (Join-Path $DataDir 'agent.toml'), 'Machine')
+
+if ($ServiceAccount) {
+    # The account and its password go to the service manager through WMI, inside this process:
+    # never on a command line (sc.exe's or pywin32's password option would show it to process
+    # listings and audit logs).
+    $plain = [System.Net.NetworkCredential]::new('', $ServicePassword).Password
+    try {
+        $service = Get-CimInstance -ClassName Win32_Service -Filter "Name='$ServiceName'"
+        $changed = Invoke-CimMethod -InputObject $service -MethodName Change -Arguments @{
+            StartName = $ServiceAccount; StartPassword = $plain
+        }
+    } finally {
+        $plain = $null
+    }
+    if ($changed.ReturnValue -ne 0) {
+        throw "setting the service's account failed: Win32_Service.Change returned $($changed.ReturnValue)"
+    }
+}
 
 if ($ServiceAccount) {
     # The right to log on as a service, added to the local security policy.
     $export = Join-Path $env:TEMP 'abaqueue-secpol.inf'
     $database = Join-Path $env:TEMP 'abaqueue-secpol.sdb'
     Invoke-Checked 'secedit export' { secedit.exe /export /cfg $export /areas USER_RIGHTS | Out-Null }
-    $sid = (New-Object System.Security.Principal.NTAccount($ServiceAccount)).Translate(
-        [System.Security.Principal.SecurityIdentifier]).Value
     $lines = Get-Content -LiteralPath $export
     $right = $lines | Where-Object { $_ -like 'SeServiceLogonRight*' }
     if (-not $right) {

@@ -63,17 +63,34 @@ def test_results_are_the_expected_files_the_jobs_patterns_and_asked_restart_file
 
 
 def test_old_work_directories_go_but_not_those_in_use(tmp_path):
-    old, recent, running = (tmp_path / n for n in ("a-1", "b-1", "c-1"))
+    a, b, c = ("a" * 32, "b" * 32, "c" * 32)
+    old, recent, running = (tmp_path / n for n in (f"{a}-1", f"{b}-1", f"{c}-12"))
     for d in (old, recent, running):
         d.mkdir()
         (d / "beam.odb").write_text("x")
     (tmp_path / "agent-state.json").write_text("{}")
     for d in (old, running):
         os.utime(d, (1000.0, 1000.0))
-    removed = remove_old_dirs(tmp_path, {"c-1"}, keep_s=3600, now=1000.0 + 7200)
+    removed = remove_old_dirs(tmp_path, {f"{c}-12"}, keep_s=3600, now=1000.0 + 7200)
     assert removed == [old] and not old.exists() and recent.exists() and running.exists()
     assert (tmp_path / "agent-state.json").exists()
     assert isinstance(removed[0], Path)
+
+
+def test_only_attempt_directories_are_cleaned_up_never_an_operators_own(tmp_path):
+    """An operator's directories in the work directory stay, however old: only `<job id>-<attempt>`
+    (32 lower-case hex digits, a positive attempt) is the agent's."""
+    job = "3f2c" * 8
+    names = ["scratch", "a-1", "old-results", f"{job}-0", f"{job}-x", f"{job.upper()}-1", f"{job}0-1",
+             f"{job}-1-backup", f"{job}-2"]
+    for name in names:
+        (tmp_path / name).mkdir()
+        os.utime(tmp_path / name, (1000.0, 1000.0))
+    (tmp_path / f"{job}-3").write_text("a file, not a directory")
+    os.utime(tmp_path / f"{job}-3", (1000.0, 1000.0))
+    removed = remove_old_dirs(tmp_path, set(), keep_s=3600, now=1000.0 + 7200)
+    assert removed == [tmp_path / f"{job}-2"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*names[:-1], f"{job}-3"])
 
 
 def test_new_log_lines_are_whole_lines_from_the_last_offset(tmp_path):

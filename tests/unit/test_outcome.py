@@ -168,3 +168,51 @@ def test_reads_the_tail_of_large_files_and_survives_bad_bytes(tmp_path):
 def test_job_name_must_match_the_log_line(tmp_path):
     write(tmp_path, log="Abaqus JOB other COMPLETED\n")
     assert decide_outcome(tmp_path, "beam", None).result is Result.RUNNING
+
+
+TOO_MANY = " ***ERROR: TOO MANY ATTEMPTS MADE FOR THIS INCREMENT"
+CHECKED_OUT = "Abaqus/Standard checked out 16 tokens from Flexnet server lic01.example.com."
+
+
+def test_a_license_error_overcome_by_a_checkout_is_not_what_ended_the_run(tmp_path):
+    write(tmp_path, sta=STA_FAILED, msg=f"{TOO_MANY}\n",
+          log=f"Abaqus JOB beam\nFlexNet Licensing error:-15,10. System Error: 10061\n{CHECKED_OUT}\n"
+              "Abaqus Error: Abaqus/Standard Analysis exited with an error - Please see the  message file\n"
+              "Abaqus/Analysis exited with errors\n")
+    assert decide_outcome(tmp_path, "beam", 1) == Outcome(Result.FAILED, M, TOO_MANY.strip())
+
+
+def test_a_license_error_after_the_checkout_still_counts(tmp_path):
+    """A second checkout (the Explicit phase after Standard's packager, say) that fails."""
+    write(tmp_path, log=f"{CHECKED_OUT}\n{LICENSE_LOG}")
+    assert decide_outcome(tmp_path, "beam", 1) == Outcome(
+        Result.FAILED, L, "Abaqus Error: Error checking out Abaqus license.")
+    assert classify_text(f"FlexNet Licensing error:-4,132\n{CHECKED_OUT}\n{TOO_MANY}") == (M, TOO_MANY.strip())
+
+
+def test_the_last_solver_error_decides_not_the_pattern_priority(tmp_path):
+    """A memory remark in an earlier error is not what stopped the analysis: the last error is."""
+    memory = " ***ERROR: THE EQUATION SOLVER WOULD RUN OUT OF MEMORY WITH THIS MANY DEGREES OF FREEDOM; TRYING AGAIN"
+    write(tmp_path, sta=STA_FAILED, msg=f"{memory}\n{TOO_MANY}\n THE ANALYSIS HAS BEEN TERMINATED DUE TO PREVIOUS "
+                                        "ERRORS\n", log="Abaqus JOB beam\nAbaqus/Analysis exited with errors\n")
+    assert decide_outcome(tmp_path, "beam", 1) == Outcome(Result.FAILED, M, TOO_MANY.strip())
+    mentioned = " ***ERROR: TOO MANY ATTEMPTS MADE FOR THIS INCREMENT (out of memory in the line search)"
+    assert classify_text(mentioned) == (M, mentioned.strip())  # the named model cause, on one line
+    write(tmp_path, msg=f"{TOO_MANY}\n ***ERROR: out of memory: 64 GB requested, 32 GB available\n")
+    assert decide_outcome(tmp_path, "beam", 1).error_class is S  # it ended on memory: retried elsewhere
+
+
+def test_a_crash_the_launcher_reports_ends_the_run_whatever_the_msg_said_before(tmp_path):
+    write(tmp_path, sta=STA_HEAD, msg=" ***ERROR: THE STRAIN INCREMENT IS TOO LARGE IN ELEMENT 7\n",
+          log="Abaqus Error: The executable standard.exe aborted with system error code 1073741819.\n"
+              "Abaqus/Analysis exited with errors\n")
+    outcome = decide_outcome(tmp_path, "beam", 1)
+    assert (outcome.error_class, "1073741819" in outcome.error_message) == (S, True)
+
+
+def test_the_dat_explains_a_generic_launcher_error(tmp_path):
+    write(tmp_path, dat=" ***ERROR: in keyword *STATICC, file \"beam.inp\", line 12: The keyword is misspelled\n",
+          log="Abaqus Error: Analysis Input File Processor exited with an error - Please see the  beam.dat file\n"
+              "Abaqus/Analysis exited with errors\n")
+    outcome = decide_outcome(tmp_path, "beam", 1)
+    assert outcome.error_class is M and "misspelled" in outcome.error_message

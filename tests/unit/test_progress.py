@@ -10,7 +10,6 @@ from node_agent.progress import (
     ProgressSnapshot,
     compute_progress,
     msg_position,
-    msg_times,
     waiting_for_license,
 )
 from node_agent.progress_reader import read_progress
@@ -95,16 +94,6 @@ CHECKED_OUT = "Abaqus/Standard checked out 16 tokens from Flexnet server lic01.e
 def test_waiting_for_license(log, waiting):
     assert waiting_for_license(log) is waiting
     assert compute_progress(TWO_STATIC, StaStatus(), log).waiting_for_license is waiting
-
-
-def test_msg_times_takes_the_last_pair():
-    text = (
-        "   STEP TIME COMPLETED       0.100    ,  TOTAL TIME COMPLETED        0.100\n"
-        "   TIME INCREMENT COMPLETED  0.581    ,  FRACTION OF STEP COMPLETED  0.681\n"
-        "   STEP TIME COMPLETED  0.681 ,  TOTAL TIME COMPLETED  1.68\n"
-    )
-    assert msg_times(text) == (0.681, 1.68)
-    assert msg_times("no progress yet") is None
 
 
 MSG = """

@@ -15,7 +15,7 @@ import pytest
 import node_agent
 from node_agent.inp import Step, parse_steps
 from node_agent.outcome import ErrorClass, Result, decide_outcome
-from node_agent.progress import compute_progress, msg_times
+from node_agent.progress import MsgPosition, compute_progress, msg_position
 from node_agent.sim.args import UsageError, parse_command
 from node_agent.sim.odb import MAGIC, odb_bytes
 from node_agent.sim.options import OptionError, SimOptions, options_from
@@ -84,7 +84,7 @@ def test_success(tmp_path):
     assert log.startswith("Abaqus JOB beam\nAbaqus Version")
     assert "Abaqus/Standard checked out 8 tokens from Flexnet server lic01.example.com." in log
     assert log.rstrip().endswith("Abaqus JOB beam COMPLETED")
-    assert msg_times((tmp_path / "beam.msg").read_text()) == (1.0, 3.0)
+    assert msg_position((tmp_path / "beam.msg").read_text()) == MsgPosition(3, 4, 1.0)
     assert "THE ANALYSIS HAS BEEN COMPLETED" in (tmp_path / "beam.dat").read_text()
     assert (tmp_path / "beam.com").exists() and not (tmp_path / "beam.lck").exists()
     odb = (tmp_path / "beam.odb").read_bytes()
