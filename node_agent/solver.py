@@ -20,6 +20,8 @@ from pathlib import Path
 
 import psutil
 
+from abaqueue import file_names
+
 from . import process_tree
 from .config import SCRATCH
 from .process_tree import NEW_GROUP, JobObject
@@ -31,7 +33,7 @@ MAX_PATH = 256
 
 # cmd.exe parses .bat arguments: nothing but these characters may reach it (a path, config.SCRATCH:
 # also : \ /).
-SAFE_ARGUMENT = re.compile(r"[A-Za-z0-9_.=-]+")
+SAFE_ARGUMENT = re.compile(rf"[A-Za-z0-9_]+=(?:{file_names.SOLVER_ARGUMENT.pattern})")  # key=value
 # `abaqus terminate` writes here, not into NAME.log: the launcher holds NAME.log open and Windows
 # does not append atomically through two handles, so its later writes would overwrite these lines.
 TERMINATE_LOG = "{name}.terminate.log"

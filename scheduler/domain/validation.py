@@ -123,6 +123,7 @@ def file_specs(specs: Sequence[FileSpec], field: str, *, need_sha: bool = True,
 def input_file(value: str, specs: Sequence[FileSpec], field: str = "input_file") -> str:
     if not value.lower().endswith(".inp"):
         raise InvalidArgument(field, f"{value[:80]!r} must be an .inp file")
+    _solver_argument(value, field)
     if value in {s.name for s in specs if not s.unpack}:
         return value
     if not any(s.unpack for s in specs):
@@ -151,6 +152,7 @@ def solver_options(o: SolverOptions, name: str, specs: Sequence[FileSpec], field
     if o.user_subroutine:
         if o.user_subroutine not in {s.name for s in specs if not s.unpack}:
             raise InvalidArgument(f"{field}.user_subroutine", f"{o.user_subroutine[:80]!r} is not among input_files")
+        _solver_argument(o.user_subroutine, f"{field}.user_subroutine")
         if not o.user_subroutine.lower().endswith(SUBROUTINE_SUFFIXES):
             raise InvalidArgument(f"{field}.user_subroutine",
                                   f"{o.user_subroutine[:80]!r} must end in one of {' '.join(SUBROUTINE_SUFFIXES)}")
@@ -203,3 +205,9 @@ def upload_parts(parts: Sequence[PartSpec], field: str = "parts", *, whole: bool
         if whole and not (0 < len(part.etag) <= 200 and part.etag.isprintable()):
             raise InvalidArgument(f"{where}.etag", "is required: what the store answered for the part")
     return tuple(parts)
+
+
+def _solver_argument(value: str, field: str) -> None:
+    wrong = file_names.solver_argument_problem(value)
+    if wrong:
+        raise InvalidArgument(field, wrong)

@@ -52,6 +52,15 @@ def test_the_main_input_must_be_an_inp_among_the_files():
             validation.input_file(bad, files)
 
 
+
+@pytest.mark.parametrize("name", ["my model.inp", "model(1).inp", "a,b.inp", "modèle.inp"])
+def test_a_model_name_cmd_exe_would_misread_is_refused_at_submission(name):
+    """Windows allows these names, but abaqus.bat passes input= through cmd.exe."""
+    with pytest.raises(InvalidArgument) as e:
+        validation.input_file(name, [FileSpec(name, 1, SHA)])
+    assert e.value.field == "input_file" and "abaqus.bat" in str(e.value)
+
+
 @pytest.mark.parametrize("value", [0, -1, validation.MAX_CPUS + 1])
 def test_cpus_out_of_range(value):
     with pytest.raises(InvalidArgument):
@@ -106,7 +115,8 @@ def test_only_zip_archives_are_unpacked_and_the_model_may_come_from_one():
         validation.input_file("inputs.zip", archive)
 
 
-SPECS = (FileSpec("beam.inp", 10, SHA), FileSpec("umat.for", 10, SHA), FileSpec("inc.zip", 10, SHA, True))
+SPECS = (FileSpec("beam.inp", 10, SHA), FileSpec("umat.for", 10, SHA), FileSpec("inc.zip", 10, SHA, True),
+         FileSpec("my umat.for", 10, SHA))
 
 
 @pytest.mark.parametrize(("options", "field"), [
@@ -116,6 +126,7 @@ SPECS = (FileSpec("beam.inp", 10, SHA), FileSpec("umat.for", 10, SHA), FileSpec(
     (SolverOptions(user_subroutine="vumat.for"), "solver.user_subroutine"),  # not among the inputs
     (SolverOptions(user_subroutine="beam.inp"), "solver.user_subroutine"),  # not a subroutine
     (SolverOptions(user_subroutine="inc.zip"), "solver.user_subroutine"),
+    (SolverOptions(user_subroutine="my umat.for"), "solver.user_subroutine"),  # a space: cmd.exe splits it
     (SolverOptions(oldjob="Beam"), "solver.oldjob"),  # its own name
     (SolverOptions(oldjob="a&b"), "solver.oldjob"),
     (SolverOptions(timeout_s=-1), "solver.timeout"),
