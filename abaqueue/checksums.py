@@ -1,12 +1,14 @@
-"""Checksums in the forms S3 speaks: every PUT carries its SHA-256 (base64) in a signed header, so
-the store itself refuses bytes damaged on the way; a multipart object's checksum is the SHA-256 of
-its parts' SHA-256 digests, followed by `-` and the number of parts."""
+"""Checksums in the forms S3 speaks, in signed headers so the store itself refuses bytes damaged on
+the way: a whole file's SHA-256 (base64), a part's CRC32 (base64 of its four big-endian bytes, what
+boto3 sends too: cheap for the store). A multipart object's checksum is the CRC32 of its parts'
+CRC32s, followed by `-` and the number of parts."""
 
 from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
+import struct
+import zlib
 from collections.abc import Sequence
 
 
@@ -22,7 +24,17 @@ def hex_of_b64(b64_digest: str) -> str | None:
         return None
 
 
-def composite(part_sha256_hex: Sequence[str]) -> str:
-    """What S3 reports as ChecksumSHA256 for an object made of these parts, in order."""
-    digest = hashlib.sha256(b"".join(bytes.fromhex(h) for h in part_sha256_hex)).digest()
-    return f"{base64.b64encode(digest).decode('ascii')}-{len(part_sha256_hex)}"
+def crc32(data: bytes | memoryview) -> str:
+    return base64.b64encode(struct.pack(">I", zlib.crc32(data))).decode("ascii")
+
+
+def is_crc32(value: str) -> bool:
+    try:
+        return len(base64.b64decode(value, validate=True)) == 4
+    except (binascii.Error, ValueError):
+        return False
+
+
+def composite(part_crc32: Sequence[str]) -> str:
+    """What S3 reports as ChecksumCRC32 for an object made of these parts, in order."""
+    return f"{crc32(b''.join(base64.b64decode(c) for c in part_crc32))}-{len(part_crc32)}"

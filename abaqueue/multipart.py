@@ -1,5 +1,5 @@
 """A large file as a multipart upload through presigned part URLs: several parts at once, each
-signed with its own SHA-256 (the store refuses a damaged part) and retried on its own; the file's
+signed with its own CRC32 (the store refuses a damaged part) and retried on its own; the file's
 SHA-256 is computed in the same read. Parts the store already holds (an upload resumed after a
 restart) are kept when their size and MD5 ETag match what is on disk."""
 
@@ -12,6 +12,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from .checksums import crc32
 from .presigned_http import PresignedTarget, send
 from .transfer_retry import DEFAULT_RETRY, RetryPolicy
 
@@ -36,7 +37,7 @@ class SentPart:
     number: int
     size: int
     etag: str
-    sha256: str  # hex
+    crc32: str  # base64, as S3 writes it
 
 
 def part_size_for(size: int, preferred: int) -> int:
@@ -51,7 +52,7 @@ def plan(size: int, part_size: int) -> list[Part]:
     return [Part(n + 1, offset, min(part_size, size - offset)) for n, offset in enumerate(range(0, size, part_size))]
 
 
-Signer = Callable[[Part, str], PresignedTarget]  # (part, its SHA-256 hex) -> a URL to PUT it to
+Signer = Callable[[Part, str], PresignedTarget]  # (part, its CRC32) -> a URL to PUT it to
 
 
 def upload_parts(
@@ -70,19 +71,19 @@ def upload_parts(
 
     def one(part: Part, data: bytes) -> SentPart:
         try:
-            sha = hashlib.sha256(data).hexdigest()
+            crc = crc32(data)
             held = stored.get(part.number)
             if held is not None and held == (part.size, hashlib.md5(data).hexdigest()):
-                sent = SentPart(part.number, part.size, held[1], sha)
+                sent = SentPart(part.number, part.size, held[1], crc)
             else:
-                target = [sign(part, sha)]
+                target = [sign(part, crc)]
 
                 def refresh() -> None:
-                    target[0] = sign(part, sha)
+                    target[0] = sign(part, crc)
 
                 etag = retry.run(f"{path.name} part {part.number}", lambda: send(target[0], data),
                                  refresh=refresh, on_retry=on_retry)
-                sent = SentPart(part.number, part.size, etag, sha)
+                sent = SentPart(part.number, part.size, etag, crc)
             if on_sent is not None:
                 on_sent(part.size)
             return sent

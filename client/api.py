@@ -123,9 +123,9 @@ class Client:
             path, info, part_bytes=self.multipart_part_bytes, parallel=self.transfer_parallelism,
             start=lambda: _started(self._call(self._stub.StartInputUpload, pb.StartInputUploadRequest(
                 job_id=job_id, file_name=info.name))),
-            sign=lambda upload_id, part, sha: self._call(self._stub.GetInputPartUrls, pb.GetInputPartUrlsRequest(
+            sign=lambda upload_id, part, crc: self._call(self._stub.GetInputPartUrls, pb.GetInputPartUrlsRequest(
                 job_id=job_id, file_name=info.name, upload_id=upload_id, parts=[job_pb2.UploadPart(
-                    part_number=part.number, size_bytes=part.size, sha256=sha)])).upload_requests[0],
+                    part_number=part.number, size_bytes=part.size, crc32=crc)])).upload_requests[0],
             join=lambda upload_id, parts: self._call(self._stub.CompleteInputUpload, pb.CompleteInputUploadRequest(
                 job_id=job_id, file_name=info.name, upload_id=upload_id, parts=parts)).size_bytes)
 

@@ -37,7 +37,7 @@ def upload(request: job_pb2.PresignedRequest, path: Path, declared: FileInfo,
     _check(declared, sent, "changed while it was uploaded")
 
 
-PartSigner = Callable[[str, multipart.Part, str], job_pb2.PresignedRequest]  # (upload id, part, its sha256)
+PartSigner = Callable[[str, multipart.Part, str], job_pb2.PresignedRequest]  # (upload id, part, its CRC32)
 
 
 def upload_in_parts(path: Path, declared: FileInfo, *, start: Callable[[], tuple[str, list[job_pb2.UploadPart]]],
@@ -53,7 +53,7 @@ def upload_in_parts(path: Path, declared: FileInfo, *, start: Callable[[], tuple
             stored={p.part_number: (p.size_bytes, p.etag) for p in stored})
     if whole != declared.sha256:
         raise ChecksumMismatch(f"{declared.name} changed while it was uploaded")
-    size = join(upload_id, [job_pb2.UploadPart(part_number=p.number, size_bytes=p.size, sha256=p.sha256, etag=p.etag)
+    size = join(upload_id, [job_pb2.UploadPart(part_number=p.number, size_bytes=p.size, crc32=p.crc32, etag=p.etag)
                             for p in sent])
     if size != declared.size_bytes:
         raise ChecksumMismatch(f"{declared.name}: the store joined {size} bytes, {declared.size_bytes} were sent")

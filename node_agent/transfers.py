@@ -184,10 +184,10 @@ class Transfers:
             self.log.info("resuming the upload of %s: the store holds %d parts already", path.name, len(stored))
         parts = multipart.plan(size, multipart.part_size_for(size, self.config.multipart_part_bytes))
 
-        def sign(part: multipart.Part, sha256: str) -> PresignedTarget:
+        def sign(part: multipart.Part, crc32: str) -> PresignedTarget:
             resp = call(self.link.call("GetUploadPartUrls", ex.GetUploadPartUrlsRequest(
                 job_attempt=self.attempt, file_name=path.name, upload_id=started.upload_id,
-                parts=[pb.UploadPart(part_number=part.number, size_bytes=part.size, sha256=sha256)])))
+                parts=[pb.UploadPart(part_number=part.number, size_bytes=part.size, crc32=crc32)])))
             return target(resp.upload_requests[0])
 
         whole, sent = await asyncio.to_thread(
@@ -195,7 +195,7 @@ class Transfers:
             retry=self.retry, on_retry=self.note)
         joined = await self.link.call("CompleteResultUpload", ex.CompleteResultUploadRequest(
             job_attempt=self.attempt, file_name=path.name, upload_id=started.upload_id,
-            parts=[pb.UploadPart(part_number=p.number, size_bytes=p.size, sha256=p.sha256, etag=p.etag)
+            parts=[pb.UploadPart(part_number=p.number, size_bytes=p.size, crc32=p.crc32, etag=p.etag)
                    for p in sent]))
         if joined.size_bytes != size:
             raise multipart.FileChanged(f"{path.name}: the store joined {joined.size_bytes} bytes, {size} were sent")

@@ -85,10 +85,10 @@ class S3Blobs:
         return PresignedTarget(file_name, "PUT", url, {"x-amz-checksum-sha256": checksum,
                                                        "x-amz-meta-sha256": sha256_hex})
 
-    def presign_part(self, key: str, file_name: str, upload_id: str, number: int, sha256_hex: str) -> PresignedTarget:
-        checksum = b64_of_hex(sha256_hex)
-        url = self._sign("upload_part", Key=key, UploadId=upload_id, PartNumber=number, ChecksumSHA256=checksum)
-        return PresignedTarget(file_name, "PUT", url, {"x-amz-checksum-sha256": checksum})
+    def presign_part(self, key: str, file_name: str, upload_id: str, number: int, crc32: str) -> PresignedTarget:
+        """A PUT of one part, accepted only with bytes of this CRC32 (base64)."""
+        url = self._sign("upload_part", Key=key, UploadId=upload_id, PartNumber=number, ChecksumCRC32=crc32)
+        return PresignedTarget(file_name, "PUT", url, {"x-amz-checksum-crc32": crc32})
 
     def open_multipart(self, key: str) -> tuple[str, list[StoredPart]]:
         """The multipart upload in progress for `key` with the parts it already holds (an uploader
@@ -96,7 +96,7 @@ class S3Blobs:
         found = self._s3.list_multipart_uploads(Bucket=self.settings.bucket, Prefix=key).get("Uploads", ())
         ours = sorted((u for u in found if u["Key"] == key), key=lambda u: u["Initiated"])
         if not ours:
-            upload = self._s3.create_multipart_upload(Bucket=self.settings.bucket, Key=key, ChecksumAlgorithm="SHA256")
+            upload = self._s3.create_multipart_upload(Bucket=self.settings.bucket, Key=key, ChecksumAlgorithm="CRC32")
             return upload["UploadId"], []
         upload_id = ours[-1]["UploadId"]
         for older in ours[:-1]:
@@ -111,12 +111,12 @@ class S3Blobs:
         return parts
 
     def complete_multipart(self, key: str, upload_id: str, parts: list[tuple[int, str, str]]) -> str:
-        """Join the parts (number, ETag, SHA-256 hex) into the object; the checksum S3 gives it."""
+        """Join the parts (number, ETag, CRC32) into the object; the checksum S3 gives it."""
         done = self._s3.complete_multipart_upload(
             Bucket=self.settings.bucket, Key=key, UploadId=upload_id,
-            MultipartUpload={"Parts": [{"PartNumber": n, "ETag": f'"{etag}"', "ChecksumSHA256": b64_of_hex(sha)}
-                                       for n, etag, sha in parts]})
-        return done.get("ChecksumSHA256", "")
+            MultipartUpload={"Parts": [{"PartNumber": n, "ETag": f'"{etag}"', "ChecksumCRC32": crc}
+                                       for n, etag, crc in parts]})
+        return done.get("ChecksumCRC32", "")
 
     def abort_multipart(self, key: str, upload_id: str) -> None:
         try:

@@ -50,7 +50,7 @@ def file_from_pb(f: pb.FileInfo) -> FileSpec:
 
 
 def part_from_pb(p: pb.UploadPart) -> PartSpec:
-    return PartSpec(number=p.part_number, size_bytes=p.size_bytes, sha256=p.sha256, etag=p.etag)
+    return PartSpec(number=p.part_number, size_bytes=p.size_bytes, crc32=p.crc32, etag=p.etag)
 
 
 def stored_part_to_pb(p: StoredPart) -> pb.UploadPart:

@@ -1,8 +1,8 @@
 """Multipart uploads of large files, for the agents' results (and the clients' inputs): the
 scheduler opens, signs and joins them with its credentials; the bytes go straight to the store.
 
-Each part URL is signed with the part's SHA-256, so the store refuses a damaged part; joining
-checks that the store's checksum of the whole is the one the parts make.
+Each part URL is signed with the part's CRC32, so the store refuses a damaged part; joining checks
+that the store's checksum of the whole is the one the parts make.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ class MultipartUploads:
     def sign(self, key: str, file_name: str, upload_id: str, parts: Sequence[PartSpec]) -> list[PresignedTarget]:
         validation.upload_id(upload_id)
         validation.upload_parts(parts)
-        return [self.blobs.presign_part(key, file_name, upload_id, p.number, p.sha256) for p in parts]
+        return [self.blobs.presign_part(key, file_name, upload_id, p.number, p.crc32) for p in parts]
 
     async def join(self, key: str, upload_id: str, parts: Sequence[PartSpec]) -> int:
         """Join every part into the object; its size."""
@@ -39,7 +39,7 @@ class MultipartUploads:
         validation.upload_parts(parts, whole=True)
         try:
             checksum = await asyncio.to_thread(self.blobs.complete_multipart, key, upload_id,
-                                               [(p.number, p.etag, p.sha256) for p in parts])
+                                               [(p.number, p.etag, p.crc32) for p in parts])
         except ClientError as e:
             code = e.response.get("Error", {}).get("Code", "")
             if code == "NoSuchUpload":
@@ -47,7 +47,7 @@ class MultipartUploads:
             if code in ("InvalidPart", "InvalidPartOrder", "EntityTooSmall", "InvalidRequest", "BadDigest"):
                 raise FailedPrecondition(f"parts: the store refused to join them: {code}") from e
             raise
-        expected = composite([p.sha256 for p in parts])
+        expected = composite([p.crc32 for p in parts])
         if checksum and checksum != expected:
             raise DataLoss(f"parts: the store's checksum of the joined file is {checksum}, the parts make {expected}")
         stored = await asyncio.to_thread(self.blobs.stat, key)

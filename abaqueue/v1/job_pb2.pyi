@@ -58,16 +58,16 @@ class FileInfo(_message.Message):
     def __init__(self, name: _Optional[str] = ..., size_bytes: _Optional[int] = ..., sha256: _Optional[str] = ..., unpack: _Optional[bool] = ...) -> None: ...
 
 class UploadPart(_message.Message):
-    __slots__ = ("part_number", "size_bytes", "sha256", "etag")
+    __slots__ = ("part_number", "size_bytes", "crc32", "etag")
     PART_NUMBER_FIELD_NUMBER: _ClassVar[int]
     SIZE_BYTES_FIELD_NUMBER: _ClassVar[int]
-    SHA256_FIELD_NUMBER: _ClassVar[int]
+    CRC32_FIELD_NUMBER: _ClassVar[int]
     ETAG_FIELD_NUMBER: _ClassVar[int]
     part_number: int
     size_bytes: int
-    sha256: str
+    crc32: str
     etag: str
-    def __init__(self, part_number: _Optional[int] = ..., size_bytes: _Optional[int] = ..., sha256: _Optional[str] = ..., etag: _Optional[str] = ...) -> None: ...
+    def __init__(self, part_number: _Optional[int] = ..., size_bytes: _Optional[int] = ..., crc32: _Optional[str] = ..., etag: _Optional[str] = ...) -> None: ...
 
 class PresignedRequest(_message.Message):
     __slots__ = ("file_name", "method", "url", "headers", "expire_time")

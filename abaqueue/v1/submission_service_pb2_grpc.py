@@ -134,7 +134,7 @@ class SubmissionServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def GetInputPartUrls(self, request, context):
-        """Presigned PUTs of parts, each signed with its SHA-256; ask again for fresh ones.
+        """Presigned PUTs of parts, each signed with its CRC32; ask again for fresh ones.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -56,11 +56,11 @@ class FileSpec:
 
 @dataclass(frozen=True)
 class PartSpec:
-    """One part of a multipart upload: its number (1-based), size, SHA-256 and the store's ETag."""
+    """One part of a multipart upload: its number (1-based), size, CRC32 (base64) and the store's ETag."""
 
     number: int
     size_bytes: int
-    sha256: str = ""
+    crc32: str = ""
     etag: str = ""
 
 

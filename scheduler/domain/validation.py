@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from abaqueue import file_names
+from abaqueue import checksums, file_names
 
 from .errors import InvalidArgument
 from .job import FileSpec, PartSpec, SolverOptions
@@ -200,8 +200,8 @@ def upload_parts(parts: Sequence[PartSpec], field: str = "parts", *, whole: bool
         if whole and i + 1 < len(parts) and part.size_bytes < MIN_PART_BYTES:
             raise InvalidArgument(f"{where}.size_bytes", f"{part.size_bytes}: every part but the last needs at "
                                   f"least {MIN_PART_BYTES} bytes")
-        if not SHA256_HEX.fullmatch(part.sha256):
-            raise InvalidArgument(f"{where}.sha256", "must be 64 lower-case hex digits")
+        if not checksums.is_crc32(part.crc32):
+            raise InvalidArgument(f"{where}.crc32", "must be the base64 of the part's four CRC32 bytes")
         if whole and not (0 < len(part.etag) <= 200 and part.etag.isprintable()):
             raise InvalidArgument(f"{where}.etag", "is required: what the store answered for the part")
     return tuple(parts)

@@ -60,7 +60,12 @@ def timed(fn, *args):
 
 
 def cpu_s(pid: int) -> float:
-    times = psutil.Process(pid).cpu_times()
+    return cpu_of(psutil.Process(pid))
+
+
+def cpu_of(process: psutil.Process) -> float:
+    """CPU seconds of the process itself (its children are the scheduler and SeaweedFS)."""
+    times = process.cpu_times()
     return times.user + times.system
 
 
@@ -78,6 +83,8 @@ async def agent_upload(execution: str, token: str, attempt: ex.JobAttempt, path:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--mib", type=int, default=1024, help="file size in MiB")
+    p.add_argument("--parallel", type=int, default=AgentConfig.transfer_parallelism, help="parts at once")
+    p.add_argument("--part-mib", type=int, default=AgentConfig.multipart_part_bytes // 2**20, help="part size")
     a = p.parse_args()
     size = a.mib * 1024 * 1024
     with tempfile.TemporaryDirectory(prefix="bench-transfer-") as tmp:
@@ -91,7 +98,10 @@ def main() -> None:
             boto = boto3.client("s3", endpoint_url=s3.endpoint, aws_access_key_id=s3.access_key,
                                 aws_secret_access_key=s3.secret_key, region_name="us-east-1",
                                 config=Config(s3={"addressing_style": "path"}))
+            store, me = psutil.Process(s3.process.pid), psutil.Process()
+            store_before, me_before = cpu_of(store), cpu_of(me)
             _, boto_s = timed(boto.upload_file, str(big), s3.bucket, "bench/boto3/big.odb")
+            boto_cpu = (cpu_of(me) - me_before, cpu_of(store) - store_before)
 
             model = home / "m.inp"
             model.write_text(MODEL)
@@ -102,13 +112,15 @@ def main() -> None:
                 stub.RegisterNode(ex.RegisterNodeRequest(node_name=NODE, cpus=1))
                 attempt = stub.AcquireJob(ex.AcquireJobRequest(node_name=NODE), timeout=30).assignment.job_attempt
                 assert attempt.job_id == job.id
-                config = AgentConfig(node_name=NODE, work_dir=home / "work")
+                config = AgentConfig(node_name=NODE, work_dir=home / "work", transfer_parallelism=a.parallel,
+                                     multipart_part_bytes=a.part_mib * 2**20)
 
-                cpu_before = cpu_s(sched.pid)
-                digests, agent_s = timed(asyncio.run, agent_upload(sched.execution, sched.tokens[1], attempt,
-                                                                   big, config))
+                cpu_before, store_before, me_before = cpu_s(sched.pid), cpu_of(store), cpu_of(me)
+                (digests, failed), agent_s = timed(asyncio.run, agent_upload(sched.execution, sched.tokens[1],
+                                                                             attempt, big, config))
                 scheduler_cpu = cpu_s(sched.pid) - cpu_before
-                assert digests[big.name] == digest, "the agent hashed other bytes than the file's"
+                agent_cpu = (cpu_of(me) - me_before, cpu_of(store) - store_before)
+                assert not failed and digests[big.name] == digest, "the agent's upload failed or hashed other bytes"
 
                 blobs = S3Blobs(S3Settings(bucket=s3.bucket, endpoint_url=s3.endpoint,
                                            access_key_id=s3.access_key, secret_access_key=s3.secret_key))
@@ -126,6 +138,8 @@ def main() -> None:
         "boto3_mb_s": boto3_mb_s, "agent_mb_s": agent_mb_s, "single_put_mb_s": mb_s(size, single_s),
         "download_mb_s": mb_s(size, download_s), "ratio_agent_boto3": round(agent_mb_s / boto3_mb_s, 3),
         "scheduler_cpu_s": round(scheduler_cpu, 3),
+        "uploader_cpu_s": {"boto3": round(boto_cpu[0], 2), "agent": round(agent_cpu[0], 2)},
+        "store_cpu_s": {"boto3": round(boto_cpu[1], 2), "agent": round(agent_cpu[1], 2)},
     }))
 
 
