@@ -34,6 +34,7 @@ T = TypeVar("T")
 # A file that still fails after its retries: the store refused it, the link stayed down, or the
 # file changed or vanished under the agent. (A refused attempt or a lapsed slot is not one.)
 UNSENDABLE = (TransferError, urllib3.exceptions.HTTPError, multipart.FileChanged, OSError)
+DOWNLOAD_TRIES = 3  # a whole file that arrived other than it was stored is fetched again
 CALL_FROM_THREAD_S = 300.0  # a signing call made from a transfer thread; the link retries within it
 
 
@@ -112,7 +113,7 @@ class Transfers:
         def call(coro: Coroutine[Any, Any, T]) -> T:
             if self._lapsed.is_set():
                 coro.close()
-                raise SlotLapsed("the transfer slot lapsed")
+            self._check_slot()
             return asyncio.run_coroutine_threadsafe(coro, loop).result(CALL_FROM_THREAD_S)
         return call
 
@@ -125,12 +126,17 @@ class Transfers:
             return next(target(r) for r in resp.download_requests if r.file_name == name)
 
         for info in files:
-            got = await asyncio.to_thread(
-                download_ranges, lambda name=info.name: fresh(name), dest / info.name, info.size_bytes,
-                parallel=self.config.transfer_parallelism, retry=self.retry, on_retry=self.note)
-            if got != FileDigest(info.size_bytes, info.sha256):
-                raise InputCorrupt(f"input {info.name} arrived with size {got.size_bytes} and SHA-256 "
-                                   f"{got.sha256}, expected {info.size_bytes} and {info.sha256}")
+            for attempt in range(DOWNLOAD_TRIES):
+                got = await asyncio.to_thread(
+                    download_ranges, lambda name=info.name: fresh(name), dest / info.name, info.size_bytes,
+                    parallel=self.config.transfer_parallelism, retry=self.retry, on_retry=self.note)
+                if got == FileDigest(info.size_bytes, info.sha256):
+                    break
+                problem = (f"input {info.name} arrived with size {got.size_bytes} and SHA-256 {got.sha256}, "
+                           f"expected {info.size_bytes} and {info.sha256}")
+                if attempt + 1 == DOWNLOAD_TRIES:
+                    raise InputCorrupt(problem)
+                self.note(f"{problem}: fetching it again")
 
     async def upload_results(self, paths: Sequence[Path]) -> tuple[dict[str, FileDigest], list[str]]:
         """Every file up: the size and SHA-256 of each as sent, and the names of those that could

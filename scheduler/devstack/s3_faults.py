@@ -24,7 +24,8 @@ HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "proxy-connection
 class Fault:
     """What to do to requests that `matches` (method, path with query): `action` is "status"
     (answer `status` without passing it on), "reset" (close the connection unanswered), "corrupt"
-    (flip one byte of the body), or "delay" (hold it `delay_s` first). It fires `times` times (0:
+    (flip one byte of the request's body), "corrupt_reply" (flip the first byte of the answer's
+    body), or "delay" (hold it `delay_s` first). It fires `times` times (0:
     always), on each matching request with probability `rate`."""
 
     matches: Callable[[str, str], bool]
@@ -148,9 +149,14 @@ class FaultProxy:
             if method == "HEAD":
                 return
             if payload is not None:
+                if fault is not None and fault.action == "corrupt_reply" and payload:
+                    payload = bytes([payload[0] ^ 0xFF]) + payload[1:]
                 h.wfile.write(payload)
                 return
+            flip = fault is not None and fault.action == "corrupt_reply"
             while chunk := response.read(COPY_BYTES):
+                if flip:
+                    chunk, flip = bytes([chunk[0] ^ 0xFF]) + chunk[1:], False
                 h.wfile.write(chunk)
         finally:
             upstream.close()

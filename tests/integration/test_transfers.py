@@ -137,3 +137,17 @@ def test_an_upload_whose_slot_lapsed_stops_and_goes_on_in_a_new_turn(cluster, s3
         final, log, same = run_job(cluster, client, tmp_path, odb_kb=80_000)
     assert len(slots) == 3 and any("lapsed mid-transfer" in line for line in log), log
     assert same
+
+
+@via_proxy()
+def test_an_input_that_arrives_damaged_is_fetched_again(cluster, s3_proxy, tmp_path):
+    damage = s3_proxy.add(Fault(lambda m, t: m == "GET" and "/inputs/beam.inp" in t, "corrupt_reply", times=1))
+    cluster.add_agent("node-1", cpus=4)
+    model, extra = beam(tmp_path / "model", seconds=1, increments=2)
+    with cluster.client() as client:
+        job = client.submit(model, cpus=2, extra_files=extra)
+        final = client.wait(job.id)
+        log = [line.text for line in client.job_log(job.id)]
+    assert final.state is JobState.COMPLETED, final.error_message
+    assert damage.fired == 1
+    assert any("input beam.inp arrived with" in line and "fetching it again" in line for line in log), log
