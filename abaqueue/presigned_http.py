@@ -46,6 +46,11 @@ class PresignedTarget:
     url: str
     headers: dict[str, str] = field(default_factory=dict)
 
+    @classmethod
+    def of(cls, request) -> PresignedTarget:
+        """From the API's PresignedRequest (any object with its fields)."""
+        return cls(request.file_name, request.method, request.url, dict(request.headers))
+
 
 @dataclass(frozen=True)
 class FileDigest:
@@ -135,6 +140,9 @@ def download(target: PresignedTarget, dest: Path) -> FileDigest:
                 sha.update(chunk)
                 size += len(chunk)
                 out.write(chunk)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
     finally:
         response.release_conn()
     os.replace(partial, dest)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -20,8 +21,11 @@ def download_ranges(
     sign: Callable[[], PresignedTarget], dest: Path, size: int, *, parallel: int = 4,
     range_bytes: int = RANGE_BYTES, retry: RetryPolicy = DEFAULT_RETRY,
     on_retry: Callable[[str], None] | None = None, on_received: Callable[[int], None] | None = None,
+    go_on: Callable[[], None] | None = None,
 ) -> FileDigest:
-    """GET the `size` bytes `sign()` points at into `dest`; its size and SHA-256."""
+    """GET the `size` bytes `sign()` points at into `dest`; its size and SHA-256. `go_on()` is
+    asked before each range and raises to stop (the transfer slot lapsed); the first range that
+    fails for good stops the others."""
     target = [sign()]
 
     def refresh() -> None:
@@ -37,7 +41,13 @@ def download_ranges(
     with open(partial, "wb") as f:
         f.truncate(size)
 
+    failed = threading.Event()
+
     def one(start: int) -> None:
+        if failed.is_set():
+            return
+        if go_on is not None:
+            go_on()
         length = min(range_bytes, size - start)
 
         def fetch() -> int:
@@ -45,17 +55,24 @@ def download_ranges(
                 out.seek(start)
                 return fetch_range(target[0], out, start, length)
 
-        retry.run(f"{dest.name} bytes {start}-{start + length - 1}", fetch, refresh=refresh, on_retry=on_retry)
+        try:
+            retry.run(f"{dest.name} bytes {start}-{start + length - 1}", fetch, refresh=refresh, on_retry=on_retry)
+        except BaseException:
+            failed.set()
+            raise
         if on_received is not None:
             on_received(length)
 
     sha = hashlib.sha256()
     try:
         with ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="range") as pool:
-            starts = range(0, size, range_bytes)
-            futures = [pool.submit(one, start) for start in starts]
+            futures = [pool.submit(one, start) for start in range(0, size, range_bytes)]
             with open(partial, "rb") as written:
                 for fut in futures:  # hash each range once it is there, in order
+                    if failed.is_set():  # a range failed for good: fetch no more, say why
+                        pool.shutdown(wait=True, cancel_futures=True)
+                        raise next(f.exception() for f in futures
+                                   if f.done() and not f.cancelled() and f.exception() is not None)
                     fut.result()
                     left = min(range_bytes, size - written.tell())
                     while left:

@@ -171,9 +171,16 @@ class Client:
 
     def result_files(self, job_id: str, only: Sequence[str] = ()) -> list[FileInfo]:
         """The job's result files (those ending in one of `only`, if given)."""
+        return [FileInfo.from_proto(f) for f in self._results(job_id, only).files]
+
+    def _results(self, job_id: str, only: Sequence[str] = ()) -> pb.GetJobResultsResponse:
+        """The job's result files (those ending in one of `only`) and a presigned GET of each."""
         results = self._call(self._stub.GetJobResults, pb.GetJobResultsRequest(job_id=job_id))
         suffixes = tuple(s.lower() for s in only)
-        return [FileInfo.from_proto(f) for f in results.files if not suffixes or f.name.lower().endswith(suffixes)]
+        wanted = [f for f in results.files if not suffixes or f.name.lower().endswith(suffixes)]
+        names = {f.name for f in wanted}
+        offered = [r for r in results.download_requests if r.file_name in names]
+        return pb.GetJobResultsResponse(files=wanted, download_requests=offered)
 
     def download_results(self, job_id: str, dest: Path, only: Sequence[str] = (), *, parallel: int = 4,
                          on_received: Callable[[str, int], None] | None = None) -> list[Path]:
@@ -183,14 +190,22 @@ class Client:
         Each file is checked against its declared size and SHA-256; a bad file is deleted and
         ChecksumMismatch raised.
         """
+        results = self._results(job_id, only)
+        offered = {r.file_name: r for r in results.download_requests}
         saved = []
-        for info in self.result_files(job_id, only):
-            def sign(name: str = info.name) -> pb.PresignedRequest:  # asked again when a URL expires
-                results = self._call(self._stub.GetJobResults, pb.GetJobResultsRequest(job_id=job_id))
-                found = [r for r in results.download_requests if r.file_name == name]
-                if not found:
+        for f in results.files:
+            info = FileInfo.from_proto(f)
+            if info.name not in offered:
+                raise AbaqueueError(f"the scheduler offers no download of result file {info.name!r}")
+            first = [offered[info.name]]
+
+            def sign(name: str = info.name, first: list = first) -> pb.PresignedRequest:
+                if first:
+                    return first.pop()
+                again = {r.file_name: r for r in self._results(job_id).download_requests}  # the URL expired
+                if name not in again:
                     raise AbaqueueError(f"the scheduler no longer offers result file {name!r}")
-                return found[0]
+                return again[name]
 
             heard = None if on_received is None else (lambda n, name=info.name: on_received(name, n))
             saved.append(transfer.download(sign, Path(dest), info, parallel=parallel, on_received=heard))

@@ -63,14 +63,12 @@ def download(sign: Callable[[], job_pb2.PresignedRequest], dest: Path, declared:
              parallel: int = 4, on_received: Callable[[int], None] | None = None) -> Path:
     """GET a file into the folder `dest` as parallel ranged requests (`sign()` gives a fresh
     presigned GET, asked again when one expires); a file that differs from `declared` is deleted."""
-    first = sign()
-    if not is_plain_name(first.file_name):
-        raise AbaqueueError(f"the scheduler offered a result file with an unsafe name {first.file_name!r}")
-    path = dest / first.file_name
-    given = [first]
+    if not is_plain_name(declared.name):
+        raise AbaqueueError(f"the scheduler offered a result file with an unsafe name {declared.name!r}")
+    path = dest / declared.name
 
     def fresh() -> presigned_http.PresignedTarget:
-        return _target(given.pop() if given else sign())
+        return _target(sign())
 
     with _transfer_errors():
         got = download_ranges(fresh, path, declared.size_bytes, parallel=parallel, on_received=on_received)
@@ -92,8 +90,7 @@ def to_proto(f: FileInfo, unpack: bool = False) -> job_pb2.FileInfo:
 
 
 def _target(request: job_pb2.PresignedRequest) -> presigned_http.PresignedTarget:
-    return presigned_http.PresignedTarget(
-        request.file_name, request.method, request.url, dict(request.headers))
+    return presigned_http.PresignedTarget.of(request)
 
 
 def _check(expected: FileInfo, got: presigned_http.FileDigest, what: str) -> None:

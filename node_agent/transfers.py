@@ -31,11 +31,9 @@ from .config import AgentConfig
 from .link import SchedulerLink
 
 T = TypeVar("T")
-# A file that still fails after its retries: the store refused it, the link stayed down, or the
-# file changed or vanished under the agent. (A refused attempt or a lapsed slot is not one.)
-UNSENDABLE = (TransferError, urllib3.exceptions.HTTPError, multipart.FileChanged, OSError)
 DOWNLOAD_TRIES = 3  # a whole file that arrived other than it was stored is fetched again
-CALL_FROM_THREAD_S = 300.0  # a signing call made from a transfer thread; the link retries within it
+# The scheduler's answers to a join that did not take: the upload starts afresh once.
+UNJOINED = frozenset({grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.NOT_FOUND, grpc.StatusCode.DATA_LOSS})
 
 
 class InputCorrupt(Exception):
@@ -46,8 +44,13 @@ class SlotLapsed(Exception):
     """The scheduler took the transfer slot back (it was not renewed in time)."""
 
 
-def target(r: pb.PresignedRequest) -> PresignedTarget:
-    return PresignedTarget(r.file_name, r.method, r.url, dict(r.headers))
+class Unjoinable(Exception):
+    """The scheduler would not join a file's parts, even of a fresh upload."""
+
+
+# A file that still fails after its retries: the store refused it, the link stayed down, or the
+# file changed or vanished under the agent. (A refused attempt or a lapsed slot is not one.)
+UNSENDABLE = (TransferError, urllib3.exceptions.HTTPError, multipart.FileChanged, OSError, Unjoinable)
 
 
 class Transfers:
@@ -61,6 +64,9 @@ class Transfers:
         self.note = note
         self.retry = retry or RetryPolicy(attempts=config.transfer_attempts)
         self._lapsed = threading.Event()
+        # What is done already, kept across turns: a transfer begun again after a lapse goes on.
+        self._fetched: set[str] = set()
+        self._sent: dict[str, FileDigest] = {}
 
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
@@ -78,6 +84,7 @@ class Transfers:
             yield
         finally:
             renewing.cancel()
+            await asyncio.gather(renewing, return_exceptions=True)
             await self.link.call("ReleaseTransferSlot", ex.ReleaseTransferSlotRequest(node_name=node,
                                                                                       slot_id=resp.slot_id))
 
@@ -97,24 +104,29 @@ class Transfers:
             try:
                 await self.link.call("RenewTransferSlot", ex.RenewTransferSlotRequest(
                     node_name=self.config.node_name, slot_id=slot_id), timeout=max(lease_s / 3, 1.0))
-            except grpc.aio.AioRpcError as e:
-                if e.code() == grpc.StatusCode.NOT_FOUND:
-                    self.note(f"transfer slot {slot_id} lapsed: stopping this transfer")
-                    self._lapsed.set()
-                    return
-                raise
+            except grpc.aio.AioRpcError as e:  # lapsed (NOT_FOUND), or refused: either way it is not ours
+                self.note(f"transfer slot {slot_id} could not be renewed ({e.code().name}): stopping this transfer")
+                self._lapsed.set()
+                return
 
     def _check_slot(self) -> None:
         if self._lapsed.is_set():
             raise SlotLapsed("the transfer slot lapsed")
 
     def _blocking(self, loop: asyncio.AbstractEventLoop) -> Callable[[Coroutine[Any, Any, T]], T]:
-        """Run a link call from a transfer thread on the agent's loop."""
+        """Run a link call from a transfer thread on the agent's loop. The link retries through a
+        scheduler outage for as long as it lasts; a NOT_FOUND about the slot is a lapsed slot."""
         def call(coro: Coroutine[Any, Any, T]) -> T:
             if self._lapsed.is_set():
                 coro.close()
             self._check_slot()
-            return asyncio.run_coroutine_threadsafe(coro, loop).result(CALL_FROM_THREAD_S)
+            try:
+                return asyncio.run_coroutine_threadsafe(coro, loop).result()
+            except grpc.aio.AioRpcError as e:
+                if e.code() == grpc.StatusCode.NOT_FOUND and e.details().startswith("transfer slot"):
+                    self._lapsed.set()
+                    raise SlotLapsed(e.details()) from e
+                raise
         return call
 
     async def download_inputs(self, dest: Path, files: Sequence[pb.FileInfo]) -> None:
@@ -123,14 +135,18 @@ class Transfers:
 
         def fresh(name: str) -> PresignedTarget:
             resp = call(self.link.call("GetInputDownloads", ex.GetInputDownloadsRequest(job_attempt=self.attempt)))
-            return next(target(r) for r in resp.download_requests if r.file_name == name)
+            return next(PresignedTarget.of(r) for r in resp.download_requests if r.file_name == name)
 
         for info in files:
+            if info.name in self._fetched:
+                continue
             for attempt in range(DOWNLOAD_TRIES):
                 got = await asyncio.to_thread(
                     download_ranges, lambda name=info.name: fresh(name), dest / info.name, info.size_bytes,
-                    parallel=self.config.transfer_parallelism, retry=self.retry, on_retry=self.note)
+                    parallel=self.config.transfer_parallelism, retry=self.retry, on_retry=self.note,
+                    go_on=self._check_slot)
                 if got == FileDigest(info.size_bytes, info.sha256):
+                    self._fetched.add(info.name)
                     break
                 problem = (f"input {info.name} arrived with size {got.size_bytes} and SHA-256 {got.sha256}, "
                            f"expected {info.size_bytes} and {info.sha256}")
@@ -142,19 +158,36 @@ class Transfers:
         """Every file up: the size and SHA-256 of each as sent, and the names of those that could
         not be sent even with retries (noted; the others still go, to stay downloadable)."""
         threshold = self.config.multipart_threshold_bytes
-        digests: dict[str, FileDigest] = {}
         failed: list[str] = []
         for path in paths:
+            if path.name in self._sent:
+                continue
             try:
                 size = path.stat().st_size
                 if size > threshold:
-                    digests[path.name] = await self._multipart(path, size)
+                    self._sent[path.name] = await self._multipart(path, size)
                 else:
-                    digests[path.name] = await self._single(path)
+                    self._sent[path.name] = await self._single(path)
             except UNSENDABLE as e:
                 self.note(f"{path.name} could not be uploaded: {describe(e)}")
                 failed.append(path.name)
-        return digests, failed
+        return {p.name: self._sent[p.name] for p in paths if p.name in self._sent}, failed
+
+    async def _multipart(self, path: Path, size: int) -> FileDigest:
+        """A fresh upload once if the scheduler would not join the parts of the one in progress
+        (say, begun by another version of the agent); a second refusal is the file's failure."""
+        try:
+            return await self._multipart_once(path, size, fresh=False)
+        except grpc.aio.AioRpcError as e:
+            if e.code() not in UNJOINED:
+                raise
+            self.note(f"{path.name}: the parts were not joined ({e.code().name}: {e.details()}): uploading afresh")
+        try:
+            return await self._multipart_once(path, size, fresh=True)
+        except grpc.aio.AioRpcError as e:
+            if e.code() not in UNJOINED:
+                raise
+            raise Unjoinable(f"the parts were not joined ({e.code().name}: {e.details()})") from e
 
     async def _single(self, path: Path) -> FileDigest:
         digest = await asyncio.to_thread(file_digest, path)
@@ -164,7 +197,7 @@ class Transfers:
         def sign() -> PresignedTarget:
             resp = call(self.link.call("GetResultUploads",
                                        ex.GetResultUploadsRequest(job_attempt=self.attempt, files=[info])))
-            return target(resp.upload_requests[0])
+            return PresignedTarget.of(resp.upload_requests[0])
 
         where = [await asyncio.to_thread(sign)]
 
@@ -180,11 +213,10 @@ class Transfers:
 
         return await asyncio.to_thread(self.retry.run, path.name, send, refresh=refresh, on_retry=self.note)
 
-    async def _multipart(self, path: Path, size: int) -> FileDigest:
-        loop = asyncio.get_running_loop()
-        call = self._blocking(loop)
+    async def _multipart_once(self, path: Path, size: int, fresh: bool) -> FileDigest:
+        call = self._blocking(asyncio.get_running_loop())
         started = await self.link.call("StartResultUpload", ex.StartResultUploadRequest(
-            job_attempt=self.attempt, file_name=path.name))
+            job_attempt=self.attempt, file_name=path.name, fresh=fresh))
         stored = {p.part_number: (p.size_bytes, p.etag) for p in started.stored_parts}
         if stored:
             self.log.info("resuming the upload of %s: the store holds %d parts already", path.name, len(stored))
@@ -194,7 +226,7 @@ class Transfers:
             resp = call(self.link.call("GetUploadPartUrls", ex.GetUploadPartUrlsRequest(
                 job_attempt=self.attempt, file_name=path.name, upload_id=started.upload_id,
                 parts=[pb.UploadPart(part_number=part.number, size_bytes=part.size, crc32=crc32)])))
-            return target(resp.upload_requests[0])
+            return PresignedTarget.of(resp.upload_requests[0])
 
         whole, sent = await asyncio.to_thread(
             multipart.upload_parts, path, parts, sign, stored=stored, parallel=self.config.transfer_parallelism,

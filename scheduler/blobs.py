@@ -3,16 +3,42 @@ carries file bytes."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from abaqueue.checksums import b64_of_hex
 from abaqueue.presigned_http import PresignedTarget
 
+from .domain.errors import InvalidArgument, NotFound, Unavailable
+
 MAX_URL_EXPIRY_S = 900  # presigned URLs live at most 15 minutes; a transfer asks again for more
+# S3 answers that mean "not now": the store is busy or failing, not the request wrong.
+BUSY_CODES = frozenset({"SlowDown", "ServiceUnavailable", "InternalError", "RequestTimeout", "Throttling",
+                        "ThrottlingException", "RequestLimitExceeded"})
+# Parts the store will not join: the request's to fix (a fresh upload).
+UNJOINABLE_CODES = frozenset({"InvalidPart", "InvalidPartOrder", "EntityTooSmall", "InvalidRequest", "BadDigest",
+                              "InvalidDigest"})
+
+
+def store_errors(call):
+    """The blob store's errors classified once: an outage (5xx, throttling, no connection) is
+    Unavailable, for the caller to retry; anything else stays what it is (a bug or a setup error)."""
+    @functools.wraps(call)
+    def classified(*args, **kwargs):
+        try:
+            return call(*args, **kwargs)
+        except ClientError as e:
+            status = e.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+            if status >= 500 or _code(e) in BUSY_CODES:
+                raise Unavailable(f"the blob store is not answering as it should ({_code(e) or status}): retry") from e
+            raise
+        except BotoCoreError as e:  # no connection, a timeout, a cut answer
+            raise Unavailable(f"the blob store cannot be reached ({type(e).__name__}): retry") from e
+    return classified
 
 
 @dataclass(frozen=True)
@@ -31,12 +57,14 @@ class S3Settings:
 
 @dataclass(frozen=True)
 class StoredObject:
-    """What the store says of one object: its size, its S3 checksum (base64 SHA-256, or the
-    composite `...-N` of a multipart upload) and the SHA-256 the uploader declared, when known."""
+    """What the store says of one object: its size, the store's own SHA-256 of a single PUT's bytes
+    (base64), the composite CRC32 (`...-N`) of a multipart object, and the SHA-256 its uploader
+    declared (metadata), each when known."""
 
     size_bytes: int
     checksum_sha256: str = ""
     declared_sha256: str = ""
+    composite_crc32: str = ""
 
 
 @dataclass(frozen=True)
@@ -90,19 +118,26 @@ class S3Blobs:
         url = self._sign("upload_part", Key=key, UploadId=upload_id, PartNumber=number, ChecksumCRC32=crc32)
         return PresignedTarget(file_name, "PUT", url, {"x-amz-checksum-crc32": crc32})
 
-    def open_multipart(self, key: str) -> tuple[str, list[StoredPart]]:
+    @store_errors
+    def open_multipart(self, key: str, sha256_hex: str = "", fresh: bool = False) -> tuple[str, list[StoredPart]]:
         """The multipart upload in progress for `key` with the parts it already holds (an uploader
-        that restarted goes on with it), or a new one. Blocking."""
+        that restarted goes on with it), or (`fresh`, or none in progress) a new one, carrying the
+        file's declared SHA-256 as metadata when known. Blocking."""
         found = self._s3.list_multipart_uploads(Bucket=self.settings.bucket, Prefix=key).get("Uploads", ())
         ours = sorted((u for u in found if u["Key"] == key), key=lambda u: u["Initiated"])
-        if not ours:
-            upload = self._s3.create_multipart_upload(Bucket=self.settings.bucket, Key=key, ChecksumAlgorithm="CRC32")
+        if fresh:
+            for older in ours:
+                self.abort_multipart(key, older["UploadId"])
+        if fresh or not ours:
+            upload = self._s3.create_multipart_upload(Bucket=self.settings.bucket, Key=key, ChecksumAlgorithm="CRC32",
+                                                      Metadata={"sha256": sha256_hex} if sha256_hex else {})
             return upload["UploadId"], []
         upload_id = ours[-1]["UploadId"]
         for older in ours[:-1]:
             self.abort_multipart(key, older["UploadId"])
         return upload_id, self.parts_of(key, upload_id)
 
+    @store_errors
     def parts_of(self, key: str, upload_id: str) -> list[StoredPart]:
         parts = []
         for page in self._s3.get_paginator("list_parts").paginate(Bucket=self.settings.bucket, Key=key,
@@ -110,14 +145,24 @@ class S3Blobs:
             parts += [StoredPart(p["PartNumber"], int(p["Size"]), p["ETag"].strip('"')) for p in page.get("Parts", ())]
         return parts
 
+    @store_errors
     def complete_multipart(self, key: str, upload_id: str, parts: list[tuple[int, str, str]]) -> str:
         """Join the parts (number, ETag, CRC32) into the object; the checksum S3 gives it."""
-        done = self._s3.complete_multipart_upload(
-            Bucket=self.settings.bucket, Key=key, UploadId=upload_id,
-            MultipartUpload={"Parts": [{"PartNumber": n, "ETag": f'"{etag}"', "ChecksumCRC32": crc}
-                                       for n, etag, crc in parts]})
+        try:
+            done = self._s3.complete_multipart_upload(
+                Bucket=self.settings.bucket, Key=key, UploadId=upload_id,
+                MultipartUpload={"Parts": [{"PartNumber": n, "ETag": f'"{etag}"', "ChecksumCRC32": crc}
+                                           for n, etag, crc in parts]})
+        except ClientError as e:
+            if _code(e) == "NoSuchUpload":
+                raise NotFound(f"upload_id: no upload {upload_id[:40]!r} is in progress for this file") from e
+            if _code(e) in UNJOINABLE_CODES:
+                raise InvalidArgument("parts", f"the store will not join them ({_code(e)}): start a fresh "
+                                      "upload") from e
+            raise
         return done.get("ChecksumCRC32", "")
 
+    @store_errors
     def abort_multipart(self, key: str, upload_id: str) -> None:
         try:
             self._s3.abort_multipart_upload(Bucket=self.settings.bucket, Key=key, UploadId=upload_id)
@@ -125,6 +170,7 @@ class S3Blobs:
             if _code(e) != "NoSuchUpload":
                 raise
 
+    @store_errors
     def stat(self, key: str) -> StoredObject | None:
         """What the store holds at `key`, or None when there is no such object. Blocking: call it
         from a worker thread."""
@@ -135,18 +181,20 @@ class S3Blobs:
                 return None
             raise
         return StoredObject(int(head["ContentLength"]), head.get("ChecksumSHA256", ""),
-                            head.get("Metadata", {}).get("sha256", ""))
+                            head.get("Metadata", {}).get("sha256", ""), head.get("ChecksumCRC32", ""))
 
     def size_of(self, key: str) -> int | None:
         stored = self.stat(key)
         return None if stored is None else stored.size_bytes
 
+    @store_errors
     def ensure_bucket(self) -> None:
         try:
             self._s3.head_bucket(Bucket=self.settings.bucket)
         except ClientError:
             self._s3.create_bucket(Bucket=self.settings.bucket)
 
+    @store_errors
     def delete_job_files(self, job_id: str) -> int:
         """Delete every object of the job (inputs and every attempt's results); how many. Blocking."""
         deleted = 0

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from .blobs import S3Settings
 from .domain.limits import MAX_QUEUE_BYTES, RoleLimits
+from .domain.retries import RetryRules
 
 
 @dataclass(frozen=True)
@@ -28,8 +29,10 @@ class SchedulerConfig:
     port_for_submission: int = 50051
     port_for_execution: int = 50052
     heartbeat_interval_s: float = 5.0
-    # A node silent for a heartbeat interval and this long is left out of scheduling decisions.
+    # A node silent for a heartbeat interval and this long is left out of scheduling decisions,
+    # and lost: its jobs' attempts end (retried by retry_rules).
     node_silent_grace_s: float = 10.0
+    retry_rules: RetryRules = field(default_factory=RetryRules)
     long_poll_timeout_s: float = 30.0
     transfer_slots_per_node: int = 1
     # Transfers at once in the whole cluster (a thin link to S3); 0: no cap beyond the nodes'.

@@ -8,7 +8,10 @@ the store's queue.
 from __future__ import annotations
 
 import asyncio
+import heapq
+import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from .domain import estimate
@@ -55,11 +58,16 @@ LICENSE_REPORT_TTL_S = 300.0  # a license report older than this no longer count
 
 class JobQueue:
     """The scheduling policy fed with the scheduler's jobs and nodes, the memory its waiting jobs
-    take, and the signal that wakes idle agents' long-polls when something changes."""
+    take, and the signal that wakes idle agents' long-polls when something changes. A requeued job
+    waits out its backoff (`retry_at`) apart, and joins the policy's index when it is due."""
 
-    def __init__(self, settings: QueueSettings, role_limits: RoleLimits, nodes: NodeRegistry) -> None:
+    def __init__(self, settings: QueueSettings, role_limits: RoleLimits, nodes: NodeRegistry,
+                 clock: Callable[[], float] = time.time) -> None:
         self.policy = Policy(settings, role_limits.concurrent_jobs)
         self.nodes = nodes
+        self.clock = clock
+        self._deferred: dict[str, Job] = {}
+        self._due: list[tuple[float, str]] = []  # (retry_at, job id), a heap over _deferred
         self.changed = Signal()
         self._bytes: dict[str, int] = {}
         self.bytes = 0  # what the waiting jobs cost in memory (domain.limits.queued_bytes)
@@ -74,14 +82,37 @@ class JobQueue:
 
     def add(self, job: Job) -> None:
         size = queued_bytes(job)
-        self.policy.add(entry_of(job))
         self.bytes += size - self._bytes.get(job.id, 0)
         self._bytes[job.id] = size
+        if job.retry_at is not None and job.retry_at > self.clock():
+            self._deferred[job.id] = job
+            heapq.heappush(self._due, (job.retry_at, job.id))
+            return
+        self.policy.add(entry_of(job))
         self.changed.fire()
 
     def discard(self, job_id: str) -> None:
         self.policy.discard(job_id)
+        self._deferred.pop(job_id, None)
         self.bytes -= self._bytes.pop(job_id, 0)
+
+    def wake_due(self, now: float) -> int:
+        """Requeued jobs whose backoff is over join the queue; how many."""
+        woken = 0
+        while self._due and self._due[0][0] <= now:
+            _, job_id = heapq.heappop(self._due)
+            job = self._deferred.pop(job_id, None)
+            if job is not None:
+                self.policy.add(entry_of(job))
+                woken += 1
+        if woken:
+            self.changed.fire()
+        return woken
+
+    def next_due(self) -> float | None:
+        while self._due and self._due[0][1] not in self._deferred:
+            heapq.heappop(self._due)
+        return self._due[0][0] if self._due else None
 
     def started(self, job: Job) -> None:
         self.policy.started(job.owner, job.team, job.license_tokens)
@@ -119,6 +150,7 @@ class JobQueue:
 
     def decide(self, node_name: str, now: float) -> str | None:
         """The id of the job `node_name` should start now, if any."""
+        self.wake_due(now)
         self._forget_stale_licenses(now)
         views = self.nodes.views(now)
         view = next((v for v in views if v.name == node_name), None)
@@ -127,6 +159,12 @@ class JobQueue:
 
     def wait_info(self, job_id: str, now: float, estimate: bool = False) -> WaitInfo | None:
         """Why the waiting job waits, and where it stands; with `estimate`, when it may start."""
+        deferred = self._deferred.get(job_id)
+        if deferred is not None and deferred.retry_at is not None:
+            wait = deferred.retry_at - now
+            reason = Reason(Code.RETRY_BACKOFF, f"attempt {deferred.attempt} failed; it is tried again in "
+                                                f"{max(wait, 0):.0f} s")
+            return WaitInfo([reason], 0, deferred.priority, deferred.retry_at if estimate else None)
         entry = self.policy.waiting.get(job_id)
         if entry is None:
             return None
@@ -152,10 +190,10 @@ class JobQueue:
         return 0 if first is None else self.policy.position(first, now) + 1
 
     def __len__(self) -> int:
-        return len(self.policy.waiting)
+        return len(self.policy.waiting) + len(self._deferred)
 
     def __contains__(self, job_id: str) -> bool:
-        return job_id in self.policy.waiting
+        return job_id in self.policy.waiting or job_id in self._deferred
 
 
 async def wait_for_change(event: asyncio.Event, timeout: float) -> bool:

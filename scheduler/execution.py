@@ -7,6 +7,7 @@ refused, so a node presumed lost cannot overwrite anything.
 from __future__ import annotations
 
 import asyncio
+import random
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -16,7 +17,7 @@ from . import stored_files
 from .blobs import S3Blobs, StoredPart, input_key, result_key
 from .config import SchedulerConfig
 from .dispatch import JobQueue, wait_for_change
-from .domain import job_log, states, validation
+from .domain import job_log, retries, states, validation
 from .domain.errors import IllegalTransition, InvalidArgument, NotFound, StaleAttempt
 from .domain.job import ErrorClass, FileSpec, Job, JobState, Outcome, PartSpec, Progress
 from .jobs import JobBook
@@ -39,6 +40,8 @@ class ExecutionApp:
         self.slots = slots
         self.config = config
         self.multipart = MultipartUploads(blobs)
+        self.rand = random.Random()
+        self.started_at = book.clock()  # leases in flight are honoured for a grace from here
 
     def register(self, node: Node) -> Node:
         validation.job_name(node.name, "node_name")
@@ -149,10 +152,18 @@ class ExecutionApp:
             raise InvalidArgument("slot_id", "is required")
         self.slots.release(node_name, slot_id)
 
+    def _moving(self, node: str, job_id: str, attempt: int) -> Job:
+        """The current job, if its attempt holds the node's transfer slot: files move only in turn."""
+        job = self.current(node, job_id, attempt)
+        if not self.slots.holds(node, (job_id, attempt)):
+            raise NotFound(f"transfer slot: attempt {attempt} of job {job_id} holds none (its lease lapsed?): "
+                           "ask for one with AcquireTransferSlot")
+        return job
+
     def input_downloads(
         self, node: str, job_id: str, attempt: int,
     ) -> tuple[tuple[FileSpec, ...], list[PresignedTarget]]:
-        job = self.current(node, job_id, attempt)
+        job = self._moving(node, job_id, attempt)
         targets = [self.blobs.presign_get(input_key(job.id, f.name), f.name) for f in job.input_files]
         return job.input_files, targets
 
@@ -160,18 +171,18 @@ class ExecutionApp:
         self, node: str, job_id: str, attempt: int, files: Sequence[FileSpec],
     ) -> list[PresignedTarget]:
         """Single PUTs, each signed with the file's SHA-256."""
-        job = self.current(node, job_id, attempt)
+        job = self._moving(node, job_id, attempt)
         validation.file_specs(files, "files")
         return [self.blobs.presign_put(result_key(job.id, attempt, f.name), f.name, f.sha256) for f in files]
 
     def _result_key(self, node: str, job_id: str, attempt: int, file_name: str) -> str:
-        job = self.current(node, job_id, attempt)
+        job = self._moving(node, job_id, attempt)
         validation.file_name(file_name, "file_name")
         return result_key(job.id, attempt, file_name)
 
-    async def start_result_upload(self, node: str, job_id: str, attempt: int,
-                                  file_name: str) -> tuple[str, list[StoredPart]]:
-        return await self.multipart.open(self._result_key(node, job_id, attempt, file_name))
+    async def start_result_upload(self, node: str, job_id: str, attempt: int, file_name: str,
+                                  fresh: bool = False) -> tuple[str, list[StoredPart]]:
+        return await self.multipart.open(self._result_key(node, job_id, attempt, file_name), fresh=fresh)
 
     def result_part_urls(self, node: str, job_id: str, attempt: int, file_name: str, upload_id: str,
                          parts: Sequence[PartSpec]) -> list[PresignedTarget]:
@@ -223,6 +234,11 @@ class ExecutionApp:
             if outcome is Outcome.TIMED_OUT:
                 return states.transition(j, JobState.TIMEOUT, now, result_files=arrived, error_message=error_message
                                          or "stopped at its wall-clock limit")
+            if outcome is Outcome.FAILED and not j.cancel_requested:
+                cause = retries.CAUSE_OF_CLASS.get(error_class, retries.Cause.SYSTEM)
+                failed = retries.after_failure(j, cause, error_message or "the attempt failed", now,
+                                               self.config.retry_rules, self.rand)
+                return failed if failed.state is JobState.WAITING else failed.evolve(result_files=arrived)
             if outcome is Outcome.FAILED:
                 return states.transition(j, JobState.FAILED, now, error_class=error_class,
                                          error_message=error_message, result_files=arrived)
@@ -236,7 +252,43 @@ class ExecutionApp:
         self.current(node, job_id, attempt)  # fence again: the checks above awaited
         self._append_log(job_id, attempt, log_lines, now)
         job = self.book.change(job_id, finish)
-        self._free(job)
+        self._free(job, node)
+        return job
+
+    def sweep_lost(self, now: float) -> list[Job]:
+        """Nodes silent for a heartbeat interval and the grace are lost: their jobs' attempts end,
+        each job waiting again after its backoff, or failed once its attempts are used. A node
+        not heard from since the scheduler started counts from the start: its leases are honoured
+        for that long, so running agents re-attach."""
+        lost_after = self.config.heartbeat_interval_s + self.config.node_silent_grace_s
+        settled = []
+        for name in self.nodes.holding():
+            node = self.nodes.get(name)
+            last = max(node.last_seen if node is not None else 0.0, self.started_at)
+            if now - last <= lost_after:
+                continue
+            message = f"node {name} lost: not heard from for {now - last:.0f} s"
+            for job_id in self.nodes.jobs_on(name):
+                job = self._settle_lost(job_id, name, message, now)
+                if job is not None:
+                    settled.append(job)
+        return settled
+
+    def _settle_lost(self, job_id: str, node: str, message: str, now: float) -> Job | None:
+        def lose(j: Job) -> Job:
+            if not j.state.is_active or j.node != node:
+                raise IllegalTransition(f"job {j.id} is no longer {node}'s")
+            if j.cancel_requested:
+                return states.transition(j, JobState.CANCELLED, now, error_message=f"cancelled; {message}")
+            return retries.after_failure(j, retries.Cause.NODE_LOST, message, now, self.config.retry_rules,
+                                         self.rand)
+
+        try:
+            job = self.book.change(job_id, lose)
+        except (IllegalTransition, NotFound):
+            self.nodes.release(node, job_id)  # the index was behind the store
+            return None
+        self._free(job, node)
         return job
 
     async def _check_results(
@@ -250,10 +302,13 @@ class ExecutionApp:
         arrived = tuple(f for f, wrong in zip(files, problems) if wrong is None)
         return arrived, [f.name for f, wrong in zip(files, problems) if wrong is not None]
 
-    def _free(self, job: Job) -> None:
-        self.nodes.release(job.node, job.id)
-        self.slots.release_job(job.node, job.id)
+    def _free(self, job: Job, node: str) -> None:
+        """The attempt on `node` ended: its cores and slot are free; a requeued job waits again."""
+        self.nodes.release(node, job.id)
+        self.slots.release_job(node, job.id)
         self.queue.ended(job)
+        if job.state is JobState.WAITING:
+            self.queue.add(job)
 
 
 def _check_log(lines: Sequence[str]) -> None:

@@ -46,6 +46,7 @@ class ExecutionService(pb_grpc.ExecutionServiceServicer):
         return pb.RegisterNodeResponse(
             heartbeat_interval=convert.duration(config.heartbeat_interval_s),
             long_poll_timeout=convert.duration(config.long_poll_timeout_s),
+            lost_after=convert.duration(config.heartbeat_interval_s + config.node_silent_grace_s),
         )
 
     @mapped
@@ -100,7 +101,7 @@ class ExecutionService(pb_grpc.ExecutionServiceServicer):
     @mapped
     async def StartResultUpload(self, request, context):
         upload_id, stored = await self.app.start_result_upload(caller().user, *_attempt(request.job_attempt),
-                                                               request.file_name)
+                                                               request.file_name, request.fresh)
         return pb.StartResultUploadResponse(upload_id=upload_id,
                                             stored_parts=[convert.stored_part_to_pb(p) for p in stored])
 

@@ -7,7 +7,6 @@ import inspect
 import logging
 
 import grpc
-from botocore.exceptions import BotoCoreError, ClientError
 
 from .domain.errors import (
     Conflict,
@@ -34,9 +33,6 @@ CODES: list[tuple[type[Exception], grpc.StatusCode]] = [
     (Unavailable, grpc.StatusCode.UNAVAILABLE),
     (StoreError, grpc.StatusCode.UNAVAILABLE),
     (DataLoss, grpc.StatusCode.DATA_LOSS),
-    # The blob store failing or unreachable: the scheduler's dependency, not the caller's fault.
-    (ClientError, grpc.StatusCode.UNAVAILABLE),
-    (BotoCoreError, grpc.StatusCode.UNAVAILABLE),
 ]
 
 

@@ -10,14 +10,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
-from botocore.exceptions import ClientError
-
 from abaqueue.checksums import composite
 from abaqueue.presigned_http import PresignedTarget
 
 from .blobs import S3Blobs, StoredPart
 from .domain import validation
-from .domain.errors import DataLoss, FailedPrecondition, NotFound
+from .domain.errors import DataLoss
 from .domain.job import PartSpec
 
 
@@ -25,8 +23,9 @@ class MultipartUploads:
     def __init__(self, blobs: S3Blobs) -> None:
         self.blobs = blobs
 
-    async def open(self, key: str) -> tuple[str, list[StoredPart]]:
-        return await asyncio.to_thread(self.blobs.open_multipart, key)
+    async def open(self, key: str, sha256_hex: str = "", fresh: bool = False) -> tuple[str, list[StoredPart]]:
+        """The upload in progress for `key`, or (`fresh`: the one in progress aborted) a new one."""
+        return await asyncio.to_thread(self.blobs.open_multipart, key, sha256_hex, fresh)
 
     def sign(self, key: str, file_name: str, upload_id: str, parts: Sequence[PartSpec]) -> list[PresignedTarget]:
         validation.upload_id(upload_id)
@@ -37,18 +36,10 @@ class MultipartUploads:
         """Join every part into the object; its size."""
         validation.upload_id(upload_id)
         validation.upload_parts(parts, whole=True)
-        try:
-            checksum = await asyncio.to_thread(self.blobs.complete_multipart, key, upload_id,
-                                               [(p.number, p.etag, p.crc32) for p in parts])
-        except ClientError as e:
-            code = e.response.get("Error", {}).get("Code", "")
-            if code == "NoSuchUpload":
-                raise NotFound(f"upload_id: no upload {upload_id[:40]!r} in progress for this file") from e
-            if code in ("InvalidPart", "InvalidPartOrder", "EntityTooSmall", "InvalidRequest", "BadDigest"):
-                raise FailedPrecondition(f"parts: the store refused to join them: {code}") from e
-            raise
+        checksum = await asyncio.to_thread(self.blobs.complete_multipart, key, upload_id,
+                                           [(p.number, p.etag, p.crc32) for p in parts])
         expected = composite([p.crc32 for p in parts])
-        if checksum and checksum != expected:
+        if checksum != expected:
             raise DataLoss(f"parts: the store's checksum of the joined file is {checksum}, the parts make {expected}")
         stored = await asyncio.to_thread(self.blobs.stat, key)
         if stored is None:

@@ -63,6 +63,10 @@ class NodeRegistry:
     def release(self, node_name: str, job_id: str) -> None:
         self._held.get(node_name, {}).pop(job_id, None)
 
+    def holding(self) -> list[str]:
+        """The nodes that hold jobs, registered or not."""
+        return [name for name, jobs in self._held.items() if jobs]
+
     def jobs_on(self, node_name: str) -> set[str]:
         return set(self._held.get(node_name, {}))
 

@@ -75,7 +75,7 @@ class SchedulerServer:
         self.store = store or SqliteStore(config.database)
         self.blobs = blobs or S3Blobs(config.s3)
         self.nodes = NodeRegistry(config.heartbeat_interval_s + config.node_silent_grace_s)
-        self.queue = JobQueue(QueueSettings(), config.role_limits, self.nodes)
+        self.queue = JobQueue(QueueSettings(), config.role_limits, self.nodes, clock)
         self.clock = clock
         self.tokens = TokenBook(self.store, clock=clock)
         book = JobBook(self.store, JobEvents(), clock)
@@ -85,12 +85,12 @@ class SchedulerServer:
         self.admin = AdminApp(book, self.queue, self.nodes, self.blobs)
         self.metrics = Metrics()
         self.slots = TransferSlots(
-            config.transfer_slots_per_node, config.transfer_slots_total, config.transfer_slot_lease_s, clock,
+            config.transfer_slots_per_node, config.transfer_slots_total, config.transfer_slot_lease_s, time.monotonic,
             on_wait=lambda node, s: self.metrics.slot_wait.labels(node).observe(s),
             on_hold=lambda node, s: self.metrics.slot_hold.labels(node).observe(s))
         self.metrics_port = 0
         self.execution = ExecutionApp(book, self.blobs, self.queue, self.nodes, self.slots, config)
-        self._sweeper: asyncio.Task | None = None
+        self._background: list[asyncio.Task] = []
         self._servers: list[grpc.aio.Server] = []
         self._health: list[health.aio.HealthServicer] = []
         self.submission_port = 0
@@ -124,7 +124,8 @@ class SchedulerServer:
         self._servers = [sub, ex]
         for checker, service in zip(self._health, (SUBMISSION, EXECUTION)):
             await set_serving(checker, service)
-        self._sweeper = asyncio.create_task(self._expire_slots())
+        self._background = [asyncio.create_task(self._expire_slots()), asyncio.create_task(self._watch_nodes()),
+                            asyncio.create_task(self._wake_retries())]
         if c.metrics_port is not None:
             self.metrics_port = self.metrics.serve(c.metrics_host, c.metrics_port)
             log.info("metrics on http://%s:%d/metrics", c.metrics_host, self.metrics_port)
@@ -153,12 +154,26 @@ class SchedulerServer:
             for slot_id in self.slots.expire():
                 log.warning("transfer slot %s lapsed: its node stopped renewing it", slot_id)
 
+    async def _watch_nodes(self) -> None:
+        """Lost nodes' jobs are requeued (or failed) twice a heartbeat interval."""
+        while True:
+            await asyncio.sleep(self.config.heartbeat_interval_s / 2)
+            for job in self.execution.sweep_lost(self.clock()):
+                log.warning("job %s: %s; now %s", job.id, job.error_message, job.state.value)
+
+    async def _wake_retries(self) -> None:
+        """Requeued jobs join the queue when their backoff is over (and wake idle agents)."""
+        while True:
+            due = self.queue.next_due()
+            await asyncio.sleep(1.0 if due is None else min(max(due - self.clock(), 0.01), 1.0))
+            self.queue.wake_due(self.clock())
+
     async def stop(self, grace: float | None = None) -> None:
         """Stop taking calls, let calls in flight finish within the grace period, close the store."""
         grace = self.config.shutdown_grace_s if grace is None else grace
-        if self._sweeper is not None:
-            self._sweeper.cancel()
-            self._sweeper = None
+        for task in self._background:
+            task.cancel()
+        self._background = []
         self.metrics.close()
         for checker in self._health:
             await checker.enter_graceful_shutdown()

@@ -136,27 +136,31 @@ class SubmissionApp:
     def _upload_targets(self, job: Job) -> list[PresignedTarget]:
         return [self.blobs.presign_put(input_key(job.id, f.name), f.name, f.sha256) for f in job.input_files]
 
-    def _input_key(self, who: Principal, job_id: str, file_name: str) -> str:
-        """Where an input of a job still awaiting its inputs goes; only its owner uploads."""
+    def _input(self, who: Principal, job_id: str, file_name: str) -> tuple[str, FileSpec]:
+        """Where an input of a job still awaiting its inputs goes, and what was declared of it; only
+        its owner uploads."""
         job = self.get_job(who, job_id)
         if not identity.may_cancel(who, job.owner):
             raise PermissionDenied(f"only {job.owner} may upload the inputs of job {job_id}")
         if job.queue_time is not None or job.state is not JobState.BLOCKED:
             raise FailedPrecondition(f"job {job_id} is {job.state.value}: its inputs were submitted already")
-        if file_name not in {f.name for f in job.input_files}:
+        spec = next((f for f in job.input_files if f.name == file_name), None)
+        if spec is None:
             raise InvalidArgument("file_name", f"{file_name[:80]!r} is not one of the job's input files")
-        return input_key(job.id, file_name)
+        return input_key(job.id, file_name), spec
 
-    async def start_input_upload(self, who: Principal, job_id: str, file_name: str) -> tuple[str, list[StoredPart]]:
-        return await self.multipart.open(self._input_key(who, job_id, file_name))
+    async def start_input_upload(self, who: Principal, job_id: str, file_name: str,
+                                 fresh: bool = False) -> tuple[str, list[StoredPart]]:
+        key, spec = self._input(who, job_id, file_name)
+        return await self.multipart.open(key, spec.sha256, fresh)
 
     def input_part_urls(self, who: Principal, job_id: str, file_name: str, upload_id: str,
                         parts: Sequence[PartSpec]) -> list[PresignedTarget]:
-        return self.multipart.sign(self._input_key(who, job_id, file_name), file_name, upload_id, parts)
+        return self.multipart.sign(self._input(who, job_id, file_name)[0], file_name, upload_id, parts)
 
     async def complete_input_upload(self, who: Principal, job_id: str, file_name: str, upload_id: str,
                                     parts: Sequence[PartSpec]) -> int:
-        return await self.multipart.join(self._input_key(who, job_id, file_name), upload_id, parts)
+        return await self.multipart.join(self._input(who, job_id, file_name)[0], upload_id, parts)
 
     async def submit_job(self, who: Principal, job_id: str) -> Job:
         """Check that every input arrived with its declared size and SHA-256, then queue the job;

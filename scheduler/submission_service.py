@@ -43,7 +43,8 @@ class SubmissionService(pb_grpc.SubmissionServiceServicer):
 
     @mapped
     async def StartInputUpload(self, request, context):
-        upload_id, stored = await self.app.start_input_upload(caller(), request.job_id, request.file_name)
+        upload_id, stored = await self.app.start_input_upload(caller(), request.job_id, request.file_name,
+                                                              request.fresh)
         return pb.StartInputUploadResponse(upload_id=upload_id,
                                            stored_parts=[convert.stored_part_to_pb(p) for p in stored])
 

@@ -135,6 +135,9 @@ class TransferSlots:
             self._grant()
         return lapsed
 
+    def holds(self, node: str, holder: Holder) -> bool:
+        return any(held.node == node and held.holder == holder for held in self._held.values())
+
     def holders(self, node: str) -> list[Holder]:
         return [held.holder for held in self._held.values() if held.node == node]
 

@@ -56,12 +56,14 @@ class RegisterNodeRequest(_message.Message):
     def __init__(self, node_name: _Optional[str] = ..., cpus: _Optional[int] = ..., labels: _Optional[_Mapping[str, str]] = ..., abaqus_versions: _Optional[_Iterable[str]] = ..., running: _Optional[_Iterable[_Union[JobAttempt, _Mapping]]] = ..., max_jobs: _Optional[int] = ...) -> None: ...
 
 class RegisterNodeResponse(_message.Message):
-    __slots__ = ("heartbeat_interval", "long_poll_timeout")
+    __slots__ = ("heartbeat_interval", "long_poll_timeout", "lost_after")
     HEARTBEAT_INTERVAL_FIELD_NUMBER: _ClassVar[int]
     LONG_POLL_TIMEOUT_FIELD_NUMBER: _ClassVar[int]
+    LOST_AFTER_FIELD_NUMBER: _ClassVar[int]
     heartbeat_interval: _duration_pb2.Duration
     long_poll_timeout: _duration_pb2.Duration
-    def __init__(self, heartbeat_interval: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., long_poll_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+    lost_after: _duration_pb2.Duration
+    def __init__(self, heartbeat_interval: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., long_poll_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., lost_after: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
 
 class AcquireJobRequest(_message.Message):
     __slots__ = ("node_name",)
@@ -188,12 +190,14 @@ class GetResultUploadsResponse(_message.Message):
     def __init__(self, upload_requests: _Optional[_Iterable[_Union[_job_pb2.PresignedRequest, _Mapping]]] = ...) -> None: ...
 
 class StartResultUploadRequest(_message.Message):
-    __slots__ = ("job_attempt", "file_name")
+    __slots__ = ("job_attempt", "file_name", "fresh")
     JOB_ATTEMPT_FIELD_NUMBER: _ClassVar[int]
     FILE_NAME_FIELD_NUMBER: _ClassVar[int]
+    FRESH_FIELD_NUMBER: _ClassVar[int]
     job_attempt: JobAttempt
     file_name: str
-    def __init__(self, job_attempt: _Optional[_Union[JobAttempt, _Mapping]] = ..., file_name: _Optional[str] = ...) -> None: ...
+    fresh: bool
+    def __init__(self, job_attempt: _Optional[_Union[JobAttempt, _Mapping]] = ..., file_name: _Optional[str] = ..., fresh: _Optional[bool] = ...) -> None: ...
 
 class StartResultUploadResponse(_message.Message):
     __slots__ = ("upload_id", "stored_parts")

@@ -156,12 +156,14 @@ class CreateJobResponse(_message.Message):
     def __init__(self, job: _Optional[_Union[_job_pb2.Job, _Mapping]] = ..., upload_requests: _Optional[_Iterable[_Union[_job_pb2.PresignedRequest, _Mapping]]] = ...) -> None: ...
 
 class StartInputUploadRequest(_message.Message):
-    __slots__ = ("job_id", "file_name")
+    __slots__ = ("job_id", "file_name", "fresh")
     JOB_ID_FIELD_NUMBER: _ClassVar[int]
     FILE_NAME_FIELD_NUMBER: _ClassVar[int]
+    FRESH_FIELD_NUMBER: _ClassVar[int]
     job_id: str
     file_name: str
-    def __init__(self, job_id: _Optional[str] = ..., file_name: _Optional[str] = ...) -> None: ...
+    fresh: bool
+    def __init__(self, job_id: _Optional[str] = ..., file_name: _Optional[str] = ..., fresh: _Optional[bool] = ...) -> None: ...
 
 class StartInputUploadResponse(_message.Message):
     __slots__ = ("upload_id", "stored_parts")

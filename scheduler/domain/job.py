@@ -92,6 +92,18 @@ class SolverOptions:
 
 
 @dataclass(frozen=True)
+class AttemptRecord:
+    """How one attempt of a job ended, when it did not end the job: kept in the job's history."""
+
+    attempt: int
+    node: str
+    start_time: float | None
+    end_time: float
+    cause: str  # domain.retries.Cause value
+    message: str
+
+
+@dataclass(frozen=True)
 class Job:
     id: str
     name: str
@@ -116,6 +128,11 @@ class Job:
     missing_files: tuple[str, ...] = ()
     reasons: tuple[str, ...] = ()  # why a BLOCKED job is held (a WAITING job's reasons are computed)
     cancel_requested: bool = False
+    # Attempts that count towards the retry limit (a license failure's requeue does not), the time
+    # before which a requeued job is not started again, and how the earlier attempts ended.
+    attempts_used: int = 0
+    retry_at: float | None = None
+    history: tuple[AttemptRecord, ...] = ()
     priority: int = 10  # base priority: 0 low, 10 normal, 20 high, 30 urgent
     license_tokens: int = 0  # Abaqus license tokens it needs while it runs
     required_labels: tuple[tuple[str, str], ...] = ()  # (key, glob) a node's labels must match, sorted

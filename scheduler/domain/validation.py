@@ -179,7 +179,7 @@ MIN_PART_BYTES = 5 * 1024**2
 
 def upload_id(value: str, field: str = "upload_id") -> str:
     if not value or len(value) > 1024 or not value.isprintable():
-        raise InvalidArgument(field, "is required: the id StartResultUpload gave")
+        raise InvalidArgument(field, "is required: the id the upload's start gave")
     return value
 
 

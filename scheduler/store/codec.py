@@ -8,7 +8,7 @@ from dataclasses import asdict
 from typing import Any
 
 from ..domain.identity import Principal, Role, TokenRecord
-from ..domain.job import ErrorClass, FileSpec, Job, JobState, Progress, SolverOptions
+from ..domain.job import AttemptRecord, ErrorClass, FileSpec, Job, JobState, Progress, SolverOptions
 
 
 def to_dict(job: Job) -> dict[str, Any]:
@@ -28,6 +28,7 @@ def from_dict(doc: dict[str, Any]) -> Job:
     d["reasons"] = tuple(d["reasons"])
     d["required_labels"] = tuple(tuple(pair) for pair in d.get("required_labels", ()))
     d["progress"] = Progress(**d["progress"])
+    d["history"] = tuple(AttemptRecord(**h) for h in d.get("history", ()))
     solver = d.get("solver") or {}
     d["solver"] = SolverOptions(**{**solver, "result_patterns": tuple(solver.get("result_patterns", ()))})
     return Job(**d)

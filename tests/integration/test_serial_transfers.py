@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 import time
 
@@ -35,11 +36,18 @@ class Recorder:
                     with recorder.lock:
                         recorder.part_puts[job_id] = recorder.part_puts.get(job_id, 0) + 1
                 start = time.monotonic()
-                try:
-                    return real.request(method, url, *args, **kwargs)
-                finally:
+
+                def done() -> None:
                     with recorder.lock:
                         recorder.transfers.append((job_id, start, time.monotonic()))
+
+                response = real.request(method, url, *args, **kwargs)
+                if kwargs.get("preload_content", True):
+                    done()
+                else:  # a streamed body (a GET) moves until its connection is released
+                    release = response.release_conn
+                    response.release_conn = lambda: (release(), done())
+                return response
         return Recording()
 
     def solver_start(self, real):
@@ -67,6 +75,9 @@ def test_two_jobs_on_one_node_solve_together_but_never_transfer_together(cluster
         for name in ("first", "second"):
             # the 40 MB .odb goes as a multipart upload of parallel parts
             model, extra = beam(tmp_path / name, name=name, seconds=3, increments=4, odb_kb=40_000)
+            table = tmp_path / name / "table.dat"  # an input the node fetches in two ranges
+            table.write_bytes(os.urandom(40 * 2**20))
+            extra.append(table)
             jobs.append(client.submit(model, cpus=2, extra_files=extra))
         finals = [client.wait(j.id) for j in jobs]
     assert [f.state for f in finals] == [JobState.COMPLETED, JobState.COMPLETED]

@@ -9,9 +9,13 @@ import pytest
 
 from client import ErrorClass, JobState
 from client.cli import main as cli_main
+from scheduler.domain.retries import RetryRules
 from tests.integration.models import beam
 from tests.integration.test_stopping import wait_until
 from tests.unit.test_inspect import EXPLICIT
+
+ONE_ATTEMPT = RetryRules(max_attempts=1, max_license_requeues=0)
+QUICK_RETRIES = RetryRules(max_attempts=2, backoff_base_s=0.05, backoff_cap_s=0.2, max_license_requeues=1)
 
 
 @pytest.mark.parametrize(("sim", "state", "error_class", "text"), [
@@ -26,6 +30,7 @@ from tests.unit.test_inspect import EXPLICIT
     ({"fail": "model", "error": "link"}, JobState.FAILED, ErrorClass.MODEL, "Problem during linking"),
     ({"fail": "system"}, JobState.FAILED, ErrorClass.SYSTEM, "1073741819"),
 ])
+@pytest.mark.parametrize("cluster", [{"retry_rules": ONE_ATTEMPT}], indirect=True)  # the first outcome stands
 def test_standard_runs_end_as_their_files_say(cluster, tmp_path, sim, state, error_class, text):
     model, extra = beam(tmp_path / "model", seconds=0.5, increments=6, **sim)
     cluster.add_agent("node-1", cpus=4)
@@ -90,3 +95,28 @@ def test_jobs_logs_prints_what_the_solver_printed_and_follows_it(cluster, tmp_pa
     assert printed[0] == "Abaqus JOB beam" and printed[-1] == "Abaqus/Analysis exited with errors"
     assert printed == [line.text for line in log]
     assert log[-1].level == "error" and log[0].level == "info"
+
+
+@pytest.mark.parametrize(("sim", "error_class", "text", "used"), [
+    ({"fail": "license", "queue": 0.2}, ErrorClass.LICENSE, "2 license failures", 0),  # no attempt used up
+    ({"fail": "system"}, ErrorClass.SYSTEM, "2 of 2 attempts used", 2),
+])
+@pytest.mark.parametrize("cluster", [{"retry_rules": QUICK_RETRIES}], indirect=True)
+def test_license_and_system_failures_are_retried_then_fail_with_their_history(cluster, tmp_path, sim, error_class,
+                                                                            text, used):
+    model, extra = beam(tmp_path / "model", seconds=0.3, increments=2, **sim)
+    cluster.add_agent("node-1", cpus=4)
+    with cluster.client() as client:
+        job = client.wait(client.submit(model, cpus=2, extra_files=extra).id)
+    assert job.state is JobState.FAILED and job.error_class is error_class
+    assert job.attempt == 2 and text in job.error_message and "attempt 1 on node-1" in job.error_message
+    stored = cluster.server.store.get(job.id)
+    assert [h.attempt for h in stored.history] == [1, 2] and stored.attempts_used == used
+
+
+def test_a_model_error_is_not_retried(cluster, tmp_path):
+    model, extra = beam(tmp_path / "model", seconds=0.3, increments=2, fail="model")
+    cluster.add_agent("node-1", cpus=4)
+    with cluster.client() as client:
+        job = client.wait(client.submit(model, cpus=2, extra_files=extra).id)
+    assert job.state is JobState.FAILED and job.error_class is ErrorClass.MODEL and job.attempt == 1

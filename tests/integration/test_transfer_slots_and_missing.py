@@ -120,3 +120,33 @@ def test_slot_wait_and_hold_times_are_in_the_metrics(cluster, node, tmp_path):
     page = urllib3.request("GET", f"http://127.0.0.1:{cluster.server.metrics_port}/metrics").data.decode()
     assert 'abaqueue_transfer_slot_wait_seconds_count{node="n1"} 1.0' in page
     assert 'abaqueue_transfer_slot_hold_seconds_count{node="n1"} 1.0' in page
+
+
+def test_files_move_only_for_the_current_attempt_holding_a_slot(cluster, node, tmp_path):
+    (attempt,) = take_jobs(cluster, node, tmp_path, 1)
+    stale = ex.JobAttempt(job_id=attempt.job_id, attempt=attempt.attempt + 1)
+    for call, request in (
+            (node.GetInputDownloads, ex.GetInputDownloadsRequest(job_attempt=attempt)),
+            (node.StartResultUpload, ex.StartResultUploadRequest(job_attempt=attempt, file_name="job0.odb"))):
+        with pytest.raises(grpc.RpcError) as e:  # no slot held yet
+            call(request)
+        assert e.value.code() == grpc.StatusCode.NOT_FOUND and e.value.details().startswith("transfer slot:")
+    node.AcquireTransferSlot(ex.AcquireTransferSlotRequest(node_name="n1", job_attempt=attempt))
+    assert node.GetInputDownloads(ex.GetInputDownloadsRequest(job_attempt=attempt)).download_requests
+    started = node.StartResultUpload(ex.StartResultUploadRequest(job_attempt=attempt, file_name="job0.odb"))
+    part = pb.UploadPart(part_number=1, size_bytes=3, crc32="AAAAAA==", etag="x")
+    for call, request in (
+            (node.StartResultUpload, ex.StartResultUploadRequest(job_attempt=stale, file_name="job0.odb")),
+            (node.GetUploadPartUrls, ex.GetUploadPartUrlsRequest(job_attempt=stale, file_name="job0.odb",
+                                                                 upload_id=started.upload_id, parts=[part])),
+            (node.CompleteResultUpload, ex.CompleteResultUploadRequest(
+                job_attempt=stale, file_name="job0.odb", upload_id=started.upload_id, parts=[part]))):
+        with pytest.raises(grpc.RpcError) as e:  # a stale attempt's calls are refused: the fencing answer
+            call(request)
+        assert e.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    with pytest.raises(grpc.RpcError) as e:  # parts the store never had are not joined, and it says so
+        node.CompleteResultUpload(ex.CompleteResultUploadRequest(
+            job_attempt=attempt, file_name="job0.odb", upload_id=started.upload_id, parts=[part]))
+    # SeaweedFS answers NoSuchUpload here (AWS: InvalidPart); the agent starts afresh on either
+    assert (e.value.code(), e.value.details().split(":")[0]) in {
+        (grpc.StatusCode.NOT_FOUND, "upload_id"), (grpc.StatusCode.INVALID_ARGUMENT, "parts")}

@@ -4,6 +4,9 @@ retried, and whether a stored object is the file that was reported."""
 from __future__ import annotations
 
 import hashlib
+import http.server
+import os
+import threading
 
 import pytest
 import urllib3
@@ -11,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from abaqueue import checksums, multipart
-from abaqueue.presigned_http import TransferError
+from abaqueue.presigned_http import PresignedTarget, TransferError
 from abaqueue.transfer_retry import RetryPolicy, is_transient
 from scheduler.blobs import StoredObject
 from scheduler.domain.job import FileSpec
@@ -103,7 +106,55 @@ SHA = hashlib.sha256(b"x").hexdigest()
     (StoredObject(1, checksums.b64_of_hex("0" * 64)), "its SHA-256 in the store differs from the one reported"),
     (StoredObject(1, "", "0" * 64), "it was uploaded with another SHA-256 than the one reported"),
     (StoredObject(1, checksums.b64_of_hex(SHA), SHA), None),
-    (StoredObject(1, "Zm9v-3"), None),  # multipart: its composite was checked when the parts were joined
+    (StoredObject(1, composite_crc32="Zm9v-3"), None),  # multipart: its composite was checked when joined
 ])
 def test_a_stored_object_is_the_reported_file_only_with_its_size_and_checksum(stored, wrong):
     assert problem(FileSpec("beam.odb", 1, SHA), stored) == wrong
+
+
+class PartStore:
+    """A loopback HTTP server standing in for S3's part PUTs: it keeps each body and answers its MD5."""
+
+    def __init__(self) -> None:
+        store = self
+        self.bodies: dict[str, bytes] = {}
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args) -> None:
+                pass
+
+            def do_PUT(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                store.bodies[self.path] = body
+                self.send_response(200)
+                self.send_header("ETag", f'"{hashlib.md5(body).hexdigest()}"')
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def sign(self, part: multipart.Part, crc: str) -> PresignedTarget:
+        return PresignedTarget("f", "PUT", f"http://127.0.0.1:{self.server.server_address[1]}/part/{part.number}")
+
+
+def test_parts_the_store_holds_are_kept_only_when_their_md5_matches(tmp_path):
+    data = os.urandom(3 * multipart.MIN_PART_BYTES + 10)
+    path = tmp_path / "beam.odb"
+    path.write_bytes(data)
+    parts = multipart.plan(len(data), multipart.MIN_PART_BYTES)
+    first, second = (data[p.offset:p.offset + p.size] for p in parts[:2])
+    stored = {1: (parts[0].size, hashlib.md5(first).hexdigest()),  # really there
+              2: (parts[1].size, hashlib.md5(second[::-1]).hexdigest())}  # there, but other bytes
+    fake = PartStore()
+    try:
+        whole, sent = multipart.upload_parts(path, parts, fake.sign, stored=stored, parallel=2)
+    finally:
+        fake.server.shutdown()
+    assert whole == hashlib.sha256(data).hexdigest()
+    assert sorted(fake.bodies) == ["/part/2", "/part/3", "/part/4"]  # part 1 was not sent again
+    assert b"".join([first, *(fake.bodies[f"/part/{n}"] for n in (2, 3, 4))]) == data
+    assert [(p.number, p.crc32) for p in sent] == [(p.number, checksums.crc32(data[p.offset:p.offset + p.size]))
+                                                   for p in parts]
