@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: venv run demo test proto proto-check lint bench bench-scheduler bench-transfer clean
+.PHONY: venv run demo test proto proto-check lint bench bench-scheduler bench-transfer bench-restart clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,7 @@ bench: $(STAMP)
 	$(PY) tests/benchmarks/bench_heartbeat.py
 	$(PY) tests/benchmarks/bench_scheduler.py
 	$(PY) tests/benchmarks/bench_transfer.py
+	$(PY) tests/benchmarks/bench_restart.py
 
 ## bench-scheduler: dispatch decision time at 1,000, 10,000 and 100,000 waiting jobs
 bench-scheduler: $(STAMP)
@@ -50,6 +51,10 @@ bench-scheduler: $(STAMP)
 ## bench-transfer: a 1 GiB result up three ways (boto3, the agent's multipart path, one PUT) and down
 bench-transfer: $(STAMP)
 	$(PY) tests/benchmarks/bench_transfer.py
+
+## bench-restart: a scheduler process started on a store of 100,000 jobs, until both ports serve
+bench-restart: $(STAMP)
+	$(PY) tests/benchmarks/bench_restart.py
 
 clean:
 	rm -rf .abaqueue .pytest_cache .hypothesis
