@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 import uuid
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
@@ -12,6 +13,7 @@ from typing import Any, TypeVar
 
 import grpc
 
+from abaqueue.retry import backoff
 from abaqueue.tls import channel_credentials
 from abaqueue.v1 import admin_service_pb2 as adm
 from abaqueue.v1 import job_pb2
@@ -42,12 +44,18 @@ def open_channel(address: str, token: str | None, ca_file: Path | None = None) -
     return grpc.intercept_channel(channel, BearerToken(token)) if token else channel
 
 
+# Answers that say "not now": the same request is sent again after a pause.
+RETRIED = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED})
+RETRY_CAP_S = 4.0  # five tries wait 4 to 11 s in all: a scheduler restart, not an outage
+
+
 class Client:
     """A connection to the scheduler's SubmissionService. Use as a context manager, or call close()."""
 
     def __init__(self, address: str, *, token: str | None = None, ca_file: Path | None = None,
                  timeout: float = 30.0, multipart_threshold_bytes: int = 64 * 1024**2,
-                 multipart_part_bytes: int = 16 * 1024**2, transfer_parallelism: int = 4) -> None:
+                 multipart_part_bytes: int = 16 * 1024**2, transfer_parallelism: int = 4, retries: int = 5,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
         """`token` defaults to $ABAQUEUE_TOKEN, else the file named by $ABAQUEUE_TOKEN_FILE;
         `ca_file` (TLS) to $ABAQUEUE_CA_FILE. Inputs larger than `multipart_threshold_bytes` go
         as multipart uploads of `transfer_parallelism` parts at once."""
@@ -56,6 +64,8 @@ class Client:
         self.multipart_threshold_bytes = multipart_threshold_bytes
         self.multipart_part_bytes = multipart_part_bytes
         self.transfer_parallelism = transfer_parallelism
+        self.retries = retries
+        self._sleep = sleep
         ca_file = ca_file or (Path(os.environ["ABAQUEUE_CA_FILE"]) if os.environ.get("ABAQUEUE_CA_FILE") else None)
         self._channel = open_channel(address, token if token is not None else token_from(), ca_file)
         self._stub = SubmissionServiceStub(self._channel)
@@ -219,7 +229,7 @@ class Client:
         request = tok.CreateTokenRequest(user=user, role=role.to_proto(), team=team, description=description)
         if ttl is not None:
             request.ttl.FromTimedelta(ttl)
-        created = self._call(self._tokens.CreateToken, request)
+        created = self._call(self._tokens.CreateToken, request, retried=False)  # two tokens would be made
         return created.token, TokenInfo.from_proto(created.info)
 
     def list_tokens(self, user: str = "") -> list[TokenInfo]:
@@ -296,11 +306,18 @@ class Client:
     def resume(self, node: str) -> NodeInfo:
         return NodeInfo.from_proto(self._call(self._admin.ResumeNode, adm.ResumeNodeRequest(node_name=node)).node)
 
-    def _call(self, method: Callable[..., _Response], request: object) -> _Response:
-        try:
-            return method(request, timeout=self.timeout)
-        except grpc.RpcError as e:
-            raise from_rpc_error(e) from e
+    def _call(self, method: Callable[..., _Response], request: object, *, retried: bool = True) -> _Response:
+        """`method(request)`; an UNAVAILABLE or DEADLINE_EXCEEDED answer (the scheduler restarting,
+        the network) is tried again with backoff, the same request (CreateJob's request_id makes
+        that safe), up to `retries` times; `retried=False` for a call that must not run twice."""
+        for attempt in range(self.retries + 1):
+            try:
+                return method(request, timeout=self.timeout)
+            except grpc.RpcError as e:
+                if not retried or e.code() not in RETRIED or attempt == self.retries:
+                    raise from_rpc_error(e) from e
+                self._sleep(backoff(attempt, cap=RETRY_CAP_S))
+        raise AssertionError("unreachable")
 
 
 def _at_top_of(name: str, archives: Sequence[Path]) -> bool:

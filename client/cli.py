@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
         return e.code if isinstance(e.code, int) else EXIT_ERROR
     ui = Ui(Console(), Console(stderr=True))
     try:
-        with Client(args.scheduler, token=token_from(args.token_file), ca_file=args.ca_file,
+        with Client(args.scheduler, token=token_from(args.token_file), ca_file=args.ca_file, retries=args.retries,
                     timeout=args.timeout) as client:
             return args.command(client, args, ui)
     except Unavailable as e:
@@ -90,6 +90,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="file holding your token (default: $ABAQUEUE_TOKEN, else $ABAQUEUE_TOKEN_FILE)")
     parser.add_argument("--ca-file", type=Path, metavar="PEM",
                         help="CA of the scheduler's TLS certificate (default: $ABAQUEUE_CA_FILE; none: plaintext)")
+    parser.add_argument("--retries", type=int, default=5, metavar="N",
+                        help="tries again after an unreachable scheduler or a call that timed out, with "
+                             "backoff (default 5: about 10 s, enough for a scheduler restart; 0: none)")
     parser.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS", help="per-call timeout")
     commands = parser.add_subparsers(metavar="COMMAND", required=True)
 

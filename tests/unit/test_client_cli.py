@@ -89,10 +89,10 @@ def test_server_error_is_one_line_on_stderr_with_exit_2(capsys: pytest.CaptureFi
 def test_unreachable_scheduler_and_missing_model_are_clear_errors(
         capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     address = f"127.0.0.1:{closed_port()}"
-    assert main(["--scheduler", address, "jobs", "list"]) == 2
+    assert main(["--scheduler", address, "--retries", "0", "jobs", "list"]) == 2
     assert capsys.readouterr().err.startswith(f"error: scheduler {address}: ")
 
-    assert main(["--scheduler", address, "submit", str(tmp_path / "none.inp"), "--cpus", "1"]) == 2
+    assert main(["--scheduler", address, "--retries", "0", "submit", str(tmp_path / "none.inp"), "--cpus", "1"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: No such file or directory") and "none.inp" in err
     assert "Traceback" not in err
