@@ -5,7 +5,8 @@ separate process. This process creates jobs and uploads their inputs beforehand,
 at `--rate` per second. Latency is the time from SubmitJob returning to an agent holding the job
 (both processes read the same CLOCK_MONOTONIC). A job that reaches an agent before the submitter has
 its answer counts as 0 ms; how often that happened is reported as `dispatched_before_ack`.
-Each agent fails its job at once (CompleteJob), which frees its core for the next one.
+Each agent fails its job at once (CompleteJob, a model error: final, not retried), which frees its core
+for the next one.
 
     .venv/bin/python tests/benchmarks/bench_dispatch.py [--jobs 500] [--agents 20] [--rate 100]
 
@@ -61,7 +62,7 @@ def agents(address: str, tokens: list[str], ready: mp.Barrier, stop: mp.Event, r
                 received.put((answer.assignment.job_attempt.job_id, time.monotonic_ns()))
                 stub.CompleteJob(ex.CompleteJobRequest(
                     job_attempt=answer.assignment.job_attempt, outcome=ex.OUTCOME_FAILED,
-                    error_class=job_pb2.ERROR_CLASS_SYSTEM, error_message="benchmark: not solved"), metadata=auth)
+                    error_class=job_pb2.ERROR_CLASS_MODEL, error_message="benchmark: not solved"), metadata=auth)
             except grpc.RpcError:
                 if stop.is_set():  # the channel closes under the long-poll at the end
                     return
