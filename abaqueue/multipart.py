@@ -14,11 +14,10 @@ from pathlib import Path
 
 from .checksums import crc32
 from .presigned_http import PresignedTarget, send
+from .s3_limits import MAX_PARTS, MIN_PART_BYTES
 from .transfer_retry import DEFAULT_RETRY, RetryPolicy
 
 MiB = 1024 * 1024
-MIN_PART_BYTES = 5 * MiB  # S3's least size for every part but the last
-MAX_PARTS = 10_000
 
 
 class FileChanged(Exception):

@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 
 from abaqueue import checksums, file_names
+from abaqueue.s3_limits import MAX_PART_BYTES, MAX_PARTS, MIN_PART_BYTES
 
 from .errors import InvalidArgument
 from .job import FileSpec, PartSpec, SolverOptions
@@ -172,9 +173,6 @@ def solver_options(o: SolverOptions, name: str, specs: Sequence[FileSpec], field
                          tuple(o.result_patterns), o.restart_files)
 
 
-MAX_PARTS = 10_000
-MAX_PART_BYTES = 5 * 1024**3
-MIN_PART_BYTES = 5 * 1024**2
 
 
 def upload_id(value: str, field: str = "upload_id") -> str:
