@@ -10,6 +10,7 @@ from dataclasses import replace
 from client import Client, JobState
 from scheduler.server import SchedulerServer
 from tests.integration.models import beam
+from tests.integration.test_stopping import wait_until
 
 
 def test_a_submission_made_while_the_scheduler_restarts_goes_through_once(cluster, loop_thread, tmp_path):
@@ -45,3 +46,27 @@ def test_a_submission_made_while_the_scheduler_restarts_goes_through_once(cluste
         jobs = list(client.list())
     assert sorted(j.name for j in jobs) == ["beam", "during"]  # the earlier job is there, the new one once
     assert {j.id for j in jobs} == {before.id, submitted[0].id}
+
+
+def test_an_agent_cut_off_by_a_scheduler_restart_carries_on_with_its_attempt(cluster, loop_thread, tmp_path):
+    model, extra = beam(tmp_path / "m", seconds=4, increments=20)
+    cluster.add_agent("node-1", cpus=4)
+    with cluster.client() as client:
+        job = client.submit(model, cpus=2, extra_files=extra)
+        token = cluster.token()
+        wait_until(lambda: client.get(job.id).state is JobState.RUNNING, what="RUNNING")
+    old = cluster.server
+    config = replace(old.config, port_for_submission=old.submission_port, port_for_execution=old.execution_port)
+
+    async def restart() -> SchedulerServer:
+        await old.stop(grace=1)  # the agent's calls fail meanwhile: it keeps solving and retries
+        again = SchedulerServer(config)
+        await again.start()
+        return again
+
+    cluster.server = loop_thread.run(restart())
+    with Client(cluster.submission, token=token) as client:
+        final = client.wait(job.id)
+    assert final.state is JobState.COMPLETED, final.error_message
+    assert final.attempt == 1 and final.node == "node-1"  # the same attempt, not a retry
+    assert cluster.server.store.get(job.id).history == ()
