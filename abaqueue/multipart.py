@@ -15,7 +15,7 @@ from pathlib import Path
 from .checksums import crc32
 from .presigned_http import PresignedTarget, send
 from .s3_limits import MAX_PARTS, MIN_PART_BYTES
-from .transfer_retry import DEFAULT_RETRY, RetryPolicy
+from .transfer_retry import DEFAULT_RETRY, Resignable, RetryPolicy
 
 MiB = 1024 * 1024
 
@@ -75,13 +75,9 @@ def upload_parts(
             if held is not None and held == (part.size, hashlib.md5(data).hexdigest()):
                 sent = SentPart(part.number, part.size, held[1], crc)
             else:
-                target = [sign(part, crc)]
-
-                def refresh() -> None:
-                    target[0] = sign(part, crc)
-
-                etag = retry.run(f"{path.name} part {part.number}", lambda: send(target[0], data),
-                                 refresh=refresh, on_retry=on_retry)
+                target = Resignable(lambda: sign(part, crc))
+                etag = retry.run(f"{path.name} part {part.number}", lambda: send(target.current, data),
+                                 refresh=target.refresh, on_retry=on_retry)
                 sent = SentPart(part.number, part.size, etag, crc)
             if on_sent is not None:
                 on_sent(part.size)

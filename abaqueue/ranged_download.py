@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from .presigned_http import CHUNK_BYTES, FileDigest, PresignedTarget, download, fetch_range
-from .transfer_retry import DEFAULT_RETRY, RetryPolicy
+from .transfer_retry import DEFAULT_RETRY, Resignable, RetryPolicy
 
 RANGE_BYTES = 32 * 1024 * 1024
 
@@ -26,13 +26,10 @@ def download_ranges(
     """GET the `size` bytes `sign()` points at into `dest`; its size and SHA-256. `go_on()` is
     asked before each range and raises to stop (the transfer slot lapsed); the first range that
     fails for good stops the others."""
-    target = [sign()]
-
-    def refresh() -> None:
-        target[0] = sign()
+    target = Resignable(sign)  # one URL for every range, signed again when it expires
 
     if size <= range_bytes:  # one request: no ranges needed
-        got = retry.run(dest.name, lambda: download(target[0], dest), refresh=refresh, on_retry=on_retry)
+        got = retry.run(dest.name, lambda: download(target.current, dest), refresh=target.refresh, on_retry=on_retry)
         if on_received is not None:
             on_received(got.size_bytes)
         return got
@@ -53,10 +50,11 @@ def download_ranges(
         def fetch() -> int:
             with open(partial, "r+b") as out:
                 out.seek(start)
-                return fetch_range(target[0], out, start, length)
+                return fetch_range(target.current, out, start, length)
 
         try:
-            retry.run(f"{dest.name} bytes {start}-{start + length - 1}", fetch, refresh=refresh, on_retry=on_retry)
+            retry.run(f"{dest.name} bytes {start}-{start + length - 1}", fetch, refresh=target.refresh,
+                      on_retry=on_retry)
         except BaseException:
             failed.set()
             raise

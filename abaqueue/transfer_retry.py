@@ -14,7 +14,7 @@ from typing import TypeVar
 
 import urllib3
 
-from .presigned_http import TransferError
+from .presigned_http import PresignedTarget, TransferError
 from .retry import backoff
 
 T = TypeVar("T")
@@ -33,6 +33,18 @@ def is_transient(error: BaseException) -> bool:
 def needs_fresh_url(error: BaseException) -> bool:
     """An expired (or otherwise no longer valid) presigned URL: S3 answers 403."""
     return isinstance(error, TransferError) and error.status == 403
+
+
+class Resignable:
+    """A presigned target that is signed again when it expired: `current` to send to, `refresh`
+    for RetryPolicy.run. One may be shared by several requests (the ranges of a download)."""
+
+    def __init__(self, sign: Callable[[], PresignedTarget], first: PresignedTarget | None = None) -> None:
+        self._sign = sign
+        self.current = sign() if first is None else first
+
+    def refresh(self) -> None:
+        self.current = self._sign()
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,9 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 import urllib3
 
 from abaqueue import multipart, presigned_http
+from abaqueue.presigned_http import PresignedTarget
 from abaqueue.ranged_download import download_ranges
-from abaqueue.transfer_retry import DEFAULT_RETRY
+from abaqueue.transfer_retry import DEFAULT_RETRY, Resignable
 from abaqueue.v1 import job_pb2
 
 from .errors import AbaqueueError, ChecksumMismatch, TransferFailed
@@ -27,13 +28,10 @@ def upload(request: job_pb2.PresignedRequest, path: Path, declared: FileInfo,
            sign_again: Callable[[], job_pb2.PresignedRequest]) -> None:
     """PUT `path` (retried, with a fresh URL from `sign_again()` after a 403); raise
     ChecksumMismatch if what was sent differs from `declared`."""
-    where = [_target(request)]
-
-    def refresh() -> None:
-        where[0] = _target(sign_again())
-
+    target = Resignable(lambda: PresignedTarget.of(sign_again()), first=PresignedTarget.of(request))
     with _transfer_errors():
-        sent = DEFAULT_RETRY.run(path.name, lambda: presigned_http.upload(where[0], path), refresh=refresh)
+        sent = DEFAULT_RETRY.run(path.name, lambda: presigned_http.upload(target.current, path),
+                                 refresh=target.refresh)
     _check(declared, sent, "changed while it was uploaded")
 
 
@@ -49,7 +47,7 @@ def upload_in_parts(path: Path, declared: FileInfo, *, start: Callable[[], tuple
     parts = multipart.plan(declared.size_bytes, multipart.part_size_for(declared.size_bytes, part_bytes))
     with _transfer_errors():
         whole, sent = multipart.upload_parts(
-            path, parts, lambda part, sha: _target(sign(upload_id, part, sha)), parallel=parallel,
+            path, parts, lambda part, sha: PresignedTarget.of(sign(upload_id, part, sha)), parallel=parallel,
             stored={p.part_number: (p.size_bytes, p.etag) for p in stored})
     if whole != declared.sha256:
         raise ChecksumMismatch(f"{declared.name} changed while it was uploaded")
@@ -68,7 +66,7 @@ def download(sign: Callable[[], job_pb2.PresignedRequest], dest: Path, declared:
     path = dest / declared.name
 
     def fresh() -> presigned_http.PresignedTarget:
-        return _target(sign())
+        return PresignedTarget.of(sign())
 
     with _transfer_errors():
         got = download_ranges(fresh, path, declared.size_bytes, parallel=parallel, on_received=on_received)
@@ -87,10 +85,6 @@ def is_plain_name(name: str) -> bool:
 
 def to_proto(f: FileInfo, unpack: bool = False) -> job_pb2.FileInfo:
     return job_pb2.FileInfo(name=f.name, size_bytes=f.size_bytes, sha256=f.sha256, unpack=unpack)
-
-
-def _target(request: job_pb2.PresignedRequest) -> presigned_http.PresignedTarget:
-    return presigned_http.PresignedTarget.of(request)
 
 
 def _check(expected: FileInfo, got: presigned_http.FileDigest, what: str) -> None:

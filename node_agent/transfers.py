@@ -23,7 +23,7 @@ import urllib3
 from abaqueue import multipart
 from abaqueue.presigned_http import FileDigest, PresignedTarget, TransferError, file_digest, upload
 from abaqueue.ranged_download import download_ranges
-from abaqueue.transfer_retry import RetryPolicy, describe
+from abaqueue.transfer_retry import Resignable, RetryPolicy, describe
 from abaqueue.v1 import execution_service_pb2 as ex
 from abaqueue.v1 import job_pb2 as pb
 
@@ -199,19 +199,16 @@ class Transfers:
                                        ex.GetResultUploadsRequest(job_attempt=self.attempt, files=[info])))
             return PresignedTarget.of(resp.upload_requests[0])
 
-        where = [await asyncio.to_thread(sign)]
-
-        def refresh() -> None:
-            where[0] = sign()
+        target = await asyncio.to_thread(Resignable, sign)
 
         def send() -> FileDigest:
             self._check_slot()
-            sent = upload(where[0], path)
+            sent = upload(target.current, path)
             if sent != digest:
                 raise multipart.FileChanged(f"{path.name} changed while it was uploaded")
             return sent
 
-        return await asyncio.to_thread(self.retry.run, path.name, send, refresh=refresh, on_retry=self.note)
+        return await asyncio.to_thread(self.retry.run, path.name, send, refresh=target.refresh, on_retry=self.note)
 
     async def _multipart_once(self, path: Path, size: int, fresh: bool) -> FileDigest:
         call = self._blocking(asyncio.get_running_loop())

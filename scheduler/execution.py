@@ -138,18 +138,19 @@ class ExecutionApp:
             return False
         return True
 
-    def renew_slot(self, node_name: str, slot_id: str) -> None:
+    def _slot_call(self, node_name: str, slot_id: str) -> None:
         self._node(node_name)
         if not slot_id:
             raise InvalidArgument("slot_id", "is required")
+
+    def renew_slot(self, node_name: str, slot_id: str) -> None:
+        self._slot_call(node_name, slot_id)
         if not self.slots.renew(node_name, slot_id):
             raise NotFound(f"slot_id: {slot_id[:80]!r} is not held by node {node_name} (its lease lapsed, or it "
                            "was released): ask for a slot again")
 
     def release_slot(self, node_name: str, slot_id: str) -> None:
-        self._node(node_name)
-        if not slot_id:
-            raise InvalidArgument("slot_id", "is required")
+        self._slot_call(node_name, slot_id)
         self.slots.release(node_name, slot_id)
 
     def _moving(self, node: str, job_id: str, attempt: int) -> Job:

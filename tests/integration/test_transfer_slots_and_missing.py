@@ -10,7 +10,7 @@ import grpc
 import pytest
 import urllib3
 
-from abaqueue.presigned_http import file_digest, upload
+from abaqueue.presigned_http import PresignedTarget, file_digest, upload
 from abaqueue.v1 import execution_service_pb2 as ex
 from abaqueue.v1 import execution_service_pb2_grpc as ex_grpc
 from abaqueue.v1 import job_pb2 as pb
@@ -18,7 +18,6 @@ from client import JobState
 from client.api import open_channel
 from client.models import TransferSlotStats
 from client.queue_commands import _slots
-from client.transfer import _target
 from scheduler.domain.identity import Role
 from tests.integration.models import beam
 
@@ -97,7 +96,7 @@ def test_results_not_in_the_store_as_reported_give_missing_with_the_exact_list(c
     infos = [pb.FileInfo(name=p.name, size_bytes=p.stat().st_size, sha256=file_digest(p).sha256) for p in (odb, sta)]
     puts = node.GetResultUploads(ex.GetResultUploadsRequest(job_attempt=attempt, files=infos)).upload_requests
     for request, path in zip(puts, (odb, sta)):
-        upload(_target(request), path)
+        upload(PresignedTarget.of(request), path)
     lying_sta = pb.FileInfo(name=sta.name, size_bytes=sta.stat().st_size, sha256="0" * 64)  # not what was sent
     dat_info = pb.FileInfo(name=dat.name, size_bytes=dat.stat().st_size, sha256=file_digest(dat).sha256)
     done = node.CompleteJob(ex.CompleteJobRequest(
