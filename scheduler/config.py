@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .aws import AwsSettings
 from .blobs import S3Settings
 from .domain.limits import MAX_QUEUE_BYTES, RoleLimits
 from .domain.retries import RetryRules
@@ -25,6 +26,13 @@ class RemoteTokenDatabase:
 class SchedulerConfig:
     s3: S3Settings
     database: Path = Path(".abaqueue/scheduler.sqlite3")
+    # Jobs in this DynamoDB table instead of the SQLite file (None: SQLite); made if missing when
+    # `create_job_table` (--dev).
+    job_table: str | None = None
+    create_job_table: bool = False
+    aws: AwsSettings = field(default_factory=AwsSettings)
+    # The SSM parameter holding the backend status document (TOML).
+    backend_status_parameter: str | None = None
     host: str = "127.0.0.1"
     port_for_submission: int = 50051
     port_for_execution: int = 50052

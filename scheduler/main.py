@@ -6,10 +6,12 @@ import argparse
 import asyncio
 import logging
 import os
+import sys
 from pathlib import Path
 
 from abaqueue.shutdown import stop_on_signals
 
+from .aws import AwsSettings, AwsSetupError, parameter
 from .blobs import S3Settings
 from .config import RemoteTokenDatabase, SchedulerConfig
 from .domain.limits import MAX_QUEUE_BYTES, RoleLimits
@@ -42,8 +44,23 @@ def parse_args(argv: list[str] | None = None) -> SchedulerConfig:
                    help="SQLite file of the job store")
     p.add_argument("--bucket", default=env("ABAQUEUE_BUCKET", "abaqueue"))
     p.add_argument("--s3-endpoint", default=env("ABAQUEUE_S3_ENDPOINT"),
-                   help="S3 endpoint URL (SeaweedFS, MinIO); AWS when omitted")
+                   help="URL of the S3-compatible store that holds the files (SeaweedFS, MinIO on site); "
+                        "AWS S3 when omitted")
     p.add_argument("--region", default=env("AWS_REGION", "us-east-1"))
+    aws = p.add_argument_group("AWS (as the original scheduler's flags)")
+    aws.add_argument("--job_table_name_key", metavar="SSM_NAME",
+                     help="SSM parameter holding the DynamoDB table of jobs (the store: DynamoDB instead of SQLite)")
+    aws.add_argument("--job_bucket_name_key", metavar="SSM_NAME",
+                     help="SSM parameter holding the S3 bucket of job files (instead of --bucket)")
+    aws.add_argument("--backend_status_parameter_name", metavar="SSM_NAME",
+                     help="SSM parameter holding the backend status document (TOML)")
+    aws.add_argument("-k", "--aws_access_key_id", help="AWS access key (default: the standard credential chain)")
+    aws.add_argument("-s", "--aws_secret_access_key", help="AWS secret key, with -k")
+    aws.add_argument("--endpoint", help="DynamoDB and SSM endpoint URL (LocalStack, moto); needs --dev")
+    aws.add_argument("--s3_endpoint", dest="dev_s3_endpoint", metavar="S3_ENDPOINT",
+                     help="S3 endpoint URL standing in for AWS S3 (LocalStack, moto); needs --dev")
+    aws.add_argument("--dev", action="store_true",
+                     help="development: allow --endpoint and --s3_endpoint, and create a missing job table")
     p.add_argument("--url-expiry-seconds", type=int, default=900)
     p.add_argument("--heartbeat-interval", type=float, default=5.0)
     p.add_argument("--long-poll-timeout", type=float, default=30.0)
@@ -106,11 +123,14 @@ def parse_args(argv: list[str] | None = None) -> SchedulerConfig:
     if a.transfer_slots_per_node < 1 or a.transfer_slots_total < 0 or not 1 <= a.transfer_slot_lease_seconds <= 3600:
         p.error("--transfer-slots-per-node must be at least 1, --transfer-slots-total at least 0, "
                 "--transfer-slot-lease-seconds within 1..3600")
-    s3 = S3Settings(bucket=a.bucket, endpoint_url=a.s3_endpoint, region=a.region,
-                    access_key_id=env("AWS_ACCESS_KEY_ID"), secret_access_key=env("AWS_SECRET_ACCESS_KEY"),
+    aws_settings, job_table, bucket = _aws(p, a)
+    s3 = S3Settings(bucket=bucket, endpoint_url=a.s3_endpoint or a.dev_s3_endpoint, region=a.region,
+                    access_key_id=aws_settings.access_key_id, secret_access_key=aws_settings.secret_access_key,
                     url_expiry_seconds=a.url_expiry_seconds)
     return SchedulerConfig(
-        s3=s3, database=a.database, admin_token_file=a.admin_token_file or a.database.parent / "admin.token",
+        s3=s3, database=a.database, job_table=job_table, create_job_table=a.dev and job_table is not None,
+        aws=aws_settings, backend_status_parameter=a.backend_status_parameter_name,
+        admin_token_file=a.admin_token_file or a.database.parent / "admin.token",
         token_database=token_database, tls_cert=a.tls_cert, tls_key=a.tls_key, tls_client_ca=a.tls_client_ca,
         host=a.host, port_for_submission=a.port_for_submission,
         port_for_execution=a.port_for_execution, heartbeat_interval_s=a.heartbeat_interval,
@@ -134,6 +154,28 @@ def parse_args(argv: list[str] | None = None) -> SchedulerConfig:
     )
 
 
+def _aws(p: argparse.ArgumentParser, a: argparse.Namespace) -> tuple[AwsSettings, str | None, str]:
+    """The AWS settings, and the job table and bucket (looked up in SSM when named by a key)."""
+    for flag in ("endpoint", "dev_s3_endpoint"):
+        if getattr(a, flag) and not a.dev:
+            p.error(f"--{'s3_endpoint' if flag == 'dev_s3_endpoint' else flag} needs --dev: in production "
+                    "the AWS services are AWS's own")
+    if a.s3_endpoint and a.dev_s3_endpoint:
+        p.error("--s3-endpoint and --s3_endpoint name the same store: give one")
+    if (a.aws_access_key_id is None) != (a.aws_secret_access_key is None):
+        p.error("-k/--aws_access_key_id and -s/--aws_secret_access_key go together")
+    settings = AwsSettings(
+        region=a.region, endpoint_url=a.endpoint,
+        access_key_id=a.aws_access_key_id or os.environ.get("AWS_ACCESS_KEY_ID"),
+        secret_access_key=a.aws_secret_access_key or os.environ.get("AWS_SECRET_ACCESS_KEY"))
+    try:
+        table = parameter(settings, a.job_table_name_key) if a.job_table_name_key else None
+        bucket = parameter(settings, a.job_bucket_name_key) if a.job_bucket_name_key else a.bucket
+    except AwsSetupError as e:
+        p.error(str(e))
+    return settings, table, bucket
+
+
 async def serve(config: SchedulerConfig) -> None:
     server = SchedulerServer(config)
     await server.start()
@@ -150,6 +192,9 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(serve(config))
     except KeyboardInterrupt:
         pass
+    except AwsSetupError as e:
+        print(f"abaqueue-scheduler: {e}", file=sys.stderr)
+        return 2
     return 0
 
 

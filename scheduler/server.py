@@ -24,6 +24,7 @@ from abaqueue.v1 import token_service_pb2_grpc as tok_grpc
 from .admin import AdminApp
 from .admin_service import ADMIN, AdminService
 from .auth import Authenticate, TokenInterceptor
+from .aws import open_dynamo_store
 from .blobs import S3Blobs
 from .call_bound import CallBound
 from .config import SchedulerConfig
@@ -53,6 +54,12 @@ SUBMISSION = submission_service_pb2.DESCRIPTOR.services_by_name["SubmissionServi
 EXECUTION = execution_service_pb2.DESCRIPTOR.services_by_name["ExecutionService"].full_name
 
 
+def open_store(config: SchedulerConfig) -> JobStore:
+    if config.job_table:
+        return open_dynamo_store(config.aws, config.job_table, create=config.create_job_table)
+    return SqliteStore(config.database)
+
+
 def restore(store: JobStore, queue: JobQueue, nodes: NodeRegistry) -> int:
     """Rebuild the in-memory indexes from the store, the source of truth."""
     jobs = store.unfinished()
@@ -72,7 +79,7 @@ class SchedulerServer:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.config = config
-        self.store = store or SqliteStore(config.database)
+        self.store = store or open_store(config)
         self.blobs = blobs or S3Blobs(config.s3)
         self.nodes = NodeRegistry(config.heartbeat_interval_s + config.node_silent_grace_s)
         self.queue = JobQueue(QueueSettings(), config.role_limits, self.nodes, clock)

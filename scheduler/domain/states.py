@@ -18,6 +18,11 @@ ALLOWED: dict[JobState, frozenset[JobState]] = {
     _S.CANCELLED: frozenset(),
     _S.TIMEOUT: frozenset(),
 }
+# The states a job may be in when it is written in state `to` (its own, for a change within a
+# state): what a store's conditional write checks besides the version.
+SOURCES: dict[JobState, frozenset[JobState]] = {
+    to: frozenset({to} | {s for s, targets in ALLOWED.items() if to in targets}) for to in JobState
+}
 
 
 def transition(job: Job, to: JobState, now: float, **changes: object) -> Job:

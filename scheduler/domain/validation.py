@@ -17,6 +17,9 @@ SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 PRINCIPAL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}")
 MAX_FILE_NAME = 128
 MAX_FILES = 1000
+# What a job's file names may take together (UTF-8): a job is one store item, and DynamoDB's hold
+# 400 KB (compressed), inputs and results together.
+MAX_NAME_BYTES = 128 * 1024
 MAX_CPUS = 1024
 MAX_REQUEST_ID = 128
 MAX_FILE_BYTES = 5 * 1024**4
@@ -103,6 +106,9 @@ def file_specs(specs: Sequence[FileSpec], field: str, *, need_sha: bool = True,
                inputs: bool = False) -> tuple[FileSpec, ...]:
     if len(specs) > MAX_FILES:
         raise InvalidArgument(field, f"at most {MAX_FILES} files")
+    name_bytes = sum(len(spec.name.encode("utf-8", "replace")) for spec in specs)
+    if name_bytes > MAX_NAME_BYTES:
+        raise InvalidArgument(field, f"the file names take {name_bytes:,} bytes together; at most {MAX_NAME_BYTES:,}")
     seen: set[str] = set()
     for i, spec in enumerate(specs):
         where = f"{field}[{i}]"

@@ -1,6 +1,8 @@
 """Where jobs and tokens live: a small protocol with conditional updates, and its backends."""
 
+from .dynamodb import DynamoStore
+from .dynamodb_table import create_table
 from .protocol import AuditLog, JobPage, JobStore, StoreError, TokenStore
 from .sqlite import SqliteStore
 
-__all__ = ["AuditLog", "JobPage", "JobStore", "SqliteStore", "StoreError", "TokenStore"]
+__all__ = ["AuditLog", "DynamoStore", "JobPage", "JobStore", "SqliteStore", "StoreError", "TokenStore", "create_table"]

@@ -14,6 +14,7 @@ from ..domain.audit import AuditEntry
 from ..domain.identity import TokenRecord
 from ..domain.job import FINAL_STATES, Job, JobState
 from ..domain.job_log import MAX_TEXT, Level, LogLine
+from ..domain.states import SOURCES
 from .codec import decode_cursor, encode_cursor, from_dict, to_dict, token_from_dict, token_to_dict
 from .protocol import JobPage, StoreError
 
@@ -175,9 +176,11 @@ class SqliteStore:
 
     def update(self, job: Job) -> Job | None:
         stored = job.evolve(version=job.version + 1)
+        sources = sorted(s.value for s in SOURCES[job.state])
         cur = self._run(
-            "UPDATE jobs SET state = ?, version = ?, doc = ? WHERE id = ? AND version = ?",
-            (stored.state.value, stored.version, json.dumps(to_dict(stored)), job.id, job.version),
+            f"UPDATE jobs SET state = ?, version = ?, doc = ? WHERE id = ? AND version = ? "
+            f"AND state IN ({','.join('?' * len(sources))})",
+            (stored.state.value, stored.version, json.dumps(to_dict(stored)), job.id, job.version, *sources),
         )
         return stored if cur.rowcount == 1 else None
 

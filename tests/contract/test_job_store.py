@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import random
 import threading
 
 import pytest
 
+from scheduler.domain import validation
 from scheduler.domain.job import FileSpec, Job, JobState
-from scheduler.store import SqliteStore
+from scheduler.domain.validation import MAX_NAME_BYTES
 
 
 def make_job(i: int, *, owner: str = "alice", request_id: str = "", state: JobState = JobState.WAITING,
@@ -44,15 +47,23 @@ def test_update_is_conditional_on_the_version(store):
     assert store.get("job-0001").state is JobState.STARTING
 
 
-def test_concurrent_updates_of_one_job_exactly_one_wins(store):
-    store.insert(make_job(1))
-    read = store.get("job-0001")
-    results = []
+@pytest.mark.parametrize("move", ["assign", "cancel", "mixed"])
+def test_two_schedulers_racing_on_one_job_exactly_one_wins(backend, move):
+    """Two schedulers (two handles on the same data), four threads each, all writing the version
+    they read: one write lands, every other gets None, and the stored job is the winner's."""
+    schedulers = [backend.open(), backend.open()]
+    schedulers[0].insert(make_job(1))
+    read = schedulers[1].get("job-0001")
+    changes = {"assign": lambda n: read.evolve(state=JobState.STARTING, node=f"n{n}", attempt=1),
+               "cancel": lambda n: read.evolve(state=JobState.CANCELLED, error_message=f"by {n}"),
+               "mixed": lambda n: read.evolve(state=JobState.STARTING, node=f"n{n}", attempt=1) if n % 2
+               else read.evolve(state=JobState.CANCELLED, error_message=f"by {n}")}
+    results = [None] * 8
     barrier = threading.Barrier(8)
 
     def contend(n: int) -> None:
         barrier.wait()
-        results.append(store.update(read.evolve(node=f"n{n}")))
+        results[n] = schedulers[n % 2].update(changes[move](n))
 
     threads = [threading.Thread(target=contend, args=(n,)) for n in range(8)]
     for t in threads:
@@ -60,8 +71,20 @@ def test_concurrent_updates_of_one_job_exactly_one_wins(store):
     for t in threads:
         t.join()
     winners = [r for r in results if r is not None]
-    assert len(winners) == 1
-    assert store.get("job-0001").node == winners[0].node
+    assert len(winners) == 1 and winners[0].version == 2
+    assert schedulers[0].get("job-0001") == schedulers[1].get("job-0001") == winners[0]
+    for s in schedulers:
+        s.close()
+
+
+def test_a_write_from_a_state_the_new_one_cannot_follow_is_refused(store):
+    """Besides the version, the state: a finished job is never written back to a live state."""
+    store.insert(make_job(1, state=JobState.COMPLETED))
+    done = store.get("job-0001")
+    assert store.update(done.evolve(state=JobState.RUNNING)) is None
+    assert store.update(done.evolve(state=JobState.WAITING)) is None
+    assert store.get("job-0001") == done
+    assert store.update(done.evolve(error_message="note")).version == 2  # the same final state: fine
 
 
 def test_list_pages_newest_first_without_gaps_or_repeats(store):
@@ -117,12 +140,11 @@ def test_unfinished_lists_every_job_not_in_a_final_state_oldest_first(store):
     assert [j.id for j in store.unfinished()] == ["job-0000", "job-0002", "job-0004"]
 
 
-def test_jobs_survive_reopening_the_file(tmp_path):
-    path = tmp_path / "jobs.sqlite3"
-    first = SqliteStore(path)
+def test_jobs_survive_reopening_the_store(backend):
+    first = backend.open()
     first.insert(make_job(1))
     first.close()
-    second = SqliteStore(path)
+    second = backend.open()
     assert second.get("job-0001").name == "model1"
     second.close()
 
@@ -164,3 +186,39 @@ def test_unfinished_jobs_are_counted_by_state_and_owner(store):
         store.insert(make_job(i, state=state, owner=owner))
     assert store.count_unfinished() == {(JobState.WAITING, "alice"): 2, (JobState.RUNNING, "bob"): 1,
                                         (JobState.BLOCKED, "bob"): 1}
+
+
+def test_the_largest_job_validation_allows_is_stored_whole(store):
+    """1,000 inputs and 1,000 results whose names (random CJK) take all MAX_NAME_BYTES: over
+    DynamoDB's 400 KB raw."""
+    rng = random.Random(7)
+    per_name = MAX_NAME_BYTES // 1000 // 3
+
+    def name(i: int) -> str:
+        return f"{i:04d}" + "".join(chr(rng.randrange(0x4E00, 0x9FFF)) for _ in range(per_name - 2))
+
+    def files() -> tuple[FileSpec, ...]:
+        made = tuple(FileSpec(name(i), i, hashlib.sha256(name(i).encode()).hexdigest()) for i in range(1000))
+        assert len(validation.file_specs(made, "files")) == 1000  # the most validation lets through
+        return made
+
+    big = make_job(1).evolve(input_files=files(), result_files=files())
+    store.insert(big)
+    assert store.get(big.id) == big.evolve(version=1)
+
+
+def test_paging_by_state_merges_every_partition_newest_first(store):
+    for i in range(40):
+        store.insert(make_job(i, state=[JobState.WAITING, JobState.RUNNING, JobState.FAILED][i % 3]))
+    want = [f"job-{i:04d}" for i in reversed(range(40)) if i % 3 != 2]
+    assert all_pages(store, states=[JobState.WAITING, JobState.RUNNING]) == want
+    assert all_pages(store, owner="alice", states=[JobState.FAILED]) == [
+        f"job-{i:04d}" for i in reversed(range(40)) if i % 3 == 2]
+
+
+def test_a_deleted_job_is_not_written_back_by_a_late_update(store):
+    store.insert(make_job(1, state=JobState.CANCELLED))
+    read = store.get("job-0001")
+    assert store.delete_finished("job-0001")
+    assert store.update(read.evolve(error_message="late")) is None
+    assert store.get("job-0001") is None

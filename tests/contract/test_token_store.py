@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import replace
 
 from scheduler.domain.identity import Principal, Role, TokenRecord, hash_token
-from scheduler.store import SqliteStore
 
 
 def token(secret: str, user: str = "ana", role: Role = Role.DEVELOPER, created: float = 1000.0, **kw) -> TokenRecord:
@@ -48,12 +47,11 @@ def test_revoke_and_renew_replace_an_existing_token_only(store):
     assert store.get_token(hash_token("never-added")) is None
 
 
-def test_tokens_survive_reopening(tmp_path):
-    path = tmp_path / "reopen.sqlite3"
-    first = SqliteStore(path)
+def test_tokens_survive_reopening(backend):
+    first = backend.open()
     first.add_token(token("s1"))
     first.close()
-    again = SqliteStore(path)
+    again = backend.open()
     try:
         assert again.get_token(hash_token("s1")) == token("s1")
     finally:

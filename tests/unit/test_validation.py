@@ -145,3 +145,11 @@ def test_good_solver_options_come_back_as_abaqus_takes_them():
                                                   oldjob="beam0", timeout_s=3600, result_patterns=["*.csv"]),
                                     "beam", SPECS)
     assert got == SolverOptions("16gb", "both", "umat.for", "beam0", 3600, ("*.csv",))
+
+
+def test_file_names_together_are_bounded_so_a_job_fits_one_store_item():
+    many = [FileSpec(f"{i:04d}" + "é" * 62 + ".txt", 1, SHA) for i in range(1000)]  # 70 characters, 132 bytes
+    with pytest.raises(InvalidArgument) as e:
+        validation.file_specs(many, "input_files")
+    assert e.value.field == "input_files" and "132,000 bytes" in str(e.value)
+    assert len(validation.file_specs(many[:990], "input_files")) == 990

@@ -1,0 +1,364 @@
+"""The AWS store: one DynamoDB table (design in dynamodb_table.py). Every job write is conditional
+on the version read and on a state the new one may follow; a lost race is a value (None/False)."""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import json
+import time
+import zlib
+from collections.abc import Collection, Iterator, Sequence
+from dataclasses import asdict
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from ..domain.audit import AuditEntry
+from ..domain.identity import TokenRecord
+from ..domain.job import FINAL_STATES, Job, JobState
+from ..domain.job_log import MAX_TEXT, Level, LogLine
+from ..domain.states import SOURCES
+from .codec import decode_cursor, encode_cursor, from_dict, to_dict, token_from_dict, token_to_dict
+from .dynamodb_table import SHARDS, shard_of, time_key
+from .protocol import JobPage, StoreError
+
+LOST_RACE = frozenset({"ConditionalCheckFailedException", "TransactionCanceledException"})
+LINES_PER_WRITE = 99  # a transaction holds 100 items: the line counter and 99 lines
+UNFINISHED = tuple(sorted(s.value for s in JobState if not s.is_final))
+FINAL = tuple(sorted(s.value for s in FINAL_STATES))
+MAX_LOG_RACES = 20
+
+
+def S(value: str) -> dict:
+    return {"S": value}
+
+
+def N(value: int) -> dict:
+    return {"N": str(value)}
+
+
+def _pack(doc: dict) -> bytes:
+    """Jobs go compressed: 1,000 input and 1,000 result files (names within validation.MAX_NAME_BYTES)
+    would not fit an item's 400 KB raw."""
+    return zlib.compress(json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode(), 6)
+
+
+def _job_of(item: dict) -> Job:
+    return from_dict(json.loads(zlib.decompress(item["doc"]["B"])))
+
+
+def _job_item(job: Job) -> dict:
+    shard = shard_of(job.id)
+    item = {
+        "pk": S(f"job#{job.id}"), "sk": S("job"), "version": N(job.version), "state": S(job.state.value),
+        "owner": S(job.owner), "request_id": S(job.request_id), "doc": {"B": _pack(to_dict(job))},
+        "created": S(time_key(job.create_time, job.id)), "owner_key": S(f"owner#{job.owner}"),
+        "state_key": S(f"state#{job.state.value}#{shard}"), "kind_key": S(f"jobs#{shard}"),
+    }
+    if job.team:
+        item["team_key"] = S(f"team#{job.team}")
+    if job.state.is_final:
+        item["ended_key"] = S(f"ended#{shard}")
+        item["ended"] = S(time_key(job.end_time or 0.0, job.id))
+    return item
+
+
+def _token_item(record: TokenRecord) -> dict:
+    return {**_key(f"token#{record.token_hash}", "token"), "user": S(record.principal.user),
+            "doc": S(json.dumps(token_to_dict(record))), "kind_key": S("tokens"),
+            "created": S(time_key(record.created, record.token_id))}
+
+
+def _key(pk: str, sk: str) -> dict:
+    return {"pk": S(pk), "sk": S(sk)}
+
+
+def _request_key(owner: str, request_id: str) -> dict:
+    return _key("req#" + json.dumps([owner, request_id]), "req")
+
+
+def _in(name: str, values: Sequence[str]) -> tuple[str, dict]:
+    """`#name IN (:name0, ...)` and its values."""
+    marks = {f":{name}{i}": S(v) for i, v in enumerate(values)}
+    return f"#{name} IN ({', '.join(marks)})", marks
+
+
+class DynamoStore:
+    def __init__(self, client, table: str) -> None:
+        self._client = client
+        self._table = table
+        self._audit_seq = itertools.count()
+
+    def _call(self, operation: str, **params: Any) -> dict:
+        """One request; a lost condition is raised as it is, any other failure is a StoreError."""
+        try:
+            return getattr(self._client, operation)(**params)
+        except ClientError as e:
+            if e.response.get("Error", {}).get("Code") in LOST_RACE:
+                raise
+            raise StoreError(f"DynamoDB {operation}: {e}") from e
+        except BotoCoreError as e:
+            raise StoreError(f"DynamoDB {operation}: {e}") from e
+
+    def _get(self, key: dict) -> dict | None:
+        return self._call("get_item", TableName=self._table, Key=key, ConsistentRead=True).get("Item")
+
+    def _put(self, item: dict, condition: str, names: dict | None = None, values: dict | None = None) -> bool:
+        params: dict[str, Any] = {"TableName": self._table, "Item": item, "ConditionExpression": condition}
+        if names:
+            params["ExpressionAttributeNames"] = names
+        if values:
+            params["ExpressionAttributeValues"] = values
+        try:
+            self._call("put_item", **params)
+        except ClientError:
+            return False
+        return True
+
+    def _pages(self, operation: str, **params: Any) -> Iterator[dict]:
+        while True:
+            answer = self._call(operation, TableName=self._table, **params)
+            yield from answer.get("Items", ())
+            if "LastEvaluatedKey" not in answer:
+                return
+            params["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+
+    def _index(
+        self, index: str, hash_attr: str, hash_value: str, range_attr: str, *, below: str | None = None,
+        newest_first: bool = False, states: Collection[str] = (), batch: int = 100,
+    ) -> Iterator[dict]:
+        """Items of one index partition in range-key order (optionally below a key and in some states)."""
+        names = {"#h": hash_attr}
+        values = {":h": S(hash_value)}
+        condition = "#h = :h"
+        if below is not None:
+            condition += " AND #r < :below"
+            names["#r"] = range_attr
+            values[":below"] = S(below)
+        params: dict[str, Any] = {"IndexName": index, "KeyConditionExpression": condition,
+                                  "ScanIndexForward": not newest_first, "Limit": batch}
+        if states:
+            names["#state"] = "state"
+            expression, marks = _in("state", sorted(states))
+            params["FilterExpression"] = expression
+            values.update(marks)
+        return self._pages("query", ExpressionAttributeNames=names, ExpressionAttributeValues=values, **params)
+
+    # Jobs.
+    def insert(self, job: Job) -> Job | None:
+        new = {"TableName": self._table, "Item": _job_item(job.evolve(version=1)),
+               "ConditionExpression": "attribute_not_exists(pk)"}
+        if not job.request_id:
+            if not self._put(new["Item"], new["ConditionExpression"]):
+                raise StoreError(f"job {job.id} already exists")
+            return None
+        request = {"TableName": self._table, "ConditionExpression": "attribute_not_exists(pk)",
+                   "Item": {**_request_key(job.owner, job.request_id), "job_id": S(job.id)}}
+        try:
+            self._call("transact_write_items", TransactItems=[{"Put": new}, {"Put": request}])
+        except ClientError as e:
+            earlier = self.by_request(job.owner, job.request_id)
+            if earlier is not None:
+                return earlier
+            raise StoreError(f"job {job.id} already exists") from e
+        return None
+
+    def get(self, job_id: str) -> Job | None:
+        item = self._get(_key(f"job#{job_id}", "job"))
+        return _job_of(item) if item else None
+
+    def by_request(self, owner: str, request_id: str) -> Job | None:
+        item = self._get(_request_key(owner, request_id))
+        return self.get(item["job_id"]["S"]) if item else None
+
+    def update(self, job: Job) -> Job | None:
+        stored = job.evolve(version=job.version + 1)
+        states, values = _in("state", sorted(s.value for s in SOURCES[job.state]))
+        won = self._put(_job_item(stored), f"#version = :version AND {states}",
+                        {"#version": "version", "#state": "state"}, {":version": N(job.version), **values})
+        return stored if won else None
+
+    def list(
+        self, *, states: Collection[JobState] = (), page_size: int = 100, cursor: str | None = None,
+        owner: str | None = None, team: str | None = None,
+    ) -> JobPage:
+        below = None
+        if cursor:
+            (below,) = decode_cursor(cursor, 1)
+            if not isinstance(below, str):
+                raise ValueError("malformed page token")
+        wanted = sorted({s.value for s in states})
+        view = {"below": below, "newest_first": True, "batch": page_size + 1}
+        if owner is not None or team:
+            streams = []
+            if owner is not None:
+                streams.append(self._index("by_owner", "owner_key", f"owner#{owner}", "created", states=wanted, **view))
+            if team:
+                streams.append(self._index("by_team", "team_key", f"team#{team}", "created", states=wanted, **view))
+        elif wanted:
+            streams = [self._index("by_state", "state_key", f"state#{s}#{k}", "created", **view)
+                       for s in wanted for k in range(SHARDS)]
+        else:
+            streams = [self._index("by_kind", "kind_key", f"jobs#{k}", "created", **view) for k in range(SHARDS)]
+        items: list[dict] = []
+        for item in heapq.merge(*streams, key=lambda i: i["created"]["S"], reverse=True):
+            if items and items[-1]["created"] == item["created"]:
+                continue  # the owner's job in the owner's team: found by both
+            items.append(item)
+            if len(items) > page_size:
+                break
+        jobs = [_job_of(i) for i in items[:page_size]]
+        more = len(items) > page_size
+        return JobPage(jobs, encode_cursor([items[page_size - 1]["created"]["S"]]) if more else None)
+
+    def unfinished(self) -> list[Job]:
+        # A consistent scan of the table, not an index: at start-up a job written a moment before the
+        # last scheduler died must not be missed because an index had not caught up.
+        expression, values = _in("state", UNFINISHED)
+        items = self._pages("scan", ConsistentRead=True, FilterExpression=f"begins_with(pk, :job) AND {expression}",
+                            ExpressionAttributeNames={"#state": "state"},
+                            ExpressionAttributeValues={":job": S("job#"), **values})
+        return [_job_of(i) for i in sorted(items, key=lambda i: i["created"]["S"])]
+
+    def count_unfinished(self) -> dict[tuple[JobState, str], int]:
+        counts: dict[tuple[JobState, str], int] = {}
+        for state in UNFINISHED:
+            for k in range(SHARDS):
+                for item in self._index("by_state", "state_key", f"state#{state}#{k}", "created", batch=1000):
+                    key = (JobState(state), item["owner"]["S"])
+                    counts[key] = counts.get(key, 0) + 1
+        return counts
+
+    def finished_before(self, end_time: float, limit: int) -> list[Job]:
+        streams = [self._index("by_end", "ended_key", f"ended#{k}", "ended", below=time_key(end_time, ""),
+                               batch=limit) for k in range(SHARDS)]
+        merged = heapq.merge(*streams, key=lambda i: i["ended"]["S"])
+        return [_job_of(i) for i in itertools.islice(merged, limit)]
+
+    def delete_finished(self, job_id: str) -> bool:
+        job = self.get(job_id)
+        if job is None or not job.state.is_final:
+            return False
+        # The log first: a clean-up cut short leaves a job to delete again, never an orphaned log.
+        keys = [{"pk": i["pk"], "sk": i["sk"]} for i in self._pages(
+            "query", KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": S(f"log#{job_id}")},
+            ProjectionExpression="pk, sk", ConsistentRead=True)]
+        for start in range(0, len(keys), 25):
+            self._write_all([{"DeleteRequest": {"Key": k}} for k in keys[start:start + 25]])
+        expression, values = _in("state", FINAL)
+        deletes = [{"Delete": {"TableName": self._table, "Key": _key(f"job#{job_id}", "job"),
+                               "ConditionExpression": expression, "ExpressionAttributeNames": {"#state": "state"},
+                               "ExpressionAttributeValues": values}}]
+        if job.request_id:
+            deletes.append({"Delete": {"TableName": self._table, "Key": _request_key(job.owner, job.request_id)}})
+        try:
+            self._call("transact_write_items", TransactItems=deletes)
+        except ClientError:
+            return False  # deleted meanwhile by another clean-up
+        return True
+
+    def _write_all(self, requests: list[dict]) -> None:
+        for _ in range(10):
+            answer = self._call("batch_write_item", RequestItems={self._table: requests})
+            requests = answer.get("UnprocessedItems", {}).get(self._table, [])
+            if not requests:
+                return
+            time.sleep(0.05)
+        raise StoreError("DynamoDB left writes unprocessed ten times")
+
+    # Job logs.
+    def append_log(self, job_id: str, lines: Sequence[tuple[float, int, Level, str]]) -> int:
+        last = self._last_line(job_id)
+        for start in range(0, len(lines), LINES_PER_WRITE):
+            chunk = lines[start:start + LINES_PER_WRITE]
+            for _ in range(MAX_LOG_RACES):
+                if self._append_chunk(job_id, last, chunk):
+                    break
+                last = self._last_line(job_id)  # another writer appended meanwhile
+            else:
+                raise StoreError(f"the log of job {job_id} is written too fast; try again")
+            last += len(chunk)
+        return last
+
+    def _last_line(self, job_id: str) -> int:
+        item = self._get(_key(f"log#{job_id}", "#last"))
+        return int(item["last"]["N"]) if item else 0
+
+    def _append_chunk(self, job_id: str, last: int, chunk: Sequence[tuple[float, int, Level, str]]) -> bool:
+        counter = {"Update": {
+            "TableName": self._table, "Key": _key(f"log#{job_id}", "#last"),
+            "UpdateExpression": "SET #last = :new",
+            "ConditionExpression": "attribute_not_exists(#last) OR #last = :old" if last == 0 else "#last = :old",
+            "ExpressionAttributeNames": {"#last": "last"},
+            "ExpressionAttributeValues": {":new": N(last + len(chunk)), ":old": N(last)},
+        }}
+        puts = [{"Put": {"TableName": self._table, "Item": {
+            **_key(f"log#{job_id}", f"{seq:010d}"), "time": {"N": repr(float(t))}, "attempt": N(attempt),
+            "level": S(Level(level).value), "text": S(text[:MAX_TEXT]),
+        }}} for seq, (t, attempt, level, text) in enumerate(chunk, start=last + 1)]
+        try:
+            self._call("transact_write_items", TransactItems=[counter, *puts])
+        except ClientError:
+            return False
+        return True
+
+    def job_log(self, job_id: str, after: int = 0, limit: int = 1000) -> list[LogLine]:
+        items = self._pages("query", KeyConditionExpression="pk = :pk AND sk > :after", ConsistentRead=True,
+                            Limit=min(limit, 1000),
+                            ExpressionAttributeValues={":pk": S(f"log#{job_id}"), ":after": S(f"{after:010d}")})
+        return [LogLine(int(i["sk"]["S"]), float(i["time"]["N"]), int(i["attempt"]["N"]), Level(i["level"]["S"]),
+                        i["text"]["S"]) for i in itertools.islice(items, limit)]
+
+    # Settings.
+    def get_setting(self, name: str) -> tuple[dict, int] | None:
+        item = self._get(_key(f"setting#{name}", "setting"))
+        return (json.loads(item["doc"]["S"]), int(item["version"]["N"])) if item else None
+
+    def put_setting(self, name: str, doc: dict, version: int) -> bool:
+        item = {**_key(f"setting#{name}", "setting"), "version": N(version + 1), "doc": S(json.dumps(doc))}
+        if version == 0:
+            return self._put(item, "attribute_not_exists(pk)")
+        return self._put(item, "#version = :version", {"#version": "version"}, {":version": N(version)})
+
+    # Tokens.
+    def add_token(self, record: TokenRecord) -> bool:
+        item = _token_item(record)
+        public_id = {**_key(f"tokenid#{record.token_id}", "tokenid"), "token_hash": S(record.token_hash)}
+        try:
+            self._call("transact_write_items", TransactItems=[
+                {"Put": {"TableName": self._table, "Item": i, "ConditionExpression": "attribute_not_exists(pk)"}}
+                for i in (item, public_id)])
+        except ClientError:
+            return False
+        return True
+
+    def get_token(self, token_hash: str) -> TokenRecord | None:
+        item = self._get(_key(f"token#{token_hash}", "token"))
+        return token_from_dict(json.loads(item["doc"]["S"])) if item else None
+
+    def find_token(self, token_id: str) -> TokenRecord | None:
+        item = self._get(_key(f"tokenid#{token_id}", "tokenid"))
+        return self.get_token(item["token_hash"]["S"]) if item else None
+
+    def list_tokens(self, user: str | None = None) -> list[TokenRecord]:
+        records = (token_from_dict(json.loads(i["doc"]["S"]))
+                   for i in self._index("by_kind", "kind_key", "tokens", "created", batch=1000))
+        return [r for r in records if user is None or r.principal.user == user]
+
+    def replace_token(self, record: TokenRecord) -> bool:
+        return self._put(_token_item(record), "attribute_exists(pk)")
+
+    # Audit.
+    def append_audit(self, entry: AuditEntry) -> None:
+        order = f"{time.time_ns():020d}{next(self._audit_seq):08d}"
+        self._call("put_item", TableName=self._table,
+                   Item={**_key("audit", time_key(entry.time, order)), "doc": S(json.dumps(asdict(entry)))})
+
+    def audit_entries(self, limit: int = 100) -> list[AuditEntry]:
+        items = self._pages("query", KeyConditionExpression="pk = :pk", ScanIndexForward=False, Limit=min(limit, 1000),
+                            ExpressionAttributeValues={":pk": S("audit")})
+        return [AuditEntry(**json.loads(i["doc"]["S"])) for i in itertools.islice(items, limit)]
+
+    def close(self) -> None:
+        self._client.close()
