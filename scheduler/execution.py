@@ -68,14 +68,7 @@ class ExecutionApp:
         fencing check. Another node's job does not exist for this one."""
         if not job_id:
             raise InvalidArgument("job_attempt.job_id", "is required")
-        job = self.book.get(job_id)
-        if job.attempt != attempt or not job.state.is_active:
-            raise StaleAttempt(
-                f"attempt {attempt} of job {job_id} is not current (job is {job.state.value}, "
-                f"attempt {job.attempt})")
-        if job.node != node:
-            raise NotFound(f"job {job_id!r} not found")
-        return job
+        return _fence(self.book.get(job_id), node, attempt)
 
     async def acquire_job(self, node_name: str) -> Job | None:
         """Long-poll: the first waiting job that fits the node, as soon as there is one."""
@@ -208,7 +201,7 @@ class ExecutionApp:
                 return states.transition(job, JobState.RUNNING, now, progress=progress)
             return job.evolve(progress=progress)
 
-        job = self.book.change(job_id, apply)
+        job = self.book.change(job_id, lambda j: apply(_fence(j, node, attempt)))
         self.queue.progressed(job)
         return job.cancel_requested
 
@@ -252,7 +245,8 @@ class ExecutionApp:
 
         self.current(node, job_id, attempt)  # fence again: the checks above awaited
         self._append_log(job_id, attempt, log_lines, now)
-        job = self.book.change(job_id, finish)
+        # fenced inside the write too: what is re-read on a lost race may be another attempt
+        job = self.book.change(job_id, lambda j: finish(_fence(j, node, attempt)))
         self._free(job, node)
         return job
 
@@ -310,6 +304,17 @@ class ExecutionApp:
         self.queue.ended(job)
         if job.state is JobState.WAITING:
             self.queue.add(job)
+
+
+def _fence(job: Job, node: str, attempt: int) -> Job:
+    """`job` if (job, attempt) is its current assignment on `node`; else StaleAttempt (another
+    node's job does not exist for this one)."""
+    if job.attempt != attempt or not job.state.is_active:
+        raise StaleAttempt(f"attempt {attempt} of job {job.id} is not current (job is {job.state.value}, "
+                           f"attempt {job.attempt})")
+    if job.node != node:
+        raise NotFound(f"job {job.id!r} not found")
+    return job
 
 
 def _check_log(lines: Sequence[str]) -> None:

@@ -10,6 +10,7 @@ import grpc
 import pytest
 
 from abaqueue.v1 import execution_service_pb2 as ex
+from abaqueue.v1 import job_pb2
 from client import JobState
 from scheduler.domain.policy import Code
 from scheduler.domain.retries import RetryRules
@@ -93,3 +94,46 @@ def test_a_cancelled_job_on_a_lost_node_ends_cancelled(cluster, tmp_path):
         client.cancel(job.id)  # asks the node to stop; the node never answers
         [ended] = cluster.server.execution.sweep_lost(time.time() + LOST_AFTER + 1)
         assert ended.state.value == "CANCELLED" and client.get(job.id).state is JobState.CANCELLED
+
+
+CALLS = {
+    "progress": lambda stub, attempt: stub.ReportProgress(ex.ReportProgressRequest(
+        job_attempt=attempt, progress=job_pb2.Progress(step=1, total_steps=2, increment=3))),
+    "complete": lambda stub, attempt: stub.CompleteJob(ex.CompleteJobRequest(job_attempt=attempt,
+                                                                             outcome=ex.OUTCOME_SUCCEEDED)),
+}
+
+
+@pytest.mark.parametrize("call", sorted(CALLS))
+def test_a_late_call_that_loses_its_race_to_another_scheduler_is_refused_not_applied(cluster, tmp_path,
+                                                                                     monkeypatch, call):
+    """Between the fence check and the write, another scheduler (another handle on the same store)
+    gives the job to n2 as attempt 2: the write loses its race, and what it re-reads is fenced too."""
+    from scheduler.domain import states
+    from scheduler.domain.job import JobState as Stored
+    from scheduler.store import SqliteStore
+
+    model, extra = beam(tmp_path / "m")
+    with cluster.client() as client:
+        job = client.submit(model, cpus=1, extra_files=extra)
+    n1 = node_stub(cluster, "n1")
+    first = running_on(cluster, n1, "n1")
+    store = cluster.server.store
+    other = SqliteStore(cluster.server.config.database)
+    update = store.update
+
+    def overtaken(changed):
+        monkeypatch.setattr(store, "update", update)
+        current = other.get(job.id)
+        requeued = other.update(states.transition(current, Stored.WAITING, time.time(), attempts_used=1))
+        other.update(states.assign(requeued, "n2", time.time()))
+        return update(changed)  # loses: the version moved on
+
+    monkeypatch.setattr(store, "update", overtaken)
+    with pytest.raises(grpc.RpcError) as e:
+        CALLS[call](n1, first)
+    assert e.value.code() == grpc.StatusCode.FAILED_PRECONDITION, e.value.details()
+    assert store.update is update  # the race did happen
+    stored = store.get(job.id)
+    assert (stored.state.value, stored.attempt, stored.node) == ("STARTING", 2, "n2")
+    other.close()
