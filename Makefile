@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: venv run demo test proto proto-check lint bench bench-scheduler bench-transfer bench-restart clean
+.PHONY: venv run demo test proto proto-check lint bench bench-scheduler bench-transfer bench-restart chaos clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,11 @@ bench-transfer: $(STAMP)
 ## bench-restart: a scheduler process started on a store of 100,000 jobs, until both ports serve
 bench-restart: $(STAMP)
 	$(PY) tests/benchmarks/bench_restart.py
+
+## chaos: N short jobs while the scheduler and agents are SIGKILLed and S3 fails (CHAOS_JOBS=300: quick)
+CHAOS_JOBS ?= 2000
+chaos: $(STAMP)
+	CHAOS_JOBS=$(CHAOS_JOBS) $(PY) tests/chaos/chaos.py
 
 clean:
 	rm -rf .abaqueue .pytest_cache .hypothesis

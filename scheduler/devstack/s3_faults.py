@@ -9,6 +9,7 @@ from __future__ import annotations
 import http.client
 import random
 import socket
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -76,7 +77,7 @@ class FaultProxy:
 
             do_PUT = do_POST = do_DELETE = do_HEAD = do_GET
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = _QuietServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
@@ -160,6 +161,13 @@ class FaultProxy:
                 h.wfile.write(chunk)
         finally:
             upstream.close()
+
+
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request, client_address) -> None:
+        """A client that went away mid-request (a killed agent) is not news; anything else is."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 def _read_body(h: BaseHTTPRequestHandler) -> bytes | None:
