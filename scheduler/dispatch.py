@@ -11,12 +11,13 @@ import asyncio
 import heapq
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from .domain import estimate
+from .domain.brief import Brief
 from .domain.job import Job, JobState
-from .domain.limits import RoleLimits, queued_bytes
+from .domain.limits import RoleLimits
 from .domain.policy import NO_HOST, Code, Policy, Reason
 from .domain.queue_settings import QueueSettings
 from .domain.waiting import Entry
@@ -47,11 +48,6 @@ class WaitInfo:
     estimated_start: float | None = None
 
 
-def entry_of(job: Job) -> Entry:
-    return Entry(job.id, job.owner, job.owner_role, job.team, job.priority, job.queue_time or job.create_time,
-                 job.cpus, job.license_tokens, job.required_labels, job.required_node, job.abaqus_version)
-
-
 RECENT_RUNS = 50
 LICENSE_REPORT_TTL_S = 300.0  # a license report older than this no longer counts
 
@@ -66,7 +62,7 @@ class JobQueue:
         self.policy = Policy(settings, role_limits.concurrent_jobs)
         self.nodes = nodes
         self.clock = clock
-        self._deferred: dict[str, Job] = {}
+        self._deferred: dict[str, Brief] = {}
         self._due: list[tuple[float, str]] = []  # (retry_at, job id), a heap over _deferred
         self.changed = Signal()
         self._bytes: dict[str, int] = {}
@@ -81,14 +77,30 @@ class JobQueue:
         return self.policy.settings
 
     def add(self, job: Job) -> None:
-        size = queued_bytes(job)
-        self.bytes += size - self._bytes.get(job.id, 0)
-        self._bytes[job.id] = size
-        if job.retry_at is not None and job.retry_at > self.clock():
-            self._deferred[job.id] = job
-            heapq.heappush(self._due, (job.retry_at, job.id))
-            return
-        self.policy.add(entry_of(job))
+        entry = self._count(Brief.of(job))
+        if entry is not None:
+            self.policy.add(entry)
+            self.changed.fire()
+
+    def _count(self, brief: Brief) -> Entry | None:
+        """Count a waiting job's memory; its policy entry, or None while it waits out a backoff apart."""
+        self.bytes += brief.queued_bytes - self._bytes.get(brief.id, 0)
+        self._bytes[brief.id] = brief.queued_bytes
+        if brief.retry_at is not None and brief.retry_at > self.clock():
+            self._deferred[brief.id] = brief
+            heapq.heappush(self._due, (brief.retry_at, brief.id))
+            return None
+        return brief.entry
+
+    def restore(self, briefs: Sequence[Brief]) -> None:
+        """Fill the empty indexes at start-up: the started jobs first, so each owner's turn is
+        known, then every waiting job in one bulk load."""
+        for b in briefs:
+            if b.state.is_active:
+                self.policy.started(b.owner, b.team, b.license_tokens)
+                self._running[b.id] = (b.start_time or 0.0, b.seconds_left)
+        entries = [self._count(b) for b in briefs if b.state is JobState.WAITING]
+        self.policy.load([e for e in entries if e is not None])
         self.changed.fire()
 
     def discard(self, job_id: str) -> None:
@@ -101,9 +113,9 @@ class JobQueue:
         woken = 0
         while self._due and self._due[0][0] <= now:
             _, job_id = heapq.heappop(self._due)
-            job = self._deferred.pop(job_id, None)
-            if job is not None:
-                self.policy.add(entry_of(job))
+            brief = self._deferred.pop(job_id, None)
+            if brief is not None:
+                self.policy.add(brief.entry)
                 woken += 1
         if woken:
             self.changed.fire()

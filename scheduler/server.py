@@ -30,7 +30,6 @@ from .call_bound import CallBound
 from .config import SchedulerConfig
 from .dispatch import JobQueue
 from .domain.identity import Port
-from .domain.job import JobState
 from .domain.limits import RateLimiter
 from .domain.queue_settings import QueueSettings
 from .events import JobEvents
@@ -62,15 +61,12 @@ def open_store(config: SchedulerConfig) -> JobStore:
 
 def restore(store: JobStore, queue: JobQueue, nodes: NodeRegistry) -> int:
     """Rebuild the in-memory indexes from the store, the source of truth."""
-    jobs = store.unfinished()
-    for job in sorted(jobs, key=lambda j: (j.queue_time or 0.0, j.id)):
-        if job.state.is_active:
-            nodes.hold(job.node, job.id, job.cpus)
-            queue.started(job)
-    for job in jobs:  # after every started job is counted, so each owner's turn is known
-        if job.state is JobState.WAITING:
-            queue.add(job)
-    return len(jobs)
+    briefs = store.unfinished()
+    for brief in briefs:
+        if brief.state.is_active:
+            nodes.hold(brief.node, brief.id, brief.cpus)
+    queue.restore(briefs)
+    return len(briefs)
 
 
 class SchedulerServer:

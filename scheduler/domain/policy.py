@@ -144,6 +144,14 @@ class Policy:
     def add(self, entry: Entry) -> None:
         self.waiting.add(entry, self.eligible(entry.account))
 
+    def load(self, entries: Sequence[Entry]) -> None:
+        """Many entries into an empty index at once (a start-up)."""
+        eligible: dict[Account, bool] = {}
+        for e in entries:
+            if e.account not in eligible:
+                eligible[e.account] = self.eligible(e.account)
+        self.waiting.load(entries, eligible)
+
     def change_settings(self, settings: QueueSettings) -> None:
         self.settings = settings
         for account in list(self.waiting.accounts()):

@@ -15,6 +15,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ..domain.audit import AuditEntry
+from ..domain.brief import Brief
 from ..domain.identity import TokenRecord
 from ..domain.job import FINAL_STATES, Job, JobState
 from ..domain.job_log import MAX_TEXT, Level, LogLine
@@ -61,6 +62,8 @@ def _job_item(job: Job) -> dict:
     if job.state.is_final:
         item["ended_key"] = S(f"ended#{shard}")
         item["ended"] = S(time_key(job.end_time or 0.0, job.id))
+    else:
+        item["brief"] = S(json.dumps(Brief.of(job).to_list()))
     return item
 
 
@@ -212,14 +215,14 @@ class DynamoStore:
         more = len(items) > page_size
         return JobPage(jobs, encode_cursor([items[page_size - 1]["created"]["S"]]) if more else None)
 
-    def unfinished(self) -> list[Job]:
+    def unfinished(self) -> list[Brief]:
         # A consistent scan of the table, not an index: at start-up a job written a moment before the
         # last scheduler died must not be missed because an index had not caught up.
         expression, values = _in("state", UNFINISHED)
         items = self._pages("scan", ConsistentRead=True, FilterExpression=f"begins_with(pk, :job) AND {expression}",
-                            ExpressionAttributeNames={"#state": "state"},
+                            ProjectionExpression="brief, created", ExpressionAttributeNames={"#state": "state"},
                             ExpressionAttributeValues={":job": S("job#"), **values})
-        return [_job_of(i) for i in sorted(items, key=lambda i: i["created"]["S"])]
+        return [Brief.from_list(json.loads(i["brief"]["S"])) for i in sorted(items, key=lambda i: i["created"]["S"])]
 
     def count_unfinished(self) -> dict[tuple[JobState, str], int]:
         counts: dict[tuple[JobState, str], int] = {}

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from ..domain.audit import AuditEntry
+from ..domain.brief import Brief
 from ..domain.identity import TokenRecord
 from ..domain.job import Job, JobState
 from ..domain.job_log import Level, LogLine
@@ -44,8 +45,9 @@ class JobStore(Protocol):
         """Jobs newest first. With `owner` and/or `team`, only jobs of that owner or of that team
         (either matches). A malformed cursor raises ValueError."""
 
-    def unfinished(self) -> list[Job]:
-        """Every job not in a final state, oldest first: what the in-memory indexes are built from."""
+    def unfinished(self) -> list[Brief]:
+        """The brief of every job not in a final state, oldest first: what the in-memory indexes
+        are built from at start-up (a backend keeps each unfinished job's brief beside it)."""
 
     def count_unfinished(self) -> dict[tuple[JobState, str], int]:
         """How many jobs not in a final state there are, by (state, owner)."""

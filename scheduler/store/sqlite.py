@@ -11,6 +11,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from ..domain.audit import AuditEntry
+from ..domain.brief import Brief
 from ..domain.identity import TokenRecord
 from ..domain.job import FINAL_STATES, Job, JobState
 from ..domain.job_log import MAX_TEXT, Level, LogLine
@@ -26,7 +27,8 @@ CREATE TABLE IF NOT EXISTS jobs (
     state TEXT NOT NULL,
     create_time REAL NOT NULL,
     version INTEGER NOT NULL,
-    doc TEXT NOT NULL
+    doc TEXT NOT NULL,
+    brief TEXT
 );
 CREATE UNIQUE INDEX IF NOT EXISTS jobs_request ON jobs (owner, request_id) WHERE request_id != '';
 CREATE INDEX IF NOT EXISTS jobs_newest ON jobs (create_time DESC, id DESC);
@@ -64,6 +66,10 @@ _FINISHED = "state IN (" + ",".join(f"'{s}'" for s in sorted(_FINAL)) + ")"
 _ENDED = "COALESCE(json_extract(doc, '$.end_time'), 0)"
 
 
+def _brief(job: Job) -> str | None:
+    return None if job.state.is_final else json.dumps(Brief.of(job).to_list())
+
+
 class SqliteStore:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -73,6 +79,8 @@ class SqliteStore:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA busy_timeout=5000")
         self._db.executescript(SCHEMA)
+        if "brief" not in {row[1] for row in self._db.execute("PRAGMA table_info(jobs)")}:
+            self._db.execute("ALTER TABLE jobs ADD COLUMN brief TEXT")  # a store from before briefs
         self._db.execute(f"CREATE INDEX IF NOT EXISTS jobs_ended ON jobs ({_ENDED}, id) WHERE {_FINISHED}")
 
     @contextmanager
@@ -105,9 +113,9 @@ class SqliteStore:
         stored = job.evolve(version=1)
         try:
             self._run(
-                "INSERT INTO jobs VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO jobs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (job.id, job.owner, job.request_id, job.state.value, job.create_time, 1,
-                 json.dumps(to_dict(stored))),
+                 json.dumps(to_dict(stored)), _brief(stored)),
             )
         except sqlite3.IntegrityError as e:
             earlier = self.by_request(job.owner, job.request_id) if job.request_id else None
@@ -178,9 +186,10 @@ class SqliteStore:
         stored = job.evolve(version=job.version + 1)
         sources = sorted(s.value for s in SOURCES[job.state])
         cur = self._run(
-            f"UPDATE jobs SET state = ?, version = ?, doc = ? WHERE id = ? AND version = ? "
+            f"UPDATE jobs SET state = ?, version = ?, doc = ?, brief = ? WHERE id = ? AND version = ? "
             f"AND state IN ({','.join('?' * len(sources))})",
-            (stored.state.value, stored.version, json.dumps(to_dict(stored)), job.id, job.version, *sources),
+            (stored.state.value, stored.version, json.dumps(to_dict(stored)), _brief(stored), job.id, job.version,
+             *sources),
         )
         return stored if cur.rowcount == 1 else None
 
@@ -214,13 +223,14 @@ class SqliteStore:
         more = len(rows) > page_size
         return JobPage(jobs, encode_cursor([jobs[-1].create_time, jobs[-1].id]) if more else None)
 
-    def unfinished(self) -> list[Job]:
+    def unfinished(self) -> list[Brief]:
         rows = self._run(
-            f"SELECT doc FROM jobs WHERE state NOT IN ({','.join('?' * len(_FINAL))})"
-            " ORDER BY create_time, id",
+            f"SELECT brief, CASE WHEN brief IS NULL THEN doc END FROM jobs WHERE state NOT IN "
+            f"({','.join('?' * len(_FINAL))}) ORDER BY create_time, id",
             _FINAL,
         ).fetchall()
-        return [from_dict(json.loads(r[0])) for r in rows]
+        return [Brief.from_list(json.loads(brief)) if brief else Brief.of(from_dict(json.loads(doc)))
+                for brief, doc in rows]
 
     def add_token(self, record: TokenRecord) -> bool:
         try:

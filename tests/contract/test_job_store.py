@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import random
+import sqlite3
 import threading
 
 import pytest
 
 from scheduler.domain import validation
+from scheduler.domain.brief import Brief
 from scheduler.domain.job import FileSpec, Job, JobState
 from scheduler.domain.validation import MAX_NAME_BYTES
+from scheduler.store import SqliteStore
+from scheduler.store.codec import to_dict
 
 
 def make_job(i: int, *, owner: str = "alice", request_id: str = "", state: JobState = JobState.WAITING,
@@ -137,7 +142,12 @@ def test_unfinished_lists_every_job_not_in_a_final_state_oldest_first(store):
     states = [JobState.WAITING, JobState.COMPLETED, JobState.RUNNING, JobState.CANCELLED, JobState.BLOCKED]
     for i, state in enumerate(states):
         store.insert(make_job(i, state=state))
-    assert [j.id for j in store.unfinished()] == ["job-0000", "job-0002", "job-0004"]
+    briefs = store.unfinished()
+    assert [b.id for b in briefs] == ["job-0000", "job-0002", "job-0004"]
+    assert briefs == [Brief.of(store.get(b.id)) for b in briefs]  # what the indexes need, kept beside each job
+    waiting = store.get("job-0000")
+    store.update(waiting.evolve(priority=30, retry_at=2000.0, attempt=1, required_labels=(("site", "a*"),)))
+    assert store.unfinished()[0] == Brief.of(store.get("job-0000"))  # and kept up to date
 
 
 def test_jobs_survive_reopening_the_store(backend):
@@ -222,3 +232,19 @@ def test_a_deleted_job_is_not_written_back_by_a_late_update(store):
     assert store.delete_finished("job-0001")
     assert store.update(read.evolve(error_message="late")) is None
     assert store.get("job-0001") is None
+
+
+def test_a_sqlite_store_from_before_briefs_is_read_as_it_is(tmp_path):
+    path = tmp_path / "old.sqlite3"
+    job = make_job(1).evolve(version=1)
+    with sqlite3.connect(path) as old:  # the jobs table as it was, without the brief column
+        old.execute("CREATE TABLE jobs (id TEXT PRIMARY KEY, owner TEXT NOT NULL, request_id TEXT NOT NULL, "
+                    "state TEXT NOT NULL, create_time REAL NOT NULL, version INTEGER NOT NULL, doc TEXT NOT NULL)")
+        old.execute("INSERT INTO jobs VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (job.id, job.owner, "", job.state.value, job.create_time, 1, json.dumps(to_dict(job))))
+    old.close()
+    store = SqliteStore(path)
+    assert store.unfinished() == [Brief.of(job)]
+    store.update(store.get(job.id).evolve(priority=20))
+    assert store.unfinished()[0].priority == 20
+    store.close()

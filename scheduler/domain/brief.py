@@ -1,0 +1,58 @@
+"""What the scheduler's in-memory indexes keep of an unfinished job. A store writes it beside each
+job, so a start-up rebuilds the indexes from these few fields without decoding whole jobs. Pure."""
+
+from __future__ import annotations
+
+from dataclasses import astuple, dataclass
+
+from .job import Job, JobState
+from .limits import queued_bytes
+from .waiting import Entry
+
+
+@dataclass(frozen=True)
+class Brief:
+    id: str
+    state: JobState
+    owner: str
+    role: str
+    team: str
+    priority: int
+    queue_time: float  # when it joined the queue (its creation before that)
+    cpus: int
+    license_tokens: int
+    required_labels: tuple[tuple[str, str], ...]
+    required_node: str
+    abaqus_version: str
+    node: str  # where it runs, when started
+    attempt: int
+    retry_at: float | None
+    start_time: float | None
+    seconds_left: float | None
+    queued_bytes: int  # what it costs the queue's memory while it waits (0 otherwise)
+
+    @classmethod
+    def of(cls, job: Job) -> Brief:
+        waits = job.state in (JobState.WAITING, JobState.BLOCKED)
+        return cls(job.id, job.state, job.owner, job.owner_role, job.team, job.priority,
+                   job.queue_time or job.create_time, job.cpus, job.license_tokens, job.required_labels,
+                   job.required_node, job.abaqus_version, job.node, job.attempt, job.retry_at, job.start_time,
+                   job.progress.seconds_left, queued_bytes(job) if waits else 0)
+
+    @property
+    def entry(self) -> Entry:
+        return Entry(self.id, self.owner, self.role, self.team, self.priority, self.queue_time, self.cpus,
+                     self.license_tokens, self.required_labels, self.required_node, self.abaqus_version)
+
+    def to_list(self) -> list:
+        """As JSON-able values, in field order (what the stores write)."""
+        values = list(astuple(self))
+        values[1] = self.state.value
+        return values
+
+    @classmethod
+    def from_list(cls, values: list) -> Brief:
+        values = list(values)
+        values[1] = JobState(values[1])
+        values[9] = tuple(tuple(pair) for pair in values[9])
+        return cls(*values)

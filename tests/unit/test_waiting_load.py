@@ -1,0 +1,49 @@
+"""A start-up's bulk load builds the very index that adding the same jobs one by one builds, and
+the index keeps working after it (hypothesis)."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from scheduler.domain.waiting import Entry, WaitingJobs
+
+ACCOUNTS = [("ana", "developer", "crash"), ("ben", "developer", "crash"), ("gus", "guest", ""),
+            ("lea", "lead", "nvh")]
+
+entries = st.lists(st.builds(
+    lambda i, account, priority, t, cpus, tokens, labels: Entry(
+        f"j{i}", *account, priority, float(t), cpus, tokens, labels),
+    st.integers(0, 10_000), st.sampled_from(ACCOUNTS), st.sampled_from([0, 10, 20, 30]), st.integers(0, 50),
+    st.sampled_from([1, 2, 4, 16]), st.sampled_from([0, 5, 8]), st.sampled_from([(), (("site", "a*"),)]),
+), max_size=60, unique_by=lambda e: e.job_id)
+
+
+def snapshot(w: WaitingJobs) -> dict:
+    """Everything the index holds, in plain values."""
+    return {
+        "levels": {(base, shape): ({a: list(f.items()) for a, f in q.fifos.items()}, list(q.ready))
+                   for base, shapes in w._levels.items() for shape, q in shapes.items()},
+        "order": {(base, cpus): list(heads) for base, by_cpus in w._order.items() for cpus, heads in by_cpus.items()},
+        "keys": {base: list(keys) for base, keys in w._keys.items()},
+        "entries": dict(w._entries), "places": dict(w._places), "parked": set(w._parked),
+    }
+
+
+@settings(max_examples=200, deadline=None)
+@given(entries, st.dictionaries(st.sampled_from(ACCOUNTS), st.booleans()))
+def test_a_bulk_load_equals_adding_one_by_one(jobs, eligible):
+    eligibility = {account: eligible.get(account, True) for account in ACCOUNTS}
+    one_by_one, loaded = WaitingJobs(), WaitingJobs()
+    for e in jobs:
+        one_by_one.add(e, eligibility[e.account])
+    loaded.load(jobs, eligibility)
+    assert snapshot(loaded) == snapshot(one_by_one)
+    everything = lambda shape: True  # noqa: E731
+    for e in jobs[: len(jobs) // 2]:  # and it goes on working the same
+        assert one_by_one.discard(e.job_id) == loaded.discard(e.job_id)
+        assert one_by_one.best(everything, lambda x: x.priority) == loaded.best(everything, lambda x: x.priority)
+    for account in ACCOUNTS:
+        one_by_one.set_eligible(account, True)
+        loaded.set_eligible(account, True)
+    assert snapshot(loaded) == snapshot(one_by_one)
