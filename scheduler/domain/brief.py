@@ -3,15 +3,18 @@ job, so a start-up rebuilds the indexes from these few fields without decoding w
 
 from __future__ import annotations
 
-from dataclasses import astuple, dataclass
+from typing import NamedTuple
 
 from .job import Job, JobState
 from .limits import queued_bytes
 from .waiting import Entry
 
+_STATES = {s.value: s for s in JobState}
 
-@dataclass(frozen=True)
-class Brief:
+
+class Brief(NamedTuple):
+    """A tuple, not a dataclass: a start-up makes one per unfinished job, and tuples are made fast."""
+
     id: str
     state: JobState
     owner: str
@@ -46,13 +49,13 @@ class Brief:
 
     def to_list(self) -> list:
         """As JSON-able values, in field order (what the stores write)."""
-        values = list(astuple(self))
+        values = list(self)
         values[1] = self.state.value
         return values
 
     @classmethod
     def from_list(cls, values: list) -> Brief:
-        values = list(values)
-        values[1] = JobState(values[1])
-        values[9] = tuple(tuple(pair) for pair in values[9])
-        return cls(*values)
+        """From what `to_list` gave, after a JSON round trip (the list is taken over)."""
+        values[1] = _STATES[values[1]]
+        values[9] = tuple(map(tuple, values[9])) if values[9] else ()
+        return cls._make(values)

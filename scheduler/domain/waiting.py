@@ -112,10 +112,12 @@ class WaitingJobs:
         grouped: dict[tuple[int, Shape], dict[Account, list[Entry]]] = {}
         keys: dict[int, list[Key]] = {}
         for e in entries:
-            grouped.setdefault((e.priority, e.shape), {}).setdefault(e.account, []).append(e)
+            account = e.account
+            grouped.setdefault((e.priority, e.shape), {}).setdefault(account, []).append(e)
             keys.setdefault(e.priority, []).append(e.key)
             self._entries[e.job_id] = e
-        self._parked = {e.account for e in entries if not eligible[e.account]}
+            if not eligible[account]:
+                self._parked.add(account)
         for (base, shape), accounts in grouped.items():
             queue = _ShapeQueue()
             ready = []
