@@ -104,6 +104,22 @@ class DynamoStore:
         except BotoCoreError as e:
             raise StoreError(f"DynamoDB {operation}: {e}") from e
 
+    def _transact(self, items: list[dict], *, conflict_loses: bool = False) -> set[int]:
+        """Write `items` as one transaction; the indexes of the items whose condition failed (empty:
+        all written), and with `conflict_loses` of those another transaction was writing at once. A
+        transaction cancelled for anything else (throttling) is a StoreError: the caller's caller
+        retries."""
+        lost = {"ConditionalCheckFailed", "TransactionConflict"} if conflict_loses else {"ConditionalCheckFailed"}
+        try:
+            self._call("transact_write_items", TransactItems=items)
+        except ClientError as e:
+            reasons = e.response.get("CancellationReasons", [])
+            failed = {i for i, r in enumerate(reasons) if r.get("Code") in lost}
+            if not failed:
+                raise StoreError(f"DynamoDB transaction cancelled: {[r.get('Code') for r in reasons]}") from e
+            return failed
+        return set()
+
     def _get(self, key: dict) -> dict | None:
         return self._call("get_item", TableName=self._table, Key=key, ConsistentRead=True).get("Item")
 
@@ -158,13 +174,11 @@ class DynamoStore:
             return None
         request = {"TableName": self._table, "ConditionExpression": "attribute_not_exists(pk)",
                    "Item": {**_request_key(job.owner, job.request_id), "job_id": S(job.id)}}
-        try:
-            self._call("transact_write_items", TransactItems=[{"Put": new}, {"Put": request}])
-        except ClientError as e:
-            earlier = self.by_request(job.owner, job.request_id)
-            if earlier is not None:
-                return earlier
-            raise StoreError(f"job {job.id} already exists") from e
+        failed = self._transact([{"Put": new}, {"Put": request}])
+        if 1 in failed:
+            return self.by_request(job.owner, job.request_id)
+        if failed:
+            raise StoreError(f"job {job.id} already exists")
         return None
 
     def get(self, job_id: str) -> Job | None:
@@ -255,11 +269,7 @@ class DynamoStore:
                                "ExpressionAttributeValues": values}}]
         if job.request_id:
             deletes.append({"Delete": {"TableName": self._table, "Key": _request_key(job.owner, job.request_id)}})
-        try:
-            self._call("transact_write_items", TransactItems=deletes)
-        except ClientError:
-            return False  # deleted meanwhile by another clean-up
-        return True
+        return not self._transact(deletes)  # a condition failed: deleted meanwhile by another clean-up
 
     def _write_all(self, requests: list[dict]) -> None:
         for _ in range(10):
@@ -300,11 +310,7 @@ class DynamoStore:
             **_key(f"log#{job_id}", f"{seq:010d}"), "time": {"N": repr(float(t))}, "attempt": N(attempt),
             "level": S(Level(level).value), "text": S(text[:MAX_TEXT]),
         }}} for seq, (t, attempt, level, text) in enumerate(chunk, start=last + 1)]
-        try:
-            self._call("transact_write_items", TransactItems=[counter, *puts])
-        except ClientError:
-            return False
-        return True
+        return not self._transact([counter, *puts], conflict_loses=True)
 
     def job_log(self, job_id: str, after: int = 0, limit: int = 1000) -> list[LogLine]:
         items = self._pages("query", KeyConditionExpression="pk = :pk AND sk > :after", ConsistentRead=True,
@@ -328,13 +334,9 @@ class DynamoStore:
     def add_token(self, record: TokenRecord) -> bool:
         item = _token_item(record)
         public_id = {**_key(f"tokenid#{record.token_id}", "tokenid"), "token_hash": S(record.token_hash)}
-        try:
-            self._call("transact_write_items", TransactItems=[
-                {"Put": {"TableName": self._table, "Item": i, "ConditionExpression": "attribute_not_exists(pk)"}}
-                for i in (item, public_id)])
-        except ClientError:
-            return False
-        return True
+        return not self._transact([
+            {"Put": {"TableName": self._table, "Item": i, "ConditionExpression": "attribute_not_exists(pk)"}}
+            for i in (item, public_id)])
 
     def get_token(self, token_hash: str) -> TokenRecord | None:
         item = self._get(_key(f"token#{token_hash}", "token"))

@@ -6,8 +6,12 @@ import uuid
 from collections import Counter
 
 import boto3
+import pytest
+from botocore.stub import Stubber
 from moto import mock_aws
 
+from scheduler.domain.identity import Principal, Role, TokenRecord, hash_token
+from scheduler.store import DynamoStore, StoreError
 from scheduler.store.dynamodb_table import INDEXES, SHARDS, check_table, create_table, shard_of, time_key
 
 
@@ -34,3 +38,18 @@ def test_a_table_of_another_design_is_named_at_start_up():
         assert "not pk (HASH) and sk (RANGE)" in check_table(client, "other")
         indexes = {i["IndexName"] for i in client.describe_table(TableName="good")["Table"]["GlobalSecondaryIndexes"]}
         assert indexes == set(INDEXES)
+
+
+def test_a_transaction_cancelled_for_anything_but_a_condition_is_a_store_error_not_a_lost_race():
+    """DynamoDB cancels a transaction that met another one on the same item, or was throttled: that
+    is "try again" (UNAVAILABLE to the caller), never "this token or job already exists"."""
+    client = boto3.client("dynamodb", region_name="us-east-1", aws_access_key_id="a", aws_secret_access_key="b")
+    store = DynamoStore(client, "t")
+    record = TokenRecord(hash_token("s"), Principal("ana", Role.DEVELOPER), created=1.0)
+    with Stubber(client) as stub:
+        for codes in (["None", "TransactionConflict"], ["ConditionalCheckFailed", "None"]):
+            stub.add_client_error("transact_write_items", "TransactionCanceledException", modeled_fields={
+                "CancellationReasons": [{"Code": c} for c in codes]})
+        with pytest.raises(StoreError, match="TransactionConflict"):
+            store.add_token(record)
+        assert store.add_token(record) is False  # its hash is there already: a lost race, as a value
