@@ -99,6 +99,8 @@ class JobQueue:
             if b.state.is_active:
                 self.policy.started(b.owner, b.team, b.license_tokens)
                 self._running[b.id] = (b.start_time or 0.0, b.seconds_left)
+                if b.start_time:
+                    self.waits.append(b.start_time - b.queue_time)
         entries = [self._count(b) for b in briefs if b.state is JobState.WAITING]
         self.policy.load([e for e in entries if e is not None])
         self.changed.fire()

@@ -43,9 +43,9 @@ def parse_args(argv: list[str] | None = None) -> SchedulerConfig:
     p.add_argument("--database", type=Path, default=Path(".abaqueue/scheduler.sqlite3"),
                    help="SQLite file of the job store")
     p.add_argument("--bucket", default=env("ABAQUEUE_BUCKET", "abaqueue"))
-    p.add_argument("--s3-endpoint", default=env("ABAQUEUE_S3_ENDPOINT"),
+    p.add_argument("--s3-endpoint",
                    help="URL of the S3-compatible store that holds the files (SeaweedFS, MinIO on site); "
-                        "AWS S3 when omitted")
+                        "default $ABAQUEUE_S3_ENDPOINT, else AWS S3")
     p.add_argument("--region", default=env("AWS_REGION", "us-east-1"))
     aws = p.add_argument_group("AWS (as the original scheduler's flags)")
     aws.add_argument("--job_table_name_key", metavar="SSM_NAME",
@@ -124,7 +124,8 @@ def parse_args(argv: list[str] | None = None) -> SchedulerConfig:
         p.error("--transfer-slots-per-node must be at least 1, --transfer-slots-total at least 0, "
                 "--transfer-slot-lease-seconds within 1..3600")
     aws_settings, job_table, bucket = _aws(p, a)
-    s3 = S3Settings(bucket=bucket, endpoint_url=a.s3_endpoint or a.dev_s3_endpoint, region=a.region,
+    s3 = S3Settings(bucket=bucket, endpoint_url=a.s3_endpoint or a.dev_s3_endpoint or env("ABAQUEUE_S3_ENDPOINT"),
+                    region=a.region,
                     access_key_id=aws_settings.access_key_id, secret_access_key=aws_settings.secret_access_key,
                     url_expiry_seconds=a.url_expiry_seconds)
     return SchedulerConfig(
@@ -164,10 +165,9 @@ def _aws(p: argparse.ArgumentParser, a: argparse.Namespace) -> tuple[AwsSettings
         p.error("--s3-endpoint and --s3_endpoint name the same store: give one")
     if (a.aws_access_key_id is None) != (a.aws_secret_access_key is None):
         p.error("-k/--aws_access_key_id and -s/--aws_secret_access_key go together")
-    settings = AwsSettings(
-        region=a.region, endpoint_url=a.endpoint,
-        access_key_id=a.aws_access_key_id or os.environ.get("AWS_ACCESS_KEY_ID"),
-        secret_access_key=a.aws_secret_access_key or os.environ.get("AWS_SECRET_ACCESS_KEY"))
+    # Keys given here, else boto3's own chain (environment with its session token, profile, role).
+    settings = AwsSettings(region=a.region, endpoint_url=a.endpoint, access_key_id=a.aws_access_key_id,
+                           secret_access_key=a.aws_secret_access_key)
     try:
         table = parameter(settings, a.job_table_name_key) if a.job_table_name_key else None
         bucket = parameter(settings, a.job_bucket_name_key) if a.job_bucket_name_key else a.bucket

@@ -54,8 +54,11 @@ class Brief(NamedTuple):
         return values
 
     @classmethod
-    def from_list(cls, values: list) -> Brief:
-        """From what `to_list` gave, after a JSON round trip (the list is taken over)."""
+    def from_list(cls, values: list) -> Brief | str:
+        """From what `to_list` gave, after a JSON round trip (the list is taken over); the job id
+        alone when the brief was written in another format (its job must be read instead)."""
+        if len(values) != len(cls._fields) or values[1] not in _STATES:
+            return values[0]
         values[1] = _STATES[values[1]]
         values[9] = tuple(map(tuple, values[9])) if values[9] else ()
         return cls._make(values)

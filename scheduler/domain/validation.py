@@ -17,8 +17,8 @@ SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 PRINCIPAL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}")
 MAX_FILE_NAME = 128
 MAX_FILES = 1000
-# What a job's file names may take together (UTF-8): a job is one store item, and DynamoDB's hold
-# 400 KB (compressed), inputs and results together.
+# What the names in one file list (a job's inputs, or its results) may take together (UTF-8): a job
+# is one store item, and DynamoDB's hold 400 KB (compressed) with both lists at their limit.
 MAX_NAME_BYTES = 128 * 1024
 MAX_CPUS = 1024
 MAX_REQUEST_ID = 128

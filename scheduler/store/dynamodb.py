@@ -21,7 +21,7 @@ from ..domain.job import FINAL_STATES, Job, JobState
 from ..domain.job_log import MAX_TEXT, Level, LogLine
 from ..domain.states import SOURCES
 from .codec import decode_cursor, encode_cursor, from_dict, to_dict, token_from_dict, token_to_dict
-from .dynamodb_table import SHARDS, shard_of, time_key
+from .dynamodb_table import SHARDS, TIME_KEY, shard_of, time_key
 from .protocol import JobPage, StoreError
 
 LOST_RACE = frozenset({"ConditionalCheckFailedException", "TransactionCanceledException"})
@@ -145,7 +145,7 @@ class DynamoStore:
 
     def _index(
         self, index: str, hash_attr: str, hash_value: str, range_attr: str, *, below: str | None = None,
-        newest_first: bool = False, states: Collection[str] = (), batch: int = 100,
+        newest_first: bool = False, states: Collection[str] = (), batch: int = 100, project: str = "",
     ) -> Iterator[dict]:
         """Items of one index partition in range-key order (optionally below a key and in some states)."""
         names = {"#h": hash_attr}
@@ -157,6 +157,9 @@ class DynamoStore:
             values[":below"] = S(below)
         params: dict[str, Any] = {"IndexName": index, "KeyConditionExpression": condition,
                                   "ScanIndexForward": not newest_first, "Limit": batch}
+        if project:  # only these attributes (#owner: the owner)
+            params["ProjectionExpression"] = project
+            names["#owner"] = "owner"
         if states:
             names["#state"] = "state"
             expression, marks = _in("state", sorted(states))
@@ -176,7 +179,10 @@ class DynamoStore:
                    "Item": {**_request_key(job.owner, job.request_id), "job_id": S(job.id)}}
         failed = self._transact([{"Put": new}, {"Put": request}])
         if 1 in failed:
-            return self.by_request(job.owner, job.request_id)
+            earlier = self.by_request(job.owner, job.request_id)
+            if earlier is None:  # cleaned up between the two reads: nothing was stored, try again
+                raise StoreError(f"request id {job.request_id!r} was in use a moment ago; try again")
+            return earlier
         if failed:
             raise StoreError(f"job {job.id} already exists")
         return None
@@ -203,7 +209,7 @@ class DynamoStore:
         below = None
         if cursor:
             (below,) = decode_cursor(cursor, 1)
-            if not isinstance(below, str):
+            if not isinstance(below, str) or not TIME_KEY.fullmatch(below):
                 raise ValueError("malformed page token")
         wanted = sorted({s.value for s in states})
         view = {"below": below, "newest_first": True, "batch": page_size + 1}
@@ -236,13 +242,15 @@ class DynamoStore:
         items = self._pages("scan", ConsistentRead=True, FilterExpression=f"begins_with(pk, :job) AND {expression}",
                             ProjectionExpression="brief, created", ExpressionAttributeNames={"#state": "state"},
                             ExpressionAttributeValues={":job": S("job#"), **values})
-        return [Brief.from_list(json.loads(i["brief"]["S"])) for i in sorted(items, key=lambda i: i["created"]["S"])]
+        briefs = (Brief.from_list(json.loads(i["brief"]["S"])) for i in sorted(items, key=lambda i: i["created"]["S"]))
+        return [b if isinstance(b, Brief) else Brief.of(self.get(b)) for b in briefs]
 
     def count_unfinished(self) -> dict[tuple[JobState, str], int]:
         counts: dict[tuple[JobState, str], int] = {}
         for state in UNFINISHED:
             for k in range(SHARDS):
-                for item in self._index("by_state", "state_key", f"state#{state}#{k}", "created", batch=1000):
+                for item in self._index("by_state", "state_key", f"state#{state}#{k}", "created", batch=1000,
+                                        project="#owner"):
                     key = (JobState(state), item["owner"]["S"])
                     counts[key] = counts.get(key, 0) + 1
         return counts

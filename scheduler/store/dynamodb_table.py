@@ -2,12 +2,12 @@
 
 Items (pk / sk):
   job#ID / job                 a job: version, state, owner, request_id, doc (zlib JSON), index keys
-  req#OWNER#REQUEST_ID / req   the job an owner created with a request id (written with the job)
+  req#["OWNER","REQUEST_ID"] / req   the job an owner created with a request id (written with the job)
   log#ID / #last               the number of the job's last log line
   log#ID / 0000000042          one log line
   token#SHA256 / token         a token; tokenid#ID / tokenid names the hash of a public token id
   setting#NAME / setting       a settings document and its version
-  audit / TIME#NS#RAND         one audit entry (one partition: denials and admin actions are rare)
+  audit / TIME#ORDER           one audit entry (one partition: denials and admin actions are rare)
 
 Indexes (partition key / sort key, all projecting every attribute):
   by_owner  owner_key "owner#OWNER"          / created "CREATE_TIME#ID"   a user's jobs by time
@@ -21,6 +21,7 @@ partition takes every write (one takes about 1,000 writes/s); readers query ever
 
 from __future__ import annotations
 
+import re
 import zlib
 
 SHARDS = 8
@@ -35,6 +36,9 @@ INDEXES = {
 
 def shard_of(job_id: str) -> int:
     return zlib.crc32(job_id.encode()) % SHARDS
+
+
+TIME_KEY = re.compile(r"\d{13}\.\d{6}#.+")
 
 
 def time_key(t: float, ident: str) -> str:

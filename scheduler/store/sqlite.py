@@ -229,8 +229,9 @@ class SqliteStore:
             f"({','.join('?' * len(_FINAL))}) ORDER BY create_time, id",
             _FINAL,
         ).fetchall()
-        return [Brief.from_list(json.loads(brief)) if brief else Brief.of(from_dict(json.loads(doc)))
-                for brief, doc in rows]
+        briefs = [Brief.from_list(json.loads(brief)) if brief else Brief.of(from_dict(json.loads(doc)))
+                  for brief, doc in rows]
+        return [b if isinstance(b, Brief) else Brief.of(self.get(b)) for b in briefs]  # another format: from the job
 
     def add_token(self, record: TokenRecord) -> bool:
         try:

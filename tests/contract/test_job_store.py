@@ -145,6 +145,7 @@ def test_unfinished_lists_every_job_not_in_a_final_state_oldest_first(store):
     briefs = store.unfinished()
     assert [b.id for b in briefs] == ["job-0000", "job-0002", "job-0004"]
     assert briefs == [Brief.of(store.get(b.id)) for b in briefs]  # what the indexes need, kept beside each job
+    assert {type(b.state) for b in briefs} == {JobState}  # (a str would compare equal)
     waiting = store.get("job-0000")
     store.update(waiting.evolve(priority=30, retry_at=2000.0, attempt=1, required_labels=(("site", "a*"),)))
     assert store.unfinished()[0] == Brief.of(store.get("job-0000"))  # and kept up to date
@@ -247,4 +248,8 @@ def test_a_sqlite_store_from_before_briefs_is_read_as_it_is(tmp_path):
     assert store.unfinished() == [Brief.of(job)]
     store.update(store.get(job.id).evolve(priority=20))
     assert store.unfinished()[0].priority == 20
+    with sqlite3.connect(path) as db:  # a brief of another format (a later version wrote it): the job is read
+        db.execute("UPDATE jobs SET brief = ?", (json.dumps([job.id, "WAITING", "a field more or less"]),))
+    db.close()
+    assert store.unfinished() == [Brief.of(store.get(job.id))]
     store.close()

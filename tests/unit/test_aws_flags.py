@@ -75,3 +75,19 @@ def test_with_dev_the_endpoints_are_taken(monkeypatch):
     config = parse_args(["--dev", "--endpoint", "http://127.0.0.1:4566", "--s3_endpoint", "http://127.0.0.1:4567"])
     assert (config.aws.endpoint_url, config.s3.endpoint_url) == ("http://127.0.0.1:4566", "http://127.0.0.1:4567")
     assert config.job_table is None  # no table key: the SQLite store
+
+
+def test_keys_in_the_environment_go_through_boto3s_chain_with_their_session_token(ssm, monkeypatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "ASIATEMPORARY")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "temporary-secret")
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "the-session-token")
+    config = parse_args(NAMES)
+    assert config.job_table == "cae-jobs" and config.aws.access_key_id is None and config.s3.access_key_id is None
+    credentials = config.aws.client("ssm")._request_signer._credentials
+    assert (credentials.access_key, credentials.token) == ("ASIATEMPORARY", "the-session-token")
+
+
+def test_the_s3_endpoint_in_the_environment_gives_way_to_a_flag(monkeypatch):
+    monkeypatch.setenv("ABAQUEUE_S3_ENDPOINT", "http://127.0.0.1:8333")
+    assert parse_args([]).s3.endpoint_url == "http://127.0.0.1:8333"
+    assert parse_args(["--dev", "--s3_endpoint", "http://127.0.0.1:4566"]).s3.endpoint_url == "http://127.0.0.1:4566"

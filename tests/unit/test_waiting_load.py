@@ -47,3 +47,24 @@ def test_a_bulk_load_equals_adding_one_by_one(jobs, eligible):
         one_by_one.set_eligible(account, True)
         loaded.set_eligible(account, True)
     assert snapshot(loaded) == snapshot(one_by_one)
+
+
+def test_a_restored_queue_counts_the_running_jobs_and_their_waits():
+    from scheduler.dispatch import JobQueue
+    from scheduler.domain.brief import Brief
+    from scheduler.domain.job import FileSpec, Job, JobState
+    from scheduler.domain.limits import RoleLimits
+    from scheduler.domain.queue_settings import QueueSettings
+    from scheduler.nodes import NodeRegistry
+
+    def job(i: int, state: JobState, **kw) -> Job:
+        return Job(id=f"j{i}", name="m", owner="ana", cpus=2, input_file="m.inp",
+                   input_files=(FileSpec("m.inp", 1, "a" * 64),), create_time=100.0 + i, license_tokens=5,
+                   queue_time=100.0 + i, state=state, **kw)
+
+    queue = JobQueue(QueueSettings(), RoleLimits(), NodeRegistry(15), clock=lambda: 1000.0)
+    queue.restore([Brief.of(job(1, JobState.RUNNING, node="n1", attempt=1, start_time=130.0)),
+                   Brief.of(job(2, JobState.WAITING)), Brief.of(job(3, JobState.WAITING, retry_at=2000.0))])
+    assert list(queue.waits) == [29.0] and queue.policy.usage.tokens == 5
+    assert "j2" in queue and "j3" in queue and len(queue) == 2
+    assert queue.wait_info("j3", 1000.0).reasons[0].code.value == "retry_backoff"
