@@ -97,10 +97,7 @@ class JobQueue:
         known, then every waiting job in one bulk load."""
         for b in briefs:
             if b.state.is_active:
-                self.policy.started(b.owner, b.team, b.license_tokens)
-                self._running[b.id] = (b.start_time or 0.0, b.seconds_left)
-                if b.start_time:
-                    self.waits.append(b.start_time - b.queue_time)
+                self.started(b)
         entries = [self._count(b) for b in briefs if b.state is JobState.WAITING]
         self.policy.load([e for e in entries if e is not None])
         self.changed.fire()
@@ -128,10 +125,10 @@ class JobQueue:
             heapq.heappop(self._due)
         return self._due[0][0] if self._due else None
 
-    def started(self, job: Job) -> None:
+    def started(self, job: Brief) -> None:
         self.policy.started(job.owner, job.team, job.license_tokens)
-        self._running[job.id] = (job.start_time or 0.0, job.progress.seconds_left)
-        if job.start_time and job.queue_time:
+        self._running[job.id] = (job.start_time or 0.0, job.seconds_left)
+        if job.start_time:
             self.waits.append(job.start_time - job.queue_time)
 
     def progressed(self, job: Job) -> None:

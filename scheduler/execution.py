@@ -18,6 +18,7 @@ from .blobs import S3Blobs, StoredPart, input_key, result_key
 from .config import SchedulerConfig
 from .dispatch import JobQueue, wait_for_change
 from .domain import job_log, retries, states, validation
+from .domain.brief import Brief
 from .domain.errors import IllegalTransition, InvalidArgument, NotFound, StaleAttempt
 from .domain.job import ErrorClass, FileSpec, Job, JobState, Outcome, PartSpec, Progress
 from .jobs import JobBook
@@ -94,7 +95,7 @@ class ExecutionApp:
         except (IllegalTransition, NotFound):
             return None  # it left the queue meanwhile (cancelled): the index was behind
         self.nodes.hold(node.name, job.id, job.cpus)
-        self.queue.started(job)
+        self.queue.started(Brief.of(job))
         return job
 
     def heartbeat(self, node_name: str, running: Sequence[JobAttempt],

@@ -157,9 +157,9 @@ def parse_args(argv: list[str] | None = None) -> SchedulerConfig:
 
 def _aws(p: argparse.ArgumentParser, a: argparse.Namespace) -> tuple[AwsSettings, str | None, str]:
     """The AWS settings, and the job table and bucket (looked up in SSM when named by a key)."""
-    for flag in ("endpoint", "dev_s3_endpoint"):
-        if getattr(a, flag) and not a.dev:
-            p.error(f"--{'s3_endpoint' if flag == 'dev_s3_endpoint' else flag} needs --dev: in production "
+    for flag, given in (("--endpoint", a.endpoint), ("--s3_endpoint", a.dev_s3_endpoint)):
+        if given and not a.dev:
+            p.error(f"{flag} needs --dev: in production "
                     "the AWS services are AWS's own")
     if a.s3_endpoint and a.dev_s3_endpoint:
         p.error("--s3-endpoint and --s3_endpoint name the same store: give one")

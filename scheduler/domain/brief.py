@@ -10,6 +10,7 @@ from .limits import queued_bytes
 from .waiting import Entry
 
 _STATES = {s.value: s for s in JobState}
+WAITS = (JobState.WAITING, JobState.BLOCKED)
 
 
 class Brief(NamedTuple):
@@ -36,11 +37,10 @@ class Brief(NamedTuple):
 
     @classmethod
     def of(cls, job: Job) -> Brief:
-        waits = job.state in (JobState.WAITING, JobState.BLOCKED)
         return cls(job.id, job.state, job.owner, job.owner_role, job.team, job.priority,
                    job.queue_time or job.create_time, job.cpus, job.license_tokens, job.required_labels,
                    job.required_node, job.abaqus_version, job.node, job.attempt, job.retry_at, job.start_time,
-                   job.progress.seconds_left, queued_bytes(job) if waits else 0)
+                   job.progress.seconds_left, queued_bytes(job) if job.state in WAITS else 0)
 
     @property
     def entry(self) -> Entry:

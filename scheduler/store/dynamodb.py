@@ -145,7 +145,8 @@ class DynamoStore:
 
     def _index(
         self, index: str, hash_attr: str, hash_value: str, range_attr: str, *, below: str | None = None,
-        newest_first: bool = False, states: Collection[str] = (), batch: int = 100, project: str = "",
+        newest_first: bool = False, states: Collection[str] = (), batch: int = 100,
+        project: Sequence[str] = (),
     ) -> Iterator[dict]:
         """Items of one index partition in range-key order (optionally below a key and in some states)."""
         names = {"#h": hash_attr}
@@ -157,9 +158,9 @@ class DynamoStore:
             values[":below"] = S(below)
         params: dict[str, Any] = {"IndexName": index, "KeyConditionExpression": condition,
                                   "ScanIndexForward": not newest_first, "Limit": batch}
-        if project:  # only these attributes (#owner: the owner)
-            params["ProjectionExpression"] = project
-            names["#owner"] = "owner"
+        if project:  # only these attributes
+            names.update({f"#p{i}": name for i, name in enumerate(project)})
+            params["ProjectionExpression"] = ", ".join(f"#p{i}" for i in range(len(project)))
         if states:
             names["#state"] = "state"
             expression, marks = _in("state", sorted(states))
@@ -250,7 +251,7 @@ class DynamoStore:
         for state in UNFINISHED:
             for k in range(SHARDS):
                 for item in self._index("by_state", "state_key", f"state#{state}#{k}", "created", batch=1000,
-                                        project="#owner"):
+                                        project=("owner",)):
                     key = (JobState(state), item["owner"]["S"])
                     counts[key] = counts.get(key, 0) + 1
         return counts
