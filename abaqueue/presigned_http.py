@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -71,24 +72,28 @@ def file_digest(path: Path) -> FileDigest:
 class _HashingReader:
     """A file wrapper that hashes what is read from it, so an upload is hashed in the same pass."""
 
-    def __init__(self, f: BinaryIO) -> None:
+    def __init__(self, f: BinaryIO, on_read: Callable[[int], None] | None = None) -> None:
         self._f = f
         self.sha = hashlib.sha256()
         self.size = 0
+        self._on_read = on_read
 
     def read(self, n: int = -1) -> bytes:
         chunk = self._f.read(CHUNK_BYTES if n is None or n < 0 else n)
         self.sha.update(chunk)
         self.size += len(chunk)
+        if self._on_read is not None and chunk:
+            self._on_read(len(chunk))
         return chunk
 
 
-def upload(target: PresignedTarget, path: Path) -> FileDigest:
-    """PUT the file at `path` to `target`; return the size and SHA-256 of what was sent."""
+def upload(target: PresignedTarget, path: Path, on_sent: Callable[[int], None] | None = None) -> FileDigest:
+    """PUT the file at `path` to `target`; return the size and SHA-256 of what was sent.
+    `on_sent` hears the bytes as they are read out."""
     size = os.path.getsize(path)
     headers = {**target.headers, "Content-Length": str(size)}
     with open(path, "rb") as f:
-        reader = _HashingReader(f)
+        reader = _HashingReader(f, on_sent)
         response = _POOL.request(
             target.method, target.url, body=reader, headers=headers, preload_content=True
         )

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import os
+import contextlib
+import tempfile
 import time
 import uuid
-import zipfile
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
 import grpc
+from rich.console import Console
 
 from abaqueue.retry import backoff
 from abaqueue.tls import channel_credentials
@@ -23,10 +25,25 @@ from abaqueue.v1.admin_service_pb2_grpc import AdminServiceStub
 from abaqueue.v1.submission_service_pb2_grpc import SubmissionServiceStub
 from abaqueue.v1.token_service_pb2_grpc import TokenServiceStub
 
-from . import transfer
-from .auth import BearerToken, token_from
+from . import render, settings, transfer
+from .auth import BearerToken
 from .errors import AbaqueueError, InvalidArgument, from_rpc_error
-from .models import FileInfo, Job, JobState, LogLine, MyQueue, NodeInfo, QueueStats, Role, SolverOptions, TokenInfo
+from .inputs import Inputs, gather
+from .models import (
+    FileInfo,
+    Job,
+    JobEvent,
+    JobState,
+    LogLine,
+    MyQueue,
+    NodeInfo,
+    Preview,
+    QueueStats,
+    Role,
+    SolverOptions,
+    TokenInfo,
+    priority_value,
+)
 
 _Response = TypeVar("_Response")
 
@@ -50,24 +67,28 @@ RETRY_CAP_S = 4.0  # five tries wait 4 to 11 s in all: a scheduler restart, not 
 
 
 class Client:
-    """A connection to the scheduler's SubmissionService. Use as a context manager, or call close()."""
+    """A connection to the scheduler. Use as a context manager, or call close()."""
 
-    def __init__(self, address: str, *, token: str | None = None, ca_file: Path | None = None,
-                 timeout: float = 30.0, multipart_threshold_bytes: int = 64 * 1024**2,
-                 multipart_part_bytes: int = 16 * 1024**2, transfer_parallelism: int = 4, retries: int = 5,
+    def __init__(self, address: str | None = None, *, token: str | None = None, token_file: Path | None = None,
+                 ca_file: Path | None = None, profile: str | None = None, timeout: float = 30.0,
+                 multipart_threshold_bytes: int = 64 * 1024**2, multipart_part_bytes: int = 16 * 1024**2,
+                 transfer_parallelism: int = 4, retries: int = 5,
                  sleep: Callable[[float], None] = time.sleep) -> None:
-        """`token` defaults to $ABAQUEUE_TOKEN, else the file named by $ABAQUEUE_TOKEN_FILE;
-        `ca_file` (TLS) to $ABAQUEUE_CA_FILE. Inputs larger than `multipart_threshold_bytes` go
-        as multipart uploads of `transfer_parallelism` parts at once."""
-        self.address = address
+        """The scheduler at `address` (HOST:PORT) with `token` (TLS trusting `ca_file` when given).
+        What is not given comes from the profile named by `profile` or $ABAQUEUE_PROFILE, then
+        $ABAQUEUE_ADDRESS, $ABAQUEUE_TOKEN, $ABAQUEUE_TOKEN_FILE, $ABAQUEUE_CA_FILE, then the default
+        profile of ~/.config/abaqueue/config.toml (see client.settings). Inputs larger than
+        `multipart_threshold_bytes` go as multipart uploads of `transfer_parallelism` parts at once."""
+        found = settings.resolve(address, token=token, token_file=token_file, ca_file=ca_file, profile=profile)
+        self.address = found.address
+        self.profile = found.profile
         self.timeout = timeout
         self.multipart_threshold_bytes = multipart_threshold_bytes
         self.multipart_part_bytes = multipart_part_bytes
         self.transfer_parallelism = transfer_parallelism
         self.retries = retries
         self._sleep = sleep
-        ca_file = ca_file or (Path(os.environ["ABAQUEUE_CA_FILE"]) if os.environ.get("ABAQUEUE_CA_FILE") else None)
-        self._channel = open_channel(address, token if token is not None else token_from(), ca_file)
+        self._channel = open_channel(found.address, found.token, found.ca_file)
         self._stub = SubmissionServiceStub(self._channel)
         self._tokens = TokenServiceStub(self._channel)
         self._admin = AdminServiceStub(self._channel)
@@ -81,53 +102,90 @@ class Client:
     def close(self) -> None:
         self._channel.close()
 
-    def submit(
-        self, model: Path, cpus: int, extra_files: Sequence[Path] = (), name: str | None = None,
-        request_id: str | None = None, archives: Sequence[Path] = (), *, priority: int | None = None,
-        license_tokens: int = 0, labels: dict[str, str] | None = None, node: str = "", abaqus_version: str = "",
-        requires_approval: bool = False, solver: SolverOptions | None = None,
-    ) -> Job:
-        """Create a job for `model` (an .inp file) and its extra files, upload them and queue it.
+    def _job(self, msg: job_pb2.Job) -> Job:
+        return Job.from_proto(msg, self)
 
-        `archives` are .zip files the node unpacks into the job directory (a model with its
-        includes, in folders if need be); `model` may then be the name of an .inp at the top of
-        one of them rather than a local file. `priority` (0, 10, 20, 30; default: your role's),
-        `license_tokens` (default: the cluster's rule), `labels` a node must match (globs), the
-        `node` and `abaqus_version` it needs, whether it `requires_approval`, and `solver` options
-        (memory, double precision, user subroutine, restart, wall-clock limit, extra results) are
-        optional; a user subroutine named there must be one of `extra_files`."""
-        model, archives = Path(model), [Path(a) for a in archives]
-        in_archive = bool(archives) and not model.is_file() and _at_top_of(model.name, archives)
-        sent = [*([] if in_archive else [model]), *map(Path, extra_files), *archives]
-        paths = {p.name: p for p in sent}
-        if len({n.lower() for n in paths}) != len(sent):
-            raise InvalidArgument("two input files have the same name; Abaqus needs them side by side")
-        declared = {n: transfer.describe(p) for n, p in paths.items()}
-        unpacked = {a.name for a in archives}
-        create = pb.CreateJobRequest(
-            request_id=request_id or str(uuid.uuid4()), name=name or model.stem, cpus=cpus,
-            input_file=model.name,
-            input_files=[transfer.to_proto(f, f.name in unpacked) for f in declared.values()],
-            priority=priority, license_tokens=license_tokens, required_labels=labels or {}, required_node=node,
-            abaqus_version=abaqus_version, requires_approval=requires_approval,
-            solver=(solver or SolverOptions()).to_proto(),
-        )
-        created = self._call(self._stub.CreateJob, create)
-        for request in created.upload_requests:
-            if request.file_name not in paths:
-                raise AbaqueueError(f"the scheduler asked for {request.file_name!r}, which was not given")
-            self._upload_input(create, created.job.id, request, paths[request.file_name], declared[request.file_name])
+    def submit(
+        self, model: Path | str, cpus: int, files: Sequence[Path | str] = (), *, name: str | None = None,
+        priority: int | str | None = None, labels: dict[str, str] | None = None, timeout: float | timedelta = 0,
+        max_attempts: int = 0, archives: Sequence[Path | str] = (), find_includes: bool = True,
+        license_tokens: int = 0, node: str = "", abaqus_version: str = "", requires_approval: bool = False,
+        solver: SolverOptions | None = None, start_now: bool = False, request_id: str | None = None,
+        on_sent: Callable[[str, int, int], None] | None = None,
+    ) -> Job:
+        """Create a job for `model` (an .inp file), upload its inputs and queue it.
+
+        `files` are its other inputs (include files, a user subroutine, restart files); the files
+        the model names with `input=` are found and added (`find_includes=False`: not), those in
+        folders below the model's as one zip unpacked in place. A single user subroutine (.f, .for,
+        .f90, .c, .cpp, .o, .obj) among the files is passed as `user=` unless `solver` names one.
+        `archives` are .zip files the node unpacks into the job directory; `model` may then be an
+        .inp at the top of one of them. `priority` is 0..30 or low, normal, high, urgent (default:
+        your role's); `labels` a node must match (globs); `timeout` is the wall-clock limit of a run
+        (seconds; default the node's); `max_attempts` how often a node or solver failure is retried
+        (default the cluster's). `start_now`: refuse (FailedPrecondition, with the reasons) rather
+        than queue a job that could not start at once. `on_sent(file, nbytes, its size)` hears the uploads."""
+        options = dict(name=name, priority=priority, labels=labels, timeout=timeout, max_attempts=max_attempts,
+                       archives=archives, find_includes=find_includes, license_tokens=license_tokens, node=node,
+                       abaqus_version=abaqus_version, requires_approval=requires_approval, solver=solver)
+        with self._prepared(model, cpus, files, **options) as (inputs, declared, create):
+            create.request_id, create.start_now = request_id or str(uuid.uuid4()), start_now
+            created = self._call(self._stub.CreateJob, create)
+            for request in created.upload_requests:
+                name = request.file_name
+                if name not in inputs.paths:
+                    raise AbaqueueError(f"the scheduler asked for {name!r}, which was not given")
+                info = declared[name]
+                heard = None if on_sent is None else (lambda n, info=info: on_sent(info.name, n, info.size_bytes))
+                self._upload_input(create, created.job.id, request, inputs.paths[name], info, heard)
         submitted = self._call(self._stub.SubmitJob, pb.SubmitJobRequest(job_id=created.job.id))
-        return Job.from_proto(submitted.job)
+        return self._job(submitted.job)
+
+    def preview(self, model: Path | str, cpus: int, files: Sequence[Path | str] = (), **options: Any) -> Preview:
+        """What submit() with the same arguments would meet, without queueing or uploading anything:
+        the job as it would be (its wait reasons, position, estimated start) and the nodes that could
+        run it. Errors in the request raise as they would there."""
+        with self._prepared(model, cpus, files, **options) as (inputs, _, create):
+            create.validate_only = True
+            answer = self._call(self._stub.CreateJob, create)
+        return Preview(self._job(answer.job), tuple(answer.candidate_nodes), tuple(inputs.paths))
+
+    @contextlib.contextmanager
+    def _prepared(
+        self, model: Path | str, cpus: int, files: Sequence[Path | str], *, name: str | None = None,
+        priority: int | str | None = None, labels: dict[str, str] | None = None, timeout: float | timedelta = 0,
+        max_attempts: int = 0, archives: Sequence[Path | str] = (), find_includes: bool = True,
+        license_tokens: int = 0, node: str = "", abaqus_version: str = "", requires_approval: bool = False,
+        solver: SolverOptions | None = None,
+    ) -> Iterator[tuple[Inputs, dict[str, FileInfo], pb.CreateJobRequest]]:
+        """The job's inputs (a zip of nested includes lives as long as this), each file described,
+        and the CreateJob request for them."""
+        solver = solver or SolverOptions()
+        with tempfile.TemporaryDirectory(prefix="abaqueue-") as pack_dir:
+            inputs = gather(Path(model), [Path(f) for f in files], [Path(a) for a in archives],
+                            find_includes=find_includes, pack_dir=Path(pack_dir))
+            if inputs.user_subroutine and not solver.user_subroutine:
+                solver = replace(solver, user_subroutine=inputs.user_subroutine)
+            if timeout:
+                seconds = timeout.total_seconds() if isinstance(timeout, timedelta) else float(timeout)
+                solver = replace(solver, timeout_s=seconds)
+            declared = {n: transfer.describe(p) for n, p in inputs.paths.items()}
+            yield inputs, declared, pb.CreateJobRequest(
+                name=name or Path(inputs.model).stem, cpus=cpus, input_file=inputs.model,
+                input_files=[transfer.to_proto(f, f.name in inputs.archives) for f in declared.values()],
+                priority=priority_value(priority), license_tokens=license_tokens, required_labels=labels or {},
+                required_node=node, abaqus_version=abaqus_version, requires_approval=requires_approval,
+                solver=solver.to_proto(), max_attempts=max_attempts,
+            )
 
     def _upload_input(self, create: pb.CreateJobRequest, job_id: str, request: job_pb2.PresignedRequest,
-                      path: Path, info: FileInfo) -> None:
+                      path: Path, info: FileInfo, on_sent: Callable[[int], None] | None) -> None:
         if info.size_bytes <= self.multipart_threshold_bytes:
             def again() -> job_pb2.PresignedRequest:  # CreateJob again with the same request id: fresh URLs
                 fresh = self._call(self._stub.CreateJob, create).upload_requests
                 return next(r for r in fresh if r.file_name == info.name)
 
-            transfer.upload(request, path, info, again)
+            transfer.upload(request, path, info, again, on_sent)
             return
         transfer.upload_in_parts(
             path, info, part_bytes=self.multipart_part_bytes, parallel=self.transfer_parallelism,
@@ -137,47 +195,101 @@ class Client:
                 job_id=job_id, file_name=info.name, upload_id=upload_id, parts=[job_pb2.UploadPart(
                     part_number=part.number, size_bytes=part.size, crc32=crc)])).upload_requests[0],
             join=lambda upload_id, parts: self._call(self._stub.CompleteInputUpload, pb.CompleteInputUploadRequest(
-                job_id=job_id, file_name=info.name, upload_id=upload_id, parts=parts)).size_bytes)
+                job_id=job_id, file_name=info.name, upload_id=upload_id, parts=parts)).size_bytes,
+            on_sent=on_sent)
 
     def get(self, job_id: str) -> Job:
-        return Job.from_proto(self._call(self._stub.GetJob, pb.GetJobRequest(job_id=job_id)).job)
+        return self._job(self._call(self._stub.GetJob, pb.GetJobRequest(job_id=job_id)).job)
 
-    def list(self, states: Sequence[JobState] = (), page_size: int = 100) -> Iterator[Job]:
-        """Every job in `states` (all when empty), newest first, fetched a page at a time."""
-        request = pb.ListJobsRequest(page_size=page_size, states=[s.to_proto() for s in states])
+    def jobs(self, state: JobState | str | Sequence[JobState | str] = (), user: str = "",
+             limit: int | None = None, page_size: int = 100) -> Iterator[Job]:
+        """Jobs newest first: those in `state` (one or several; all when empty), of `user` (admins:
+        anyone; leads: their team's members), at most `limit`; fetched a page at a time."""
+        states = [state] if isinstance(state, (str, JobState)) else list(state)
+        wanted = [s if isinstance(s, JobState) else JobState.named(s) for s in states]
+        size = min(page_size, limit) if limit else page_size
+        request = pb.ListJobsRequest(page_size=size, states=[s.to_proto() for s in wanted], owner=user)
+        count = 0
         while True:
             page = self._call(self._stub.ListJobs, request)
-            yield from (Job.from_proto(j) for j in page.jobs)
-            if not page.next_page_token:
+            for msg in page.jobs:
+                if limit is not None and count >= limit:
+                    return
+                count += 1
+                yield self._job(msg)
+            if not page.next_page_token or (limit is not None and count >= limit):
                 return
             request.page_token = page.next_page_token
 
+    def list(self, states: Sequence[JobState] = (), page_size: int = 100) -> Iterator[Job]:
+        """Every job in `states` (all when empty), newest first: `jobs()` without its filters."""
+        return self.jobs(states, page_size=page_size)
+
     def cancel(self, job_id: str) -> Job:
-        return Job.from_proto(self._call(self._stub.CancelJob, pb.CancelJobRequest(job_id=job_id)).job)
+        return self._job(self._call(self._stub.CancelJob, pb.CancelJobRequest(job_id=job_id)).job)
 
     def watch(self, job_id: str) -> Iterator[Job]:
-        """The job now, then after every change; ends once it reaches a final state."""
-        stream = self._stub.WatchJob(pb.WatchJobRequest(job_id=job_id))  # no deadline: jobs run for hours
-        try:
-            for response in stream:
-                job = Job.from_proto(response.job)
-                yield job
-                if job.state.is_final:
-                    return
-        except grpc.RpcError as e:
-            raise from_rpc_error(e) from e
-        finally:
-            stream.cancel()
+        """The job now, then after every change; ends once it reaches a final state. A broken
+        connection is reopened (the job as it is then comes first)."""
+        for response in self._streamed(lambda: self._stub.WatchJob(pb.WatchJobRequest(job_id=job_id))):
+            job = self._job(response.job)
+            yield job
+            if job.state.is_final:
+                return
 
-    def wait(self, job_id: str, on_update: Callable[[Job], None] | None = None) -> Job:
-        """Block until the job reaches a final state and return it; `on_update` sees every change."""
+    def wait(self, job_id: str, on_update: Callable[[Job], None] | None = None, progress: bool = False) -> Job:
+        """Block until the job reaches a final state and return it; `on_update` sees every change,
+        `progress` shows a bar on the terminal (stderr)."""
+        bar = render.JobProgressBar(Console(stderr=True), job_id) if progress else None
         last: Job | None = None
-        for last in self.watch(job_id):
-            if on_update is not None:
-                on_update(last)
+        with bar or contextlib.nullcontext():
+            for last in self.watch(job_id):
+                if bar is not None:
+                    bar.update(last)
+                if on_update is not None:
+                    on_update(last)
         if last is None or not last.state.is_final:
             raise AbaqueueError(f"the scheduler stopped reporting on job {job_id} before it finished")
         return last
+
+    def job_events(self, job_id: str, after: str = "") -> Iterator[JobEvent]:
+        """The job's events until it ends: from the start (the job, its log so far, then what
+        happens), or just after the event whose cursor is `after`. A broken connection is resumed
+        from the last event received, so nothing is missed or given twice."""
+        return self._events(lambda cursor: self._stub.WatchJobEvents(
+            pb.WatchJobEventsRequest(job_id=job_id, after=cursor)), after)
+
+    def events(self, after: str = "") -> Iterator[JobEvent]:
+        """The events of every job you may see (admins: all; leads: theirs and their team's),
+        starting with each unfinished job as it is; it does not end. Resumed like job_events()."""
+        return self._events(lambda cursor: self._stub.WatchEvents(pb.WatchEventsRequest(after=cursor)), after)
+
+    def _events(self, open_stream: Callable[[str], Any], after: str) -> Iterator[JobEvent]:
+        cursor = [after]  # the last cursor received: where a reopened stream resumes
+        for response in self._streamed(lambda: open_stream(cursor[0])):
+            event = JobEvent.from_proto(response.event, self)
+            if event.cursor:
+                cursor[0] = event.cursor
+            yield event
+
+    def _streamed(self, open_stream: Callable[[], Any]) -> Iterator[Any]:
+        """The responses of a server stream (no deadline: jobs run for hours), reopened with
+        `open_stream()` after an UNAVAILABLE break, up to `retries` times in a row."""
+        failures = 0
+        while True:
+            stream = open_stream()
+            try:
+                for response in stream:
+                    failures = 0
+                    yield response
+                return
+            except grpc.RpcError as e:
+                if e.code() not in RETRIED or failures >= self.retries:
+                    raise from_rpc_error(e) from e
+                self._sleep(backoff(failures, cap=RETRY_CAP_S))
+                failures += 1
+            finally:
+                stream.cancel()
 
     def result_files(self, job_id: str, only: Sequence[str] = ()) -> list[FileInfo]:
         """The job's result files (those ending in one of `only`, if given)."""
@@ -260,7 +372,7 @@ class Client:
     def set_priority(self, job_id: str, priority: int) -> Job:
         """0 low, 10 normal, 20 high, 30 urgent. Owners may lower their own; leads and admins set any."""
         request = pb.SetJobPriorityRequest(job_id=job_id, priority=priority)
-        return Job.from_proto(self._call(self._stub.SetJobPriority, request).job)
+        return self._job(self._call(self._stub.SetJobPriority, request).job)
 
     def queue_stats(self) -> QueueStats:
         return QueueStats.from_proto(self._call(self._stub.GetQueueStats, pb.GetQueueStatsRequest()))
@@ -274,11 +386,11 @@ class Client:
     # --- admins
 
     def approve(self, job_id: str) -> Job:
-        return Job.from_proto(self._call(self._admin.ApproveJob, adm.ApproveJobRequest(job_id=job_id)).job)
+        return self._job(self._call(self._admin.ApproveJob, adm.ApproveJobRequest(job_id=job_id)).job)
 
     def reject(self, job_id: str, reason: str) -> Job:
         request = adm.RejectJobRequest(job_id=job_id, reason=reason)
-        return Job.from_proto(self._call(self._admin.RejectJob, request).job)
+        return self._job(self._call(self._admin.RejectJob, request).job)
 
     def queue_settings(self) -> dict[str, Any]:
         answer = self._call(self._admin.GetQueueSettings, adm.GetQueueSettingsRequest())
@@ -318,18 +430,6 @@ class Client:
                     raise from_rpc_error(e) from e
                 self._sleep(backoff(attempt, cap=RETRY_CAP_S))
         raise AssertionError("unreachable")
-
-
-def _at_top_of(name: str, archives: Sequence[Path]) -> bool:
-    """Whether an entry `name` is at the top of one of the zip `archives`, as the node will need it."""
-    for path in archives:
-        try:
-            with zipfile.ZipFile(path) as zf:
-                if name in zf.namelist():
-                    return True
-        except (OSError, zipfile.BadZipFile) as e:
-            raise AbaqueueError(f"{path}: not a readable zip archive ({e})") from e
-    raise AbaqueueError(f"{name} is neither a local file nor at the top of {', '.join(map(str, archives))}")
 
 
 def _settings(msg: adm.QueueSettings) -> dict[str, Any]:

@@ -1,30 +1,10 @@
-"""The bearer token every call carries: where it comes from and how it is attached."""
+"""The bearer token every call carries, attached to each call on a channel."""
 
 from __future__ import annotations
 
 import collections
-import os
-from pathlib import Path
 
 import grpc
-
-from .errors import AbaqueueError
-
-
-def token_from(token_file: Path | None = None) -> str | None:
-    """`token_file` if given, else $ABAQUEUE_TOKEN, else the file named by $ABAQUEUE_TOKEN_FILE."""
-    path = token_file
-    if path is None:
-        if os.environ.get("ABAQUEUE_TOKEN"):
-            return os.environ["ABAQUEUE_TOKEN"].strip()
-        if os.environ.get("ABAQUEUE_TOKEN_FILE"):
-            path = Path(os.environ["ABAQUEUE_TOKEN_FILE"])
-    if path is None:
-        return None
-    try:
-        return Path(path).read_text(encoding="ascii").strip()
-    except (OSError, UnicodeError) as e:
-        raise AbaqueueError(f"cannot read the token file {path}: {e}") from e
 
 
 class _CallDetails(collections.namedtuple(

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from datetime import timedelta
 from pathlib import Path
 
 from rich.console import Console
 
-from . import queue_commands
+from . import fields, queue_commands
 from .api import Client
-from .auth import token_from
 from .commands import (
     Ui,
     cmd_cancel,
@@ -44,11 +42,11 @@ def main(argv: list[str] | None = None) -> int:
         return e.code if isinstance(e.code, int) else EXIT_ERROR
     ui = Ui(Console(), Console(stderr=True))
     try:
-        with Client(args.scheduler, token=token_from(args.token_file), ca_file=args.ca_file, retries=args.retries,
-                    timeout=args.timeout) as client:
+        with Client(args.scheduler, token_file=args.token_file, ca_file=args.ca_file, profile=args.profile,
+                    retries=args.retries, timeout=args.timeout) as client:
             return args.command(client, args, ui)
     except Unavailable as e:
-        return _fail(f"scheduler {args.scheduler}: {e.message}")
+        return _fail(f"scheduler {args.scheduler or 'at the configured address'}: {e.message}")
     except Unauthenticated as e:
         return _fail(f"{e.message} (give your token with --token-file, $ABAQUEUE_TOKEN or $ABAQUEUE_TOKEN_FILE)")
     except AbaqueueError as e:
@@ -83,11 +81,15 @@ TLS:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="abaqueue", description="Run Abaqus jobs on the Abaqueue cluster.",
                                      epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--scheduler", metavar="HOST:PORT",
-                        default=os.environ.get("ABAQUEUE_SCHEDULER") or DEFAULT_SCHEDULER,
-                        help=f"scheduler address (default: $ABAQUEUE_SCHEDULER, else {DEFAULT_SCHEDULER})")
+    parser.add_argument("--scheduler", "--address", metavar="HOST:PORT",
+                        help=f"scheduler address (default: the profile's, else $ABAQUEUE_ADDRESS, else "
+                             f"{DEFAULT_SCHEDULER})")
+    parser.add_argument("--profile", metavar="NAME",
+                        help="a profile of ~/.config/abaqueue/config.toml (default: $ABAQUEUE_PROFILE, else "
+                             "the file's default)")
     parser.add_argument("--token-file", type=Path, metavar="FILE",
-                        help="file holding your token (default: $ABAQUEUE_TOKEN, else $ABAQUEUE_TOKEN_FILE)")
+                        help="file holding your token (default: the profile's, else $ABAQUEUE_TOKEN, else "
+                             "$ABAQUEUE_TOKEN_FILE)")
     parser.add_argument("--ca-file", type=Path, metavar="PEM",
                         help="CA of the scheduler's TLS certificate (default: $ABAQUEUE_CA_FILE; none: plaintext)")
     parser.add_argument("--retries", type=int, default=5, metavar="N",
@@ -105,7 +107,19 @@ def build_parser() -> argparse.ArgumentParser:
                         help="a .zip the node unpacks into the job directory (model and includes, folders "
                              "allowed); MODEL.inp may then be a name at its top")
     submit.add_argument("--name", help="Abaqus job name (default: the model's file name without .inp)")
-    submit.add_argument("--wait", action="store_true", help="follow the job until it ends")
+    submit.add_argument("--no-includes", action="store_true",
+                        help="do not add the files the model names with input= (by default they are found and "
+                             "uploaded with it; those in folders below it as one zip)")
+    when = submit.add_mutually_exclusive_group()
+    when.add_argument("--wait", action="store_true",
+                      help="follow the job until it ends: a bar per upload, then the solver's progress")
+    when.add_argument("--no-wait", action="store_true",
+                      help="refuse at once, with the reasons, if the job cannot start now, instead of queueing it")
+    when.add_argument("--dry-run", action="store_true",
+                      help="check everything and report where the job could run and what would hold it; "
+                           "nothing is uploaded or queued")
+    submit.add_argument("--max-attempts", type=int, default=0, metavar="N",
+                        help="attempts it may use when a node or the solver fails (1..10; default: the cluster's)")
     submit.add_argument("--priority", type=queue_commands.priority, metavar="PRIORITY",
                         help="low, normal, high or urgent (default: your role's; only leads and admins go higher)")
     submit.add_argument("--tokens", type=int, default=0, metavar="N",
@@ -136,7 +150,13 @@ def build_parser() -> argparse.ArgumentParser:
     listing = jobs.add_parser("list", help="list jobs, newest first")
     listing.add_argument("--state", type=_state, action="extend", nargs="+", default=[], metavar="STATE",
                          help=f"only jobs in these states: {', '.join(s.value.lower() for s in JobState)}")
-    listing.add_argument("--json", action="store_true", help="print JSON for scripts")
+    listing.add_argument("--user", default="", help="only this user's jobs (admins; leads: their team's members)")
+    listing.add_argument("-l", "--limit", type=_positive, metavar="N", help="at most N jobs (the newest)")
+    listing.add_argument("-o", "--output", type=fields.parse, metavar="FIELDS",
+                         help="the columns, by JSON field with dots for nested ones, a unique start of a name "
+                              "being enough: -o id,state,node,progress.overall")
+    listing.add_argument("--format", choices=("table", "json"), default="table")
+    listing.add_argument("--json", action="store_const", const="json", dest="format", help="same as --format json")
     listing.set_defaults(command=cmd_list)
     get = jobs.add_parser("get", help="show one job in detail")
     get.add_argument("job_id", metavar="ID")
@@ -145,8 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
     cancel = jobs.add_parser("cancel", help="cancel a job")
     cancel.add_argument("job_id", metavar="ID")
     cancel.set_defaults(command=cmd_cancel)
-    logs = jobs.add_parser("logs", help="what the job's solver printed (the Abaqus log)",
-                           epilog="example: abaqueue jobs logs 3f2c... -f")
+    logs = jobs.add_parser("logs", help="what the job's solver printed (the Abaqus log)")
     logs.add_argument("job_id", metavar="ID")
     logs.add_argument("-f", "--follow", action="store_true", help="keep printing new lines until the job ends")
     logs.set_defaults(command=cmd_logs)
@@ -185,7 +204,55 @@ def build_parser() -> argparse.ArgumentParser:
     renew.add_argument("token_id", metavar="TOKEN_ID")
     renew.add_argument("--ttl-days", type=_days, required=True, metavar="DAYS")
     renew.set_defaults(command=cmd_token_renew)
+    _add_examples(parser)
     return parser
+
+
+EXAMPLES = {
+    "submit": ["abaqueue submit beam.inp --cpus 8 --wait",
+               "abaqueue submit plate.inp --cpus 16 --priority high --label site=osaka-* --time-limit 12h",
+               "abaqueue submit plate.inp --cpus 4 --file umat.for --memory 16gb",
+               "abaqueue submit plate.inp --cpus 64 --dry-run",
+               "abaqueue submit plate.inp --cpus 4 --no-wait"],
+    "jobs list": ["abaqueue jobs list", "abaqueue jobs list --state running waiting -l 20",
+                  "abaqueue jobs list -o id,name,state,node,progress.overall",
+                  "abaqueue jobs list --user ana --format json"],
+    "jobs get": ["abaqueue jobs get 3f2c...", "abaqueue jobs get 3f2c... --json"],
+    "jobs cancel": ["abaqueue jobs cancel 3f2c..."],
+    "jobs logs": ["abaqueue jobs logs 3f2c...", "abaqueue jobs logs 3f2c... -f"],
+    "jobs why": ["abaqueue jobs why 3f2c..."],
+    "jobs priority": ["abaqueue jobs priority 3f2c... low"],
+    "results": ["abaqueue results 3f2c... --dest results/", "abaqueue results 3f2c... --dest . --only .odb,.dat"],
+    "wait": ["abaqueue wait 3f2c..."],
+    "queue stats": ["abaqueue queue stats", "abaqueue queue stats --json"],
+    "queue me": ["abaqueue queue me"],
+    "queue position": ["abaqueue queue position 3f2c..."],
+    "nodes list": ["abaqueue nodes list", "abaqueue nodes list --json"],
+    "nodes drain": ["abaqueue nodes drain cae-node07"],
+    "nodes resume": ["abaqueue nodes resume cae-node07"],
+    "admin approve": ["abaqueue admin approve 3f2c..."],
+    "admin reject": ["abaqueue admin reject 3f2c... --reason 'book the 64-core node first'"],
+    "admin limits": ["abaqueue admin limits", "abaqueue admin limits --max-concurrent 40 --enable-fair-share on"],
+    "admin cleanup": ["abaqueue admin cleanup --days 30"],
+    "admin process": ["abaqueue admin process"],
+    "admin tokens create": ["abaqueue admin tokens create --user ana --role developer --team crash > ana.token",
+                            "abaqueue admin tokens create --user cae-node07 --role node --ttl-days 365"],
+    "admin tokens list": ["abaqueue admin tokens list --user ana"],
+    "admin tokens revoke": ["abaqueue admin tokens revoke tok_1a2b..."],
+    "admin tokens renew": ["abaqueue admin tokens renew tok_1a2b... --ttl-days 90"],
+}
+
+
+def _add_examples(parser: argparse.ArgumentParser, path: str = "") -> None:
+    """Give every command its examples (those with their own epilog keep it)."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                command = f"{path} {name}".strip()
+                if command in EXAMPLES and not sub.epilog:
+                    sub.epilog = "examples:\n" + "\n".join(f"  {line}" for line in EXAMPLES[command])
+                    sub.formatter_class = argparse.RawDescriptionHelpFormatter
+                _add_examples(sub, command)
 
 
 def _fail(message: str) -> int:
@@ -235,6 +302,16 @@ def _label(value: str) -> tuple[str, str]:
     if not sep or not key:
         raise argparse.ArgumentTypeError(f"{value!r}: give KEY=GLOB, e.g. site=osaka-*")
     return key, glob
+
+
+def _positive(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return number
 
 
 def _suffixes(value: str) -> list[str]:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
-import time
 from dataclasses import dataclass
 
 from rich.console import Console
 
-from . import render
+from . import fields, render
 from .api import Client
 from .models import Job, JobState, SolverOptions
 
@@ -30,17 +30,29 @@ def cmd_submit(client: Client, args: argparse.Namespace, ui: Ui) -> int:
                            timeout_s=args.time_limit, result_patterns=tuple(args.results),
                            restart_files=args.restart_files)
     extra = [*args.file, *([args.user] if args.user and args.user not in args.file else [])]
-    job = client.submit(args.model, args.cpus, extra_files=extra, name=args.name, archives=args.archive,
-                        priority=args.priority, license_tokens=args.tokens, labels=dict(args.label),
-                        node=args.node, abaqus_version=args.abaqus_version, requires_approval=args.approval,
-                        solver=solver)
+    options = dict(name=args.name, archives=args.archive, priority=args.priority, license_tokens=args.tokens,
+                   labels=dict(args.label), node=args.node, abaqus_version=args.abaqus_version,
+                   requires_approval=args.approval, solver=solver, max_attempts=args.max_attempts,
+                   find_includes=not args.no_includes)
+    if args.dry_run:
+        preview = client.preview(args.model, args.cpus, extra, **options)
+        render.print_uncut(ui.out, render.preview(preview))
+        return EXIT_OK if preview.nodes else EXIT_JOB_FAILED
+    with render.TransferBars(ui.err) as bars:
+        job = client.submit(args.model, args.cpus, extra, start_now=args.no_wait, on_sent=bars.moved, **options)
     print(job.id, flush=True)
     return _follow(client, job.id, ui) if args.wait else EXIT_OK
 
 
 def cmd_list(client: Client, args: argparse.Namespace, ui: Ui) -> int:
-    jobs = list(client.list(states=args.state))
-    if args.json:
+    jobs = list(client.jobs(args.state, user=args.user, limit=args.limit))
+    if args.output:
+        picked = fields.rows([j.to_dict() for j in jobs], args.output)
+        if args.format == "json":
+            print(json.dumps(picked, indent=2))
+        else:
+            render.print_uncut(ui.out, render.fields_table(args.output, picked))
+    elif args.format == "json":
         print(render.as_json(jobs))
     else:
         render.print_uncut(ui.out, render.jobs_table(jobs))
@@ -56,21 +68,15 @@ def cmd_get(client: Client, args: argparse.Namespace, ui: Ui) -> int:
     return EXIT_OK
 
 
-FOLLOW_EVERY_S = 2.0
-
-
-def cmd_logs(client: Client, args: argparse.Namespace, ui: Ui, sleep=time.sleep) -> int:
-    after = 0
-    while True:
-        for line in client.job_log(args.job_id, after):
-            print(line.text, flush=True)
-            after = line.seq
-        if not args.follow or client.get(args.job_id).state.is_final:
-            if args.follow:  # the last lines may have come with the end
-                for line in client.job_log(args.job_id, after):
-                    print(line.text, flush=True)
-            return EXIT_OK
-        sleep(FOLLOW_EVERY_S)
+def cmd_logs(client: Client, args: argparse.Namespace, ui: Ui) -> int:
+    if args.follow:  # the log so far, then each new line as it comes, until the job ends
+        for event in client.job_events(args.job_id):
+            if event.log_line is not None:
+                print(event.log_line.text, flush=True)
+        return EXIT_OK
+    for line in client.job_log(args.job_id):
+        print(line.text, flush=True)
+    return EXIT_OK
 
 
 def cmd_cancel(client: Client, args: argparse.Namespace, ui: Ui) -> int:
@@ -81,8 +87,8 @@ def cmd_cancel(client: Client, args: argparse.Namespace, ui: Ui) -> int:
 
 def cmd_results(client: Client, args: argparse.Namespace, ui: Ui) -> int:
     files = {f.name: f.size_bytes for f in client.result_files(args.job_id, only=args.only)}
-    with render.DownloadBar(ui.err, files) as bar:
-        paths = client.download_results(args.job_id, args.dest, only=args.only, on_received=bar.received)
+    with render.TransferBars(ui.err, files) as bars:
+        paths = client.download_results(args.job_id, args.dest, only=args.only, on_received=bars.moved)
     for path in paths:
         print(path)
     if not paths:

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import asdict, dataclass, field, fields
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from abaqueue.v1 import job_pb2, token_service_pb2
+
+from .errors import AbaqueueError, InvalidArgument
 
 _FINAL = {"COMPLETED", "FAILED", "MISSING", "CANCELLED", "TIMEOUT"}
 
@@ -40,6 +44,15 @@ class JobState(enum.Enum):
 
     def to_proto(self) -> int:
         return job_pb2.JobState.Value(f"JOB_STATE_{self.value}")
+
+    @classmethod
+    def named(cls, name: str) -> JobState:
+        """The state called `name`, in any case."""
+        try:
+            return cls[name.upper()]
+        except KeyError:
+            raise InvalidArgument(f"state: unknown state {name!r} (one of "
+                                  f"{', '.join(s.value.lower() for s in cls)})") from None
 
 
 class ErrorClass(enum.Enum):
@@ -181,9 +194,41 @@ class Job:
     estimated_start_time: datetime | None = None
     queue_time: datetime | None = None
     solver: SolverOptions = field(default_factory=SolverOptions)
+    max_attempts: int = 0  # 0: the cluster's rule
+    # The client that fetched it, for job.wait(), job.watch(), job.cancel(), job.download_results().
+    client: Any = field(default=None, compare=False, repr=False)
+
+    # --- what can be done with it, through the client that fetched it
+
+    def _bound(self) -> Any:
+        if self.client is None:
+            raise AbaqueueError("this Job was not fetched through a Client: use client.get(job.id)")
+        return self.client
+
+    def refresh(self) -> Job:
+        """The job as the scheduler has it now."""
+        return self._bound().get(self.id)
+
+    def wait(self, progress: bool = False, on_update: Callable[[Job], None] | None = None) -> Job:
+        """Block until the job ends and return it; `progress` shows a bar on the terminal."""
+        return self._bound().wait(self.id, on_update=on_update, progress=progress)
+
+    def watch(self, after: str = "") -> Iterator[JobEvent]:
+        """Its events (changes, progress, warnings, log lines) until it ends, resumed after
+        reconnects without a gap or a repeat; from the event whose cursor is `after`."""
+        return self._bound().job_events(self.id, after=after)
+
+    def cancel(self) -> Job:
+        return self._bound().cancel(self.id)
+
+    def download_results(self, dest: Path | str, only: Sequence[str] = ()) -> list[Path]:
+        return self._bound().download_results(self.id, Path(dest), only=only)
+
+    def logs(self) -> list[LogLine]:
+        return self._bound().job_log(self.id)
 
     @classmethod
-    def from_proto(cls, msg: job_pb2.Job) -> Job:
+    def from_proto(cls, msg: job_pb2.Job, client: Any = None) -> Job:
         def when(field: str) -> datetime | None:
             return _utc(getattr(msg, field)) if msg.HasField(field) else None
 
@@ -202,11 +247,13 @@ class Job:
             abaqus_version=msg.abaqus_version, requires_approval=msg.requires_approval,
             queue_position=msg.queue_position or None, estimated_start_time=when("estimated_start_time"),
             queue_time=when("queue_time"), solver=SolverOptions.from_proto(msg.solver),
+            max_attempts=msg.max_attempts, client=client,
         )
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict: enums as their values, times as ISO 8601 strings."""
-        out = asdict(self)
+        out = asdict(replace(self, client=None))
+        del out["client"]
         out["state"] = self.state.value
         out["error_class"] = self.error_class.value if self.error_class else None
         for name in ("create_time", "start_time", "end_time", "estimated_start_time", "queue_time"):
@@ -266,6 +313,15 @@ def _utc(ts: Timestamp) -> datetime:
 
 
 PRIORITIES = {"low": 0, "normal": 10, "high": 20, "urgent": 30}
+
+
+def priority_value(priority: int | str | None) -> int | None:
+    """0..30 from a number or a name (low, normal, high, urgent); None stays None (your role's)."""
+    if priority is None or isinstance(priority, int):
+        return priority
+    if priority.lower() in PRIORITIES:
+        return PRIORITIES[priority.lower()]
+    raise InvalidArgument(f"priority: unknown priority {priority!r} (low, normal, high or urgent)")
 
 
 @dataclass(frozen=True)
@@ -361,3 +417,56 @@ class NodeInfo:
         out = asdict(self)
         out["last_seen_time"] = self.last_seen_time.isoformat() if self.last_seen_time else None
         return out
+
+
+class EventKind(enum.Enum):
+    JOB = "job"  # the job changed: state, node, attempt, error...; `job` holds it
+    PROGRESS = "progress"  # `progress` holds the solver's progress
+    WARNING = "warning"  # `warning` holds the text: a stall, a run past twice its estimate
+    LOG = "log"  # `log_line` holds a line of the job's log
+
+
+@dataclass(frozen=True)
+class JobEvent:
+    """Something that happened to a job. `cursor` resumes a stream just after it; `resync` marks
+    an event that restates a job in place of changes the scheduler no longer held."""
+
+    cursor: str
+    job_id: str
+    time: datetime | None
+    kind: EventKind
+    job: Job | None = None
+    progress: Progress | None = None
+    log_line: LogLine | None = None
+    warning: str = ""
+    resync: bool = False
+
+    @classmethod
+    def from_proto(cls, msg: job_pb2.JobEvent, client: Any = None) -> JobEvent:
+        which = msg.WhichOneof("event")
+        common = {"cursor": msg.cursor, "job_id": msg.job_id, "resync": msg.resync,
+                  "time": _utc(msg.time) if msg.HasField("time") else None}
+        if which == "job":
+            return cls(kind=EventKind.JOB, job=Job.from_proto(msg.job, client), **common)
+        if which == "progress":
+            return cls(kind=EventKind.PROGRESS, progress=Progress.from_proto(msg.progress), **common)
+        if which == "log_line":
+            return cls(kind=EventKind.LOG, log_line=LogLine.from_proto(msg.log_line), **common)
+        if which == "warning":
+            return cls(kind=EventKind.WARNING, warning=msg.warning, **common)
+        raise ValueError(f"the scheduler sent an event of a kind this client does not know ({which})")
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What a job would meet, were it submitted now: the job as it would be (its `reasons`,
+    `queue_position` and `estimated_start_time`), the nodes that could run it, and the input files
+    that would go with it."""
+
+    job: Job
+    nodes: tuple[str, ...]
+    files: tuple[str, ...]
+
+    @property
+    def starts_now(self) -> bool:
+        return [r.code for r in self.job.reasons] == ["ready"] and not self.job.requires_approval

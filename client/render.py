@@ -21,7 +21,8 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from .models import FileInfo, Job, JobState, TokenInfo
+from . import fields
+from .models import FileInfo, Job, JobState, Preview, TokenInfo
 
 STATE_STYLE = {
     JobState.WAITING: "yellow", JobState.BLOCKED: "magenta", JobState.STARTING: "cyan",
@@ -175,23 +176,58 @@ class JobProgressBar:
                               state=state_label(job.state), detail=escape(step_text(job)))
 
 
-class DownloadBar:
-    """A live bar per file being downloaded: bytes so far of its size, and the speed (on a terminal
-    only: a script reading the output gets the paths alone)."""
+class TransferBars:
+    """A live bar per file moving: bytes so far of its size, and the speed (on a terminal only: a
+    script reading the output gets the ids and paths alone). Files appear as their bytes start."""
 
-    def __init__(self, console: Console, files: dict[str, int]) -> None:
+    def __init__(self, console: Console, sizes: dict[str, int] | None = None) -> None:
         self._progress = Progress(
             TextColumn("[bold]{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
             console=console, transient=False, disable=not console.is_terminal,
         )
-        self._tasks = {name: self._progress.add_task(escape(name), total=size) for name, size in files.items()}
+        self._sizes = dict(sizes or {})
+        self._tasks: dict[str, TaskID] = {}
 
-    def __enter__(self) -> DownloadBar:
+    def __enter__(self) -> TransferBars:
         self._progress.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self._progress.stop()
 
-    def received(self, name: str, nbytes: int) -> None:
+    def moved(self, name: str, nbytes: int, size: int | None = None) -> None:
+        if name not in self._tasks:
+            self._tasks[name] = self._progress.add_task(escape(name), total=size or self._sizes.get(name))
         self._progress.advance(self._tasks[name], nbytes)
+
+
+def fields_table(paths: list[str], rows: list[dict]) -> Table:
+    """The fields picked with -o, one column each, headed by the path as given."""
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    for path in paths:
+        table.add_column(path.upper(), no_wrap=True)
+    for row in rows:
+        table.add_row(*(escape(fields.text(row[p])) for p in paths))
+    return table
+
+
+def preview(p: Preview) -> Group:
+    """What `submit --dry-run` found: the files, the nodes that could run it, what would hold it."""
+    job = p.job
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column()
+    grid.add_row("job", escape(f"{job.name}: {job.cpus} cores, {job.license_tokens} license tokens, "
+                               f"priority {job.effective_priority}"))
+    grid.add_row("files", escape(", ".join(p.files)))
+    grid.add_row("nodes", escape(", ".join(p.nodes)) if p.nodes else "[red]none could run it[/]")
+    if p.starts_now:
+        grid.add_row("would", "[green]start now[/]")
+    else:
+        for reason in job.reasons:
+            grid.add_row("held by", escape(f"{reason.message} [{reason.code}]"))
+        if job.queue_position:
+            grid.add_row("position", f"{job.queue_position} in the queue")
+        if job.estimated_start_time:
+            grid.add_row("may start", when(job.estimated_start_time))
+    return Group(grid, "[dim]dry run: nothing was uploaded or queued[/]")

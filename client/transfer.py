@@ -25,12 +25,12 @@ def describe(path: Path) -> FileInfo:
 
 
 def upload(request: job_pb2.PresignedRequest, path: Path, declared: FileInfo,
-           sign_again: Callable[[], job_pb2.PresignedRequest]) -> None:
+           sign_again: Callable[[], job_pb2.PresignedRequest], on_sent: Callable[[int], None] | None = None) -> None:
     """PUT `path` (retried, with a fresh URL from `sign_again()` after a 403); raise
-    ChecksumMismatch if what was sent differs from `declared`."""
+    ChecksumMismatch if what was sent differs from `declared`. `on_sent` hears the bytes sent."""
     target = Resignable(lambda: PresignedTarget.of(sign_again()), first=PresignedTarget.of(request))
     with _transfer_errors():
-        sent = DEFAULT_RETRY.run(path.name, lambda: presigned_http.upload(target.current, path),
+        sent = DEFAULT_RETRY.run(path.name, lambda: presigned_http.upload(target.current, path, on_sent),
                                  refresh=target.refresh)
     _check(declared, sent, "changed while it was uploaded")
 
@@ -40,7 +40,7 @@ PartSigner = Callable[[str, multipart.Part, str], job_pb2.PresignedRequest]  # (
 
 def upload_in_parts(path: Path, declared: FileInfo, *, start: Callable[[], tuple[str, list[job_pb2.UploadPart]]],
                     sign: PartSigner, join: Callable[[str, list[job_pb2.UploadPart]], int], part_bytes: int,
-                    parallel: int) -> None:
+                    parallel: int, on_sent: Callable[[int], None] | None = None) -> None:
     """`path` as a multipart upload: `start()` opens it (or finds the one in progress, whose stored
     parts are kept), `sign` gives each part's URL, `join` puts the parts together."""
     upload_id, stored = start()
@@ -48,7 +48,7 @@ def upload_in_parts(path: Path, declared: FileInfo, *, start: Callable[[], tuple
     with _transfer_errors():
         whole, sent = multipart.upload_parts(
             path, parts, lambda part, sha: PresignedTarget.of(sign(upload_id, part, sha)), parallel=parallel,
-            stored={p.part_number: (p.size_bytes, p.etag) for p in stored})
+            stored={p.part_number: (p.size_bytes, p.etag) for p in stored}, on_sent=on_sent)
     if whole != declared.sha256:
         raise ChecksumMismatch(f"{declared.name} changed while it was uploaded")
     size = join(upload_id, [job_pb2.UploadPart(part_number=p.number, size_bytes=p.size, crc32=p.crc32, etag=p.etag)

@@ -22,11 +22,13 @@ Rules (see shared/design/abaqus.md):
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+from abaqueue.inp_keywords import Keyword, include_target
+from abaqueue.inp_keywords import keyword as parse_keyword
 
 MAX_INCLUDE_DEPTH = 20
 
@@ -52,13 +54,6 @@ class Step:
 
     procedure: str
     period: float | None
-
-
-@dataclass(frozen=True)
-class _Keyword:
-    name: str  # lower case, single spaces: "dynamic"
-    params: dict[str, str]  # lower-case names; value "" for a bare parameter
-    data: str  # the first data line (continuations joined), "" when there is none
 
 
 def parse_steps(inp_path: Path) -> list[Step]:
@@ -103,7 +98,7 @@ def read_sim_options(inp_path: Path) -> dict[str, str]:
     return options
 
 
-def _procedure(keyword: _Keyword) -> str | None:
+def _procedure(keyword: Keyword) -> str | None:
     """The procedure a keyword starts, or None when the keyword is no procedure."""
     if keyword.name == "static" and "riks" in keyword.params:
         return "riks"
@@ -130,7 +125,7 @@ def _float(text: str) -> float | None:
     return value if value == value and value not in (float("inf"), float("-inf")) else None
 
 
-def _keywords(lines: Iterator[str]) -> Iterator[_Keyword]:
+def _keywords(lines: Iterator[str]) -> Iterator[Keyword]:
     """Keyword lines with their first data line; comments skipped, continuation lines joined."""
     pending: str | None = None  # keyword text still being read (continued or awaiting data)
     data: str | None = None
@@ -147,39 +142,12 @@ def _keywords(lines: Iterator[str]) -> Iterator[_Keyword]:
                 continue
         if line.startswith("*"):
             if pending is not None:
-                yield _keyword(pending, data or "")
+                yield parse_keyword(pending, data or "")
             pending, data = line[1:], None
         elif pending is not None and data is None:
             data = line
     if pending is not None:
-        yield _keyword(pending, data or "")
-
-
-def _keyword(text: str, data: str) -> _Keyword:
-    parts = _split_params(text)
-    name = " ".join(parts[0].lower().split()) if parts else ""
-    params: dict[str, str] = {}
-    for part in parts[1:]:
-        key, _, value = part.partition("=")
-        key = " ".join(key.lower().split())
-        if key:
-            params[key] = value.strip().strip('"').strip()
-    return _Keyword(name, params, data)
-
-
-def _split_params(text: str) -> list[str]:
-    """Split a keyword line on commas that are not inside double quotes."""
-    parts, current, quoted = [], [], False
-    for char in text:
-        if char == '"':
-            quoted = not quoted
-        if char == "," and not quoted:
-            parts.append("".join(current))
-            current = []
-        else:
-            current.append(char)
-    parts.append("".join(current))
-    return parts
+        yield parse_keyword(pending, data or "")
 
 
 def _lines(path: Path, depth: int) -> Iterator[str]:
@@ -195,19 +163,9 @@ def _lines(path: Path, depth: int) -> Iterator[str]:
     with handle:
         for line in handle:
             if line.lstrip()[:2].lower() == "*i":
-                target = _include_target(line)
+                target = include_target(line)
                 if target is not None:
                     if depth < MAX_INCLUDE_DEPTH:
                         yield from _lines(path.parent / target, depth + 1)
                     continue
             yield line
-
-
-def _include_target(line: str) -> str | None:
-    keyword = _keyword(line.strip()[1:], "")
-    if keyword.name != "include":
-        return None
-    target = keyword.params.get("input", "")
-    if os.sep == "/":
-        target = target.replace("\\", "/")  # an input file written on Windows
-    return target or None

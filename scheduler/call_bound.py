@@ -17,6 +17,8 @@ LONG_POLLS = frozenset({
     "/abaqueue.v1.ExecutionService/AcquireJob",
     "/abaqueue.v1.ExecutionService/AcquireTransferSlot",
     "/abaqueue.v1.SubmissionService/WatchJob",
+    "/abaqueue.v1.SubmissionService/WatchJobEvents",
+    "/abaqueue.v1.SubmissionService/WatchEvents",
 })
 
 

@@ -15,6 +15,7 @@ from .dispatch import WaitInfo
 from .domain.errors import InvalidArgument
 from .domain.identity import Principal, Role, TokenRecord
 from .domain.job import ErrorClass, FileSpec, Job, JobState, Outcome, PartSpec, Progress, SolverOptions
+from .domain.job_events import Cursor, JobEvent, Kind
 from .domain.job_log import LogLine
 from .domain.policy import Code, Reason
 
@@ -89,6 +90,20 @@ def log_line_to_pb(line: LogLine) -> pb.LogLine:
                       text=line.text)
 
 
+def event_to_pb(event: JobEvent, cursor: Cursor | None) -> pb.JobEvent:
+    msg = pb.JobEvent(cursor=str(cursor) if cursor else "", job_id=event.job.id, time=timestamp(event.time),
+                      resync=event.resync)
+    if event.kind is Kind.JOB:
+        msg.job.CopyFrom(job_to_pb(event.job))
+    elif event.kind is Kind.PROGRESS:
+        msg.progress.CopyFrom(progress_to_pb(event.job.progress))
+    elif event.kind is Kind.LOG:
+        msg.log_line.CopyFrom(log_line_to_pb(event.line))
+    else:
+        msg.warning = event.warning
+    return msg
+
+
 def solver_to_pb(o: SolverOptions) -> pb.SolverOptions:
     msg = pb.SolverOptions(memory=o.memory, double_precision=o.double_precision, user_subroutine=o.user_subroutine,
                            oldjob=o.oldjob, result_patterns=list(o.result_patterns), restart_files=o.restart_files)
@@ -118,7 +133,7 @@ def job_to_pb(job: Job, wait: WaitInfo | None = None) -> pb.Job:
         required_node=job.required_node, abaqus_version=job.abaqus_version,
         requires_approval=job.requires_approval, queue_time=timestamp(job.queue_time),
         wait_reasons=[pb.WaitReason(code=r.code.value, message=r.message) for r in blocked_reasons(job)],
-        solver=solver_to_pb(job.solver),
+        solver=solver_to_pb(job.solver), max_attempts=job.max_attempts,
     )
     if wait is not None:
         msg.wait_reasons.extend(pb.WaitReason(code=r.code.value, message=r.message) for r in wait.reasons)

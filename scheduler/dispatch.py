@@ -48,6 +48,18 @@ class WaitInfo:
     estimated_start: float | None = None
 
 
+@dataclass(frozen=True)
+class Preview:
+    """A job not queued: the nodes that could run it and what would hold it, were it queued now."""
+
+    nodes: list[str]
+    wait: WaitInfo
+
+    @property
+    def starts_now(self) -> bool:
+        return [r.code for r in self.wait.reasons] == [Code.READY]
+
+
 RECENT_RUNS = 50
 LICENSE_REPORT_TTL_S = 300.0  # a license report older than this no longer counts
 
@@ -183,6 +195,15 @@ class JobQueue:
         ahead = self.policy.position(entry, now)
         start = self._estimate(now, ahead, reasons) if estimate else None
         return WaitInfo(reasons, ahead, self.policy.effective(entry, now), start)
+
+    def preview(self, job: Job, now: float) -> Preview:
+        """Where `job` could run and what would hold it, were it queued now (it is not)."""
+        entry = Brief.of(job.evolve(queue_time=now)).entry
+        views = self.nodes.views(now)
+        reasons = self.policy.reasons(entry, views, now)
+        ahead = self.policy.position(entry, now)
+        wait = WaitInfo(reasons, ahead, self.policy.effective(entry, now), self._estimate(now, ahead, reasons))
+        return Preview([v.name for v in views if v.could_host(entry) and not v.drained], wait)
 
     def _estimate(self, now: float, ahead: int, reasons: list[Reason]) -> float | None:
         if [r.code for r in reasons] == [Code.READY]:

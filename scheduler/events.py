@@ -1,33 +1,60 @@
-"""Job change notifications for watchers: each watcher gets its own queue of job snapshots."""
+"""The event journal: every job event of this run of the scheduler, numbered, the newest kept in
+memory, and a wake-up for the streams that follow it. Everything here runs on the event loop."""
 
 from __future__ import annotations
 
 import asyncio
-from collections import defaultdict
+import itertools
+import secrets
+from collections import deque
+from collections.abc import Callable, Sequence
 
 from .domain.job import Job
+from .domain.job_events import JobEvent, Kind, changes
+from .domain.job_log import LogLine
 
-WATCH_QUEUE_DEPTH = 256
+RETAINED_EVENTS = 50_000  # about an hour of 50 running jobs reporting every 5 s, a few MB
 
 
-class JobEvents:
-    def __init__(self) -> None:
-        self._watchers: dict[str, set[asyncio.Queue[Job]]] = defaultdict(set)
+class EventJournal:
+    def __init__(self, clock: Callable[[], float], retained: int = RETAINED_EVENTS) -> None:
+        self.epoch = secrets.token_hex(4)
+        self.clock = clock
+        self._events: deque[JobEvent] = deque(maxlen=retained)
+        self._head = 0
+        self._grown = asyncio.Event()
 
-    def subscribe(self, job_id: str) -> asyncio.Queue[Job]:
-        queue: asyncio.Queue[Job] = asyncio.Queue(WATCH_QUEUE_DEPTH)
-        self._watchers[job_id].add(queue)
-        return queue
+    @property
+    def head(self) -> int:
+        """The number of the newest event (0: none yet)."""
+        return self._head
 
-    def unsubscribe(self, job_id: str, queue: asyncio.Queue[Job]) -> None:
-        watchers = self._watchers.get(job_id)
-        if watchers is not None:
-            watchers.discard(queue)
-            if not watchers:
-                del self._watchers[job_id]
+    def job_written(self, before: Job | None, after: Job) -> None:
+        """A write of a job was stored (`before` None: it was created)."""
+        now = self.clock()
+        for kind, warning in changes(before, after):
+            self._add(JobEvent(self._head + 1, now, after, kind, warning=warning))
 
-    def publish(self, job: Job) -> None:
-        for queue in self._watchers.get(job.id, ()):
-            if queue.full():  # a slow watcher only needs the newest state
-                queue.get_nowait()
-            queue.put_nowait(job)
+    def logged(self, job: Job, lines: Sequence[LogLine]) -> None:
+        for line in lines:
+            self._add(JobEvent(self._head + 1, line.time, job, Kind.LOG, line=line))
+
+    def _add(self, event: JobEvent) -> None:
+        self._events.append(event)
+        self._head = event.seq
+        grown, self._grown = self._grown, asyncio.Event()
+        grown.set()
+
+    def since(self, seq: int) -> list[JobEvent] | None:
+        """The events numbered after `seq`, oldest first; None when some of them are no longer held."""
+        if seq >= self._head:
+            return []
+        oldest = self._events[0].seq if self._events else self._head + 1
+        if seq + 1 < oldest:
+            return None
+        return list(itertools.islice(self._events, seq + 1 - oldest, None))
+
+    async def grown_past(self, seq: int) -> None:
+        """Return once there is an event numbered after `seq`."""
+        while self._head <= seq:
+            await self._grown.wait()

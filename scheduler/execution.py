@@ -192,10 +192,10 @@ class ExecutionApp:
                         log_lines: Sequence[str] = ()) -> bool:
         """Record progress (the first report marks the solver as running) and the solver's new log
         lines; True means stop."""
-        self.current(node, job_id, attempt)
+        job = self.current(node, job_id, attempt)
         _check_log(log_lines)
         now = self.book.clock()
-        self._append_log(job_id, attempt, log_lines, now)
+        self.book.append_log(job, attempt, log_lines, now)
 
         def apply(job: Job) -> Job:
             if job.state is JobState.STARTING:
@@ -205,10 +205,6 @@ class ExecutionApp:
         job = self.book.change(job_id, lambda j: apply(_fence(j, node, attempt)))
         self.queue.progressed(job)
         return job.cancel_requested
-
-    def _append_log(self, job_id: str, attempt: int, lines: Sequence[str], now: float) -> None:
-        if lines:
-            self.book.store.append_log(job_id, [(now, attempt, job_log.level_of(t), t) for t in lines])
 
     async def complete(
         self, node: str, job_id: str, attempt: int, outcome: Outcome, error_class: ErrorClass | None,
@@ -244,8 +240,8 @@ class ExecutionApp:
             return states.transition(j, JobState.COMPLETED, now, result_files=arrived,
                                      progress=replace(j.progress, overall_fraction=1.0))
 
-        self.current(node, job_id, attempt)  # fence again: the checks above awaited
-        self._append_log(job_id, attempt, log_lines, now)
+        job = self.current(node, job_id, attempt)  # fence again: the checks above awaited
+        self.book.append_log(job, attempt, log_lines, now)
         # fenced inside the write too: what is re-read on a lost race may be another attempt
         job = self.book.change(job_id, lambda j: finish(_fence(j, node, attempt)))
         self._free(job, node)

@@ -3,18 +3,20 @@ on a lost race, and announced to watchers."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
+from .domain import job_log
 from .domain.errors import Conflict, NotFound
 from .domain.job import Job
-from .events import JobEvents
+from .domain.job_log import LogLine
+from .events import EventJournal
 from .store import JobStore
 
 MAX_RACES = 8
 
 
 class JobBook:
-    def __init__(self, store: JobStore, events: JobEvents, clock: Callable[[], float]) -> None:
+    def __init__(self, store: JobStore, events: EventJournal, clock: Callable[[], float]) -> None:
         self.store = store
         self.events = events
         self.clock = clock
@@ -28,7 +30,11 @@ class JobBook:
     def create(self, job: Job) -> Job:
         """Store a new job; a repeated request id returns the job created the first time."""
         earlier = self.store.insert(job)
-        return earlier if earlier is not None else job.evolve(version=1)
+        if earlier is not None:
+            return earlier
+        job = job.evolve(version=1)
+        self.events.job_written(None, job)
+        return job
 
     def change(self, job_id: str, change: Callable[[Job], Job]) -> Job:
         """Apply `change` (a pure function, may raise a domain error) and write the result
@@ -40,6 +46,15 @@ class JobBook:
                 return current
             stored = self.store.update(changed)
             if stored is not None:
-                self.events.publish(stored)
+                self.events.job_written(current, stored)
                 return stored
         raise Conflict(f"job {job_id} is changing too fast; try again")
+
+    def append_log(self, job: Job, attempt: int, texts: Sequence[str], now: float) -> None:
+        """Append the lines of `attempt` to the job's log, classified by level, and announce them."""
+        if not texts:
+            return
+        last = self.store.append_log(job.id, [(now, attempt, job_log.level_of(t), t) for t in texts])
+        first = last - len(texts) + 1
+        self.events.logged(job, [LogLine(first + i, now, attempt, job_log.level_of(t), t)
+                                 for i, t in enumerate(texts)])

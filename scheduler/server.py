@@ -32,7 +32,7 @@ from .dispatch import JobQueue
 from .domain.identity import Port
 from .domain.limits import RateLimiter
 from .domain.queue_settings import QueueSettings
-from .events import JobEvents
+from .events import EventJournal
 from .execution import ExecutionApp
 from .execution_service import ExecutionService
 from .grpc_server import TlsFiles, add_health_and_reflection, listen, new_server, set_serving
@@ -81,7 +81,7 @@ class SchedulerServer:
         self.queue = JobQueue(QueueSettings(), config.role_limits, self.nodes, clock)
         self.clock = clock
         self.tokens = TokenBook(self.store, clock=clock)
-        book = JobBook(self.store, JobEvents(), clock)
+        book = JobBook(self.store, EventJournal(clock), clock)
         self.submission = SubmissionApp(book, self.blobs, self.queue, config.role_limits,
                                         RateLimiter(config.submit_rate_per_s, config.submit_burst),
                                         self.nodes.largest, config.max_queue_bytes)

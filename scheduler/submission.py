@@ -6,23 +6,26 @@ import asyncio
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from abaqueue.presigned_http import PresignedTarget
 
 from . import stored_files
 from .blobs import S3Blobs, StoredPart, input_key, result_key
-from .dispatch import JobQueue, WaitInfo
+from .dispatch import JobQueue, Preview, WaitInfo
 from .domain import identity, priority, states, validation
 from .domain.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied, ResourceExhausted
 from .domain.identity import Principal, Role
 from .domain.job import FileSpec, Job, JobState, PartSpec, SolverOptions
+from .domain.job_events import Cursor, JobEvent
 from .domain.job_log import LogLine
 from .domain.limits import MAX_QUEUE_BYTES, RateLimiter, RoleLimits, queued_bytes
+from .domain.policy import Code, Reason
 from .domain.queue_settings import QueueSettings
 from .jobs import JobBook
 from .multipart import MultipartUploads
 from .store import JobPage
+from .watching import EventStreams
 
 AWAITING_INPUTS = "inputs not uploaded yet: call SubmitJob once they are"
 
@@ -50,6 +53,8 @@ class JobOptions:
     abaqus_version: str = ""
     requires_approval: bool = False
     solver: SolverOptions = field(default_factory=SolverOptions)
+    max_attempts: int = 0  # 0: the cluster's rule
+    start_now: bool = False  # refuse it rather than queue it when it could not start at once
 
 
 MAX_PAGE_SIZE = 1000
@@ -75,6 +80,7 @@ class SubmissionApp:
         self.largest_node = largest_node
         self.max_queue_bytes = max_queue_bytes
         self.multipart = MultipartUploads(blobs)
+        self.streams = EventStreams(book)
 
     def _within_size(self, who: Principal, total: int, what: str) -> None:
         limit = self.limits.job_bytes(who.role)
@@ -90,11 +96,9 @@ class SubmissionApp:
                 f"the queue is full ({len(self.queue)} jobs waiting take {self.queue.bytes} of "
                 f"{self.max_queue_bytes} bytes): retry once some have started")
 
-    def create_job(
-        self, who: Principal, request_id: str, name: str, cpus: int, input_file: str,
-        input_files: Sequence[FileSpec], options: JobOptions = JobOptions(),
-    ) -> tuple[Job, list[PresignedTarget]]:
-        """A job held BLOCKED until its inputs are uploaded, and where to upload them."""
+    def _new_job(self, who: Principal, request_id: str, name: str, cpus: int, input_file: str,
+                 input_files: Sequence[FileSpec], options: JobOptions) -> Job:
+        """The job a CreateJob request describes, every field checked; not stored."""
         validation.request_id(request_id)
         validation.job_name(name)
         validation.cpus_on_nodes(cpus, self.largest_node())
@@ -108,19 +112,13 @@ class SubmissionApp:
         if options.required_node:
             validation.job_name(options.required_node, "required_node")
         validation.abaqus_version(options.abaqus_version)
+        validation.max_attempts(options.max_attempts)
         if not input_files:
             raise InvalidArgument("input_files", "at least the .inp file is needed")
         files = validation.file_specs(input_files, "input_files", inputs=True)
         validation.input_file(input_file, files)
         solver = validation.solver_options(options.solver, name, files)
-        earlier = self.book.store.by_request(who.user, request_id) if request_id else None
-        if earlier is not None:  # a retry: the job it created, whatever the limits say now
-            return earlier, self._upload_targets(earlier)
-        self._within_size(who, sum(f.size_bytes for f in files), "the files declared take")
-        wait = self.submissions.take(who.user, self.book.clock())
-        if wait:
-            raise ResourceExhausted(f"too many jobs created by {who.user} just now: retry in {wait:.2f} s")
-        job = Job(
+        return Job(
             id=uuid.uuid4().hex, name=name, owner=who.user, team=who.team, owner_role=who.role.value,
             cpus=cpus, input_file=input_file,
             input_files=files, create_time=self.book.clock(), request_id=request_id,
@@ -128,10 +126,51 @@ class SubmissionApp:
             license_tokens=tokens or settings.tokens_for(cpus),
             required_labels=tuple(sorted(options.required_labels.items())), required_node=options.required_node,
             abaqus_version=options.abaqus_version, requires_approval=options.requires_approval, solver=solver,
+            max_attempts=options.max_attempts, start_now=options.start_now,
         )
+
+    def preview_job(self, who: Principal, name: str, cpus: int, input_file: str, input_files: Sequence[FileSpec],
+                    options: JobOptions = JobOptions()) -> tuple[Job, Preview]:
+        """A CreateJob request checked, and where its job could run and what would hold it; nothing stored."""
+        job = self._new_job(who, "", name, cpus, input_file, input_files, options)
+        self._within_size(who, sum(f.size_bytes for f in job.input_files), "the files declared take")
+        return job, self._preview(job)
+
+    def _preview(self, job: Job) -> Preview:
+        """Where `job` could run and what would hold it were it queued now, an approval it needs first."""
+        preview = self.queue.preview(job, self.book.clock())
+        approval = self.queue.settings.needs_approval(job.cpus, job.license_tokens, job.requires_approval)
+        if not approval:
+            return preview
+        held = [Reason(Code.AWAITING_APPROVAL, f"awaiting an admin's approval: {why}") for why in approval]
+        others = [r for r in preview.wait.reasons if r.code is not Code.READY]
+        return replace(preview, wait=replace(preview.wait, reasons=held + others))
+
+    def create_job(
+        self, who: Principal, request_id: str, name: str, cpus: int, input_file: str,
+        input_files: Sequence[FileSpec], options: JobOptions = JobOptions(),
+    ) -> tuple[Job, list[PresignedTarget]]:
+        """A job held BLOCKED until its inputs are uploaded, and where to upload them."""
+        job = self._new_job(who, request_id, name, cpus, input_file, input_files, options)
+        earlier = self.book.store.by_request(who.user, request_id) if request_id else None
+        if earlier is not None:  # a retry: the job it created, whatever the limits say now
+            return earlier, self._upload_targets(earlier)
+        self._within_size(who, sum(f.size_bytes for f in job.input_files), "the files declared take")
+        if job.start_now:
+            self._starts_now(job)
+        wait = self.submissions.take(who.user, self.book.clock())
+        if wait:
+            raise ResourceExhausted(f"too many jobs created by {who.user} just now: retry in {wait:.2f} s")
         self._room_in_queue(job)  # before the uploads, not after them
         job = self.book.create(job)
         return job, self._upload_targets(job)
+
+    def _starts_now(self, job: Job) -> None:
+        """Refuse a job asked to start at once that would wait, with everything that would hold it."""
+        preview = self._preview(job)
+        if not preview.starts_now:
+            raise FailedPrecondition("start_now: it cannot start now: "
+                                     + "; ".join(r.message for r in preview.wait.reasons))
 
     def _upload_targets(self, job: Job) -> list[PresignedTarget]:
         return [self.blobs.presign_put(input_key(job.id, f.name), f.name, f.sha256) for f in job.input_files]
@@ -183,6 +222,12 @@ class SubmissionApp:
         self._room_in_queue(job)  # still BLOCKED with its inputs kept: SubmitJob may be called again
         now = self.book.clock()
         queued = False
+        refusal = ""
+        if job.start_now:
+            try:
+                self._starts_now(job)
+            except FailedPrecondition as e:
+                refusal = str(e)
 
         approval = self.queue.settings.needs_approval(job.cpus, job.license_tokens, job.requires_approval)
 
@@ -191,6 +236,8 @@ class SubmissionApp:
             queued = False
             if j.state is not JobState.BLOCKED or j.queue_time is not None or j.awaiting_approval:
                 return j  # another SubmitJob (a retry) got there first
+            if refusal:
+                return states.transition(j, JobState.CANCELLED, now, error_message=f"refused: {refusal}")
             if approval:
                 return j.evolve(awaiting_approval=True, reasons=tuple(f"awaiting an admin's approval: {why}"
                                                                       for why in approval))
@@ -198,6 +245,8 @@ class SubmissionApp:
             return states.transition(j, JobState.WAITING, now)
 
         job = self.book.change(job.id, queue_it)
+        if refusal and job.state is JobState.CANCELLED:
+            raise FailedPrecondition(refusal)
         if queued:
             self.queue.add(job)
         return job
@@ -261,16 +310,26 @@ class SubmissionApp:
         return job
 
     def list_jobs(
-        self, who: Principal, states_: Collection[JobState], page_size: int, page_token: str
+        self, who: Principal, states_: Collection[JobState], page_size: int, page_token: str, owner: str = "",
     ) -> JobPage:
-        """The jobs `who` may see: all for admins, their own plus their team's for leads, else their own."""
+        """The jobs `who` may see (all for admins, their own plus their team's for leads, else their
+        own), only `owner`'s when given."""
         if not 0 <= page_size <= MAX_PAGE_SIZE:
             raise InvalidArgument("page_size", f"{page_size} is out of range 0..{MAX_PAGE_SIZE}")
+        if owner:
+            validation.principal_name(owner, "owner")
+            if owner != who.user and who.role not in (Role.ADMIN, Role.LEAD):
+                raise PermissionDenied(f"owner: a {who.role.value} sees only their own jobs")
         try:
+            if owner and who.role is Role.LEAD and owner != who.user:  # a lead: the member's jobs of the team
+                page = self.book.store.list(states=states_, page_size=page_size or DEFAULT_PAGE_SIZE,
+                                            cursor=page_token or None, owner=owner)
+                return JobPage([j for j in page.jobs if identity.may_see(who, j.owner, j.team)], page.next_cursor)
+            mine = who.role is not Role.ADMIN
             return self.book.store.list(
                 states=states_, page_size=page_size or DEFAULT_PAGE_SIZE, cursor=page_token or None,
-                owner=None if who.role is Role.ADMIN else who.user,
-                team=who.team if who.role is Role.LEAD and who.team else None)
+                owner=owner or (who.user if mine else None),
+                team=who.team if who.role is Role.LEAD and who.team and not owner else None)
         except ValueError as e:
             raise InvalidArgument("page_token", str(e)) from e
 
@@ -285,17 +344,21 @@ class SubmissionApp:
     async def watch(self, who: Principal, job_id: str) -> AsyncIterator[Job]:
         """The job now, then every change, until it reaches a final state."""
         self.get_job(who, job_id)
-        updates = self.book.events.subscribe(job_id)
-        try:
-            job = self.book.get(job_id)  # read after subscribing, so no change falls in between
+        async for job in self.streams.snapshots(job_id):
             yield job
-            while not job.state.is_final:
-                newer = await updates.get()
-                if newer.version > job.version:
-                    job = newer
-                    yield job
-        finally:
-            self.book.events.unsubscribe(job_id, updates)
+
+    async def job_events(self, who: Principal, job_id: str, after: str) -> AsyncIterator[tuple[JobEvent, Cursor]]:
+        """The job's events after the cursor `after` (from the start when empty), until it ends."""
+        cursor = Cursor.parse(after) if after else None
+        self.get_job(who, job_id)
+        async for item in self.streams.job(job_id, cursor):
+            yield item
+
+    async def events(self, who: Principal, after: str) -> AsyncIterator[tuple[JobEvent, Cursor | None]]:
+        """The events of every job `who` may see, after the cursor `after`."""
+        cursor = Cursor.parse(after) if after else None
+        async for item in self.streams.visible(who, cursor):
+            yield item
 
     def results(self, who: Principal, job_id: str) -> tuple[tuple[FileSpec, ...], list[PresignedTarget]]:
         job = self.get_job(who, job_id)

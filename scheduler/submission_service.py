@@ -28,11 +28,16 @@ class SubmissionService(pb_grpc.SubmissionServiceServicer):
             priority=request.priority if request.HasField("priority") else None,
             license_tokens=request.license_tokens, required_labels=dict(request.required_labels),
             required_node=request.required_node, abaqus_version=request.abaqus_version,
-            requires_approval=request.requires_approval, solver=convert.solver_from_pb(request.solver))
-        job, targets = self.app.create_job(
-            caller(), request.request_id, request.name, request.cpus, request.input_file,
-            [convert.file_from_pb(f) for f in request.input_files], options,
-        )
+            requires_approval=request.requires_approval, solver=convert.solver_from_pb(request.solver),
+            max_attempts=request.max_attempts, start_now=request.start_now)
+        files = [convert.file_from_pb(f) for f in request.input_files]
+        if request.validate_only:
+            job, preview = self.app.preview_job(caller(), request.name, request.cpus, request.input_file, files,
+                                                options)
+            return pb.CreateJobResponse(job=convert.job_to_pb(job.evolve(state=JobState.WAITING), preview.wait),
+                                        candidate_nodes=preview.nodes)
+        job, targets = self.app.create_job(caller(), request.request_id, request.name, request.cpus,
+                                           request.input_file, files, options)
         expiry = self._expiry()
         return pb.CreateJobResponse(job=convert.job_to_pb(job),
                                     upload_requests=[convert.target_to_pb(t, expiry) for t in targets])
@@ -71,7 +76,7 @@ class SubmissionService(pb_grpc.SubmissionServiceServicer):
     @mapped
     async def ListJobs(self, request, context):
         page = self.app.list_jobs(caller(), convert.states_from_pb(request.states, "states"),
-                                  request.page_size, request.page_token)
+                                  request.page_size, request.page_token, request.owner)
         return pb.ListJobsResponse(jobs=[self._shown(j) for j in page.jobs], next_page_token=page.next_cursor or "")
 
     @mapped
@@ -117,6 +122,16 @@ class SubmissionService(pb_grpc.SubmissionServiceServicer):
     async def WatchJob(self, request, context):
         async for job in self.app.watch(caller(), request.job_id):
             yield pb.WatchJobResponse(job=convert.job_to_pb(job), event_time=convert.timestamp(time.time()))
+
+    @mapped
+    async def WatchJobEvents(self, request, context):
+        async for event, cursor in self.app.job_events(caller(), request.job_id, request.after):
+            yield pb.WatchJobEventsResponse(event=convert.event_to_pb(event, cursor))
+
+    @mapped
+    async def WatchEvents(self, request, context):
+        async for event, cursor in self.app.events(caller(), request.after):
+            yield pb.WatchEventsResponse(event=convert.event_to_pb(event, cursor))
 
     @mapped
     async def GetJobResults(self, request, context):

@@ -113,7 +113,7 @@ class GetMyQueueResponse(_message.Message):
     def __init__(self, pending_count: _Optional[int] = ..., running_count: _Optional[int] = ..., blocked_count: _Optional[int] = ..., best_position: _Optional[int] = ..., pending_jobs: _Optional[_Iterable[_Union[_job_pb2.Job, _Mapping]]] = ..., running_jobs: _Optional[_Iterable[_Union[_job_pb2.Job, _Mapping]]] = ..., blocked_jobs: _Optional[_Iterable[_Union[_job_pb2.Job, _Mapping]]] = ...) -> None: ...
 
 class CreateJobRequest(_message.Message):
-    __slots__ = ("request_id", "name", "cpus", "input_file", "input_files", "priority", "license_tokens", "required_labels", "required_node", "abaqus_version", "requires_approval", "solver")
+    __slots__ = ("request_id", "name", "cpus", "input_file", "input_files", "priority", "license_tokens", "required_labels", "required_node", "abaqus_version", "requires_approval", "solver", "max_attempts", "validate_only", "start_now")
     class RequiredLabelsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -133,6 +133,9 @@ class CreateJobRequest(_message.Message):
     ABAQUS_VERSION_FIELD_NUMBER: _ClassVar[int]
     REQUIRES_APPROVAL_FIELD_NUMBER: _ClassVar[int]
     SOLVER_FIELD_NUMBER: _ClassVar[int]
+    MAX_ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
+    VALIDATE_ONLY_FIELD_NUMBER: _ClassVar[int]
+    START_NOW_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     name: str
     cpus: int
@@ -145,15 +148,20 @@ class CreateJobRequest(_message.Message):
     abaqus_version: str
     requires_approval: bool
     solver: _job_pb2.SolverOptions
-    def __init__(self, request_id: _Optional[str] = ..., name: _Optional[str] = ..., cpus: _Optional[int] = ..., input_file: _Optional[str] = ..., input_files: _Optional[_Iterable[_Union[_job_pb2.FileInfo, _Mapping]]] = ..., priority: _Optional[int] = ..., license_tokens: _Optional[int] = ..., required_labels: _Optional[_Mapping[str, str]] = ..., required_node: _Optional[str] = ..., abaqus_version: _Optional[str] = ..., requires_approval: _Optional[bool] = ..., solver: _Optional[_Union[_job_pb2.SolverOptions, _Mapping]] = ...) -> None: ...
+    max_attempts: int
+    validate_only: bool
+    start_now: bool
+    def __init__(self, request_id: _Optional[str] = ..., name: _Optional[str] = ..., cpus: _Optional[int] = ..., input_file: _Optional[str] = ..., input_files: _Optional[_Iterable[_Union[_job_pb2.FileInfo, _Mapping]]] = ..., priority: _Optional[int] = ..., license_tokens: _Optional[int] = ..., required_labels: _Optional[_Mapping[str, str]] = ..., required_node: _Optional[str] = ..., abaqus_version: _Optional[str] = ..., requires_approval: _Optional[bool] = ..., solver: _Optional[_Union[_job_pb2.SolverOptions, _Mapping]] = ..., max_attempts: _Optional[int] = ..., validate_only: _Optional[bool] = ..., start_now: _Optional[bool] = ...) -> None: ...
 
 class CreateJobResponse(_message.Message):
-    __slots__ = ("job", "upload_requests")
+    __slots__ = ("job", "upload_requests", "candidate_nodes")
     JOB_FIELD_NUMBER: _ClassVar[int]
     UPLOAD_REQUESTS_FIELD_NUMBER: _ClassVar[int]
+    CANDIDATE_NODES_FIELD_NUMBER: _ClassVar[int]
     job: _job_pb2.Job
     upload_requests: _containers.RepeatedCompositeFieldContainer[_job_pb2.PresignedRequest]
-    def __init__(self, job: _Optional[_Union[_job_pb2.Job, _Mapping]] = ..., upload_requests: _Optional[_Iterable[_Union[_job_pb2.PresignedRequest, _Mapping]]] = ...) -> None: ...
+    candidate_nodes: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, job: _Optional[_Union[_job_pb2.Job, _Mapping]] = ..., upload_requests: _Optional[_Iterable[_Union[_job_pb2.PresignedRequest, _Mapping]]] = ..., candidate_nodes: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class StartInputUploadRequest(_message.Message):
     __slots__ = ("job_id", "file_name", "fresh")
@@ -234,14 +242,16 @@ class GetJobResponse(_message.Message):
     def __init__(self, job: _Optional[_Union[_job_pb2.Job, _Mapping]] = ...) -> None: ...
 
 class ListJobsRequest(_message.Message):
-    __slots__ = ("page_size", "page_token", "states")
+    __slots__ = ("page_size", "page_token", "states", "owner")
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     STATES_FIELD_NUMBER: _ClassVar[int]
+    OWNER_FIELD_NUMBER: _ClassVar[int]
     page_size: int
     page_token: str
     states: _containers.RepeatedScalarFieldContainer[_job_pb2.JobState]
-    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., states: _Optional[_Iterable[_Union[_job_pb2.JobState, str]]] = ...) -> None: ...
+    owner: str
+    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., states: _Optional[_Iterable[_Union[_job_pb2.JobState, str]]] = ..., owner: _Optional[str] = ...) -> None: ...
 
 class ListJobsResponse(_message.Message):
     __slots__ = ("jobs", "next_page_token")
@@ -276,6 +286,32 @@ class WatchJobResponse(_message.Message):
     job: _job_pb2.Job
     event_time: _timestamp_pb2.Timestamp
     def __init__(self, job: _Optional[_Union[_job_pb2.Job, _Mapping]] = ..., event_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class WatchJobEventsRequest(_message.Message):
+    __slots__ = ("job_id", "after")
+    JOB_ID_FIELD_NUMBER: _ClassVar[int]
+    AFTER_FIELD_NUMBER: _ClassVar[int]
+    job_id: str
+    after: str
+    def __init__(self, job_id: _Optional[str] = ..., after: _Optional[str] = ...) -> None: ...
+
+class WatchJobEventsResponse(_message.Message):
+    __slots__ = ("event",)
+    EVENT_FIELD_NUMBER: _ClassVar[int]
+    event: _job_pb2.JobEvent
+    def __init__(self, event: _Optional[_Union[_job_pb2.JobEvent, _Mapping]] = ...) -> None: ...
+
+class WatchEventsRequest(_message.Message):
+    __slots__ = ("after",)
+    AFTER_FIELD_NUMBER: _ClassVar[int]
+    after: str
+    def __init__(self, after: _Optional[str] = ...) -> None: ...
+
+class WatchEventsResponse(_message.Message):
+    __slots__ = ("event",)
+    EVENT_FIELD_NUMBER: _ClassVar[int]
+    event: _job_pb2.JobEvent
+    def __init__(self, event: _Optional[_Union[_job_pb2.JobEvent, _Mapping]] = ...) -> None: ...
 
 class GetJobResultsRequest(_message.Message):
     __slots__ = ("job_id",)

@@ -80,6 +80,16 @@ class SubmissionServiceStub:
                 request_serializer=abaqueue_dot_v1_dot_submission__service__pb2.WatchJobRequest.SerializeToString,
                 response_deserializer=abaqueue_dot_v1_dot_submission__service__pb2.WatchJobResponse.FromString,
                 _registered_method=True)
+        self.WatchJobEvents = channel.unary_stream(
+                '/abaqueue.v1.SubmissionService/WatchJobEvents',
+                request_serializer=abaqueue_dot_v1_dot_submission__service__pb2.WatchJobEventsRequest.SerializeToString,
+                response_deserializer=abaqueue_dot_v1_dot_submission__service__pb2.WatchJobEventsResponse.FromString,
+                _registered_method=True)
+        self.WatchEvents = channel.unary_stream(
+                '/abaqueue.v1.SubmissionService/WatchEvents',
+                request_serializer=abaqueue_dot_v1_dot_submission__service__pb2.WatchEventsRequest.SerializeToString,
+                response_deserializer=abaqueue_dot_v1_dot_submission__service__pb2.WatchEventsResponse.FromString,
+                _registered_method=True)
         self.GetJobResults = channel.unary_unary(
                 '/abaqueue.v1.SubmissionService/GetJobResults',
                 request_serializer=abaqueue_dot_v1_dot_submission__service__pb2.GetJobResultsRequest.SerializeToString,
@@ -173,6 +183,22 @@ class SubmissionServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def WatchJobEvents(self, request, context):
+        """Streams one job's events (changes, progress, warnings, log lines) until it ends; from the
+        start, or resumed just after the event whose cursor is given.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def WatchEvents(self, request, context):
+        """Streams the events of every job the caller may see (admins: all; leads: theirs and their
+        team's; others: their own), resumable in the same way; it does not end.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetJobResults(self, request, context):
         """Presigned download requests for the result files of a finished job.
         """
@@ -256,6 +282,16 @@ def add_SubmissionServiceServicer_to_server(servicer, server):
                     servicer.WatchJob,
                     request_deserializer=abaqueue_dot_v1_dot_submission__service__pb2.WatchJobRequest.FromString,
                     response_serializer=abaqueue_dot_v1_dot_submission__service__pb2.WatchJobResponse.SerializeToString,
+            ),
+            'WatchJobEvents': grpc.unary_stream_rpc_method_handler(
+                    servicer.WatchJobEvents,
+                    request_deserializer=abaqueue_dot_v1_dot_submission__service__pb2.WatchJobEventsRequest.FromString,
+                    response_serializer=abaqueue_dot_v1_dot_submission__service__pb2.WatchJobEventsResponse.SerializeToString,
+            ),
+            'WatchEvents': grpc.unary_stream_rpc_method_handler(
+                    servicer.WatchEvents,
+                    request_deserializer=abaqueue_dot_v1_dot_submission__service__pb2.WatchEventsRequest.FromString,
+                    response_serializer=abaqueue_dot_v1_dot_submission__service__pb2.WatchEventsResponse.SerializeToString,
             ),
             'GetJobResults': grpc.unary_unary_rpc_method_handler(
                     servicer.GetJobResults,
@@ -527,6 +563,60 @@ class SubmissionService:
             '/abaqueue.v1.SubmissionService/WatchJob',
             abaqueue_dot_v1_dot_submission__service__pb2.WatchJobRequest.SerializeToString,
             abaqueue_dot_v1_dot_submission__service__pb2.WatchJobResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WatchJobEvents(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/abaqueue.v1.SubmissionService/WatchJobEvents',
+            abaqueue_dot_v1_dot_submission__service__pb2.WatchJobEventsRequest.SerializeToString,
+            abaqueue_dot_v1_dot_submission__service__pb2.WatchJobEventsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WatchEvents(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/abaqueue.v1.SubmissionService/WatchEvents',
+            abaqueue_dot_v1_dot_submission__service__pb2.WatchEventsRequest.SerializeToString,
+            abaqueue_dot_v1_dot_submission__service__pb2.WatchEventsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -184,7 +184,7 @@ def _demo(stack: LocalStack, example: Path) -> int:
     address = f"127.0.0.1:{stack.submission_port}"
     token_file = stack.admin_token_file
     with Client(address, token=token_file.read_text().strip()) as client:
-        job = client.submit(example / "beam.inp", cpus=2, extra_files=[example / "beam_material.inp"])
+        job = client.submit(example / "beam.inp", cpus=2, files=[example / "beam_material.inp"])
         print(f"demo: submitted job {job.id}")
         # the CLI shows the solver's progress
         code = cli(["--scheduler", address, "--token-file", str(token_file), "wait", job.id])

@@ -141,6 +141,8 @@ class Job:
     requires_approval: bool = False  # its submitter asked for an admin's approval
     awaiting_approval: bool = False  # BLOCKED with its inputs in, until an admin approves or rejects it
     solver: SolverOptions = field(default_factory=SolverOptions)
+    max_attempts: int = 0  # attempts it may use; 0: the cluster's rule
+    start_now: bool = False  # refused at SubmitJob, rather than queued, when it could not start at once
     # Optimistic-concurrency version: the store bumps it on every write.
     version: int = 0
 

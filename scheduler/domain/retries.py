@@ -3,7 +3,7 @@
 A model error ends it at once (running it again changes nothing). A license failure is requeued
 without using up an attempt (the tokens come back), a bounded number of times. A system failure or
 a lost node uses one attempt: the job waits again after an exponential backoff with jitter, or
-fails, with its history, once `max_attempts` are used.
+fails, with its history, once its `max_attempts` (the job's, else the rules') are used.
 """
 
 from __future__ import annotations
@@ -53,9 +53,10 @@ def after_failure(job: Job, cause: Cause, message: str, now: float, rules: Retry
     if cause is Cause.MODEL:
         return states.transition(job, JobState.FAILED, now, error_class=ErrorClass.MODEL, error_message=message,
                                  history=history, attempts_used=used)
-    if used >= rules.max_attempts or requeues > rules.max_license_requeues:
+    allowed = job.max_attempts or rules.max_attempts
+    if used >= allowed or requeues > rules.max_license_requeues:
         why = (f"{requeues} license failures" if cause is Cause.LICENSE
-               else f"{used} of {rules.max_attempts} attempts used")
+               else f"{used} of {allowed} attempts used")
         summary = "; ".join(f"attempt {h.attempt} on {h.node or '-'}: {h.cause} ({h.message[:80]})" for h in history)
         error_class = ErrorClass.LICENSE if cause is Cause.LICENSE else ErrorClass.SYSTEM
         return states.transition(job, JobState.FAILED, now, error_class=error_class, history=history,

@@ -96,6 +96,16 @@ def license_tokens(value: int, total: int, field: str = "license_tokens") -> int
     return value
 
 
+MAX_ATTEMPTS = 10
+
+
+def max_attempts(value: int, field: str = "max_attempts") -> int:
+    """0 (the cluster's rule) or the attempts one job may use, 1..MAX_ATTEMPTS."""
+    if not 0 <= value <= MAX_ATTEMPTS:
+        raise InvalidArgument(field, f"{value} is out of range 0..{MAX_ATTEMPTS} (0: the cluster's rule)")
+    return value
+
+
 def request_id(value: str, field: str = "request_id") -> str:
     if len(value) > MAX_REQUEST_ID or not value.isprintable():
         raise InvalidArgument(field, f"must be at most {MAX_REQUEST_ID} printable characters")

@@ -183,7 +183,7 @@ def submit_all(processes: Processes, model: Path, extra: list[Path], jobs: int) 
         with Client(address, token=processes.user_token, retries=8, timeout=30) as client:
             while True:
                 try:
-                    acknowledged[request_id] = client.submit(model, cpus=1, extra_files=extra,
+                    acknowledged[request_id] = client.submit(model, cpus=1, files=extra,
                                                              request_id=request_id).id
                     return
                 except AbaqueueError:

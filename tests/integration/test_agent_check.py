@@ -60,7 +60,7 @@ def test_the_service_loop_runs_a_job_logs_to_its_rotating_file_and_stops_when_to
     try:
         model, extra = beam(tmp_path / "model", seconds=0.5, increments=2)
         with cluster.client() as client:
-            job = client.wait(client.submit(model, cpus=1, extra_files=extra).id)
+            job = client.wait(client.submit(model, cpus=1, files=extra).id)
         assert job.state is JobState.COMPLETED and job.node == "node-9"
     finally:
         stop.set()

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.skipif(os.name == "nt", reason="POSIX process sessions"
 def start_and_reach(cluster, client, tmp_path, increments_done: int = 2, **sim):
     model, extra = beam(tmp_path / "model", **sim)
     agent = cluster.add_agent("node-1", cpus=4)
-    job = client.submit(model, cpus=2, extra_files=extra)
+    job = client.submit(model, cpus=2, files=extra)
     wait_until(lambda: client.get(job.id).state is JobState.RUNNING, what="RUNNING")
     job_dir = cluster.workdir / "node-1" / f"{job.id}-1"
     wait_until(lambda: increment(job_dir) >= increments_done, what="increments")

@@ -48,7 +48,7 @@ def test_an_archive_reaching_outside_the_job_directory_fails_the_job_and_writes_
     model, extra = beam(tmp_path / "model", seconds=1, increments=1)
     archive = _zip(tmp_path / "evil.zip", {"ok.txt": b"fine", "../../escaped.txt": b"gotcha"})
     with cluster.client() as client:
-        job = client.wait(client.submit(model, cpus=1, extra_files=extra, archives=[archive]).id)
+        job = client.wait(client.submit(model, cpus=1, files=extra, archives=[archive]).id)
     assert job.state is JobState.FAILED and job.error_class is ErrorClass.MODEL
     assert "evil.zip" in job.error_message and "'..' would leave the job directory" in job.error_message
     assert not list(cluster.workdir.rglob("escaped.txt"))
@@ -61,7 +61,7 @@ def test_an_archive_past_the_nodes_bound_stops_unpacking(cluster, tmp_path):
     archive = _zip(tmp_path / "bomb.zip", {"zeros.bin": bytes(1024 * 1024)})  # 1 MiB packs to about 1 KiB
     assert archive.stat().st_size < 64 * 1024
     with cluster.client() as client:
-        job = client.wait(client.submit(model, cpus=1, extra_files=extra, archives=[archive]).id)
+        job = client.wait(client.submit(model, cpus=1, files=extra, archives=[archive]).id)
     assert job.state is JobState.FAILED and job.error_class is ErrorClass.MODEL
     assert "unpacks to more than 65536 bytes" in job.error_message
     assert not (_job_dir(cluster, job) / "zeros.bin").exists()

@@ -53,8 +53,8 @@ def test_a_job_runs_on_a_dynamodb_store_named_in_ssm_and_survives_a_restart(aws_
         model, extra = beam(tmp_path / "model", seconds=1, increments=3)
         cluster.add_agent("node-1", cpus=4)
         with cluster.client() as client:
-            done = client.wait(client.submit(model, cpus=2, extra_files=extra).id)
-            waiting = client.submit(model, cpus=2, extra_files=extra, labels={"site": "none"})  # no such node: it waits
+            done = client.wait(client.submit(model, cpus=2, files=extra).id)
+            waiting = client.submit(model, cpus=2, files=extra, labels={"site": "none"})  # no such node: it waits
         assert done.state is JobState.COMPLETED and done.attempt == 1
     finally:
         cluster.close()

@@ -14,7 +14,7 @@ def test_job_goes_waiting_starting_running_completed_and_results_match_byte_for_
     model, extra = beam(tmp_path / "model", seconds=2, increments=5)
     updates = []
     with cluster.client() as client:
-        job = client.submit(model, cpus=2, extra_files=extra)
+        job = client.submit(model, cpus=2, files=extra)
         assert job.state is JobState.WAITING  # no agent yet: it waits
         watching = threading.Thread(target=lambda: client.wait(job.id, on_update=updates.append))
         watching.start()
@@ -57,7 +57,7 @@ def test_a_job_whose_paths_would_pass_abaqus_limit_fails_clearly_without_running
     deep = cluster.workdir / ("d" * 120) / ("e" * 120)
     cluster.add_agent("node-1", cpus=4, work_dir=deep)
     with cluster.client() as client:
-        job = client.wait(client.submit(model, cpus=1, extra_files=extra).id)
+        job = client.wait(client.submit(model, cpus=1, files=extra).id)
     assert job.state is JobState.FAILED
     assert "Abaqus allows 256" in job.error_message and "work_dir" in job.error_message
     # nothing was downloaded or run (the agent's own state file aside)

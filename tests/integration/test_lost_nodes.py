@@ -33,7 +33,7 @@ def test_a_lost_nodes_job_waits_out_its_backoff_runs_elsewhere_then_fails_with_i
     execution = cluster.server.execution
     model, extra = beam(tmp_path / "m")
     with cluster.client() as client:
-        job = client.submit(model, cpus=1, extra_files=extra)
+        job = client.submit(model, cpus=1, files=extra)
         n1 = node_stub(cluster, "n1")
         first = running_on(cluster, n1, "n1")
         assert client.get(job.id).state is JobState.RUNNING
@@ -69,7 +69,7 @@ def test_a_lost_nodes_job_waits_out_its_backoff_runs_elsewhere_then_fails_with_i
 def test_after_a_scheduler_restart_running_jobs_are_honoured_for_a_grace(cluster, tmp_path, loop_thread):
     model, extra = beam(tmp_path / "m")
     with cluster.client() as client:
-        job = client.submit(model, cpus=1, extra_files=extra)
+        job = client.submit(model, cpus=1, files=extra)
     running_on(cluster, node_stub(cluster, "n1"), "n1")
 
     async def restart() -> SchedulerServer:
@@ -89,7 +89,7 @@ def test_after_a_scheduler_restart_running_jobs_are_honoured_for_a_grace(cluster
 def test_a_cancelled_job_on_a_lost_node_ends_cancelled(cluster, tmp_path):
     model, extra = beam(tmp_path / "m")
     with cluster.client() as client:
-        job = client.submit(model, cpus=1, extra_files=extra)
+        job = client.submit(model, cpus=1, files=extra)
         running_on(cluster, node_stub(cluster, "n1"), "n1")
         client.cancel(job.id)  # asks the node to stop; the node never answers
         [ended] = cluster.server.execution.sweep_lost(time.time() + LOST_AFTER + 1)
@@ -115,7 +115,7 @@ def test_a_late_call_that_loses_its_race_to_another_scheduler_is_refused_not_app
 
     model, extra = beam(tmp_path / "m")
     with cluster.client() as client:
-        job = client.submit(model, cpus=1, extra_files=extra)
+        job = client.submit(model, cpus=1, files=extra)
     n1 = node_stub(cluster, "n1")
     first = running_on(cluster, n1, "n1")
     store = cluster.server.store

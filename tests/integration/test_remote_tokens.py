@@ -71,7 +71,7 @@ def test_tokens_of_the_database_work_for_people_and_nodes_and_a_job_runs(remote_
     remote_cluster.add_agent("node-1")  # registers with a node token of the database
     model, extra = beam(tmp_path / "model", seconds=1, increments=1)
     with remote_cluster.client("ana") as ana:
-        job = ana.wait(ana.submit(model, cpus=1, extra_files=extra).id)
+        job = ana.wait(ana.submit(model, cpus=1, files=extra).id)
         assert job.state is JobState.COMPLETED and job.owner == "ana"
     with Client(remote_cluster.submission, token="abq_" + "0" * 64) as stranger, pytest.raises(Unauthenticated):
         list(stranger.list())

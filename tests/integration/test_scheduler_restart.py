@@ -16,7 +16,7 @@ from tests.integration.test_stopping import wait_until
 def test_a_submission_made_while_the_scheduler_restarts_goes_through_once(cluster, loop_thread, tmp_path):
     model, extra = beam(tmp_path / "m")
     with cluster.client() as client:
-        before = client.submit(model, cpus=1, extra_files=extra)
+        before = client.submit(model, cpus=1, files=extra)
     token = cluster.token()  # made in the store before the scheduler stops
     old = cluster.server
     config = replace(old.config, port_for_submission=old.submission_port, port_for_execution=old.execution_port)
@@ -31,7 +31,7 @@ def test_a_submission_made_while_the_scheduler_restarts_goes_through_once(cluste
     submitted: list = []
     with Client(cluster.submission, token=token, sleep=pause) as client:
         submitter = threading.Thread(target=lambda: submitted.append(
-            client.submit(model, cpus=1, extra_files=extra, name="during", request_id="restart-1")))
+            client.submit(model, cpus=1, files=extra, name="during", request_id="restart-1")))
         submitter.start()
         assert refused.wait(30)
 
@@ -52,7 +52,7 @@ def test_an_agent_cut_off_by_a_scheduler_restart_carries_on_with_its_attempt(clu
     model, extra = beam(tmp_path / "m", seconds=4, increments=20)
     cluster.add_agent("node-1", cpus=4)
     with cluster.client() as client:
-        job = client.submit(model, cpus=2, extra_files=extra)
+        job = client.submit(model, cpus=2, files=extra)
         token = cluster.token()
         wait_until(lambda: client.get(job.id).state is JobState.RUNNING, what="RUNNING")
     old = cluster.server

@@ -78,7 +78,7 @@ def test_two_jobs_on_one_node_solve_together_but_never_transfer_together(cluster
             table = tmp_path / name / "table.dat"  # an input the node fetches in two ranges
             table.write_bytes(os.urandom(40 * 2**20))
             extra.append(table)
-            jobs.append(client.submit(model, cpus=2, extra_files=extra))
+            jobs.append(client.submit(model, cpus=2, files=extra))
         finals = [client.wait(j.id) for j in jobs]
     assert [f.state for f in finals] == [JobState.COMPLETED, JobState.COMPLETED]
 

@@ -22,7 +22,7 @@ def test_options_reach_the_command_line_and_the_node_writes_abaqus_v6_env(cluste
     options = SolverOptions(memory="2gb", double_precision="both", user_subroutine="umat.for",
                             result_patterns=("*.com", "abaqus_v6.env"))
     with cluster.client() as client:
-        job = client.wait(client.submit(model, cpus=2, extra_files=[*extra, umat], solver=options).id)
+        job = client.wait(client.submit(model, cpus=2, files=[*extra, umat], solver=options).id)
         assert job.state is JobState.COMPLETED, job.error_message
         assert job.solver == options
         client.download_results(job.id, tmp_path / "results")
@@ -38,7 +38,7 @@ def test_the_wall_clock_limit_stops_the_job_and_keeps_what_it_wrote(cluster, tmp
     model, extra = beam(tmp_path / "model", seconds=120, increments=400)
     cluster.add_agent("node-1", cpus=4, default_time_limit_s=2.0 if not job_limit else 0.0)
     with cluster.client() as client:
-        job = client.wait(client.submit(model, cpus=2, extra_files=extra,
+        job = client.wait(client.submit(model, cpus=2, files=extra,
                                         solver=SolverOptions(timeout_s=job_limit)).id)
     assert job.state is JobState.TIMEOUT
     assert "wall-clock limit of 2 s" in job.error_message

@@ -35,7 +35,7 @@ def test_standard_runs_end_as_their_files_say(cluster, tmp_path, sim, state, err
     model, extra = beam(tmp_path / "model", seconds=0.5, increments=6, **sim)
     cluster.add_agent("node-1", cpus=4)
     with cluster.client() as client:
-        job = client.wait(client.submit(model, cpus=2, extra_files=extra).id)
+        job = client.wait(client.submit(model, cpus=2, files=extra).id)
     assert job.state is state, job.error_message
     assert job.error_class is error_class
     assert text.lower() in job.error_message.lower()
@@ -59,7 +59,7 @@ def test_waiting_in_the_license_queue_shows_in_the_progress_then_runs(cluster, t
     cluster.add_agent("node-1", cpus=4)
     updates = []
     with cluster.client() as client:
-        job = client.submit(model, cpus=2, extra_files=extra)
+        job = client.submit(model, cpus=2, files=extra)
         watching = threading.Thread(target=lambda: client.wait(job.id, on_update=updates.append))
         watching.start()
         watching.join(60)
@@ -73,7 +73,7 @@ def test_a_stalled_solver_gets_a_warning_on_the_job(cluster, tmp_path):
     model, extra = beam(tmp_path / "model", seconds=40, increments=4)  # ten seconds an increment
     cluster.add_agent("node-1", cpus=4, stall_after_s=1.0)
     with cluster.client() as client:
-        job = client.submit(model, cpus=2, extra_files=extra)
+        job = client.submit(model, cpus=2, files=extra)
         warned = wait_until(lambda: (p := client.get(job.id).progress) and p.warning, timeout=30,
                             what="a stall warning")
         client.cancel(job.id)
@@ -87,7 +87,7 @@ def test_jobs_logs_prints_what_the_solver_printed_and_follows_it(cluster, tmp_pa
     token = tmp_path / "ana.token"
     token.write_text(cluster.token("ana"))
     with cluster.client() as client:
-        job = client.submit(model, cpus=2, extra_files=extra)
+        job = client.submit(model, cpus=2, files=extra)
         code = cli_main(["--scheduler", cluster.submission, "--token-file", str(token), "jobs", "logs", job.id, "-f"])
         assert code == 0
         log = client.job_log(job.id)
@@ -107,7 +107,7 @@ def test_license_and_system_failures_are_retried_then_fail_with_their_history(cl
     model, extra = beam(tmp_path / "model", seconds=0.3, increments=2, **sim)
     cluster.add_agent("node-1", cpus=4)
     with cluster.client() as client:
-        job = client.wait(client.submit(model, cpus=2, extra_files=extra).id)
+        job = client.wait(client.submit(model, cpus=2, files=extra).id)
     assert job.state is JobState.FAILED and job.error_class is error_class
     assert job.attempt == 2 and text in job.error_message and "attempt 1 on node-1" in job.error_message
     stored = cluster.server.store.get(job.id)
@@ -118,5 +118,5 @@ def test_a_model_error_is_not_retried(cluster, tmp_path):
     model, extra = beam(tmp_path / "model", seconds=0.3, increments=2, fail="model")
     cluster.add_agent("node-1", cpus=4)
     with cluster.client() as client:
-        job = client.wait(client.submit(model, cpus=2, extra_files=extra).id)
+        job = client.wait(client.submit(model, cpus=2, files=extra).id)
     assert job.state is JobState.FAILED and job.error_class is ErrorClass.MODEL and job.attempt == 1

@@ -59,7 +59,7 @@ def test_cancel_asks_abaqus_to_terminate_and_the_job_ends_cancelled(cluster, tmp
     model, extra = beam(tmp_path / "model", seconds=60, increments=200)
     cluster.add_agent("node-1", cpus=4)
     with cluster.client() as client:
-        job = client.submit(model, cpus=2, extra_files=extra)
+        job = client.submit(model, cpus=2, files=extra)
         job_dir, solver = running_solver(cluster, client, job.id)
         client.cancel(job.id)
         final = wait_until(lambda: (j := client.get(job.id)).state.is_final and j, what="a final state")
@@ -77,7 +77,7 @@ def test_cancel_kills_a_solver_that_outlived_its_launcher_and_ignores_terminate(
     model, extra = beam(tmp_path / "model", seconds=120, increments=400, stubborn=1)
     cluster.add_agent("node-1", cpus=4)
     with cluster.client() as client:
-        job = client.submit(model, cpus=2, extra_files=extra)
+        job = client.submit(model, cpus=2, files=extra)
         job_dir, solver = running_solver(cluster, client, job.id)
         launcher = solver.parent()
         assert solver.name() == "standard" and launcher is not None
@@ -98,7 +98,7 @@ def test_a_solver_that_outlived_its_launcher_is_followed_until_it_completes(clus
     model, extra = beam(tmp_path / "model", seconds=4, increments=40, stubborn=1)
     cluster.add_agent("node-1", cpus=4)
     with cluster.client() as client:
-        job = client.submit(model, cpus=2, extra_files=extra)
+        job = client.submit(model, cpus=2, files=extra)
         job_dir, solver = running_solver(cluster, client, job.id)
         solver.parent().kill()
         final = wait_until(lambda: (j := client.get(job.id)).state.is_final and j, timeout=60,

@@ -35,7 +35,7 @@ def take_jobs(cluster, node, tmp_path, n: int) -> list[ex.JobAttempt]:
     with cluster.client() as client:
         for i in range(n):
             model, extra = beam(tmp_path / f"m{i}", name=f"job{i}")
-            client.submit(model, cpus=1, extra_files=extra)
+            client.submit(model, cpus=1, files=extra)
     return [node.AcquireJob(ex.AcquireJobRequest(node_name="n1")).assignment.job_attempt for _ in range(n)]
 
 

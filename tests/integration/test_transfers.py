@@ -32,7 +32,7 @@ def run_job(cluster, client, tmp_path, odb_kb: int = 12_000):
     """A job whose .odb goes as a multipart upload of 5 MiB parts; the final job, its log, and whether
     the downloaded .odb is byte for byte the one the solver wrote."""
     model, extra = beam(tmp_path / "model", seconds=1, increments=2, odb_kb=odb_kb)
-    job = client.submit(model, cpus=2, extra_files=extra)
+    job = client.submit(model, cpus=2, files=extra)
     final = client.wait(job.id)
     assert final.state is JobState.COMPLETED, final.error_message
     client.download_results(job.id, tmp_path / "out")
@@ -94,7 +94,7 @@ def test_a_large_input_goes_up_in_checked_parts_and_comes_down_to_the_node_in_ra
     model, extra = beam(tmp_path / "model", seconds=1, increments=2)
     with Client(cluster.submission, token=cluster.token(), multipart_threshold_bytes=8 * MiB,
                 multipart_part_bytes=5 * MiB) as client:
-        job = client.submit(model, cpus=2, extra_files=[*extra, table])
+        job = client.submit(model, cpus=2, files=[*extra, table])
         final = client.wait(job.id)
     assert final.state is JobState.COMPLETED, final.error_message
     assert damage.fired == 1 and cut.fired == 1
@@ -109,7 +109,7 @@ def test_a_result_the_store_keeps_refusing_gives_missing_and_the_rest_stays_down
     cluster.add_agent("node-1", cpus=4, transfer_attempts=2)
     model, extra = beam(tmp_path / "model", seconds=1, increments=2)
     with cluster.client() as client:
-        job = client.submit(model, cpus=2, extra_files=extra)
+        job = client.submit(model, cpus=2, files=extra)
         final = client.wait(job.id)
         assert final.state is JobState.MISSING
         assert final.missing_files == ("beam.dat",)
@@ -145,7 +145,7 @@ def test_an_input_that_arrives_damaged_is_fetched_again(cluster, s3_proxy, tmp_p
     cluster.add_agent("node-1", cpus=4)
     model, extra = beam(tmp_path / "model", seconds=1, increments=2)
     with cluster.client() as client:
-        job = client.submit(model, cpus=2, extra_files=extra)
+        job = client.submit(model, cpus=2, files=extra)
         final = client.wait(job.id)
         log = [line.text for line in client.job_log(job.id)]
     assert final.state is JobState.COMPLETED, final.error_message

@@ -53,7 +53,7 @@ def test_a_killed_agent_resumes_a_300_mb_multipart_upload(cluster, s3_proxy, tmp
     try:
         with cluster.client() as client:
             model, extra = beam(tmp_path / "model", seconds=1, increments=2, odb_kb=ODB_BYTES // 1024)
-            job = client.submit(model, cpus=2, extra_files=extra)
+            job = client.submit(model, cpus=2, files=extra)
             wait_until(lambda: stored_parts(s3_proxy) >= 6, what="six parts stored", timeout=120)
             agent.send_signal(signal.SIGKILL)
             agent.wait(10)

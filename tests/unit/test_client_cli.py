@@ -201,3 +201,23 @@ def test_help_explains_tokens_roles_and_tls(capsys):
     out = capsys.readouterr().out
     for words in ("bearer token", "admin tokens create", "developer, guest", "lead", "node", "--ca-file PEM"):
         assert words in out
+
+
+def test_every_command_has_help_with_examples(capsys: pytest.CaptureFixture[str]) -> None:
+    import argparse
+
+    from client.cli import build_parser
+
+    def leaves(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, sub in action.choices.items():
+                    nested = any(isinstance(a, argparse._SubParsersAction) for a in sub._actions)
+                    yield from leaves(sub, (*path, name)) if nested else [(*path, name)]
+
+    commands = list(leaves(build_parser()))
+    assert len(commands) > 20
+    for command in commands:
+        assert main([*command, "--help"]) == 0
+        out = capsys.readouterr().out
+        assert "examples:" in out and f"abaqueue {' '.join(command)}" in out, command

@@ -108,7 +108,7 @@ def test_submit_uploads_every_file_and_queues_the_job(tmp_path: Path, fake: Fake
     model.write_bytes(b"*HEADING\nbeam\n")
     sub.write_bytes(b"      SUBROUTINE UMAT\n" * 1000)
 
-    job = client.submit(model, cpus=4, extra_files=[sub])
+    job = client.submit(model, cpus=4, files=[sub])
 
     assert (job.state, job.name, job.input_file, job.cpus) == (JobState.WAITING, "beam", "beam.inp", 4)
     assert job.reasons == (WaitReason("no_free_cores", "no node has 4 free cores"),)
@@ -136,7 +136,7 @@ def test_submit_refuses_two_files_with_one_name_before_calling(tmp_path: Path, f
         p.write_text("x")
     with pytest.raises(InvalidArgument, match="same name"):
         client.submit(tmp_path / "beam.inp", cpus=1,
-                      extra_files=[tmp_path / "sub.f", tmp_path / "a" / "SUB.f"])
+                      files=[tmp_path / "sub.f", tmp_path / "a" / "SUB.f"])
     assert fake.created == []
 
 

@@ -1,0 +1,111 @@
+"""Abaqus keyword lines, and the files an input file names: shared by the agent (which follows
+`*Include` to find the steps) and the client (which uploads what a model names). Pure, no I/O
+beyond reading the input files themselves.
+
+Keywords and parameter names are case-insensitive; parameter values may be double-quoted; `**`
+starts a comment line. `*Include, input=FILE` reads keyword lines from FILE; on any other keyword
+`input=FILE` reads that keyword's data lines from FILE (`*Node, input=nodes.inp`). A relative
+name is relative to the directory of the file that names it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path, PureWindowsPath
+
+
+@dataclass(frozen=True)
+class Keyword:
+    name: str  # lower case, single spaces: "dynamic"
+    params: dict[str, str]  # lower-case names; value "" for a bare parameter
+    data: str  # the first data line (continuations joined), "" when there is none
+
+
+def keyword(text: str, data: str) -> Keyword:
+    """The keyword line `text` (without its leading `*`) and its first data line."""
+    parts = split_params(text)
+    name = " ".join(parts[0].lower().split()) if parts else ""
+    params: dict[str, str] = {}
+    for part in parts[1:]:
+        key, _, value = part.partition("=")
+        key = " ".join(key.lower().split())
+        if key:
+            params[key] = value.strip().strip('"').strip()
+    return Keyword(name, params, data)
+
+
+def split_params(text: str) -> list[str]:
+    """Split a keyword line on commas that are not inside double quotes."""
+    parts, current, quoted = [], [], False
+    for char in text:
+        if char == '"':
+            quoted = not quoted
+        if char == "," and not quoted:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    parts.append("".join(current))
+    return parts
+
+
+def include_target(line: str) -> str | None:
+    """The file a `*Include, input=FILE` line names, in this system's separators; else None."""
+    parsed = keyword(line.strip()[1:], "")
+    if parsed.name != "include":
+        return None
+    target = parsed.params.get("input", "")
+    if os.sep == "/":
+        target = target.replace("\\", "/")  # an input file written on Windows
+    return target or None
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A file an input file names: as written, where (file and line), and by which keyword."""
+
+    target: str
+    source: Path
+    line: int
+    keyword: str
+
+    @property
+    def relative(self) -> PureWindowsPath | None:
+        """The name as a relative path (either separator), None when it is absolute or a drive path."""
+        path = PureWindowsPath(self.target)
+        return None if path.is_absolute() or path.drive or self.target.startswith(("/", "\\")) else path
+
+
+MAX_DEPTH = 20
+
+
+def references(model: Path) -> Iterator[Reference]:
+    """Every `input=` file named by `model` and, recursively, by the files it includes, each
+    included file read once; an include that cannot be read yields its reference and no more."""
+    seen: set[Path] = set()
+
+    def walk(path: Path, depth: int) -> Iterator[Reference]:
+        seen.add(path.resolve())
+        try:
+            handle = open(path, encoding="utf-8", errors="replace")
+        except OSError:
+            return
+        with handle:
+            for number, raw in enumerate(handle, 1):
+                line = raw.strip()
+                if not line.startswith("*") or line.startswith("**") or "input" not in line.lower():
+                    continue
+                parsed = keyword(line[1:], "")
+                target = parsed.params.get("input", "")
+                if not target:
+                    continue
+                ref = Reference(target, path, number, parsed.name)
+                yield ref
+                if parsed.name == "include" and ref.relative is not None and depth < MAX_DEPTH:
+                    included = path.parent.joinpath(*ref.relative.parts)
+                    if included.resolve() not in seen:
+                        yield from walk(included, depth + 1)
+
+    yield from walk(model, 0)
