@@ -268,9 +268,10 @@ class Client:
         cursor = [after]  # the last cursor received: where a reopened stream resumes
         for response in self._streamed(lambda: open_stream(cursor[0])):
             event = JobEvent.from_proto(response.event, self)
-            if event.cursor:
-                cursor[0] = event.cursor
-            yield event
+            if response.event.cursor:
+                cursor[0] = response.event.cursor
+            if event is not None:
+                yield event
 
     def _streamed(self, open_stream: Callable[[], Any]) -> Iterator[Any]:
         """The responses of a server stream (no deadline: jobs run for hours), reopened with

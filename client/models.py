@@ -442,7 +442,8 @@ class JobEvent:
     resync: bool = False
 
     @classmethod
-    def from_proto(cls, msg: job_pb2.JobEvent, client: Any = None) -> JobEvent:
+    def from_proto(cls, msg: job_pb2.JobEvent, client: Any = None) -> JobEvent | None:
+        """The event; None for a kind this client does not know (a newer scheduler's), to be skipped."""
         which = msg.WhichOneof("event")
         common = {"cursor": msg.cursor, "job_id": msg.job_id, "resync": msg.resync,
                   "time": _utc(msg.time) if msg.HasField("time") else None}
@@ -454,7 +455,7 @@ class JobEvent:
             return cls(kind=EventKind.LOG, log_line=LogLine.from_proto(msg.log_line), **common)
         if which == "warning":
             return cls(kind=EventKind.WARNING, warning=msg.warning, **common)
-        raise ValueError(f"the scheduler sent an event of a kind this client does not know ({which})")
+        return None
 
 
 @dataclass(frozen=True)

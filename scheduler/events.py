@@ -52,7 +52,7 @@ class EventJournal:
         oldest = self._events[0].seq if self._events else self._head + 1
         if seq + 1 < oldest:
             return None
-        return list(itertools.islice(self._events, seq + 1 - oldest, None))
+        return list(itertools.islice(reversed(self._events), self._head - seq))[::-1]  # from the new end
 
     async def grown_past(self, seq: int) -> None:
         """Return once there is an event numbered after `seq`."""

@@ -54,7 +54,6 @@ class JobBook:
         """Append the lines of `attempt` to the job's log, classified by level, and announce them."""
         if not texts:
             return
-        last = self.store.append_log(job.id, [(now, attempt, job_log.level_of(t), t) for t in texts])
-        first = last - len(texts) + 1
-        self.events.logged(job, [LogLine(first + i, now, attempt, job_log.level_of(t), t)
-                                 for i, t in enumerate(texts)])
+        rows = [(now, attempt, job_log.level_of(t), t[:job_log.MAX_TEXT]) for t in texts]
+        last = self.store.append_log(job.id, rows)
+        self.events.logged(job, [LogLine(last - len(rows) + 1 + i, *row) for i, row in enumerate(rows)])

@@ -131,10 +131,12 @@ class SubmissionApp:
 
     def preview_job(self, who: Principal, name: str, cpus: int, input_file: str, input_files: Sequence[FileSpec],
                     options: JobOptions = JobOptions()) -> tuple[Job, Preview]:
-        """A CreateJob request checked, and where its job could run and what would hold it; nothing stored."""
+        """A CreateJob request checked, its job as it would wait (no id), where it could run and what
+        would hold it; nothing stored."""
         job = self._new_job(who, "", name, cpus, input_file, input_files, options)
         self._within_size(who, sum(f.size_bytes for f in job.input_files), "the files declared take")
-        return job, self._preview(job)
+        self._room_in_queue(job)
+        return job.evolve(id="", state=JobState.WAITING), self._preview(job)
 
     def _preview(self, job: Job) -> Preview:
         """Where `job` could run and what would hold it were it queued now, an approval it needs first."""

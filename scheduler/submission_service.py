@@ -34,7 +34,7 @@ class SubmissionService(pb_grpc.SubmissionServiceServicer):
         if request.validate_only:
             job, preview = self.app.preview_job(caller(), request.name, request.cpus, request.input_file, files,
                                                 options)
-            return pb.CreateJobResponse(job=convert.job_to_pb(job.evolve(state=JobState.WAITING), preview.wait),
+            return pb.CreateJobResponse(job=convert.job_to_pb(job, preview.wait),
                                         candidate_nodes=preview.nodes)
         job, targets = self.app.create_job(caller(), request.request_id, request.name, request.cpus,
                                            request.input_file, files, options)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 
 from .domain import identity
+from .domain.errors import InvalidArgument
 from .domain.identity import Principal, Role
 from .domain.job import FINAL_STATES, Job, JobState
 from .domain.job_events import Cursor, JobEvent, Kind
@@ -27,7 +28,12 @@ class EventStreams:
         self.journal: EventJournal = book.events
 
     def _held(self, after: Cursor | None) -> bool:
-        return after is not None and after.epoch == self.journal.epoch and self.journal.since(after.seq) is not None
+        """Whether the journal holds every event after the cursor; a cursor of this run ahead of it is refused."""
+        if after is None or after.epoch != self.journal.epoch:
+            return False
+        if after.seq > self.journal.head:
+            raise InvalidArgument("after", f"{str(after)!r} is ahead of the scheduler's events: not a cursor it gave")
+        return self.journal.since(after.seq) is not None
 
     async def job(self, job_id: str, after: Cursor | None) -> AsyncIterator[tuple[JobEvent, Cursor]]:
         """The job's events after `after` (from the start when None), until its final state."""
@@ -35,19 +41,22 @@ class EventStreams:
         version, log_seq = (after.version, after.log_seq) if after else (0, 0)
         seq = after.seq if self._held(after) else None
         restated = 0  # the version of the last restatement: journal events up to it are in it
-        catch_up = True
+        catch_up, first = True, True
         while True:
             if catch_up:  # from the store; everything is read before any of it is given (no await between)
-                replayed = seq is not None  # the journal has the job's changes since the cursor
+                replayed = seq is not None  # the journal holds what came after the cursor
                 seq = self.journal.head if seq is None else seq
                 job = self.book.get(job_id)
                 # lines the journal holds come from it, in their place; the store gives the older ones
-                held = self.journal.since(seq) if replayed else []
-                until = next((e.line.seq for e in held or () if e.kind is Kind.LOG and e.job.id == job_id), None)
+                held = [e for e in self.journal.since(seq) or () if e.job.id == job_id] if replayed else []
+                until = next((e.line.seq for e in held if e.kind is Kind.LOG), None)
                 caught = [JobEvent(seq, self.book.clock(), job, Kind.LOG, line=line)
                           for line in self._lines(job_id, log_seq, until)]
-                if not replayed and job.version > version:
-                    snapshot = JobEvent(seq, self.book.clock(), job, Kind.JOB, resync=after is not None)
+                # restated unless the journal has the changes after the cursor (a cursor given while
+                # catching up may be older than the job's last change, which is before `seq`)
+                changes_held = any(e.kind is not Kind.LOG for e in held)
+                if job.version > version and not changes_held:
+                    snapshot = JobEvent(seq, self.book.clock(), job, Kind.JOB, resync=after is not None or not first)
                     caught.insert(len(caught) if job.state.is_final else 0, snapshot)
                     restated = job.version
                 for event in caught:
@@ -55,7 +64,7 @@ class EventStreams:
                     yield event, Cursor(epoch, seq, version, log_seq)
                 if job.state.is_final and version >= job.version:
                     return
-                catch_up = False
+                catch_up, first = False, False
             events = self.journal.since(seq)
             if events is None:
                 seq, catch_up = None, True
@@ -108,14 +117,16 @@ class EventStreams:
         stream started from (None: from the start): resuming from it restates again."""
         epoch = self.journal.epoch
         seq = after.seq if self._held(after) else None
+        first = True
         while True:
             if seq is None:
                 seq = self.journal.head
                 jobs = self._unfinished(who)
                 for i, job in enumerate(jobs):
                     last = i == len(jobs) - 1
-                    event = JobEvent(seq, self.book.clock(), job, Kind.JOB, resync=after is not None)
+                    event = JobEvent(seq, self.book.clock(), job, Kind.JOB, resync=after is not None or not first)
                     yield event, Cursor(epoch, seq) if last else after
+                first = False
             events = self.journal.since(seq)
             if events is None:
                 seq = None

@@ -196,7 +196,8 @@ def test_a_watcher_that_falls_behind_the_journal_catches_up_from_the_store(store
     make(book, 1)
     events = [e for e, _ in followed_live(book, "job-1", increments=5)]  # far more than 4 events unread
     assert [e.line.seq for e in events if e.kind is Kind.LOG] == list(range(1, 12))
-    assert events[-1].kind is Kind.JOB and events[-1].job.state is JobState.COMPLETED and events[-1].resync is False
+    assert events[-1].kind is Kind.JOB and events[-1].job.state is JobState.COMPLETED
+    assert events[-1].resync  # a restatement in place of the changes it fell behind on
 
 
 def test_everyones_stream_shows_only_the_jobs_the_caller_may_see_and_resumes_exactly(store):
@@ -228,3 +229,24 @@ def test_everyones_stream_shows_only_the_jobs_the_caller_may_see_and_resumes_exa
     restarted = EventStreams(new_book(store))
     again = asyncio.run(collect(restarted.visible(ANA, ana[-1][1])))
     assert [(e.job.id, e.resync) for e, _ in again] == [("job-3", True)]
+
+
+def test_resuming_a_finished_jobs_stream_from_any_cursor_of_its_catch_up_ends(store):
+    book = new_book(store)
+    make(book, 1)
+    run_job(book, "job-1")
+    streams = EventStreams(book)
+    full = asyncio.run(collect(streams.job("job-1", None)))
+    assert full[-1][0].job.state is JobState.COMPLETED
+    for cut in range(len(full) - 1):
+        rest = asyncio.run(collect(streams.job("job-1", full[cut][1])))
+        assert [key(e) for e, _ in full[: cut + 1] + rest] == [key(e) for e, _ in full], cut
+        assert rest[-1][0].kind is Kind.JOB and rest[-1][0].job.state is JobState.COMPLETED
+
+
+def test_a_cursor_of_this_run_ahead_of_its_events_is_refused(store):
+    book = new_book(store)
+    make(book, 1)
+    forged = Cursor(book.events.epoch, book.events.head + 1000)
+    with pytest.raises(InvalidArgument, match="after"):
+        asyncio.run(EventStreams(book).job("job-1", forged).__anext__())
