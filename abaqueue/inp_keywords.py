@@ -70,6 +70,7 @@ class Reference:
     source: Path
     line: int
     keyword: str
+    base: Path  # the folder the name is relative to
 
     @property
     def relative(self) -> PureWindowsPath | None:
@@ -81,12 +82,14 @@ class Reference:
 MAX_DEPTH = 20
 
 
-def references(model: Path) -> Iterator[Reference]:
+def references(model: Path, folder: Path | None = None) -> Iterator[Reference]:
     """Every `input=` file named by `model` and, recursively, by the files it includes, each
-    included file read once; an include that cannot be read yields its reference and no more."""
+    included file read once; an include that cannot be read yields its reference and no more.
+    `folder`: where the model's own names are relative to, when not its own folder (a model made
+    from a template elsewhere). A reference's `base` is the folder its name is relative to."""
     seen: set[Path] = set()
 
-    def walk(path: Path, depth: int) -> Iterator[Reference]:
+    def walk(path: Path, depth: int, base: Path) -> Iterator[Reference]:
         seen.add(path.resolve())
         try:
             handle = open(path, encoding="utf-8", errors="replace")
@@ -101,11 +104,11 @@ def references(model: Path) -> Iterator[Reference]:
                 target = parsed.params.get("input", "")
                 if not target:
                     continue
-                ref = Reference(target, path, number, parsed.name)
+                ref = Reference(target, path, number, parsed.name, base)
                 yield ref
                 if parsed.name == "include" and ref.relative is not None and depth < MAX_DEPTH:
-                    included = path.parent.joinpath(*ref.relative.parts)
+                    included = base.joinpath(*ref.relative.parts)
                     if included.resolve() not in seen:
-                        yield from walk(included, depth + 1)
+                        yield from walk(included, depth + 1, included.parent)
 
-    yield from walk(model, 0)
+    yield from walk(model, 0, folder or model.parent)

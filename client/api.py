@@ -30,6 +30,7 @@ from .auth import BearerToken
 from .errors import AbaqueueError, InvalidArgument, from_rpc_error
 from .inputs import Inputs, gather
 from .models import (
+    Batch,
     FileInfo,
     Job,
     JobEvent,
@@ -44,6 +45,7 @@ from .models import (
     TokenInfo,
     priority_value,
 )
+from .study import Study
 
 _Response = TypeVar("_Response")
 
@@ -111,7 +113,7 @@ class Client:
         max_attempts: int = 0, archives: Sequence[Path | str] = (), find_includes: bool = True,
         license_tokens: int = 0, node: str = "", abaqus_version: str = "", requires_approval: bool = False,
         solver: SolverOptions | None = None, start_now: bool = False, request_id: str | None = None,
-        on_sent: Callable[[str, int, int], None] | None = None,
+        batch_id: str = "", include_folder: Path | None = None, on_sent: Callable[[str, int, int], None] | None = None,
     ) -> Job:
         """Create a job for `model` (an .inp file), upload its inputs and queue it.
 
@@ -124,12 +126,16 @@ class Client:
         your role's); `labels` a node must match (globs); `timeout` is the wall-clock limit of a run
         (seconds; default the node's); `max_attempts` how often a node or solver failure is retried
         (default the cluster's). `start_now`: refuse (FailedPrecondition, with the reasons) rather
-        than queue a job that could not start at once. `on_sent(file, nbytes, its size)` hears the uploads."""
+        than queue a job that could not start at once. `batch_id`: the batch it joins. `include_folder`:
+        where the model's input= names are relative to, when not its own folder. `on_sent(file, nbytes,
+        its size)` hears the uploads."""
         options = dict(name=name, priority=priority, labels=labels, timeout=timeout, max_attempts=max_attempts,
                        archives=archives, find_includes=find_includes, license_tokens=license_tokens, node=node,
-                       abaqus_version=abaqus_version, requires_approval=requires_approval, solver=solver)
+                       abaqus_version=abaqus_version, requires_approval=requires_approval, solver=solver,
+                       include_folder=include_folder)
         with self._prepared(model, cpus, files, **options) as (inputs, declared, create):
             create.request_id, create.start_now = request_id or str(uuid.uuid4()), start_now
+            create.batch_id = batch_id
             created = self._call(self._stub.CreateJob, create)
             for request in created.upload_requests:
                 name = request.file_name
@@ -156,14 +162,14 @@ class Client:
         priority: int | str | None = None, labels: dict[str, str] | None = None, timeout: float | timedelta = 0,
         max_attempts: int = 0, archives: Sequence[Path | str] = (), find_includes: bool = True,
         license_tokens: int = 0, node: str = "", abaqus_version: str = "", requires_approval: bool = False,
-        solver: SolverOptions | None = None,
+        solver: SolverOptions | None = None, include_folder: Path | None = None,
     ) -> Iterator[tuple[Inputs, dict[str, FileInfo], pb.CreateJobRequest]]:
         """The job's inputs (a zip of nested includes lives as long as this), each file described,
         and the CreateJob request for them."""
         solver = solver or SolverOptions()
         with tempfile.TemporaryDirectory(prefix="abaqueue-") as pack_dir:
             inputs = gather(Path(model), [Path(f) for f in files], [Path(a) for a in archives],
-                            find_includes=find_includes, pack_dir=Path(pack_dir))
+                            find_includes=find_includes, pack_dir=Path(pack_dir), folder=include_folder)
             if inputs.user_subroutine and not solver.user_subroutine:
                 solver = replace(solver, user_subroutine=inputs.user_subroutine)
             if timeout:
@@ -332,6 +338,61 @@ class Client:
 
             heard = None if on_received is None else (lambda n, name=info.name: on_received(name, n))
             saved.append(transfer.download(sign, Path(dest), info, parallel=parallel, on_received=heard))
+        return saved
+
+    # --- batches
+
+    def create_batch(self, name: str, parallelism: int, expected_jobs: int, request_id: str | None = None) -> Batch:
+        """An empty batch: jobs join it with submit(..., batch_id=batch.id)."""
+        request = pb.CreateBatchRequest(request_id=request_id or str(uuid.uuid4()), name=name,
+                                        parallelism=parallelism, expected_jobs=expected_jobs)
+        return Batch.from_proto(self._call(self._stub.CreateBatch, request).batch)
+
+    def submit_batch(self, study: Study, on_job: Callable[[Job], None] | None = None,
+                     request_id: str | None = None) -> Batch:
+        """Every job of `study` in one batch (retried with the same `request_id`, nothing is made
+        twice); `on_job` hears each job as it is queued."""
+        request_id = request_id or str(uuid.uuid4())
+        with study.models() as jobs:
+            batch = self.create_batch(study.name, study.parallelism, len(jobs), request_id)
+            for i, spec in enumerate(jobs):
+                job = self.submit(spec.model, study.cpus, study.files, name=spec.name, batch_id=batch.id,
+                                  request_id=f"{request_id}/{i}", include_folder=spec.folder, **study.options)
+                if on_job is not None:
+                    on_job(job)
+        return self.get_batch(batch.id)
+
+    def get_batch(self, batch_id: str) -> Batch:
+        return Batch.from_proto(self._call(self._stub.GetBatch, pb.GetBatchRequest(batch_id=batch_id)).batch)
+
+    def batches(self, limit: int = 100) -> list[Batch]:
+        answer = self._call(self._stub.ListBatches, pb.ListBatchesRequest(page_size=limit))
+        return [Batch.from_proto(b) for b in answer.batches]
+
+    def cancel_batch(self, batch_id: str) -> Batch:
+        return Batch.from_proto(self._call(self._stub.CancelBatch, pb.CancelBatchRequest(batch_id=batch_id)).batch)
+
+    def wait_batch(self, batch_id: str, on_update: Callable[[Batch], None] | None = None,
+                   every_s: float = 2.0) -> Batch:
+        """Block until every job of the batch has ended; `on_update` sees it every `every_s`."""
+        while True:
+            batch = self.get_batch(batch_id)
+            if on_update is not None:
+                on_update(batch)
+            if batch.progress.finished:
+                return batch
+            self._sleep(every_s)
+
+    def download_batch_results(self, batch_id: str, dest: Path, only: Sequence[str] = ()) -> dict[str, list[Path]]:
+        """Each job's result files into a folder of its own, `dest`/JOB_NAME (its id when two jobs
+        share a name); jobs without results are left out."""
+        saved: dict[str, list[Path]] = {}
+        jobs = [self.get(i) for i in self.get_batch(batch_id).job_ids]
+        names = [j.name for j in jobs]
+        for job in jobs:
+            if job.result_files:
+                folder = job.name if names.count(job.name) == 1 else job.id
+                saved[job.id] = self.download_results(job.id, Path(dest) / folder, only)
         return saved
 
     # --- tokens: admins create and renew; everyone may list and revoke their own

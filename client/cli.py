@@ -9,7 +9,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from . import fields, queue_commands
+from . import batch_commands, fields, queue_commands
 from .api import Client
 from .commands import (
     Ui,
@@ -181,6 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
     wait.add_argument("job_id", metavar="ID")
     wait.set_defaults(command=cmd_wait)
 
+    batch_commands.add_commands(commands, _positive)
     admin = commands.add_parser("admin", help="administration").add_subparsers(metavar="AREA", required=True)
     queue_commands.add_commands(commands, admin, jobs)
     tokens = admin.add_parser("tokens", help="create, list, revoke and renew tokens").add_subparsers(
@@ -230,6 +231,12 @@ EXAMPLES = {
     "nodes list": ["abaqueue nodes list", "abaqueue nodes list --json"],
     "nodes drain": ["abaqueue nodes drain cae-node07"],
     "nodes resume": ["abaqueue nodes resume cae-node07"],
+    "batch submit": ["abaqueue batch submit study.toml --wait", "abaqueue batch submit study.toml --parallelism 5"],
+    "batch get": ["abaqueue batch get 9a1b...", "abaqueue batch get 9a1b... --json"],
+    "batch list": ["abaqueue batch list"],
+    "batch cancel": ["abaqueue batch cancel 9a1b..."],
+    "batch results": ["abaqueue batch results 9a1b... --dest results/", "abaqueue batch results 9a1b... --dest . "
+                      "--only .odb"],
     "admin approve": ["abaqueue admin approve 3f2c..."],
     "admin reject": ["abaqueue admin reject 3f2c... --reason 'book the 64-core node first'"],
     "admin limits": ["abaqueue admin limits", "abaqueue admin limits --max-concurrent 40 --enable-fair-share on"],

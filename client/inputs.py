@@ -25,9 +25,10 @@ class Inputs:
 
 
 def gather(model: Path, files: Sequence[Path], archives: Sequence[Path], *, find_includes: bool,
-           pack_dir: Path) -> Inputs:
-    """The inputs of a job for `model`. Files the model names in its own folder are added; those in
-    folders below it go in one zip (written into `pack_dir`) that the node unpacks in place."""
+           pack_dir: Path, folder: Path | None = None) -> Inputs:
+    """The inputs of a job for `model`. Files the model names in its folder (or `folder`, for a
+    model made from a template there) are added; those in folders below it go in one zip (written
+    into `pack_dir`) that the node unpacks in place."""
     model, files, archives = Path(model), [Path(f) for f in files], [Path(a) for a in archives]
     entries = _entries(archives)
     in_archive = bool(archives) and not model.is_file()
@@ -37,7 +38,7 @@ def gather(model: Path, files: Sequence[Path], archives: Sequence[Path], *, find
     sent = [*([] if in_archive else [model]), *files]
     if find_includes and not in_archive:
         given = {p.name.lower() for p in sent}
-        flat, nested = _named_files(model, given, entries)
+        flat, nested = _named_files(model, given, entries, folder or model.parent)
         sent += flat
         if nested:
             archives = [*archives, _pack(model, nested, pack_dir)]
@@ -53,19 +54,20 @@ def gather(model: Path, files: Sequence[Path], archives: Sequence[Path], *, find
     return Inputs(model.name, paths, frozenset(a.name for a in archives), subroutines[0] if subroutines else "")
 
 
-def _named_files(model: Path, given: set[str], in_archives: set[str]) -> tuple[list[Path], dict[str, Path]]:
-    """The files `model` names that were not given: those beside it, and those in folders below it
-    (by their path from the model's folder)."""
+def _named_files(model: Path, given: set[str], in_archives: set[str],
+                 folder: Path) -> tuple[list[Path], dict[str, Path]]:
+    """The files `model` names that were not given: those in `folder`, and those in folders below
+    it (by their path from it)."""
     flat: dict[str, Path] = {}
     nested: dict[str, Path] = {}
-    top = model.resolve().parent
-    for ref in references(model):
+    top = folder.resolve()
+    for ref in references(model, folder):
         where = f"{ref.source.name} line {ref.line}: *{ref.keyword}, input={ref.target}"
         relative = ref.relative
         if relative is None:
             raise InvalidArgument(f"{where}: an absolute path does not exist on the node; name the file "
                                   "relative to the model (or pass find_includes=False / --no-includes)")
-        local = ref.source.resolve().parent.joinpath(*relative.parts)
+        local = ref.base.resolve().joinpath(*relative.parts)
         inside = Path(os.path.relpath(local, top))
         if inside.parts[:1] == ("..",):
             raise InvalidArgument(f"{where}: the file is outside the model's folder; the node has only the job "

@@ -195,6 +195,7 @@ class Job:
     queue_time: datetime | None = None
     solver: SolverOptions = field(default_factory=SolverOptions)
     max_attempts: int = 0  # 0: the cluster's rule
+    batch_id: str = ""
     # The client that fetched it, for job.wait(), job.watch(), job.cancel(), job.download_results().
     client: Any = field(default=None, compare=False, repr=False)
 
@@ -247,7 +248,7 @@ class Job:
             abaqus_version=msg.abaqus_version, requires_approval=msg.requires_approval,
             queue_position=msg.queue_position or None, estimated_start_time=when("estimated_start_time"),
             queue_time=when("queue_time"), solver=SolverOptions.from_proto(msg.solver),
-            max_attempts=msg.max_attempts, client=client,
+            max_attempts=msg.max_attempts, batch_id=msg.batch_id, client=client,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -471,3 +472,71 @@ class Preview:
     @property
     def starts_now(self) -> bool:
         return [r.code for r in self.job.reasons] == ["ready"] and not self.job.requires_approval
+
+
+@dataclass(frozen=True)
+class BatchRunningJob:
+    job_id: str
+    name: str
+    node: str
+    stage: int  # 1 inputs moving, 2 solving, 3 results moving
+    stage_start_time: datetime | None
+
+
+@dataclass(frozen=True)
+class BatchProgress:
+    """Stage-level progress: each job has three stages (inputs moved, solved, results collected)."""
+
+    total_jobs: int
+    total_stages: int
+    completed_stages: int
+    completed: int
+    failed: int
+    cancelled: int
+    waiting: int
+    running: tuple[BatchRunningJob, ...]
+    estimated_finish_time: datetime | None
+
+    @property
+    def fraction(self) -> float:
+        return self.completed_stages / self.total_stages if self.total_stages else 0.0
+
+    @property
+    def finished(self) -> bool:
+        return self.completed + self.failed + self.cancelled >= self.total_jobs
+
+
+@dataclass(frozen=True)
+class Batch:
+    id: str
+    name: str
+    owner: str
+    team: str
+    parallelism: int
+    expected_jobs: int
+    create_time: datetime | None
+    job_ids: tuple[str, ...]
+    cancelled: bool
+    progress: BatchProgress
+
+    @classmethod
+    def from_proto(cls, msg) -> Batch:
+        p = msg.progress
+        running = tuple(BatchRunningJob(r.job_id, r.name, r.node, r.stage,
+                                        _utc(r.stage_start_time) if r.HasField("stage_start_time") else None)
+                        for r in p.running)
+        progress = BatchProgress(p.total_jobs, p.total_stages, p.completed_stages, p.completed, p.failed,
+                                 p.cancelled, p.waiting, running,
+                                 _utc(p.estimated_finish_time) if p.HasField("estimated_finish_time") else None)
+        return cls(msg.id, msg.name, msg.owner, msg.team, msg.parallelism, msg.expected_jobs,
+                   _utc(msg.create_time) if msg.HasField("create_time") else None, tuple(msg.job_ids),
+                   msg.cancelled, progress)
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["create_time"] = self.create_time.isoformat() if self.create_time else None
+        finish = self.progress.estimated_finish_time
+        out["progress"]["estimated_finish_time"] = finish.isoformat() if finish else None
+        for r, running in zip(out["progress"]["running"], self.progress.running):
+            r["stage_start_time"] = running.stage_start_time.isoformat() if running.stage_start_time else None
+        return out

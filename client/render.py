@@ -22,7 +22,7 @@ from rich.progress import (
 from rich.table import Table
 
 from . import fields
-from .models import FileInfo, Job, JobState, Preview, TokenInfo
+from .models import Batch, FileInfo, Job, JobState, Preview, TokenInfo
 
 STATE_STYLE = {
     JobState.WAITING: "yellow", JobState.BLOCKED: "magenta", JobState.STARTING: "cyan",
@@ -231,3 +231,74 @@ def preview(p: Preview) -> Group:
         if job.estimated_start_time:
             grid.add_row("may start", when(job.estimated_start_time))
     return Group(grid, "[dim]dry run: nothing was uploaded or queued[/]")
+
+
+STAGE_NAMES = {1: "inputs moving", 2: "solving", 3: "results moving"}
+
+
+def batch_line(batch: Batch) -> str:
+    p = batch.progress
+    text = (f"{p.completed_stages}/{p.total_stages} stages, {p.completed} completed, {p.failed} failed, "
+            f"{len(p.running)} running, {p.waiting} waiting")
+    if p.estimated_finish_time:
+        text += f", done ~{when(p.estimated_finish_time)}"
+    return text
+
+
+def batch_details(batch: Batch) -> Group:
+    """A batch: its numbers, then a row per running job with its node, stage and when it began."""
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column()
+    p = batch.progress
+    for label, value in (("id", batch.id), ("name", batch.name), ("owner", batch.owner),
+                         ("parallelism", str(batch.parallelism)), ("jobs", str(p.total_jobs)),
+                         ("progress", f"{p.fraction:.0%}  {batch_line(batch)}"),
+                         ("created", when(batch.create_time))):
+        grid.add_row(label, escape(value))
+    if batch.cancelled:
+        grid.add_row("cancelled", "yes")
+    parts: list[RenderableType] = [grid]
+    if p.running:
+        table = Table(title="running", title_justify="left", box=None, header_style="bold")
+        for column in ("JOB", "NAME", "NODE", "STAGE", "SINCE"):
+            table.add_column(column, no_wrap=True)
+        for r in p.running:
+            table.add_row(r.job_id, escape(r.name), escape(r.node or "-"), f"{r.stage} {STAGE_NAMES[r.stage]}",
+                          when(r.stage_start_time))
+        parts.append(table)
+    return Group(*parts)
+
+
+def batches_table(batches: Iterable[Batch]) -> Table:
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    for column in ("ID", "NAME", "JOBS", "PARALLEL", "PROGRESS", "DONE", "FAILED", "RUNNING", "CREATED"):
+        table.add_column(column, no_wrap=True, justify="right" if column in ("JOBS", "PARALLEL", "DONE") else "left")
+    for b in batches:
+        p = b.progress
+        table.add_row(b.id, escape(b.name), str(p.total_jobs), str(b.parallelism), f"{p.fraction:.0%}",
+                      str(p.completed), str(p.failed), str(len(p.running)), when(b.create_time))
+    return table
+
+
+class BatchBar:
+    """A live bar of a batch's stages, with its counts."""
+
+    def __init__(self, console: Console) -> None:
+        self._progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), TaskProgressColumn(),
+                                  TextColumn("{task.fields[detail]}"), TimeElapsedColumn(), console=console)
+        self._task: TaskID | None = None
+
+    def __enter__(self) -> BatchBar:
+        self._progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._progress.stop()
+
+    def update(self, batch: Batch) -> None:
+        p = batch.progress
+        if self._task is None:
+            self._task = self._progress.add_task(escape(batch.name), total=p.total_stages or 1, detail="")
+        self._progress.update(self._task, completed=p.completed_stages, total=p.total_stages or 1,
+                              detail=escape(batch_line(batch)))

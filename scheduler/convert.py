@@ -6,12 +6,15 @@ from google.protobuf.duration_pb2 import Duration
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from abaqueue.presigned_http import PresignedTarget
+from abaqueue.v1 import batch_pb2 as bt
 from abaqueue.v1 import execution_service_pb2 as ex
 from abaqueue.v1 import job_pb2 as pb
 from abaqueue.v1 import token_service_pb2 as tok
 
 from .blobs import StoredPart
 from .dispatch import WaitInfo
+from .domain.batch import Batch
+from .domain.batch import Progress as BatchProgress
 from .domain.errors import InvalidArgument
 from .domain.identity import Principal, Role, TokenRecord
 from .domain.job import ErrorClass, FileSpec, Job, JobState, Outcome, PartSpec, Progress, SolverOptions
@@ -104,6 +107,20 @@ def event_to_pb(event: JobEvent, cursor: Cursor | None) -> pb.JobEvent:
     return msg
 
 
+def batch_to_pb(batch: Batch, progress: BatchProgress) -> bt.Batch:
+    p = progress
+    return bt.Batch(
+        id=batch.id, name=batch.name, owner=batch.owner, team=batch.team, parallelism=batch.parallelism,
+        expected_jobs=batch.expected_jobs, create_time=timestamp(batch.create_time), job_ids=list(batch.job_ids),
+        cancelled=batch.cancelled,
+        progress=bt.BatchProgress(
+            total_jobs=p.total_jobs, total_stages=p.total_stages, completed_stages=p.completed_stages,
+            completed=p.completed, failed=p.failed, cancelled=p.cancelled, waiting=p.waiting,
+            running=[bt.BatchRunningJob(job_id=r.job_id, name=r.name, node=r.node, stage=r.stage,
+                                        stage_start_time=timestamp(r.stage_start)) for r in p.running],
+            estimated_finish_time=timestamp(p.estimated_finish)))
+
+
 def solver_to_pb(o: SolverOptions) -> pb.SolverOptions:
     msg = pb.SolverOptions(memory=o.memory, double_precision=o.double_precision, user_subroutine=o.user_subroutine,
                            oldjob=o.oldjob, result_patterns=list(o.result_patterns), restart_files=o.restart_files)
@@ -133,7 +150,7 @@ def job_to_pb(job: Job, wait: WaitInfo | None = None) -> pb.Job:
         required_node=job.required_node, abaqus_version=job.abaqus_version,
         requires_approval=job.requires_approval, queue_time=timestamp(job.queue_time),
         wait_reasons=[pb.WaitReason(code=r.code.value, message=r.message) for r in blocked_reasons(job)],
-        solver=solver_to_pb(job.solver), max_attempts=job.max_attempts,
+        solver=solver_to_pb(job.solver), max_attempts=job.max_attempts, batch_id=job.batch_id,
     )
     if wait is not None:
         msg.wait_reasons.extend(pb.WaitReason(code=r.code.value, message=r.message) for r in wait.reasons)

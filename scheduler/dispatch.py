@@ -138,7 +138,7 @@ class JobQueue:
         return self._due[0][0] if self._due else None
 
     def started(self, job: Brief) -> None:
-        self.policy.started(job.owner, job.team, job.license_tokens)
+        self.policy.started(job.owner, job.team, job.license_tokens, job.batch_id)
         self._running[job.id] = (job.start_time or 0.0, job.seconds_left)
         if job.start_time:
             self.waits.append(job.start_time - job.queue_time)
@@ -149,7 +149,7 @@ class JobQueue:
 
     def ended(self, job: Job) -> None:
         """A started job ended: its cores, tokens and its owner's turn are free for others."""
-        self.policy.ended(job.owner, job.team, job.license_tokens)
+        self.policy.ended(job.owner, job.team, job.license_tokens, job.batch_id)
         self._running.pop(job.id, None)
         if job.state is JobState.COMPLETED and job.start_time and job.end_time:
             self._durations.append(job.end_time - job.start_time)

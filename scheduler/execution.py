@@ -166,12 +166,21 @@ class ExecutionApp:
         self, node: str, job_id: str, attempt: int, files: Sequence[FileSpec],
     ) -> list[PresignedTarget]:
         """Single PUTs, each signed with the file's SHA-256."""
-        job = self._moving(node, job_id, attempt)
+        job = self._collecting(node, job_id, attempt)
         validation.file_specs(files, "files")
         return [self.blobs.presign_put(result_key(job.id, attempt, f.name), f.name, f.sha256) for f in files]
 
-    def _result_key(self, node: str, job_id: str, attempt: int, file_name: str) -> str:
+    def _collecting(self, node: str, job_id: str, attempt: int) -> Job:
+        """The job whose attempt moves its results: its solver has ended (the first time, stamped)."""
         job = self._moving(node, job_id, attempt)
+        if job.collect_time is None:
+            now = self.book.clock()
+            job = self.book.change(job_id, lambda j: _fence(j, node, attempt) if j.collect_time
+                                   else _fence(j, node, attempt).evolve(collect_time=now))
+        return job
+
+    def _result_key(self, node: str, job_id: str, attempt: int, file_name: str) -> str:
+        job = self._collecting(node, job_id, attempt)
         validation.file_name(file_name, "file_name")
         return result_key(job.id, attempt, file_name)
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from abaqueue.presigned_http import PresignedTarget
 
 from . import stored_files
+from .batches import BatchApp
 from .blobs import S3Blobs, StoredPart, input_key, result_key
 from .dispatch import JobQueue, Preview, WaitInfo
 from .domain import identity, priority, states, validation
@@ -55,6 +56,7 @@ class JobOptions:
     solver: SolverOptions = field(default_factory=SolverOptions)
     max_attempts: int = 0  # 0: the cluster's rule
     start_now: bool = False  # refuse it rather than queue it when it could not start at once
+    batch_id: str = ""  # the batch it joins
 
 
 MAX_PAGE_SIZE = 1000
@@ -81,6 +83,7 @@ class SubmissionApp:
         self.max_queue_bytes = max_queue_bytes
         self.multipart = MultipartUploads(blobs)
         self.streams = EventStreams(book)
+        self.batches = BatchApp(book, self.cancel_job)
 
     def _within_size(self, who: Principal, total: int, what: str) -> None:
         limit = self.limits.job_bytes(who.role)
@@ -156,7 +159,12 @@ class SubmissionApp:
         job = self._new_job(who, request_id, name, cpus, input_file, input_files, options)
         earlier = self.book.store.by_request(who.user, request_id) if request_id else None
         if earlier is not None:  # a retry: the job it created, whatever the limits say now
+            if earlier.batch_id:
+                self.batches.joined(earlier.batch_id, earlier.id)
             return earlier, self._upload_targets(earlier)
+        if options.batch_id:
+            batch = self.batches.joinable(who, options.batch_id)
+            job = job.evolve(batch_id=batch.id, batch_parallelism=batch.parallelism)
         self._within_size(who, sum(f.size_bytes for f in job.input_files), "the files declared take")
         if job.start_now:
             self._starts_now(job)
@@ -165,6 +173,8 @@ class SubmissionApp:
             raise ResourceExhausted(f"too many jobs created by {who.user} just now: retry in {wait:.2f} s")
         self._room_in_queue(job)  # before the uploads, not after them
         job = self.book.create(job)
+        if job.batch_id and self.batches.joined(job.batch_id, job.id).cancelled:
+            job = self.cancel_job(who, job.id)  # the batch was cancelled meanwhile
         return job, self._upload_targets(job)
 
     def _starts_now(self, job: Job) -> None:

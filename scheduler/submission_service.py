@@ -29,7 +29,7 @@ class SubmissionService(pb_grpc.SubmissionServiceServicer):
             license_tokens=request.license_tokens, required_labels=dict(request.required_labels),
             required_node=request.required_node, abaqus_version=request.abaqus_version,
             requires_approval=request.requires_approval, solver=convert.solver_from_pb(request.solver),
-            max_attempts=request.max_attempts, start_now=request.start_now)
+            max_attempts=request.max_attempts, start_now=request.start_now, batch_id=request.batch_id)
         files = [convert.file_from_pb(f) for f in request.input_files]
         if request.validate_only:
             job, preview = self.app.preview_job(caller(), request.name, request.cpus, request.input_file, files,
@@ -122,6 +122,31 @@ class SubmissionService(pb_grpc.SubmissionServiceServicer):
     async def WatchJob(self, request, context):
         async for job in self.app.watch(caller(), request.job_id):
             yield pb.WatchJobResponse(job=convert.job_to_pb(job), event_time=convert.timestamp(time.time()))
+
+    @mapped
+    async def CreateBatch(self, request, context):
+        batches = self.app.batches
+        batch = batches.create(caller(), request.request_id, request.name, request.parallelism,
+                               request.expected_jobs)
+        return pb.CreateBatchResponse(batch=convert.batch_to_pb(batch, batches.progress(batch)))
+
+    @mapped
+    async def GetBatch(self, request, context):
+        batches = self.app.batches
+        batch = batches.get(caller(), request.batch_id)
+        return pb.GetBatchResponse(batch=convert.batch_to_pb(batch, batches.progress(batch)))
+
+    @mapped
+    async def ListBatches(self, request, context):
+        batches = self.app.batches
+        return pb.ListBatchesResponse(batches=[convert.batch_to_pb(b, batches.progress(b))
+                                               for b in batches.list(caller(), request.page_size)])
+
+    @mapped
+    async def CancelBatch(self, request, context):
+        batches = self.app.batches
+        batch = batches.cancel(caller(), request.batch_id)
+        return pb.CancelBatchResponse(batch=convert.batch_to_pb(batch, batches.progress(batch)))
 
     @mapped
     async def WatchJobEvents(self, request, context):

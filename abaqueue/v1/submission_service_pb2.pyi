@@ -1,5 +1,6 @@
 import datetime
 
+from abaqueue.v1 import batch_pb2 as _batch_pb2
 from abaqueue.v1 import job_pb2 as _job_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
@@ -9,6 +10,60 @@ from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
+
+class CreateBatchRequest(_message.Message):
+    __slots__ = ("request_id", "name", "parallelism", "expected_jobs")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    PARALLELISM_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_JOBS_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    name: str
+    parallelism: int
+    expected_jobs: int
+    def __init__(self, request_id: _Optional[str] = ..., name: _Optional[str] = ..., parallelism: _Optional[int] = ..., expected_jobs: _Optional[int] = ...) -> None: ...
+
+class CreateBatchResponse(_message.Message):
+    __slots__ = ("batch",)
+    BATCH_FIELD_NUMBER: _ClassVar[int]
+    batch: _batch_pb2.Batch
+    def __init__(self, batch: _Optional[_Union[_batch_pb2.Batch, _Mapping]] = ...) -> None: ...
+
+class GetBatchRequest(_message.Message):
+    __slots__ = ("batch_id",)
+    BATCH_ID_FIELD_NUMBER: _ClassVar[int]
+    batch_id: str
+    def __init__(self, batch_id: _Optional[str] = ...) -> None: ...
+
+class GetBatchResponse(_message.Message):
+    __slots__ = ("batch",)
+    BATCH_FIELD_NUMBER: _ClassVar[int]
+    batch: _batch_pb2.Batch
+    def __init__(self, batch: _Optional[_Union[_batch_pb2.Batch, _Mapping]] = ...) -> None: ...
+
+class ListBatchesRequest(_message.Message):
+    __slots__ = ("page_size",)
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    page_size: int
+    def __init__(self, page_size: _Optional[int] = ...) -> None: ...
+
+class ListBatchesResponse(_message.Message):
+    __slots__ = ("batches",)
+    BATCHES_FIELD_NUMBER: _ClassVar[int]
+    batches: _containers.RepeatedCompositeFieldContainer[_batch_pb2.Batch]
+    def __init__(self, batches: _Optional[_Iterable[_Union[_batch_pb2.Batch, _Mapping]]] = ...) -> None: ...
+
+class CancelBatchRequest(_message.Message):
+    __slots__ = ("batch_id",)
+    BATCH_ID_FIELD_NUMBER: _ClassVar[int]
+    batch_id: str
+    def __init__(self, batch_id: _Optional[str] = ...) -> None: ...
+
+class CancelBatchResponse(_message.Message):
+    __slots__ = ("batch",)
+    BATCH_FIELD_NUMBER: _ClassVar[int]
+    batch: _batch_pb2.Batch
+    def __init__(self, batch: _Optional[_Union[_batch_pb2.Batch, _Mapping]] = ...) -> None: ...
 
 class GetJobLogRequest(_message.Message):
     __slots__ = ("job_id", "after_seq", "page_size")
@@ -113,7 +168,7 @@ class GetMyQueueResponse(_message.Message):
     def __init__(self, pending_count: _Optional[int] = ..., running_count: _Optional[int] = ..., blocked_count: _Optional[int] = ..., best_position: _Optional[int] = ..., pending_jobs: _Optional[_Iterable[_Union[_job_pb2.Job, _Mapping]]] = ..., running_jobs: _Optional[_Iterable[_Union[_job_pb2.Job, _Mapping]]] = ..., blocked_jobs: _Optional[_Iterable[_Union[_job_pb2.Job, _Mapping]]] = ...) -> None: ...
 
 class CreateJobRequest(_message.Message):
-    __slots__ = ("request_id", "name", "cpus", "input_file", "input_files", "priority", "license_tokens", "required_labels", "required_node", "abaqus_version", "requires_approval", "solver", "max_attempts", "validate_only", "start_now")
+    __slots__ = ("request_id", "name", "cpus", "input_file", "input_files", "priority", "license_tokens", "required_labels", "required_node", "abaqus_version", "requires_approval", "solver", "max_attempts", "validate_only", "start_now", "batch_id")
     class RequiredLabelsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -136,6 +191,7 @@ class CreateJobRequest(_message.Message):
     MAX_ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
     VALIDATE_ONLY_FIELD_NUMBER: _ClassVar[int]
     START_NOW_FIELD_NUMBER: _ClassVar[int]
+    BATCH_ID_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     name: str
     cpus: int
@@ -151,7 +207,8 @@ class CreateJobRequest(_message.Message):
     max_attempts: int
     validate_only: bool
     start_now: bool
-    def __init__(self, request_id: _Optional[str] = ..., name: _Optional[str] = ..., cpus: _Optional[int] = ..., input_file: _Optional[str] = ..., input_files: _Optional[_Iterable[_Union[_job_pb2.FileInfo, _Mapping]]] = ..., priority: _Optional[int] = ..., license_tokens: _Optional[int] = ..., required_labels: _Optional[_Mapping[str, str]] = ..., required_node: _Optional[str] = ..., abaqus_version: _Optional[str] = ..., requires_approval: _Optional[bool] = ..., solver: _Optional[_Union[_job_pb2.SolverOptions, _Mapping]] = ..., max_attempts: _Optional[int] = ..., validate_only: _Optional[bool] = ..., start_now: _Optional[bool] = ...) -> None: ...
+    batch_id: str
+    def __init__(self, request_id: _Optional[str] = ..., name: _Optional[str] = ..., cpus: _Optional[int] = ..., input_file: _Optional[str] = ..., input_files: _Optional[_Iterable[_Union[_job_pb2.FileInfo, _Mapping]]] = ..., priority: _Optional[int] = ..., license_tokens: _Optional[int] = ..., required_labels: _Optional[_Mapping[str, str]] = ..., required_node: _Optional[str] = ..., abaqus_version: _Optional[str] = ..., requires_approval: _Optional[bool] = ..., solver: _Optional[_Union[_job_pb2.SolverOptions, _Mapping]] = ..., max_attempts: _Optional[int] = ..., validate_only: _Optional[bool] = ..., start_now: _Optional[bool] = ..., batch_id: _Optional[str] = ...) -> None: ...
 
 class CreateJobResponse(_message.Message):
     __slots__ = ("job", "upload_requests", "candidate_nodes")

@@ -115,6 +115,26 @@ class SubmissionServiceStub:
                 request_serializer=abaqueue_dot_v1_dot_submission__service__pb2.GetJobLogRequest.SerializeToString,
                 response_deserializer=abaqueue_dot_v1_dot_submission__service__pb2.GetJobLogResponse.FromString,
                 _registered_method=True)
+        self.CreateBatch = channel.unary_unary(
+                '/abaqueue.v1.SubmissionService/CreateBatch',
+                request_serializer=abaqueue_dot_v1_dot_submission__service__pb2.CreateBatchRequest.SerializeToString,
+                response_deserializer=abaqueue_dot_v1_dot_submission__service__pb2.CreateBatchResponse.FromString,
+                _registered_method=True)
+        self.GetBatch = channel.unary_unary(
+                '/abaqueue.v1.SubmissionService/GetBatch',
+                request_serializer=abaqueue_dot_v1_dot_submission__service__pb2.GetBatchRequest.SerializeToString,
+                response_deserializer=abaqueue_dot_v1_dot_submission__service__pb2.GetBatchResponse.FromString,
+                _registered_method=True)
+        self.ListBatches = channel.unary_unary(
+                '/abaqueue.v1.SubmissionService/ListBatches',
+                request_serializer=abaqueue_dot_v1_dot_submission__service__pb2.ListBatchesRequest.SerializeToString,
+                response_deserializer=abaqueue_dot_v1_dot_submission__service__pb2.ListBatchesResponse.FromString,
+                _registered_method=True)
+        self.CancelBatch = channel.unary_unary(
+                '/abaqueue.v1.SubmissionService/CancelBatch',
+                request_serializer=abaqueue_dot_v1_dot_submission__service__pb2.CancelBatchRequest.SerializeToString,
+                response_deserializer=abaqueue_dot_v1_dot_submission__service__pb2.CancelBatchResponse.FromString,
+                _registered_method=True)
 
 
 class SubmissionServiceServicer:
@@ -235,6 +255,34 @@ class SubmissionServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CreateBatch(self, request, context):
+        """A new batch, empty: jobs join it with CreateJob's batch_id.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetBatch(self, request, context):
+        """The batch with its progress.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListBatches(self, request, context):
+        """The caller's batches (leads: their team's too; admins: all), newest first, with their progress.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CancelBatch(self, request, context):
+        """Cancels the batch's waiting and running jobs; no job may join it after.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SubmissionServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -317,6 +365,26 @@ def add_SubmissionServiceServicer_to_server(servicer, server):
                     servicer.GetJobLog,
                     request_deserializer=abaqueue_dot_v1_dot_submission__service__pb2.GetJobLogRequest.FromString,
                     response_serializer=abaqueue_dot_v1_dot_submission__service__pb2.GetJobLogResponse.SerializeToString,
+            ),
+            'CreateBatch': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateBatch,
+                    request_deserializer=abaqueue_dot_v1_dot_submission__service__pb2.CreateBatchRequest.FromString,
+                    response_serializer=abaqueue_dot_v1_dot_submission__service__pb2.CreateBatchResponse.SerializeToString,
+            ),
+            'GetBatch': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetBatch,
+                    request_deserializer=abaqueue_dot_v1_dot_submission__service__pb2.GetBatchRequest.FromString,
+                    response_serializer=abaqueue_dot_v1_dot_submission__service__pb2.GetBatchResponse.SerializeToString,
+            ),
+            'ListBatches': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListBatches,
+                    request_deserializer=abaqueue_dot_v1_dot_submission__service__pb2.ListBatchesRequest.FromString,
+                    response_serializer=abaqueue_dot_v1_dot_submission__service__pb2.ListBatchesResponse.SerializeToString,
+            ),
+            'CancelBatch': grpc.unary_unary_rpc_method_handler(
+                    servicer.CancelBatch,
+                    request_deserializer=abaqueue_dot_v1_dot_submission__service__pb2.CancelBatchRequest.FromString,
+                    response_serializer=abaqueue_dot_v1_dot_submission__service__pb2.CancelBatchResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -752,6 +820,114 @@ class SubmissionService:
             '/abaqueue.v1.SubmissionService/GetJobLog',
             abaqueue_dot_v1_dot_submission__service__pb2.GetJobLogRequest.SerializeToString,
             abaqueue_dot_v1_dot_submission__service__pb2.GetJobLogResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateBatch(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/abaqueue.v1.SubmissionService/CreateBatch',
+            abaqueue_dot_v1_dot_submission__service__pb2.CreateBatchRequest.SerializeToString,
+            abaqueue_dot_v1_dot_submission__service__pb2.CreateBatchResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetBatch(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/abaqueue.v1.SubmissionService/GetBatch',
+            abaqueue_dot_v1_dot_submission__service__pb2.GetBatchRequest.SerializeToString,
+            abaqueue_dot_v1_dot_submission__service__pb2.GetBatchResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListBatches(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/abaqueue.v1.SubmissionService/ListBatches',
+            abaqueue_dot_v1_dot_submission__service__pb2.ListBatchesRequest.SerializeToString,
+            abaqueue_dot_v1_dot_submission__service__pb2.ListBatchesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CancelBatch(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/abaqueue.v1.SubmissionService/CancelBatch',
+            abaqueue_dot_v1_dot_submission__service__pb2.CancelBatchRequest.SerializeToString,
+            abaqueue_dot_v1_dot_submission__service__pb2.CancelBatchResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -34,18 +34,22 @@ class Brief(NamedTuple):
     start_time: float | None
     seconds_left: float | None
     queued_bytes: int  # what it costs the queue's memory while it waits (0 otherwise)
+    batch_id: str = ""
+    batch_parallelism: int = 0
 
     @classmethod
     def of(cls, job: Job) -> Brief:
         return cls(job.id, job.state, job.owner, job.owner_role, job.team, job.priority,
                    job.queue_time or job.create_time, job.cpus, job.license_tokens, job.required_labels,
                    job.required_node, job.abaqus_version, job.node, job.attempt, job.retry_at, job.start_time,
-                   job.progress.seconds_left, queued_bytes(job) if job.state in WAITS else 0)
+                   job.progress.seconds_left, queued_bytes(job) if job.state in WAITS else 0, job.batch_id,
+                   job.batch_parallelism)
 
     @property
     def entry(self) -> Entry:
         return Entry(self.id, self.owner, self.role, self.team, self.priority, self.queue_time, self.cpus,
-                     self.license_tokens, self.required_labels, self.required_node, self.abaqus_version)
+                     self.license_tokens, self.required_labels, self.required_node, self.abaqus_version,
+                     self.batch_id, self.batch_parallelism)
 
     def to_list(self) -> list:
         """As JSON-able values, in field order (what the stores write)."""

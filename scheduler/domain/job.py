@@ -143,6 +143,12 @@ class Job:
     solver: SolverOptions = field(default_factory=SolverOptions)
     max_attempts: int = 0  # attempts it may use; 0: the cluster's rule
     start_now: bool = False  # refused at SubmitJob, rather than queued, when it could not start at once
+    batch_id: str = ""  # the batch it belongs to, if any
+    batch_parallelism: int = 0  # at most this many of its batch's jobs run at once (0: no batch)
+    # When the current attempt's inputs were in and its solver started (RUNNING), and when the solver
+    # ended and its results began to move: the stages a batch's progress counts.
+    solve_time: float | None = None
+    collect_time: float | None = None
     # Optimistic-concurrency version: the store bumps it on every write.
     version: int = 0
 

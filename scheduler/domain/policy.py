@@ -69,25 +69,28 @@ def _labels_match(required: tuple[tuple[str, str], ...], offered: tuple[tuple[st
 
 
 class Usage:
-    """The jobs started (STARTING or RUNNING): counted in all, per user, per team, and their tokens."""
+    """The jobs started (STARTING or RUNNING): counted in all, per user, per team, per batch, and their tokens."""
 
     def __init__(self) -> None:
         self.total = 0
         self.by_user: Counter[str] = Counter()
         self.by_team: Counter[str] = Counter()
+        self.by_batch: Counter[str] = Counter()
         self.tokens = 0
 
-    def start(self, owner: str, team: str, tokens: int) -> None:
+    def start(self, owner: str, team: str, tokens: int, batch: str = "") -> None:
         self.total += 1
         self.by_user[owner] += 1
         if team:
             self.by_team[team] += 1
+        if batch:
+            self.by_batch[batch] += 1
         self.tokens += tokens
 
-    def end(self, owner: str, team: str, tokens: int) -> None:
+    def end(self, owner: str, team: str, tokens: int, batch: str = "") -> None:
         self.total -= 1
         self.tokens -= tokens
-        for counter, key in ((self.by_user, owner), (self.by_team, team)):
+        for counter, key in ((self.by_user, owner), (self.by_team, team), (self.by_batch, batch)):
             if key:
                 counter[key] -= 1
                 if counter[key] <= 0:
@@ -138,15 +141,19 @@ class Policy:
         self._hostable: tuple[tuple, dict[Shape, bool]] = ((), {})  # by the nodes' signatures
         self._node_hosts: dict[tuple, dict[Shape, bool]] = {}  # by one node's signature
         self.observed_licenses: tuple[int, int] | None = None  # (issued, in use) from the license server
+        self.batch_limits: dict[str, int] = {}  # a batch's parallelism, from its waiting jobs
 
     # --- what the scheduler tells it
 
     def add(self, entry: Entry) -> None:
+        if entry.batch:
+            self.batch_limits[entry.batch] = entry.batch_parallelism
         self.waiting.add(entry, self.eligible(entry.account))
 
     def load(self, entries: Sequence[Entry]) -> None:
         """Many entries into an empty index at once (a start-up)."""
         eligible: dict[Account, bool] = {}
+        self.batch_limits.update((e.batch, e.batch_parallelism) for e in entries if e.batch)
         for e in entries:
             if e.account not in eligible:
                 eligible[e.account] = self.eligible(e.account)
@@ -162,13 +169,15 @@ class Policy:
         if self.reservation and self.reservation[0] == job_id:
             self.reservation = None
 
-    def started(self, owner: str, team: str, tokens: int) -> None:
-        self.usage.start(owner, team, tokens)
+    def started(self, owner: str, team: str, tokens: int, batch: str = "") -> None:
+        self.usage.start(owner, team, tokens, batch)
         self._refresh(owner, team)
 
-    def ended(self, owner: str, team: str, tokens: int) -> None:
-        self.usage.end(owner, team, tokens)
+    def ended(self, owner: str, team: str, tokens: int, batch: str = "") -> None:
+        self.usage.end(owner, team, tokens, batch)
         self._refresh(owner, team)
+        if batch and not self.usage.by_batch[batch] and not any(a[3] == batch for a in self.waiting.accounts()):
+            self.batch_limits.pop(batch, None)  # nothing of it runs or waits
 
     def _refresh(self, owner: str, team: str) -> None:
         """Tell the index which accounts of `owner` or `team` may run now."""
@@ -187,9 +196,11 @@ class Policy:
         return min(self.settings.user_max_concurrent, self.role_cap(role))
 
     def eligible(self, account: Account) -> bool:
-        owner, role, team = account
+        owner, role, team, batch = account
         s = self.settings
         if self.usage.by_user[owner] >= self.user_cap(role):
+            return False
+        if batch and self.usage.by_batch[batch] >= self.batch_limits.get(batch, 1 << 30):
             return False
         return not (s.enable_fair_share and team and self.usage.by_team[team] >= s.team_max_concurrent)
 
@@ -370,6 +381,9 @@ class Policy:
             found.append(Reason(Code.TEAM_LIMIT, f"team {entry.team} runs {self.usage.by_team[entry.team]} of "
                                                  f"{s.team_max_concurrent} jobs allowed per team; the last place "
                                                  f"is held for its job {self.reservation[0]}, first in line"))
+        if entry.batch and self.usage.by_batch[entry.batch] >= entry.batch_parallelism:
+            found.append(Reason(Code.BATCH_PARALLELISM, f"batch {entry.batch} runs {self.usage.by_batch[entry.batch]} "
+                                                        f"of its jobs at once, its parallelism"))
         free = self.free_tokens()
         held = self._held_tokens() if self.reservation and self.reservation[0] != entry.job_id else 0
         if free is not None and entry.tokens > free - held:

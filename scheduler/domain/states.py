@@ -31,9 +31,11 @@ def transition(job: Job, to: JobState, now: float, **changes: object) -> Job:
         raise IllegalTransition(f"job {job.id} is {job.state.value}; it cannot become {to.value}")
     stamps: dict[str, object] = {}
     if to is JobState.WAITING:
-        stamps = {"queue_time": now, "node": "", "reasons": ()}
+        stamps = {"queue_time": now, "node": "", "reasons": (), "solve_time": None, "collect_time": None}
     elif to is JobState.STARTING:
-        stamps = {"start_time": now, "reasons": ()}
+        stamps = {"start_time": now, "reasons": (), "solve_time": None, "collect_time": None}
+    elif to is JobState.RUNNING:
+        stamps = {"solve_time": now}
     elif to.is_final:
         stamps = {"end_time": now, "reasons": ()}
     return job.evolve(state=to, **{**stamps, **changes})

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from sortedcontainers import SortedDict, SortedList
 
 Key = tuple[float, str]  # (queue time, job id): FIFO order
-Account = tuple[str, str, str]  # (owner, role, team)
+Account = tuple[str, str, str, str]  # (owner, role, team, batch)
 Shape = tuple[int, int, tuple[tuple[str, str], ...], str, str]  # (cpus, tokens, labels, node, version)
 LAST_ID = "\uffff"  # sorts after every job id
 
@@ -41,6 +41,8 @@ class Entry:
     labels: tuple[tuple[str, str], ...] = ()  # required labels: (key, glob), sorted
     node: str = ""  # the node it must run on, if any
     version: str = ""  # the Abaqus version it needs, if any
+    batch: str = ""  # its batch, if any
+    batch_parallelism: int = 0  # most of its batch's jobs that may run at once
 
     @property
     def key(self) -> Key:
@@ -48,7 +50,7 @@ class Entry:
 
     @property
     def account(self) -> Account:
-        return self.owner, self.role, self.team
+        return self.owner, self.role, self.team, self.batch
 
     @property
     def shape(self) -> Shape:

@@ -7,6 +7,7 @@ import json
 from dataclasses import asdict
 from typing import Any
 
+from ..domain.batch import Batch
 from ..domain.identity import Principal, Role, TokenRecord
 from ..domain.job import AttemptRecord, ErrorClass, FileSpec, Job, JobState, Progress, SolverOptions
 
@@ -32,6 +33,14 @@ def from_dict(doc: dict[str, Any]) -> Job:
     solver = d.get("solver") or {}
     d["solver"] = SolverOptions(**{**solver, "result_patterns": tuple(solver.get("result_patterns", ()))})
     return Job(**d)
+
+
+def batch_to_dict(batch: Batch) -> dict[str, Any]:
+    return asdict(batch)
+
+
+def batch_from_dict(doc: dict[str, Any]) -> Batch:
+    return Batch(**{**doc, "job_ids": tuple(doc.get("job_ids", ()))})
 
 
 def token_to_dict(record: TokenRecord) -> dict[str, Any]:

@@ -15,12 +15,22 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ..domain.audit import AuditEntry
+from ..domain.batch import Batch
 from ..domain.brief import Brief
 from ..domain.identity import TokenRecord
 from ..domain.job import FINAL_STATES, Job, JobState
 from ..domain.job_log import MAX_TEXT, Level, LogLine
 from ..domain.states import SOURCES
-from .codec import decode_cursor, encode_cursor, from_dict, to_dict, token_from_dict, token_to_dict
+from .codec import (
+    batch_from_dict,
+    batch_to_dict,
+    decode_cursor,
+    encode_cursor,
+    from_dict,
+    to_dict,
+    token_from_dict,
+    token_to_dict,
+)
 from .dynamodb_table import SHARDS, TIME_KEY, shard_of, time_key
 from .protocol import JobPage, StoreError
 
@@ -71,6 +81,16 @@ def _token_item(record: TokenRecord) -> dict:
     return {**_key(f"token#{record.token_hash}", "token"), "user": S(record.principal.user),
             "doc": S(json.dumps(token_to_dict(record))), "kind_key": S("tokens"),
             "created": S(time_key(record.created, record.token_id))}
+
+
+def _batch_item(batch: Batch) -> dict:
+    return {**_key(f"batch#{batch.id}", "batch"), "version": N(batch.version), "owner": S(batch.owner),
+            "team": S(batch.team), "doc": {"B": _pack(batch_to_dict(batch))}, "kind_key": S("batches"),
+            "created": S(time_key(batch.create_time, batch.id))}
+
+
+def _batch_of(item: dict) -> Batch:
+    return batch_from_dict(json.loads(zlib.decompress(item["doc"]["B"])))
 
 
 def _key(pk: str, sk: str) -> dict:
@@ -338,6 +358,42 @@ class DynamoStore:
         if version == 0:
             return self._put(item, "attribute_not_exists(pk)")
         return self._put(item, "#version = :version", {"#version": "version"}, {":version": N(version)})
+
+    # Batches.
+    def insert_batch(self, batch: Batch) -> Batch | None:
+        new = {"Put": {"TableName": self._table, "Item": _batch_item(batch.evolve(version=1)),
+                       "ConditionExpression": "attribute_not_exists(pk)"}}
+        requests = [{"Put": {"TableName": self._table, "ConditionExpression": "attribute_not_exists(pk)",
+                             "Item": {**_key("breq#" + json.dumps([batch.owner, batch.request_id]), "breq"),
+                                      "batch_id": S(batch.id)}}}] if batch.request_id else []
+        failed = self._transact([new, *requests])
+        if 1 in failed:
+            item = self._get(_key("breq#" + json.dumps([batch.owner, batch.request_id]), "breq"))
+            earlier = self.get_batch(item["batch_id"]["S"]) if item else None
+            if earlier is None:
+                raise StoreError(f"request id {batch.request_id!r} was in use a moment ago; try again")
+            return earlier
+        if failed:
+            raise StoreError(f"batch {batch.id} already exists")
+        return None
+
+    def get_batch(self, batch_id: str) -> Batch | None:
+        item = self._get(_key(f"batch#{batch_id}", "batch"))
+        return _batch_of(item) if item else None
+
+    def update_batch(self, batch: Batch) -> Batch | None:
+        stored = batch.evolve(version=batch.version + 1)
+        written = self._put(_batch_item(stored), "#version = :version", {"#version": "version"},
+                            {":version": N(batch.version)})
+        return stored if written else None
+
+    def list_batches(self, owner: str | None = None, team: str | None = None, limit: int = 100) -> list[Batch]:
+        def wanted(item: dict) -> bool:
+            return (owner is None and team is None) or item["owner"]["S"] == owner or item["team"]["S"] == team
+
+        items = (i for i in self._index("by_kind", "kind_key", "batches", "created", newest_first=True, batch=100)
+                 if wanted(i))
+        return [_batch_of(i) for i in itertools.islice(items, limit)]
 
     # Tokens.
     def add_token(self, record: TokenRecord) -> bool:

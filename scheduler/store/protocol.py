@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from ..domain.audit import AuditEntry
+from ..domain.batch import Batch
 from ..domain.brief import Brief
 from ..domain.identity import TokenRecord
 from ..domain.job import Job, JobState
@@ -94,6 +95,23 @@ class JobLogs(Protocol):
 
     def job_log(self, job_id: str, after: int = 0, limit: int = 1000) -> list[LogLine]:
         """Up to `limit` lines numbered after `after`, in order."""
+
+
+class BatchStore(Protocol):
+    """Batches: a few fields and the ids of their jobs, written with the same conditional updates."""
+
+    def insert_batch(self, batch: Batch) -> Batch | None:
+        """Store a new batch (version 1); if its owner already used its request id, return that
+        batch instead and store nothing; otherwise None."""
+
+    def get_batch(self, batch_id: str) -> Batch | None: ...
+
+    def update_batch(self, batch: Batch) -> Batch | None:
+        """Write `batch` if the stored version is still `batch.version`; it with the version bumped,
+        or None (nothing written) on a lost race."""
+
+    def list_batches(self, owner: str | None = None, team: str | None = None, limit: int = 100) -> list[Batch]:
+        """Newest first; with `owner` and/or `team`, only batches of that owner or that team."""
 
 
 class AuditLog(Protocol):

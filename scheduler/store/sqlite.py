@@ -11,12 +11,22 @@ from dataclasses import asdict
 from pathlib import Path
 
 from ..domain.audit import AuditEntry
+from ..domain.batch import Batch
 from ..domain.brief import Brief
 from ..domain.identity import TokenRecord
 from ..domain.job import FINAL_STATES, Job, JobState
 from ..domain.job_log import MAX_TEXT, Level, LogLine
 from ..domain.states import SOURCES
-from .codec import decode_cursor, encode_cursor, from_dict, to_dict, token_from_dict, token_to_dict
+from .codec import (
+    batch_from_dict,
+    batch_to_dict,
+    decode_cursor,
+    encode_cursor,
+    from_dict,
+    to_dict,
+    token_from_dict,
+    token_to_dict,
+)
 from .protocol import JobPage, StoreError
 
 SCHEMA = """
@@ -52,6 +62,17 @@ CREATE TABLE IF NOT EXISTS settings (
     version INTEGER NOT NULL,
     doc TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS batches (
+    id TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    team TEXT NOT NULL,
+    request_id TEXT NOT NULL,
+    create_time REAL NOT NULL,
+    version INTEGER NOT NULL,
+    doc TEXT NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS batches_request ON batches (owner, request_id) WHERE request_id != '';
+CREATE INDEX IF NOT EXISTS batches_newest ON batches (create_time DESC, id DESC);
 CREATE TABLE IF NOT EXISTS tokens (
     token_hash TEXT PRIMARY KEY,
     token_id TEXT NOT NULL UNIQUE,
@@ -232,6 +253,40 @@ class SqliteStore:
         briefs = [Brief.from_list(json.loads(brief)) if brief else Brief.of(from_dict(json.loads(doc)))
                   for brief, doc in rows]
         return [b if isinstance(b, Brief) else Brief.of(self.get(b)) for b in briefs]  # another format: from the job
+
+    def insert_batch(self, batch: Batch) -> Batch | None:
+        stored = batch.evolve(version=1)
+        try:
+            self._run("INSERT INTO batches VALUES (?, ?, ?, ?, ?, ?, ?)",
+                      (batch.id, batch.owner, batch.team, batch.request_id, batch.create_time, 1,
+                       json.dumps(batch_to_dict(stored))))
+        except sqlite3.IntegrityError as e:
+            row = self._run("SELECT doc FROM batches WHERE owner = ? AND request_id = ?",
+                            (batch.owner, batch.request_id)).fetchone() if batch.request_id else None
+            if row is not None:
+                return batch_from_dict(json.loads(row[0]))
+            raise StoreError(f"batch {batch.id} already exists") from e
+        return None
+
+    def get_batch(self, batch_id: str) -> Batch | None:
+        row = self._run("SELECT doc FROM batches WHERE id = ?", (batch_id,)).fetchone()
+        return batch_from_dict(json.loads(row[0])) if row else None
+
+    def update_batch(self, batch: Batch) -> Batch | None:
+        stored = batch.evolve(version=batch.version + 1)
+        cur = self._run("UPDATE batches SET version = ?, doc = ? WHERE id = ? AND version = ?",
+                        (stored.version, json.dumps(batch_to_dict(stored)), batch.id, batch.version))
+        return stored if cur.rowcount == 1 else None
+
+    def list_batches(self, owner: str | None = None, team: str | None = None, limit: int = 100) -> list[Batch]:
+        where, params = [], []
+        for column, value in (("owner", owner), ("team", team)):
+            if value is not None:
+                where.append(f"{column} = ?")
+                params.append(value)
+        sql = "SELECT doc FROM batches" + (f" WHERE {' OR '.join(where)}" if where else "")
+        rows = self._run(sql + " ORDER BY create_time DESC, id DESC LIMIT ?", (*params, limit)).fetchall()
+        return [batch_from_dict(json.loads(r[0])) for r in rows]
 
     def add_token(self, record: TokenRecord) -> bool:
         try:

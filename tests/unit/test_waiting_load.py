@@ -8,12 +8,12 @@ from hypothesis import strategies as st
 
 from scheduler.domain.waiting import Entry, WaitingJobs
 
-ACCOUNTS = [("ana", "developer", "crash"), ("ben", "developer", "crash"), ("gus", "guest", ""),
-            ("lea", "lead", "nvh")]
+ACCOUNTS = [("ana", "developer", "crash", ""), ("ben", "developer", "crash", ""), ("gus", "guest", "", ""),
+            ("lea", "lead", "nvh", ""), ("ana", "developer", "crash", "study-1")]
 
 entries = st.lists(st.builds(
     lambda i, account, priority, t, cpus, tokens, labels: Entry(
-        f"j{i}", *account, priority, float(t), cpus, tokens, labels),
+        f"j{i}", *account[:3], priority, float(t), cpus, tokens, labels, batch=account[3], batch_parallelism=2),
     st.integers(0, 10_000), st.sampled_from(ACCOUNTS), st.sampled_from([0, 10, 20, 30]), st.integers(0, 50),
     st.sampled_from([1, 2, 4, 16]), st.sampled_from([0, 5, 8]), st.sampled_from([(), (("site", "a*"),)]),
 ), max_size=60, unique_by=lambda e: e.job_id)
