@@ -137,6 +137,8 @@ class Client:
             create.request_id, create.start_now = request_id or str(uuid.uuid4()), start_now
             create.batch_id = batch_id
             created = self._call(self._stub.CreateJob, create)
+            if created.job.state != job_pb2.JOB_STATE_BLOCKED or created.job.HasField("queue_time"):
+                return self._job(created.job)  # a retry of a job submitted already: nothing to send
             for request in created.upload_requests:
                 name = request.file_name
                 if name not in inputs.paths:
@@ -351,13 +353,19 @@ class Client:
     def submit_batch(self, study: Study, on_job: Callable[[Job], None] | None = None,
                      request_id: str | None = None) -> Batch:
         """Every job of `study` in one batch (retried with the same `request_id`, nothing is made
-        twice); `on_job` hears each job as it is queued."""
+        twice); `on_job` hears each job as it is queued. A job that cannot be submitted cancels the
+        batch (its jobs queued so far too) and raises, naming it."""
         request_id = request_id or str(uuid.uuid4())
         with study.models() as jobs:
             batch = self.create_batch(study.name, study.parallelism, len(jobs), request_id)
             for i, spec in enumerate(jobs):
-                job = self.submit(spec.model, study.cpus, study.files, name=spec.name, batch_id=batch.id,
-                                  request_id=f"{request_id}/{i}", include_folder=spec.folder, **study.options)
+                try:
+                    job = self.submit(spec.model, study.cpus, study.files, name=spec.name, batch_id=batch.id,
+                                      request_id=f"{request_id}/{i}", include_folder=spec.folder, **study.options)
+                except AbaqueueError as e:  # a study goes whole or not at all
+                    self.cancel_batch(batch.id)
+                    raise type(e)(f"job {spec.name} ({i + 1} of {len(jobs)}): {e.message}; batch {batch.id} "
+                                  "was cancelled", e.code) from e
                 if on_job is not None:
                     on_job(job)
         return self.get_batch(batch.id)

@@ -496,6 +496,7 @@ class BatchProgress:
     waiting: int
     running: tuple[BatchRunningJob, ...]
     estimated_finish_time: datetime | None
+    removed: int = 0  # deleted by the clean-up (they had ended)
 
     @property
     def fraction(self) -> float:
@@ -503,7 +504,7 @@ class BatchProgress:
 
     @property
     def finished(self) -> bool:
-        return self.completed + self.failed + self.cancelled >= self.total_jobs
+        return self.completed + self.failed + self.cancelled + self.removed >= self.total_jobs
 
 
 @dataclass(frozen=True)
@@ -527,7 +528,8 @@ class Batch:
                         for r in p.running)
         progress = BatchProgress(p.total_jobs, p.total_stages, p.completed_stages, p.completed, p.failed,
                                  p.cancelled, p.waiting, running,
-                                 _utc(p.estimated_finish_time) if p.HasField("estimated_finish_time") else None)
+                                 _utc(p.estimated_finish_time) if p.HasField("estimated_finish_time") else None,
+                                 p.removed)
         return cls(msg.id, msg.name, msg.owner, msg.team, msg.parallelism, msg.expected_jobs,
                    _utc(msg.create_time) if msg.HasField("create_time") else None, tuple(msg.job_ids),
                    msg.cancelled, progress)

@@ -91,6 +91,16 @@ def load(path: Path, parallelism: int | None = None) -> Study:
     if unknown:
         raise InvalidArgument(f"{path}: unknown setting {', '.join(sorted(unknown))} "
                               f"(known: {', '.join(sorted(KEYS))})")
+    kinds = {"priority": (str, "text"), "labels": (dict, "table"), "timeout": ((int, float), "number of seconds"),
+             "max_attempts": (int, "whole number"), "cpus": (int, "whole number"),
+             "parallelism": (int, "whole number"), "memory": (str, "text"), "files": (list, "list"),
+             "models": (list, "list")}
+    for key, (kind, what) in kinds.items():
+        if key in doc and (not isinstance(doc[key], kind) or isinstance(doc[key], bool)):
+            raise InvalidArgument(f"{path}: {key}: {doc[key]!r} is not a {what}")
+    for key in ("template", "parameters"):
+        if key in doc and not isinstance(doc[key], str):
+            raise InvalidArgument(f"{path}: {key}: {doc[key]!r} is not a file name")
     here = path.parent
     name = str(doc.get("name") or path.stem)
     if not NAME.fullmatch(name):
@@ -107,17 +117,15 @@ def load(path: Path, parallelism: int | None = None) -> Study:
     for model in (*models, *([template] if template else [])):
         if not model.is_file():
             raise InvalidArgument(f"{path}: no such model {model}")
-    names = [m.stem for m in models] or [r.get("name") or "" for r in rows]
-    twice = sorted({n for n in names if n and names.count(n) > 1})
+    stem = template.stem if template else ""
+    names = [m.stem for m in models] or [r.get("name") or f"{stem}_{i:03d}" for i, r in enumerate(rows, 1)]
+    bad = [n for n in names if not NAME.fullmatch(n)]
+    if bad:
+        raise InvalidArgument(f"{path}: job name {bad[0]!r} is not [A-Za-z0-9_-], at most 64 characters (Abaqus "
+                              "takes the job name from the file name)")
+    twice = sorted({n for n in names if names.count(n) > 1})
     if twice:
         raise InvalidArgument(f"{path}: two jobs would be named {', '.join(twice)}")
-    kinds = {"priority": (str, "text"), "labels": (dict, "table"), "timeout": ((int, float), "number of seconds"),
-             "max_attempts": (int, "whole number"), "cpus": (int, "whole number"),
-             "parallelism": (int, "whole number"), "memory": (str, "text"), "files": (list, "list"),
-             "models": (list, "list")}
-    for key, (kind, what) in kinds.items():
-        if key in doc and (not isinstance(doc[key], kind) or isinstance(doc[key], bool)):
-            raise InvalidArgument(f"{path}: {key}: {doc[key]!r} is not a {what}")
     options: dict[str, Any] = {k: doc[k] for k in ("priority", "labels", "timeout", "max_attempts") if k in doc}
     if doc.get("memory"):
         options["solver"] = SolverOptions(memory=str(doc["memory"]))

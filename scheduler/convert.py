@@ -118,7 +118,7 @@ def batch_to_pb(batch: Batch, progress: BatchProgress) -> bt.Batch:
             completed=p.completed, failed=p.failed, cancelled=p.cancelled, waiting=p.waiting,
             running=[bt.BatchRunningJob(job_id=r.job_id, name=r.name, node=r.node, stage=r.stage,
                                         stage_start_time=timestamp(r.stage_start)) for r in p.running],
-            estimated_finish_time=timestamp(p.estimated_finish)))
+            estimated_finish_time=timestamp(p.estimated_finish), removed=p.removed))
 
 
 def solver_to_pb(o: SolverOptions) -> pb.SolverOptions:

@@ -159,8 +159,9 @@ class SubmissionApp:
         job = self._new_job(who, request_id, name, cpus, input_file, input_files, options)
         earlier = self.book.store.by_request(who.user, request_id) if request_id else None
         if earlier is not None:  # a retry: the job it created, whatever the limits say now
-            if earlier.batch_id:
-                self.batches.joined(earlier.batch_id, earlier.id)
+            if earlier.batch_id and self.batches.joined(earlier.batch_id, earlier.id).cancelled \
+                    and not earlier.state.is_final:
+                earlier = self.cancel_job(who, earlier.id)  # the batch was cancelled meanwhile
             return earlier, self._upload_targets(earlier)
         if options.batch_id:
             batch = self.batches.joinable(who, options.batch_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 from abaqueue.v1 import submission_service_pb2 as pb
@@ -123,30 +124,28 @@ class SubmissionService(pb_grpc.SubmissionServiceServicer):
         async for job in self.app.watch(caller(), request.job_id):
             yield pb.WatchJobResponse(job=convert.job_to_pb(job), event_time=convert.timestamp(time.time()))
 
+    async def _batch(self, batch):
+        """The batch with its progress, its jobs read off the event loop (a batch may have thousands)."""
+        return convert.batch_to_pb(batch, await asyncio.to_thread(self.app.batches.progress, batch))
+
     @mapped
     async def CreateBatch(self, request, context):
-        batches = self.app.batches
-        batch = batches.create(caller(), request.request_id, request.name, request.parallelism,
-                               request.expected_jobs)
-        return pb.CreateBatchResponse(batch=convert.batch_to_pb(batch, batches.progress(batch)))
+        batch = self.app.batches.create(caller(), request.request_id, request.name, request.parallelism,
+                                        request.expected_jobs)
+        return pb.CreateBatchResponse(batch=await self._batch(batch))
 
     @mapped
     async def GetBatch(self, request, context):
-        batches = self.app.batches
-        batch = batches.get(caller(), request.batch_id)
-        return pb.GetBatchResponse(batch=convert.batch_to_pb(batch, batches.progress(batch)))
+        return pb.GetBatchResponse(batch=await self._batch(self.app.batches.get(caller(), request.batch_id)))
 
     @mapped
     async def ListBatches(self, request, context):
-        batches = self.app.batches
-        return pb.ListBatchesResponse(batches=[convert.batch_to_pb(b, batches.progress(b))
-                                               for b in batches.list(caller(), request.page_size)])
+        batches = self.app.batches.list(caller(), request.page_size)
+        return pb.ListBatchesResponse(batches=[await self._batch(b) for b in batches])
 
     @mapped
     async def CancelBatch(self, request, context):
-        batches = self.app.batches
-        batch = batches.cancel(caller(), request.batch_id)
-        return pb.CancelBatchResponse(batch=convert.batch_to_pb(batch, batches.progress(batch)))
+        return pb.CancelBatchResponse(batch=await self._batch(self.app.batches.cancel(caller(), request.batch_id)))
 
     @mapped
     async def WatchJobEvents(self, request, context):

@@ -34,7 +34,7 @@ class Batch(_message.Message):
     def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., owner: _Optional[str] = ..., team: _Optional[str] = ..., parallelism: _Optional[int] = ..., expected_jobs: _Optional[int] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., job_ids: _Optional[_Iterable[str]] = ..., cancelled: _Optional[bool] = ..., progress: _Optional[_Union[BatchProgress, _Mapping]] = ...) -> None: ...
 
 class BatchProgress(_message.Message):
-    __slots__ = ("total_jobs", "total_stages", "completed_stages", "completed", "failed", "cancelled", "waiting", "running", "estimated_finish_time")
+    __slots__ = ("total_jobs", "total_stages", "completed_stages", "completed", "failed", "cancelled", "waiting", "running", "estimated_finish_time", "removed")
     TOTAL_JOBS_FIELD_NUMBER: _ClassVar[int]
     TOTAL_STAGES_FIELD_NUMBER: _ClassVar[int]
     COMPLETED_STAGES_FIELD_NUMBER: _ClassVar[int]
@@ -44,6 +44,7 @@ class BatchProgress(_message.Message):
     WAITING_FIELD_NUMBER: _ClassVar[int]
     RUNNING_FIELD_NUMBER: _ClassVar[int]
     ESTIMATED_FINISH_TIME_FIELD_NUMBER: _ClassVar[int]
+    REMOVED_FIELD_NUMBER: _ClassVar[int]
     total_jobs: int
     total_stages: int
     completed_stages: int
@@ -53,7 +54,8 @@ class BatchProgress(_message.Message):
     waiting: int
     running: _containers.RepeatedCompositeFieldContainer[BatchRunningJob]
     estimated_finish_time: _timestamp_pb2.Timestamp
-    def __init__(self, total_jobs: _Optional[int] = ..., total_stages: _Optional[int] = ..., completed_stages: _Optional[int] = ..., completed: _Optional[int] = ..., failed: _Optional[int] = ..., cancelled: _Optional[int] = ..., waiting: _Optional[int] = ..., running: _Optional[_Iterable[_Union[BatchRunningJob, _Mapping]]] = ..., estimated_finish_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    removed: int
+    def __init__(self, total_jobs: _Optional[int] = ..., total_stages: _Optional[int] = ..., completed_stages: _Optional[int] = ..., completed: _Optional[int] = ..., failed: _Optional[int] = ..., cancelled: _Optional[int] = ..., waiting: _Optional[int] = ..., running: _Optional[_Iterable[_Union[BatchRunningJob, _Mapping]]] = ..., estimated_finish_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., removed: _Optional[int] = ...) -> None: ...
 
 class BatchRunningJob(_message.Message):
     __slots__ = ("job_id", "name", "node", "stage", "stage_start_time")

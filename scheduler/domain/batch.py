@@ -53,13 +53,14 @@ class Progress:
     completed: int
     failed: int  # ended in any state but COMPLETED and CANCELLED
     cancelled: int
-    waiting: int
+    waiting: int  # not started, including the jobs still to be added
     running: tuple[Running, ...]
     estimated_finish: float | None  # None until a stage of each kind was seen, or when all ended
+    removed: int = 0  # jobs deleted by the clean-up (they had ended)
 
     @property
     def finished(self) -> bool:
-        return self.completed + self.failed + self.cancelled >= self.total_jobs
+        return self.completed + self.failed + self.cancelled + self.removed >= self.total_jobs
 
 
 def stages_done(job: Job) -> int:
@@ -70,17 +71,23 @@ def stages_done(job: Job) -> int:
     return 1 if job.state is JobState.RUNNING else 0
 
 
+def total_jobs(batch: Batch) -> int:
+    """The jobs its submitter said would come, or those that did once it was cancelled (no more come)."""
+    return len(batch.job_ids) if batch.cancelled else max(batch.expected_jobs, len(batch.job_ids))
+
+
 def progress(batch: Batch, jobs: list[Job], now: float) -> Progress:
-    """Where the batch stands, from its jobs as they are now."""
-    total = max(batch.expected_jobs, len(batch.job_ids))
+    """Where the batch stands, from those of its jobs that are still stored, as they are now."""
+    total = total_jobs(batch)
+    removed = len(batch.job_ids) - len(jobs)
     running = tuple(_running(j) for j in jobs if j.state.is_active)
-    done = sum(stages_done(j) for j in jobs)
+    done = sum(stages_done(j) for j in jobs) + STAGES * removed
     ended = [j for j in jobs if j.state.is_final]
     completed = sum(j.state is JobState.COMPLETED for j in ended)
     cancelled = sum(j.state is JobState.CANCELLED for j in ended)
-    waiting = sum(not j.state.is_final and not j.state.is_active for j in jobs) + (total - len(jobs))
+    waiting = sum(not j.state.is_final and not j.state.is_active for j in jobs) + (total - len(batch.job_ids))
     return Progress(total, total * STAGES, done, completed, len(ended) - completed - cancelled, cancelled, waiting,
-                    running, _finish(batch, jobs, total, now))
+                    running, _finish(batch, jobs, total, now), removed)
 
 
 def _running(job: Job) -> Running:
@@ -116,7 +123,7 @@ def _finish(batch: Batch, jobs: list[Job], total: int, now: float) -> float | No
         left += sum(means[first:])
         if stage and stage.stage_start is not None:
             left -= min(now - stage.stage_start, means[first])
-    not_created = total - len(jobs)
+    not_created = total - len(batch.job_ids)
     left += not_created * sum(means)
     pending = len(unfinished) + not_created
     if not pending:

@@ -141,19 +141,15 @@ class Policy:
         self._hostable: tuple[tuple, dict[Shape, bool]] = ((), {})  # by the nodes' signatures
         self._node_hosts: dict[tuple, dict[Shape, bool]] = {}  # by one node's signature
         self.observed_licenses: tuple[int, int] | None = None  # (issued, in use) from the license server
-        self.batch_limits: dict[str, int] = {}  # a batch's parallelism, from its waiting jobs
 
     # --- what the scheduler tells it
 
     def add(self, entry: Entry) -> None:
-        if entry.batch:
-            self.batch_limits[entry.batch] = entry.batch_parallelism
         self.waiting.add(entry, self.eligible(entry.account))
 
     def load(self, entries: Sequence[Entry]) -> None:
         """Many entries into an empty index at once (a start-up)."""
         eligible: dict[Account, bool] = {}
-        self.batch_limits.update((e.batch, e.batch_parallelism) for e in entries if e.batch)
         for e in entries:
             if e.account not in eligible:
                 eligible[e.account] = self.eligible(e.account)
@@ -176,8 +172,6 @@ class Policy:
     def ended(self, owner: str, team: str, tokens: int, batch: str = "") -> None:
         self.usage.end(owner, team, tokens, batch)
         self._refresh(owner, team)
-        if batch and not self.usage.by_batch[batch] and not any(a[3] == batch for a in self.waiting.accounts()):
-            self.batch_limits.pop(batch, None)  # nothing of it runs or waits
 
     def _refresh(self, owner: str, team: str) -> None:
         """Tell the index which accounts of `owner` or `team` may run now."""
@@ -196,11 +190,11 @@ class Policy:
         return min(self.settings.user_max_concurrent, self.role_cap(role))
 
     def eligible(self, account: Account) -> bool:
-        owner, role, team, batch = account
+        owner, role, team, batch, parallelism = account
         s = self.settings
         if self.usage.by_user[owner] >= self.user_cap(role):
             return False
-        if batch and self.usage.by_batch[batch] >= self.batch_limits.get(batch, 1 << 30):
+        if batch and self.usage.by_batch[batch] >= parallelism:
             return False
         return not (s.enable_fair_share and team and self.usage.by_team[team] >= s.team_max_concurrent)
 
@@ -383,7 +377,8 @@ class Policy:
                                                  f"is held for its job {self.reservation[0]}, first in line"))
         if entry.batch and self.usage.by_batch[entry.batch] >= entry.batch_parallelism:
             found.append(Reason(Code.BATCH_PARALLELISM, f"batch {entry.batch} runs {self.usage.by_batch[entry.batch]} "
-                                                        f"of its jobs at once, its parallelism"))
+                                                        f"of the {entry.batch_parallelism} jobs it may run at once "
+                                                        "(parallelism)"))
         free = self.free_tokens()
         held = self._held_tokens() if self.reservation and self.reservation[0] != entry.job_id else 0
         if free is not None and entry.tokens > free - held:

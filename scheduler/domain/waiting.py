@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from sortedcontainers import SortedDict, SortedList
 
 Key = tuple[float, str]  # (queue time, job id): FIFO order
-Account = tuple[str, str, str, str]  # (owner, role, team, batch)
+Account = tuple[str, str, str, str, int]  # (owner, role, team, batch, the batch's parallelism)
 Shape = tuple[int, int, tuple[tuple[str, str], ...], str, str]  # (cpus, tokens, labels, node, version)
 LAST_ID = "\uffff"  # sorts after every job id
 
@@ -50,7 +50,7 @@ class Entry:
 
     @property
     def account(self) -> Account:
-        return self.owner, self.role, self.team, self.batch
+        return self.owner, self.role, self.team, self.batch, self.batch_parallelism
 
     @property
     def shape(self) -> Shape:

@@ -170,3 +170,46 @@ def test_a_study_with_a_placeholder_no_column_fills_is_refused_naming_it(tmp_pat
     with pytest.raises(Exception, match="no column fills <width>"):
         with load(path).models():
             pass
+
+
+def test_submitting_a_study_again_with_its_request_id_makes_nothing_twice(cluster, tmp_path):
+    plan = load(study(tmp_path, [f"r{i},5.,500.,1" for i in range(3)], parallelism=2))
+    with cluster.client() as client:
+        first = client.submit_batch(plan, request_id="study-7")
+        again = client.submit_batch(plan, request_id="study-7")  # e.g. after a lost answer
+        assert again.id == first.id and again.job_ids == first.job_ids and len(first.job_ids) == 3
+        assert len(list(client.jobs())) == 3 and len(client.batches()) == 1
+
+
+def test_a_study_that_cannot_be_submitted_whole_is_cancelled_and_names_the_job(cluster, tmp_path):
+    path = study(tmp_path, [], parallelism=2)
+    template = path.parent / "beam.inp"
+    template.write_text(template.read_text().replace("input=beam_material.inp", "input=<material>"))
+    (path.parent / "beams.csv").write_text("name,thickness,load,seconds,material\n"
+                                           "fine,5.,500.,1,beam_material.inp\nlost,5.,500.,1,gone.inp\n")
+    with cluster.client() as client:
+        with pytest.raises(Exception, match=r"job lost \(2 of 2\): .*gone.inp: no such file.*was cancelled"):
+            client.submit_batch(load(path))
+        [batch] = client.batches()
+        assert batch.cancelled and batch.progress.finished and batch.progress.total_jobs == 1
+        assert [j.state for j in client.jobs()] == [JobState.CANCELLED]  # the one queued before
+
+
+def test_jobs_join_only_their_owners_open_batch_with_clear_errors(cluster, tmp_path):
+    from client import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
+    model = tmp_path / "study" / "beam.inp"
+    study(tmp_path, ["x,5.,500.,1"], 1)
+    with cluster.client() as ana, cluster.client("bob") as bob:
+        batch = ana.create_batch("mine", parallelism=2, expected_jobs=2)
+        with pytest.raises(NotFound, match="batch 'nope' not found"):
+            ana.submit(model, 1, batch_id="nope")
+        with pytest.raises(NotFound):  # another's batch does not exist for bob
+            bob.submit(model, 1, batch_id=batch.id)
+        with pytest.raises(InvalidArgument, match="parallelism"):
+            ana.create_batch("bad", parallelism=0, expected_jobs=1)
+        ana.cancel_batch(batch.id)
+        with pytest.raises(FailedPrecondition, match="batch_id: .* was cancelled"):
+            ana.submit(model, 1, batch_id=batch.id)
+    with cluster.client("lea", Role.ADMIN) as admin:
+        with pytest.raises(PermissionDenied, match="only they add jobs"):
+            admin.submit(model, 1, batch_id=batch.id)

@@ -67,3 +67,22 @@ def test_stages_count_before_any_job_ends_and_the_finish_is_estimated_from_stage
     # means: inputs 10, solving 30, results 10; j2 has solved for 45 s, past the mean: its results'
     # 10 s are left; the job still to come 50: 60 s of work shared by 2 at once
     assert p.estimated_finish == 60.0 + (10 + 50) / 2
+
+
+def test_a_restart_counts_each_batchs_started_jobs_again_from_the_briefs():
+    from scheduler.dispatch import JobQueue
+    from scheduler.domain.brief import Brief
+    from scheduler.domain.limits import RoleLimits
+    from scheduler.nodes import NodeRegistry
+
+    def batch_job(i: int, state: JobState) -> Job:
+        return job(i, state, start=1.0 if state.is_active else None).evolve(
+            batch_id="b1", batch_parallelism=2, queue_time=float(i))
+
+    queue = JobQueue(ROOMY, RoleLimits(), NodeRegistry(60.0), clock=lambda: 100.0)
+    queue.restore([Brief.of(batch_job(1, JobState.RUNNING)), Brief.of(batch_job(2, JobState.STARTING)),
+                   Brief.of(batch_job(3, JobState.WAITING))])
+    assert queue.policy.usage.by_batch["b1"] == 2
+    waiting = queue.policy.waiting.get("j3")
+    assert not queue.policy.eligible(waiting.account)  # the bound holds across the restart
+    assert Code.BATCH_PARALLELISM in {r.code for r in queue.policy.reasons(waiting, [], 100.0)}

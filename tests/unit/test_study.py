@@ -50,3 +50,12 @@ def test_a_list_of_models_makes_one_job_each(tmp_path):
 def test_a_bad_study_is_refused_saying_what_is_wrong(tmp_path, toml, message):
     with pytest.raises(InvalidArgument, match=message):
         load(write(tmp_path / "s", toml))
+
+
+def test_a_model_whose_name_abaqus_would_refuse_is_caught_before_anything_is_sent(tmp_path):
+    path = write(tmp_path / "s", 'models = ["plate.v2.inp"]\n')
+    (path.parent / "plate.v2.inp").write_text("*Heading\n")
+    with pytest.raises(InvalidArgument, match="job name 'plate.v2'"):
+        load(path)
+    with pytest.raises(InvalidArgument, match="models: 'beam.inp' is not a list"):
+        load(write(tmp_path / "t", 'models = "beam.inp"\n'))

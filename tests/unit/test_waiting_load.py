@@ -8,12 +8,12 @@ from hypothesis import strategies as st
 
 from scheduler.domain.waiting import Entry, WaitingJobs
 
-ACCOUNTS = [("ana", "developer", "crash", ""), ("ben", "developer", "crash", ""), ("gus", "guest", "", ""),
-            ("lea", "lead", "nvh", ""), ("ana", "developer", "crash", "study-1")]
+ACCOUNTS = [("ana", "developer", "crash", "", 0), ("ben", "developer", "crash", "", 0), ("gus", "guest", "", "", 0),
+            ("lea", "lead", "nvh", "", 0), ("ana", "developer", "crash", "study-1", 2)]
 
 entries = st.lists(st.builds(
     lambda i, account, priority, t, cpus, tokens, labels: Entry(
-        f"j{i}", *account[:3], priority, float(t), cpus, tokens, labels, batch=account[3], batch_parallelism=2),
+        f"j{i}", *account[:3], priority, float(t), cpus, tokens, labels, *account[3:]),
     st.integers(0, 10_000), st.sampled_from(ACCOUNTS), st.sampled_from([0, 10, 20, 30]), st.integers(0, 50),
     st.sampled_from([1, 2, 4, 16]), st.sampled_from([0, 5, 8]), st.sampled_from([(), (("site", "a*"),)]),
 ), max_size=60, unique_by=lambda e: e.job_id)
