@@ -41,6 +41,7 @@ from .models import (
     Preview,
     QueueStats,
     Role,
+    ServiceStatus,
     SolverOptions,
     TokenInfo,
     priority_value,
@@ -113,7 +114,8 @@ class Client:
         max_attempts: int = 0, archives: Sequence[Path | str] = (), find_includes: bool = True,
         license_tokens: int = 0, node: str = "", abaqus_version: str = "", requires_approval: bool = False,
         solver: SolverOptions | None = None, start_now: bool = False, request_id: str | None = None,
-        batch_id: str = "", include_folder: Path | None = None, on_sent: Callable[[str, int, int], None] | None = None,
+        batch_id: str = "", include_folder: Path | None = None, webhook: str = "", webhook_on_start: bool = False,
+        on_sent: Callable[[str, int, int], None] | None = None,
     ) -> Job:
         """Create a job for `model` (an .inp file), upload its inputs and queue it.
 
@@ -126,7 +128,8 @@ class Client:
         your role's); `labels` a node must match (globs); `timeout` is the wall-clock limit of a run
         (seconds; default the node's); `max_attempts` how often a node or solver failure is retried
         (default the cluster's). `start_now`: refuse (FailedPrecondition, with the reasons) rather
-        than queue a job that could not start at once. `batch_id`: the batch it joins. `include_folder`:
+        than queue a job that could not start at once. `batch_id`: the batch it joins. `webhook`: a URL
+        POSTed when it ends (and starts, with `webhook_on_start`), else your own (set_webhook). `include_folder`:
         where the model's input= names are relative to, when not its own folder. `on_sent(file, nbytes,
         its size)` hears the uploads."""
         options = dict(name=name, priority=priority, labels=labels, timeout=timeout, max_attempts=max_attempts,
@@ -136,6 +139,8 @@ class Client:
         with self._prepared(model, cpus, files, **options) as (inputs, declared, create):
             create.request_id, create.start_now = request_id or str(uuid.uuid4()), start_now
             create.batch_id = batch_id
+            if webhook:
+                create.webhook.CopyFrom(pb.Webhook(url=webhook, on_start=webhook_on_start))
             created = self._call(self._stub.CreateJob, create)
             if created.job.state != job_pb2.JOB_STATE_BLOCKED or created.job.HasField("queue_time"):
                 return self._job(created.job)  # a retry of a job submitted already: nothing to send
@@ -444,6 +449,16 @@ class Client:
         request = pb.SetJobPriorityRequest(job_id=job_id, priority=priority)
         return self._job(self._call(self._stub.SetJobPriority, request).job)
 
+    def set_webhook(self, url: str, on_start: bool = False, user: str = "") -> None:
+        """POST to `url` when a job of yours (of `user`, for admins) ends, and starts with `on_start`,
+        unless the job names its own; an empty url removes it."""
+        self._call(self._stub.SetWebhook, pb.SetWebhookRequest(user=user, webhook=pb.Webhook(url=url,
+                                                                                          on_start=on_start)))
+
+    def service_status(self) -> ServiceStatus:
+        """Which backends (Abaqus versions, node pools) are available, unavailable or in maintenance."""
+        return ServiceStatus.from_proto(self._call(self._stub.GetServiceStatus, pb.GetServiceStatusRequest()))
+
     def queue_stats(self) -> QueueStats:
         return QueueStats.from_proto(self._call(self._stub.GetQueueStats, pb.GetQueueStatsRequest()))
 
@@ -487,6 +502,10 @@ class Client:
 
     def resume(self, node: str) -> NodeInfo:
         return NodeInfo.from_proto(self._call(self._admin.ResumeNode, adm.ResumeNodeRequest(node_name=node)).node)
+
+    def remove_node(self, node: str) -> NodeInfo:
+        """Forget a node that holds no job (drain it and let its jobs end first)."""
+        return NodeInfo.from_proto(self._call(self._admin.RemoveNode, adm.RemoveNodeRequest(node_name=node)).node)
 
     def _call(self, method: Callable[..., _Response], request: object, *, retried: bool = True) -> _Response:
         """`method(request)`; an UNAVAILABLE or DEADLINE_EXCEEDED answer (the scheduler restarting,

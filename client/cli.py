@@ -24,6 +24,7 @@ from .commands import (
     cmd_token_renew,
     cmd_token_revoke,
     cmd_wait,
+    cmd_webhook,
 )
 from .deploy import DeployError
 from .errors import AbaqueueError, Unauthenticated, Unavailable
@@ -118,6 +119,9 @@ def build_parser() -> argparse.ArgumentParser:
     when.add_argument("--dry-run", action="store_true",
                       help="check everything and report where the job could run and what would hold it; "
                            "nothing is uploaded or queued")
+    submit.add_argument("--webhook", default="", metavar="URL",
+                        help="POST a signed JSON message here when the job ends (default: your webhook, if set)")
+    submit.add_argument("--webhook-on-start", action="store_true", help="also when it starts")
     submit.add_argument("--max-attempts", type=int, default=0, metavar="N",
                         help="attempts it may use when a node or the solver fails (1..10; default: the cluster's)")
     submit.add_argument("--priority", type=queue_commands.priority, metavar="PRIORITY",
@@ -182,6 +186,16 @@ def build_parser() -> argparse.ArgumentParser:
     wait.set_defaults(command=cmd_wait)
 
     batch_commands.add_commands(commands, _positive)
+    hooks = commands.add_parser("webhook", help="where your jobs' ends are POSTed").add_subparsers(
+        metavar="ACTION", required=True)
+    set_hook = hooks.add_parser("set", help="POST a signed JSON message to URL when a job of yours ends")
+    set_hook.add_argument("url", metavar="URL")
+    set_hook.add_argument("--on-start", action="store_true", help="also when a job starts")
+    set_hook.add_argument("--user", default="", help="another user's (admins)")
+    set_hook.set_defaults(command=cmd_webhook)
+    remove_hook = hooks.add_parser("remove", help="stop POSTing your jobs' ends")
+    remove_hook.add_argument("--user", default="", help="another user's (admins)")
+    remove_hook.set_defaults(command=cmd_webhook, url="", on_start=False)
     admin = commands.add_parser("admin", help="administration").add_subparsers(metavar="AREA", required=True)
     queue_commands.add_commands(commands, admin, jobs)
     tokens = admin.add_parser("tokens", help="create, list, revoke and renew tokens").add_subparsers(
@@ -228,9 +242,13 @@ EXAMPLES = {
     "queue stats": ["abaqueue queue stats", "abaqueue queue stats --json"],
     "queue me": ["abaqueue queue me"],
     "queue position": ["abaqueue queue position 3f2c..."],
+    "status": ["abaqueue status", "abaqueue status --json"],
+    "webhook set": ["abaqueue webhook set https://ci.example.com/abaqueue --on-start"],
+    "webhook remove": ["abaqueue webhook remove", "abaqueue webhook remove --user ana"],
     "nodes list": ["abaqueue nodes list", "abaqueue nodes list --json"],
     "nodes drain": ["abaqueue nodes drain cae-node07"],
     "nodes resume": ["abaqueue nodes resume cae-node07"],
+    "nodes remove": ["abaqueue nodes drain cae-node07 && abaqueue nodes remove cae-node07"],
     "batch submit": ["abaqueue batch submit study.toml --wait", "abaqueue batch submit study.toml --parallelism 5"],
     "batch get": ["abaqueue batch get 9a1b...", "abaqueue batch get 9a1b... --json"],
     "batch list": ["abaqueue batch list"],

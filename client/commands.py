@@ -39,7 +39,8 @@ def cmd_submit(client: Client, args: argparse.Namespace, ui: Ui) -> int:
         render.print_uncut(ui.out, render.preview(preview))
         return EXIT_OK if preview.nodes else EXIT_JOB_FAILED
     with render.TransferBars(ui.err) as bars:
-        job = client.submit(args.model, args.cpus, extra, start_now=args.no_wait, on_sent=bars.moved, **options)
+        job = client.submit(args.model, args.cpus, extra, start_now=args.no_wait, on_sent=bars.moved,
+                            webhook=args.webhook, webhook_on_start=args.webhook_on_start, **options)
     print(job.id, flush=True)
     return _follow(client, job.id, ui) if args.wait else EXIT_OK
 
@@ -72,10 +73,10 @@ def cmd_logs(client: Client, args: argparse.Namespace, ui: Ui) -> int:
     if args.follow:  # the log so far, then each new line as it comes, until the job ends
         for event in client.job_events(args.job_id):
             if event.log_line is not None:
-                print(event.log_line.text, flush=True)
+                print(event.log_line, flush=True)
         return EXIT_OK
     for line in client.job_log(args.job_id):
-        print(line.text, flush=True)
+        print(line, flush=True)
     return EXIT_OK
 
 
@@ -118,6 +119,14 @@ def _failure_line(job: Job) -> str:
     if job.missing_files:
         line += f"; missing: {', '.join(job.missing_files)}"
     return line
+
+
+def cmd_webhook(client: Client, args: argparse.Namespace, ui: Ui) -> int:
+    client.set_webhook(args.url, on_start=args.on_start, user=args.user)
+    whose = args.user or "your"
+    ui.out.print(f"{whose} jobs' ends{' and starts' if args.on_start else ''} are POSTed to {args.url}" if args.url
+                 else f"{whose} webhook removed", markup=False)
+    return EXIT_OK
 
 
 def cmd_token_create(client: Client, args: argparse.Namespace, ui: Ui) -> int:

@@ -124,10 +124,16 @@ class LogLine:
     attempt: int
     level: str  # debug, info, warning, error
     text: str
+    source: str = "solver"  # solver (what Abaqus printed), agent (what the node did), scheduler (its decisions)
 
     @classmethod
     def from_proto(cls, msg: job_pb2.LogLine) -> LogLine:
-        return cls(msg.seq, _utc(msg.time) if msg.HasField("time") else None, msg.attempt, msg.level, msg.text)
+        return cls(msg.seq, _utc(msg.time) if msg.HasField("time") else None, msg.attempt, msg.level, msg.text,
+                   msg.source or "solver")
+
+    def __str__(self) -> str:
+        """As `jobs logs` prints it: the solver's lines as they are, the others marked."""
+        return self.text if self.source == "solver" else f"[{self.source}] {self.text}"
 
 
 @dataclass(frozen=True)
@@ -407,12 +413,17 @@ class NodeInfo:
     job_ids: tuple[str, ...]
     last_seen_time: datetime | None
     transfer_slots: TransferSlotStats = TransferSlotStats()
+    state: str = ""  # ready, busy, draining, lost
+    license_tokens_in_use: int = 0
+    agent_version: str = ""
+    protocol_version: int = 0
 
     @classmethod
     def from_proto(cls, msg) -> NodeInfo:
         seen = _utc(msg.last_seen_time) if msg.HasField("last_seen_time") else None
         return cls(msg.name, msg.cpus, msg.free_cpus, msg.max_jobs, dict(msg.labels), tuple(msg.abaqus_versions),
-                   msg.drained, tuple(msg.job_ids), seen, TransferSlotStats.from_proto(msg.transfer_slots))
+                   msg.drained, tuple(msg.job_ids), seen, TransferSlotStats.from_proto(msg.transfer_slots),
+                   msg.state, msg.license_tokens_in_use, msg.agent_version, msg.protocol_version)
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -541,4 +552,34 @@ class Batch:
         out["progress"]["estimated_finish_time"] = finish.isoformat() if finish else None
         for r, running in zip(out["progress"]["running"], self.progress.running):
             r["stage_start_time"] = running.stage_start_time.isoformat() if running.stage_start_time else None
+        return out
+
+
+@dataclass(frozen=True)
+class BackendState:
+    name: str  # an Abaqus version or a node pool; "default" when the backends are unified
+    availability: str  # available, unavailable, maintenance
+    description: str
+
+
+@dataclass(frozen=True)
+class ServiceStatus:
+    backends: tuple[BackendState, ...]  # those the document names; any other is available
+    unified: bool
+    source: str  # where the document is read from; empty when there is none
+    read_time: datetime | None
+    problem: str  # why the last reading was not taken, if it was not
+
+    @classmethod
+    def from_proto(cls, msg) -> ServiceStatus:
+        names = {v.number: v.name.removeprefix("BACKEND_AVAILABILITY_").lower()
+                 for v in msg.DESCRIPTOR.fields_by_name["backends"].message_type.fields_by_name["availability"]
+                 .enum_type.values}
+        return cls(tuple(BackendState(b.name, names.get(b.availability, "unknown"), b.description)
+                         for b in msg.backends), msg.unified, msg.source,
+                   _utc(msg.read_time) if msg.HasField("read_time") else None, msg.problem)
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["read_time"] = self.read_time.isoformat() if self.read_time else None
         return out

@@ -56,15 +56,22 @@ def add_commands(commands: argparse._SubParsersAction, admin: argparse._SubParse
     position.add_argument("job_id", metavar="ID")
     position.set_defaults(command=cmd_position)
 
+    status = commands.add_parser("status", help="which backends (Abaqus versions, node pools) are available")
+    status.add_argument("--json", action="store_true", help="print JSON for scripts")
+    status.set_defaults(command=cmd_status)
+
     nodes = commands.add_parser("nodes", help="list nodes; admins drain and resume them").add_subparsers(
         metavar="ACTION", required=True)
     listing = nodes.add_parser("list", help="every registered node, its cores, labels and jobs")
     listing.add_argument("--json", action="store_true", help="print JSON for scripts")
     listing.set_defaults(command=cmd_nodes)
-    for name, helptext in (("drain", "finish what it runs, take nothing new"), ("resume", "take work again")):
+    for name, helptext, command in (("drain", "finish what it runs, take nothing new", cmd_drain),
+                                    ("resume", "take work again", cmd_resume),
+                                    ("remove", "forget a node that holds no job (it registers anew if it calls)",
+                                     cmd_remove)):
         action = nodes.add_parser(name, help=helptext)
         action.add_argument("node", metavar="NODE")
-        action.set_defaults(command=cmd_drain if name == "drain" else cmd_resume)
+        action.set_defaults(command=command)
     install = nodes.add_parser(
         "install", help="install the agent on a Windows node over WinRM (or --check it)",
         description="Copy the wheel, the agent's configuration and token and the PowerShell scripts to a "
@@ -121,6 +128,26 @@ def on_off(value: str) -> bool:
     if value.lower() in ("off", "false", "no", "0"):
         return False
     raise argparse.ArgumentTypeError(f"{value!r}: say on or off")
+
+
+def cmd_status(client: Client, args: argparse.Namespace, ui: Ui) -> int:
+    status = client.service_status()
+    if args.json:
+        print(json.dumps(status.to_dict(), indent=2))
+        return EXIT_OK
+    if not status.source:
+        ui.out.print("no backend status document: every backend is available")
+    else:
+        ui.out.print(escape(f"backend status from {status.source}, read {render.when(status.read_time)}"
+                            + (" (all backends as one: default)" if status.unified else "")))
+    for b in status.backends:
+        style = {"available": "green", "maintenance": "yellow"}.get(b.availability, "red")
+        ui.out.print(f"  {escape(b.name)}  [{style}]{b.availability}[/]  {escape(b.description)}")
+    if status.source and not status.backends:
+        ui.out.print("  every backend available")
+    if status.problem:
+        ui.err.print(f"[red]{escape(status.problem)}[/]")
+    return EXIT_OK
 
 
 def cmd_why(client: Client, args: argparse.Namespace, ui: Ui) -> int:
@@ -190,13 +217,16 @@ def cmd_position(client: Client, args: argparse.Namespace, ui: Ui) -> int:
 
 def _nodes_table(nodes: list[NodeInfo]) -> Table:
     table = Table(box=None, header_style="bold")
-    for column in ("NODE", "CORES", "FREE", "JOBS", "LABELS", "VERSIONS", "STATE", "TRANSFERS"):
+    for column in ("NODE", "STATE", "CORES", "FREE", "TOKENS", "JOBS", "LABELS", "VERSIONS", "LAST SEEN", "AGENT",
+                   "TRANSFERS"):
         table.add_column(column, no_wrap=True)
+    style = {"ready": "green", "busy": "blue", "draining": "yellow", "lost": "bold red"}
     for n in nodes:
         labels = ",".join(f"{k}={v}" for k, v in sorted(n.labels.items())) or "-"
-        table.add_row(escape(n.name), str(n.cpus), str(n.free_cpus), str(len(n.job_ids)), escape(labels),
-                      escape(",".join(n.abaqus_versions) or "-"), "drained" if n.drained else "open",
-                      _slots(n.transfer_slots))
+        table.add_row(escape(n.name), f"[{style.get(n.state, 'white')}]{n.state}[/]", str(n.cpus), str(n.free_cpus),
+                      str(n.license_tokens_in_use), str(len(n.job_ids)), escape(labels),
+                      escape(",".join(n.abaqus_versions) or "-"), render.when(n.last_seen_time),
+                      escape(n.agent_version or "-"), _slots(n.transfer_slots))
     return table
 
 
@@ -243,6 +273,12 @@ def cmd_drain(client: Client, args: argparse.Namespace, ui: Ui) -> int:
 def cmd_resume(client: Client, args: argparse.Namespace, ui: Ui) -> int:
     node = client.resume(args.node)
     ui.out.print(f"{escape(node.name)} takes work again")
+    return EXIT_OK
+
+
+def cmd_remove(client: Client, args: argparse.Namespace, ui: Ui) -> int:
+    node = client.remove_node(args.node)
+    ui.out.print(f"{escape(node.name)} removed: it takes work again only if its agent registers anew")
     return EXIT_OK
 
 

@@ -21,6 +21,8 @@ from pathlib import Path
 import grpc
 from google.protobuf.message import DecodeError
 
+from abaqueue import log_format
+from abaqueue.protocol import PROTOCOL_VERSION, package_version
 from abaqueue.retry import NEVER_RETRIED, backoff
 from abaqueue.v1 import execution_service_pb2 as ex
 
@@ -29,6 +31,7 @@ from .config import AgentConfig
 from .job_run import JobRun
 from .link import SchedulerLink
 from .local_state import LocalState
+from .metrics import AgentMetrics
 
 log = logging.getLogger(__name__)
 
@@ -84,12 +87,15 @@ class Agent:
         self.registered = asyncio.Event()
         self.license_usage: tuple[int, int, float] | None = None  # issued, in use, when (monotonic)
         self.state = LocalState(config.work_dir)
+        self.metrics = AgentMetrics()
+        self.metrics_port = 0
 
     async def register(self) -> None:
         resp = await self.link.call("RegisterNode", ex.RegisterNodeRequest(
             node_name=self.config.node_name, cpus=self.config.cpus, labels=self.config.labels,
             abaqus_versions=list(self.config.abaqus_versions), max_jobs=self.config.max_jobs,
-            running=[ex.JobAttempt(job_id=j, attempt=a) for j, a in self.runs]))
+            running=[ex.JobAttempt(job_id=j, attempt=a) for j, a in self.runs],
+            protocol_version=PROTOCOL_VERSION, agent_version=package_version()))
         self.heartbeat_interval_s = resp.heartbeat_interval.ToNanoseconds() / 1e9
         self.long_poll_timeout_s = resp.long_poll_timeout.ToNanoseconds() / 1e9
         self.registered.set()
@@ -100,6 +106,10 @@ class Agent:
         """Until `stopping` is set; AgentFailed when a loop fails for good (the runs are left as a
         stop leaves them: solvers run on, the state file keeps them)."""
         self.config.work_dir.mkdir(parents=True, exist_ok=True)
+        log_format.set_context(node=self.config.node_name)  # every line of this agent's tasks names it
+        if self.config.metrics_port is not None:
+            self.metrics_port = self.metrics.serve(self.config.metrics_host, self.config.metrics_port)
+            log.info("metrics on http://%s:%d/metrics", self.config.metrics_host, self.metrics_port)
         resumed = self._resume()
         for run in resumed:
             self.runs[run.key] = run  # named at registration: the scheduler keeps them ours
@@ -119,6 +129,7 @@ class Agent:
                 task.cancel()
             await asyncio.gather(stop, *loops, *self._tasks, return_exceptions=True)
             await self.link.close()
+            self.metrics.close()
         for task, name in loops.items():
             if task in done:
                 error = task.exception() or RuntimeError("the loop returned")
@@ -130,7 +141,7 @@ class Agent:
         resumed = []
         for record in self.state.load():
             try:
-                resumed.append(JobRun.resume(self.link, self.config, self.state, record))
+                resumed.append(JobRun.resume(self.link, self.config, self.state, record, self.metrics))
             except DecodeError as e:
                 self.state.set_aside(record, f"its assignment does not decode: {e}")
         return resumed
@@ -159,6 +170,7 @@ class Agent:
             resp = await self.link.call("AcquireJob", ex.AcquireJobRequest(node_name=self.config.node_name),
                                         timeout=self.long_poll_timeout_s + 30)
         except grpc.aio.AioRpcError as e:
+            self.metrics.heartbeat_failures.inc()
             await self._register_if_forgotten(e)
             return
         if resp.HasField("assignment"):
@@ -183,7 +195,7 @@ class Agent:
         return (f"{job_id}-{attempt}" for job_id, attempt in self.runs)
 
     def _start(self, assignment: ex.Assignment) -> None:
-        run = JobRun(self.link, self.config, assignment, self.state)
+        run = JobRun(self.link, self.config, assignment, self.state, metrics=self.metrics)
         run.log.info("assigned %s (%d cores)", run.name, assignment.cpus)
         self._launch(run)
 

@@ -99,6 +99,11 @@ class AgentConfig:
     # Windows: solvers die with the agent (Job Object kill-on-close). Off: an agent restart or
     # update keeps running analyses, and the agent takes them up again.
     kill_solvers_with_agent: bool = False
+    # Prometheus /metrics of the agent itself on this port (0: a free one); None: not served.
+    metrics_port: int | None = None
+    metrics_host: str = "127.0.0.1"
+    # The service's log lines: plain, or one JSON object a line (`run --log-format` in the foreground).
+    log_format: str = "plain"
 
     def token(self) -> str | None:
         """The node's token, read from `token_file`."""
@@ -165,4 +170,6 @@ def from_mapping(raw: dict, source: str = "config") -> AgentConfig:
         raise ConfigError(f"{source}: abaqus_env names must be Python names: {', '.join(map(str, bad))}")
     if config.license_server_type.upper() not in ("FLEXNET", "DSLS"):
         raise ConfigError(f"{source}: license_server_type must be FLEXNET or DSLS")
+    if config.log_format not in ("plain", "json"):
+        raise ConfigError(f"{source}: log_format must be plain or json")
     return config

@@ -25,6 +25,7 @@ from .config import AgentConfig
 from .inp import parse_steps
 from .link import SchedulerLink
 from .local_state import INPUTS, RESULTS, SOLVING, LocalState, RunRecord
+from .metrics import AgentMetrics
 from .outcome import ErrorClass, Outcome, Result, decide_outcome
 from .progress import ProgressSnapshot
 from .progress_reader import ProgressReader
@@ -68,7 +69,7 @@ def is_stale(error: BaseException) -> bool:
 
 class JobRun:
     def __init__(self, link: SchedulerLink, config: AgentConfig, assignment: ex.Assignment, state: LocalState,
-                 record: RunRecord | None = None) -> None:
+                 record: RunRecord | None = None, metrics: AgentMetrics | None = None) -> None:
         """A new run of `assignment`, or (`record`) one this agent had in hand before it restarted."""
         self.link = link
         self.config = config
@@ -80,21 +81,32 @@ class JobRun:
         self.stop_requested = asyncio.Event()
         self.log = logging.LoggerAdapter(log, {"job": self.attempt.job_id, "attempt": self.attempt.attempt})
         self.state = state
-        self.notes: list[str] = []  # for the attempt's log: what went wrong on the way
-        self.transfers = Transfers(link, config, self.attempt, self.log, self.note)
+        self.notes: list[str] = []  # for the attempt's log: what the agent did and what went wrong
+        self._notes_sent = 0  # how many of them the scheduler has
+        self.metrics = metrics or AgentMetrics()
+        self.transfers = Transfers(link, config, self.attempt, self.log, self.note, metrics=self.metrics)
         self.resumed = record is not None
         self.record = record or RunRecord(self.attempt.job_id, self.attempt.attempt, assignment.SerializeToString())
         if not self.resumed:
             state.save(self.record)
 
     @classmethod
-    def resume(cls, link: SchedulerLink, config: AgentConfig, state: LocalState, record: RunRecord) -> JobRun:
-        return cls(link, config, ex.Assignment.FromString(record.assignment), state, record)
+    def resume(cls, link: SchedulerLink, config: AgentConfig, state: LocalState, record: RunRecord,
+               metrics: AgentMetrics | None = None) -> JobRun:
+        return cls(link, config, ex.Assignment.FromString(record.assignment), state, record, metrics)
 
     def note(self, text: str) -> None:
-        """A warning for the agent's log and the attempt's (sent with the completion)."""
+        """A warning for the agent's log and the attempt's (sent with the next report)."""
         self.log.warning("%s", text)
         self.notes.append(f"WARNING (abaqueue agent): {text}")
+
+    def event(self, text: str) -> None:
+        """Something the agent did, for its log and the attempt's (sent with the next report)."""
+        self.log.info("%s", text)
+        self.notes.append(text)
+
+    def _unsent_notes(self) -> list[str]:
+        return self.notes[self._notes_sent:][-1000:]
 
     def _enter(self, phase: str, **changes) -> None:
         """Record where the attempt is. A state file that cannot be written is logged, never a reason
@@ -141,6 +153,8 @@ class JobRun:
                 await self.transfers.in_turn(
                     lambda: self.transfers.download_inputs(self.dir, self.assignment.input_files))
                 await asyncio.to_thread(self._unpack_archives)
+                size = sum(f.size_bytes for f in self.assignment.input_files)
+                self.event(f"inputs in: {len(self.assignment.input_files)} file(s), {size:,} bytes, in {self.dir}")
             if phase == INPUTS and self.stop_requested.is_set():  # cancelled while its inputs came
                 finish = Finish(ex.OUTCOME_STOPPED, 0, "stopped on request before the solver started")
             elif phase in (INPUTS, SOLVING):
@@ -209,8 +223,10 @@ class JobRun:
         if left is not None:
             progress.estimated_time_left.FromNanoseconds(round(left * 1e9))
         lines, offset = log_lines
-        resp = await self.link.call("ReportProgress", ex.ReportProgressRequest(job_attempt=self.attempt,
-                                                                               progress=progress, log_lines=lines))
+        notes, count = self._unsent_notes(), len(self.notes)
+        resp = await self.link.call("ReportProgress", ex.ReportProgressRequest(
+            job_attempt=self.attempt, progress=progress, log_lines=lines, agent_lines=notes))
+        self._notes_sent = count
         if lines:
             self._enter(self.record.phase, log_offset=offset)
         return resp.stop
@@ -259,7 +275,7 @@ class JobRun:
         self._enter(SOLVING, solve_started=time.time())
         analysis = await solver.Analysis.start(args, self.dir, self.name, names, self.config.kill_solvers_with_agent)
         self._enter(SOLVING, launcher_pid=analysis.launcher_pid, launcher_started=analysis.launcher_started)
-        self.log.info("solver started (pid %d): %s", analysis.launcher_pid, " ".join(args))
+        self.event(f"solver started on {self.config.node_name} (pid {analysis.launcher_pid}): {' '.join(args)}")
         return analysis
 
     async def _finish_from_files(self, exit_code: int | None) -> Finish:
@@ -346,10 +362,11 @@ class JobRun:
     async def _complete(self, finish: Finish, digests: dict[str, FileDigest], missing: list[str]) -> int:
         resp = await self.link.call("CompleteJob", ex.CompleteJobRequest(
             job_attempt=self.attempt, outcome=finish.outcome, error_class=finish.error_class,
-            error_message=finish.error_message, missing_files=missing, log_lines=self.notes[-1000:],
+            error_message=finish.error_message, missing_files=missing, log_lines=self._unsent_notes(),
             result_files=[pb.FileInfo(name=n, size_bytes=d.size_bytes, sha256=d.sha256)
                           for n, d in digests.items()]))
         self.log.info("completed: %s", pb.JobState.Name(resp.job.state))
+        self.metrics.solver_runs.labels(ex.Outcome.Name(finish.outcome).removeprefix("OUTCOME_").lower()).inc()
         return resp.job.state
 
     async def _complete_quietly(self, finish: Finish) -> None:

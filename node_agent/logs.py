@@ -1,6 +1,7 @@
 """The agent's logging: to the console in the foreground, to a rotating file when asked, and to
-the Windows event log when it runs as a service. Every line names the job and attempt it is about
-when the record carries them (JobRun logs through a LoggerAdapter with `job` and `attempt`)."""
+the Windows event log when it runs as a service. Every line names the job, attempt and node it is
+about (JobRun logs through a LoggerAdapter with `job` and `attempt`; the agent names its node for
+all its tasks), plain or as JSON lines (abaqueue.log_format)."""
 
 from __future__ import annotations
 
@@ -8,31 +9,16 @@ import logging
 import logging.handlers
 from pathlib import Path
 
-FORMAT = "%(asctime)s %(levelname)s %(name)s%(job_context)s: %(message)s"
+from abaqueue import log_format
+
 MAX_BYTES = 20 * 1024**2
 BACKUPS = 10
 
 
-class JobContext(logging.Filter):
-    """Sets `job_context` on every record: ` [job JOB attempt N]` when the record has a job, else
-    empty, so one format serves lines about a job and lines about the agent alike."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        job = getattr(record, "job", None)
-        attempt = getattr(record, "attempt", None)
-        if job is None:
-            record.job_context = ""
-        elif attempt is None:
-            record.job_context = f" [job {job}]"
-        else:
-            record.job_context = f" [job {job} attempt {attempt}]"
-        return True
-
-
 def setup(level: str = "INFO", log_file: Path | None = None, console: bool = True,
-          event_log: str | None = None) -> None:
+          event_log: str | None = None, kind: str = "plain") -> None:
     """`log_file` rotates at 20 MB, ten kept; `event_log` names the Windows event source (warnings
-    and errors only, so the event log stays readable)."""
+    and errors only, so the event log stays readable); `kind`: plain or json lines."""
     handlers: list[logging.Handler] = []
     if console:
         handlers.append(logging.StreamHandler())
@@ -44,7 +30,4 @@ def setup(level: str = "INFO", log_file: Path | None = None, console: bool = Tru
         events = logging.handlers.NTEventLogHandler(event_log)
         events.setLevel(logging.WARNING)
         handlers.append(events)
-    for handler in handlers:
-        handler.addFilter(JobContext())
-        handler.setFormatter(logging.Formatter(FORMAT))
-    logging.basicConfig(level=level.upper(), handlers=handlers, force=True)
+    log_format.setup(level, kind, handlers)

@@ -27,6 +27,8 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--config", type=Path, required=True, help="the agent's TOML file")
     run.add_argument("--log-level", default="INFO")
     run.add_argument("--log-file", type=Path, help="also log to this file, rotated at 20 MB (ten kept)")
+    run.add_argument("--log-format", choices=("plain", "json"), default="plain",
+                     help="plain lines, or one JSON object a line (time, level, logger, message, job, attempt, node)")
     look = sub.add_parser(
         "inspect", help="what the agent would report about a job directory",
         description="Read a job directory as the agent does (the .sta, .msg, .dat and log, the .inp with its "
@@ -45,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
         return _inspect(a)
     if a.command == "check":
         return _check(a)
-    logs.setup(a.log_level, a.log_file)
+    logs.setup(a.log_level, a.log_file, kind=a.log_format)
     try:
         config = load(a.config)
         config.token()  # unreadable token or TLS files are configuration errors, said before starting

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -29,6 +30,7 @@ from abaqueue.v1 import job_pb2 as pb
 
 from .config import AgentConfig
 from .link import SchedulerLink
+from .metrics import AgentMetrics
 
 T = TypeVar("T")
 DOWNLOAD_TRIES = 3  # a whole file that arrived other than it was stored is fetched again
@@ -55,8 +57,10 @@ UNSENDABLE = (TransferError, urllib3.exceptions.HTTPError, multipart.FileChanged
 
 class Transfers:
     def __init__(self, link: SchedulerLink, config: AgentConfig, attempt: ex.JobAttempt,
-                 log: logging.LoggerAdapter, note: Callable[[str], None], retry: RetryPolicy | None = None) -> None:
+                 log: logging.LoggerAdapter, note: Callable[[str], None], retry: RetryPolicy | None = None,
+                 metrics: AgentMetrics | None = None) -> None:
         """`note` hears each retry and what went wrong, for the attempt's log."""
+        self.metrics = metrics or AgentMetrics()
         self.link = link
         self.config = config
         self.attempt = attempt
@@ -141,12 +145,14 @@ class Transfers:
             if info.name in self._fetched:
                 continue
             for attempt in range(DOWNLOAD_TRIES):
+                began = time.monotonic()
                 got = await asyncio.to_thread(
                     download_ranges, lambda name=info.name: fresh(name), dest / info.name, info.size_bytes,
                     parallel=self.config.transfer_parallelism, retry=self.retry, on_retry=self.note,
                     go_on=self._check_slot)
                 if got == FileDigest(info.size_bytes, info.sha256):
                     self._fetched.add(info.name)
+                    self.metrics.moved("download", info.size_bytes, time.monotonic() - began)
                     break
                 problem = (f"input {info.name} arrived with size {got.size_bytes} and SHA-256 {got.sha256}, "
                            f"expected {info.size_bytes} and {info.sha256}")
@@ -164,10 +170,12 @@ class Transfers:
                 continue
             try:
                 size = path.stat().st_size
+                began = time.monotonic()
                 if size > threshold:
                     self._sent[path.name] = await self._multipart(path, size)
                 else:
                     self._sent[path.name] = await self._single(path)
+                self.metrics.moved("upload", size, time.monotonic() - began)
             except UNSENDABLE as e:
                 self.note(f"{path.name} could not be uploaded: {describe(e)}")
                 failed.append(path.name)

@@ -39,7 +39,7 @@ def run_until(stop: threading.Event, path: Path) -> None:
     """Run the agent until `stop` is set (from another thread); its solvers keep running."""
     config = load(path)
     logs.setup(log_file=path.parent / "logs" / "agent.log", console=False,
-               event_log=DISPLAY_NAME if os.name == "nt" else None)
+               event_log=DISPLAY_NAME if os.name == "nt" else None, kind=config.log_format)
 
     async def main() -> None:
         stopping = asyncio.Event()

@@ -13,7 +13,7 @@ import logging
 from .blobs import S3Blobs
 from .dispatch import JobQueue
 from .domain import identity, states
-from .domain.errors import Conflict, FailedPrecondition, InvalidArgument, PermissionDenied
+from .domain.errors import Conflict, FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 from .domain.identity import Principal
 from .domain.job import Job, JobState
 from .domain.queue_settings import QueueSettings
@@ -103,6 +103,26 @@ class AdminApp:
             raise PermissionDenied("nodes are listed for people")
         return sorted(self.nodes, key=lambda n: n.name)
 
+    def node_state(self, node: Node) -> tuple[str, int]:
+        """Its state (ready, busy, draining, lost) and the license tokens its jobs hold."""
+        jobs = [self.store.get(job_id) for job_id in node.jobs]
+        return self.nodes.state(node, self.book.clock()), sum(j.license_tokens for j in jobs if j is not None)
+
+    def remove_node(self, who: Principal, name: str) -> Node:
+        _require_admin(who, "remove nodes")
+        node = self.nodes.get(name) if name else None
+        if node is None:
+            raise NotFound(f"node_name: node {name!r} is not registered")
+        if self.nodes.jobs_on(name):
+            raise FailedPrecondition(f"node {name} holds {len(self.nodes.jobs_on(name))} job(s): drain it and let them "
+                                     "end (a lost node's jobs are requeued by themselves), then remove it")
+        if name in self.nodes.drained:
+            self.drain(who, name, False)  # forgotten: the stored drained mark goes too
+        self.nodes.remove(name)
+        self.queue.changed.fire()
+        log.info("%s removed node %s", who.user, name)
+        return node
+
     def drain(self, who: Principal, name: str, drained: bool) -> Node:
         _require_admin(who, "drain or resume nodes")
         if not name:
@@ -132,15 +152,23 @@ class AdminApp:
         _require_admin(who, "clean up jobs")
         if not 1 <= days <= 365:
             raise InvalidArgument("days", f"{days} is out of range 1..365")
-        before = self.book.clock() - days * 86400
+        deleted = await self.remove_ended_before(self.book.clock() - days * 86400)
+        log.info("%s cleaned up %d jobs that ended more than %d days ago", who.user, deleted, days)
+        return deleted
+
+    async def remove_ended_before(self, before: float) -> int:
+        """Delete the jobs in a final state that ended before `before`, their objects first (a job
+        whose objects could not all be deleted stays, for the next time), CLEANUP_BATCH at a time;
+        an unfinished job is never touched (the store deletes only final ones). How many."""
         deleted = 0
         while batch := await asyncio.to_thread(self.store.finished_before, before, CLEANUP_BATCH):
+            gone = 0
             for job in batch:
                 await asyncio.to_thread(self.blobs.delete_job_files, job.id)
-                deleted += await asyncio.to_thread(self.store.delete_finished, job.id)
-            if len(batch) < CLEANUP_BATCH:
+                gone += await asyncio.to_thread(self.store.delete_finished, job.id)
+            deleted += gone
+            if len(batch) < CLEANUP_BATCH or not gone:  # the last batch, or one that would come back
                 break
-        log.info("%s cleaned up %d jobs that ended more than %d days ago", who.user, deleted, days)
         return deleted
 
 

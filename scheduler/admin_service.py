@@ -39,10 +39,13 @@ class AdminService(pb_grpc.AdminServiceServicer):
         self.slots = slots
 
     def node_to_pb(self, n: Node) -> pb.Node:
+        state, tokens = self.app.node_state(n)
         return pb.Node(name=n.name, cpus=n.cpus, free_cpus=n.free_cpus, max_jobs=n.max_jobs, labels=n.labels,
                        abaqus_versions=list(n.abaqus_versions), drained=n.drained, job_ids=sorted(n.jobs),
                        last_seen_time=convert.timestamp(n.last_seen or None),
-                       transfer_slots=slot_stats_to_pb(self.slots.stats(n.name)))
+                       transfer_slots=slot_stats_to_pb(self.slots.stats(n.name)), state=state,
+                       license_tokens_in_use=tokens, agent_version=n.agent_version,
+                       protocol_version=n.protocol_version)
 
     @mapped
     async def ApproveJob(self, request, context):
@@ -77,6 +80,10 @@ class AdminService(pb_grpc.AdminServiceServicer):
     @mapped
     async def DrainNode(self, request, context):
         return pb.DrainNodeResponse(node=self.node_to_pb(self.app.drain(caller(), request.node_name, True)))
+
+    @mapped
+    async def RemoveNode(self, request, context):
+        return pb.RemoveNodeResponse(node=self.node_to_pb(self.app.remove_node(caller(), request.node_name)))
 
     @mapped
     async def ResumeNode(self, request, context):

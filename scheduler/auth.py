@@ -15,6 +15,9 @@ from collections.abc import Awaitable, Callable
 import grpc
 from google.protobuf import text_format
 
+from abaqueue import log_format
+
+from .call_context import ids_of
 from .domain.audit import AuditEntry, worth_recording
 from .domain.errors import SchedulerError
 from .domain.identity import Port, Principal
@@ -44,12 +47,14 @@ def bearer(metadata) -> str:
 
 def _as_caller(handler: grpc.RpcMethodHandler, who: Principal,
                ended: Callable[[object, grpc.aio.ServicerContext], None]) -> grpc.RpcMethodHandler:
-    """The same handler, run with `who` as the caller (each call runs in its own task, so the
-    context variable dies with the call); `ended` is told of every call once it is over."""
+    """The same handler, run with `who` as the caller and its log lines naming the job, attempt and
+    node (each call runs in its own task, so the context variables die with the call); `ended` is
+    told of every call once it is over."""
 
     def unary(behavior: Callable[..., Awaitable]):
         async def run(request_or_iterator, context):
             _CALLER.set(who)
+            log_format.set_context(**ids_of(request_or_iterator, who))  # its lines name what it is about
             try:
                 return await behavior(request_or_iterator, context)
             finally:
@@ -59,6 +64,7 @@ def _as_caller(handler: grpc.RpcMethodHandler, who: Principal,
     def streaming(behavior):
         async def run(request_or_iterator, context):
             _CALLER.set(who)
+            log_format.set_context(**ids_of(request_or_iterator, who))  # its lines name what it is about
             try:
                 async for response in behavior(request_or_iterator, context):
                     yield response

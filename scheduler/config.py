@@ -33,6 +33,15 @@ class SchedulerConfig:
     aws: AwsSettings = field(default_factory=AwsSettings)
     # The SSM parameter holding the backend status document (TOML).
     backend_status_parameter: str | None = None
+    backend_status_file: Path | None = None  # the backend status document (TOML), when not from SSM
+    backend_status_interval_s: float = 30.0  # how often it is read again
+    unify_backends: bool = False  # every job and node is one backend, "default"
+    # Jobs that ended more than this many days ago are deleted with their files (0: kept), looked
+    # for every retention_check_s.
+    retention_days: float = 0.0
+    retention_check_s: float = 3600.0
+    # The shared secret webhooks are signed with (a file); None: no webhooks are sent.
+    webhook_secret_file: Path | None = None
     host: str = "127.0.0.1"
     port_for_submission: int = 50051
     port_for_execution: int = 50052
@@ -50,6 +59,7 @@ class SchedulerConfig:
     # Prometheus /metrics on this port (0: a free one); None: not served.
     metrics_port: int | None = None
     metrics_host: str = "127.0.0.1"
+    metrics_sample_s: float = 10.0  # how often the gauges (jobs by state, nodes, cores) are sampled
     # Calls each port serves at once (long-polls not counted: see call_bound.py).
     submission_max_workers: int = 100
     execution_max_workers: int = 10

@@ -9,10 +9,12 @@ from abaqueue.presigned_http import PresignedTarget
 from abaqueue.v1 import batch_pb2 as bt
 from abaqueue.v1 import execution_service_pb2 as ex
 from abaqueue.v1 import job_pb2 as pb
+from abaqueue.v1 import submission_service_pb2 as sub
 from abaqueue.v1 import token_service_pb2 as tok
 
 from .blobs import StoredPart
 from .dispatch import WaitInfo
+from .domain.backends import Backend
 from .domain.batch import Batch
 from .domain.batch import Progress as BatchProgress
 from .domain.errors import InvalidArgument
@@ -90,6 +92,7 @@ def progress_from_pb(p: pb.Progress) -> Progress:
 
 def log_line_to_pb(line: LogLine) -> pb.LogLine:
     return pb.LogLine(seq=line.seq, time=timestamp(line.time), attempt=line.attempt, level=line.level.value,
+                      source=line.source.value,
                       text=line.text)
 
 
@@ -119,6 +122,11 @@ def batch_to_pb(batch: Batch, progress: BatchProgress) -> bt.Batch:
             running=[bt.BatchRunningJob(job_id=r.job_id, name=r.name, node=r.node, stage=r.stage,
                                         stage_start_time=timestamp(r.stage_start)) for r in p.running],
             estimated_finish_time=timestamp(p.estimated_finish), removed=p.removed))
+
+
+def backend_to_pb(backend: Backend) -> sub.BackendState:
+    return sub.BackendState(name=backend.name, description=backend.description,
+                            availability=sub.BackendAvailability.Value(f"BACKEND_AVAILABILITY_{backend.status.name}"))
 
 
 def solver_to_pb(o: SolverOptions) -> pb.SolverOptions:
@@ -151,6 +159,7 @@ def job_to_pb(job: Job, wait: WaitInfo | None = None) -> pb.Job:
         requires_approval=job.requires_approval, queue_time=timestamp(job.queue_time),
         wait_reasons=[pb.WaitReason(code=r.code.value, message=r.message) for r in blocked_reasons(job)],
         solver=solver_to_pb(job.solver), max_attempts=job.max_attempts, batch_id=job.batch_id,
+        webhook_url=job.webhook_url, webhook_on_start=job.webhook_on_start,
     )
     if wait is not None:
         msg.wait_reasons.extend(pb.WaitReason(code=r.code.value, message=r.message) for r in wait.reasons)

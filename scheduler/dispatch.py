@@ -27,8 +27,10 @@ from .nodes import NodeRegistry
 class Signal:
     """Wakes every current waiter once; later waiters wait for the next change."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
         self._event = asyncio.Event()
+        self.clock = clock
+        self.fired_at = 0.0  # when it last fired
 
     def current(self) -> asyncio.Event:
         return self._event
@@ -36,6 +38,7 @@ class Signal:
     def fire(self) -> None:
         self._event.set()
         self._event = asyncio.Event()
+        self.fired_at = self.clock()
 
 
 @dataclass(frozen=True)
@@ -76,7 +79,7 @@ class JobQueue:
         self.clock = clock
         self._deferred: dict[str, Brief] = {}
         self._due: list[tuple[float, str]] = []  # (retry_at, job id), a heap over _deferred
-        self.changed = Signal()
+        self.changed = Signal(clock)
         self._bytes: dict[str, int] = {}
         self.bytes = 0  # what the waiting jobs cost in memory (domain.limits.queued_bytes)
         self._running: dict[str, tuple[float, float | None]] = {}  # job id -> (start time, seconds left)

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from abaqueue.presigned_http import PresignedTarget
+from abaqueue.protocol import MIN_AGENT_PROTOCOL, package_version
 
 from . import stored_files
 from .blobs import S3Blobs, StoredPart, input_key, result_key
@@ -19,8 +20,9 @@ from .config import SchedulerConfig
 from .dispatch import JobQueue, wait_for_change
 from .domain import job_log, retries, states, validation
 from .domain.brief import Brief
-from .domain.errors import IllegalTransition, InvalidArgument, NotFound, StaleAttempt
+from .domain.errors import FailedPrecondition, IllegalTransition, InvalidArgument, NotFound, StaleAttempt
 from .domain.job import ErrorClass, FileSpec, Job, JobState, Outcome, PartSpec, Progress
+from .domain.job_log import Source
 from .jobs import JobBook
 from .multipart import MultipartUploads
 from .nodes import Node, NodeRegistry
@@ -52,6 +54,12 @@ class ExecutionApp:
             raise InvalidArgument("max_jobs", f"{node.max_jobs} is out of range 0..{validation.MAX_CPUS}")
         for i, version in enumerate(node.abaqus_versions):
             validation.abaqus_version(version, f"abaqus_versions[{i}]")
+        if node.protocol_version < MIN_AGENT_PROTOCOL:
+            raise FailedPrecondition(
+                f"protocol_version: the agent on {node.name} (release {node.agent_version or 'unknown'}) speaks "
+                f"protocol {node.protocol_version}; this scheduler needs {MIN_AGENT_PROTOCOL} or newer: update the "
+                f"agent (abaqueue nodes install --host {node.name} --wheel abaqueue-{package_version()}-...whl)")
+        node.agent_version = node.agent_version[:64]
         node.last_seen = self.book.clock()
         self.nodes.register(node)
         self.queue.changed.fire()
@@ -198,12 +206,14 @@ class ExecutionApp:
         return await self.multipart.join(self._result_key(node, job_id, attempt, file_name), upload_id, parts)
 
     def report_progress(self, node: str, job_id: str, attempt: int, progress: Progress,
-                        log_lines: Sequence[str] = ()) -> bool:
-        """Record progress (the first report marks the solver as running) and the solver's new log
-        lines; True means stop."""
+                        log_lines: Sequence[str] = (), agent_lines: Sequence[str] = ()) -> bool:
+        """Record progress (the first report marks the solver as running), the solver's new log
+        lines and the agent's; True means stop."""
         job = self.current(node, job_id, attempt)
         _check_log(log_lines)
+        _check_log(agent_lines, "agent_lines")
         now = self.book.clock()
+        self.book.append_log(job, attempt, agent_lines, now, Source.AGENT)
         self.book.append_log(job, attempt, log_lines, now)
 
         def apply(job: Job) -> Job:
@@ -250,7 +260,7 @@ class ExecutionApp:
                                      progress=replace(j.progress, overall_fraction=1.0))
 
         job = self.current(node, job_id, attempt)  # fence again: the checks above awaited
-        self.book.append_log(job, attempt, log_lines, now)
+        self.book.append_log(job, attempt, log_lines, now, Source.AGENT)
         # fenced inside the write too: what is re-read on a lost race may be another attempt
         job = self.book.change(job_id, lambda j: finish(_fence(j, node, attempt)))
         self._free(job, node)
@@ -323,6 +333,6 @@ def _fence(job: Job, node: str, attempt: int) -> Job:
     return job
 
 
-def _check_log(lines: Sequence[str]) -> None:
+def _check_log(lines: Sequence[str], field: str = "log_lines") -> None:
     if len(lines) > job_log.MAX_LINES_PER_CALL:
-        raise InvalidArgument("log_lines", f"{len(lines)} lines; at most {job_log.MAX_LINES_PER_CALL} a call")
+        raise InvalidArgument(field, f"{len(lines)} lines; at most {job_log.MAX_LINES_PER_CALL} a call")

@@ -41,7 +41,8 @@ class ExecutionService(pb_grpc.ExecutionServiceServicer):
     @mapped
     async def RegisterNode(self, request, context):
         self.app.register(Node(name=_own(request.node_name), cpus=request.cpus, labels=dict(request.labels),
-                               abaqus_versions=tuple(request.abaqus_versions), max_jobs=request.max_jobs))
+                               abaqus_versions=tuple(request.abaqus_versions), max_jobs=request.max_jobs,
+                               agent_version=request.agent_version, protocol_version=request.protocol_version))
         config = self.app.config
         return pb.RegisterNodeResponse(
             heartbeat_interval=convert.duration(config.heartbeat_interval_s),
@@ -122,7 +123,8 @@ class ExecutionService(pb_grpc.ExecutionServiceServicer):
     @mapped
     async def ReportProgress(self, request, context):
         stop = self.app.report_progress(caller().user, *_attempt(request.job_attempt),
-                                        convert.progress_from_pb(request.progress), list(request.log_lines))
+                                        convert.progress_from_pb(request.progress), list(request.log_lines),
+                                        list(request.agent_lines))
         return pb.ReportProgressResponse(stop=stop)
 
     @mapped

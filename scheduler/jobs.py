@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from .domain import job_log
 from .domain.errors import Conflict, NotFound
 from .domain.job import Job
-from .domain.job_log import LogLine
+from .domain.job_log import Level, LogLine, Source
 from .events import EventJournal
 from .store import JobStore
 
@@ -20,6 +20,16 @@ class JobBook:
         self.store = store
         self.events = events
         self.clock = clock
+        # Told of every stored write (before: None for a new job), after the journal: metrics.
+        self.on_write: list[Callable[[Job | None, Job], None]] = []
+
+    def _written(self, before: Job | None, after: Job) -> None:
+        # the decision's log lines go first: a stream that ends with the job's final state has them
+        for level, text in job_log.decisions(before, after):
+            self.append_log(after, after.attempt, [text], self.clock(), Source.SCHEDULER, level)
+        self.events.job_written(before, after)
+        for hear in self.on_write:
+            hear(before, after)
 
     def get(self, job_id: str) -> Job:
         job = self.store.get(job_id) if job_id else None
@@ -33,7 +43,7 @@ class JobBook:
         if earlier is not None:
             return earlier
         job = job.evolve(version=1)
-        self.events.job_written(None, job)
+        self._written(None, job)
         return job
 
     def change(self, job_id: str, change: Callable[[Job], Job]) -> Job:
@@ -46,14 +56,15 @@ class JobBook:
                 return current
             stored = self.store.update(changed)
             if stored is not None:
-                self.events.job_written(current, stored)
+                self._written(current, stored)
                 return stored
         raise Conflict(f"job {job_id} is changing too fast; try again")
 
-    def append_log(self, job: Job, attempt: int, texts: Sequence[str], now: float) -> None:
-        """Append the lines of `attempt` to the job's log, classified by level, and announce them."""
+    def append_log(self, job: Job, attempt: int, texts: Sequence[str], now: float,
+                   source: Source = Source.SOLVER, level: Level | None = None) -> None:
+        """Append the lines of `attempt` to the job's log (at `level`, else as each reads) and announce them."""
         if not texts:
             return
-        rows = [(now, attempt, job_log.level_of(t), t[:job_log.MAX_TEXT]) for t in texts]
+        rows = [(now, attempt, level or job_log.level_of(t), t[:job_log.MAX_TEXT], source) for t in texts]
         last = self.store.append_log(job.id, rows)
         self.events.logged(job, [LogLine(last - len(rows) + 1 + i, *row) for i, row in enumerate(rows)])

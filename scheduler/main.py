@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import os
 import sys
 from pathlib import Path
 
+from abaqueue import log_format
 from abaqueue.shutdown import stop_on_signals
 
 from .aws import AwsSettings, AwsSetupError, parameter
@@ -34,7 +34,8 @@ def _env_number(p: argparse.ArgumentParser, name: str, default: float, kind=int)
     return value
 
 
-def parse_args(argv: list[str] | None = None) -> SchedulerConfig:
+def build_parser() -> argparse.ArgumentParser:
+    """Every flag of the scheduler (docs/deployment.md lists them all: a test checks it)."""
     env = os.environ.get
     p = argparse.ArgumentParser(prog="abaqueue-scheduler", description="The Abaqueue scheduler.")
     p.add_argument("--host", default="127.0.0.1", help="address to bind both ports to")
@@ -53,7 +54,7 @@ def parse_args(argv: list[str] | None = None) -> SchedulerConfig:
     aws.add_argument("--job_bucket_name_key", metavar="SSM_NAME",
                      help="SSM parameter holding the S3 bucket of job files (instead of --bucket)")
     aws.add_argument("--backend_status_parameter_name", metavar="SSM_NAME",
-                     help="SSM parameter holding the backend status document (TOML)")
+                     help="SSM parameter holding the backend status document (TOML; see --backend-status-file)")
     aws.add_argument("-k", "--aws_access_key_id", help="AWS access key (default: the standard credential chain)")
     aws.add_argument("-s", "--aws_secret_access_key", help="AWS secret key, with -k")
     aws.add_argument("--endpoint", help="DynamoDB and SSM endpoint URL (LocalStack, moto); needs --dev")
@@ -61,6 +62,19 @@ def parse_args(argv: list[str] | None = None) -> SchedulerConfig:
                      help="S3 endpoint URL standing in for AWS S3 (LocalStack, moto); needs --dev")
     aws.add_argument("--dev", action="store_true",
                      help="development: allow --endpoint and --s3_endpoint, and create a missing job table")
+    p.add_argument("--backend-status-file", type=Path, metavar="TOML",
+                   help="the backend status document: [backends.NAME] status = available|unavailable|maintenance, "
+                        "description = ...; NAME an Abaqus version or a node pool (label pool=NAME)")
+    p.add_argument("--backend-status-seconds", type=float, default=30.0,
+                   help="how often the backend status is read again (a change needs no restart)")
+    p.add_argument("--unify-backends", "--unify_backends", action="store_true",
+                   help="treat every job and node as one backend, named default in the status document")
+    p.add_argument("--retention-days", type=float, default=0.0,
+                   help="delete jobs that ended more than DAYS ago, with their files, automatically (0: keep)")
+    p.add_argument("--retention-check-seconds", type=float, default=3600.0,
+                   help="how often jobs past the retention are looked for")
+    p.add_argument("--webhook-secret-file", type=Path, metavar="FILE",
+                   help="the shared secret webhooks are signed with (HMAC-SHA256); without it no webhook is sent")
     p.add_argument("--url-expiry-seconds", type=int, default=900)
     p.add_argument("--heartbeat-interval", type=float, default=5.0)
     p.add_argument("--long-poll-timeout", type=float, default=30.0)
@@ -72,6 +86,8 @@ def parse_args(argv: list[str] | None = None) -> SchedulerConfig:
     p.add_argument("--metrics-port", type=int,
                    help="serve Prometheus metrics at /metrics on this port (off when unset)")
     p.add_argument("--metrics-host", default="127.0.0.1", help="address of the metrics port")
+    p.add_argument("--metrics-sample-seconds", type=float, default=10.0,
+                   help="how often the gauges (jobs by state, nodes, cores, tokens) are sampled")
     p.add_argument("--admin-token-file", type=Path,
                    help="where the first admin token is written when there are no tokens yet "
                         "(default: admin.token beside the database)")
@@ -93,13 +109,27 @@ def parse_args(argv: list[str] | None = None) -> SchedulerConfig:
                    help="how long an answer of the token database is kept (a revocation made elsewhere "
                         "takes this long to count here)")
     p.add_argument("--log-level", default="INFO")
+    p.add_argument("--log-format", choices=("plain", "json"), default="plain",
+                   help="plain lines, or one JSON object a line (time, level, logger, message, job, attempt, node)")
+    return p
+
+
+def parse_args(argv: list[str] | None = None) -> SchedulerConfig:
+    env = os.environ.get
+    p = build_parser()
     a = p.parse_args(argv)
-    logging.basicConfig(level=a.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    log_format.setup(a.log_level, a.log_format)
     if (a.tls_cert is None) != (a.tls_key is None):
         p.error("--tls-cert and --tls-key go together")
     if a.tls_client_ca and not a.tls_cert:
         p.error("--tls-client-ca needs --tls-cert and --tls-key")
-    for flag in ("tls_cert", "tls_key", "tls_client_ca"):
+    if a.backend_status_file is not None and a.backend_status_parameter_name:
+        p.error("--backend-status-file and --backend_status_parameter_name: give one of them")
+    if a.backend_status_seconds <= 0:
+        p.error("--backend-status-seconds must be positive")
+    if a.retention_days < 0 or a.retention_check_seconds <= 0:
+        p.error("--retention-days must not be negative, --retention-check-seconds must be positive")
+    for flag in ("tls_cert", "tls_key", "tls_client_ca", "webhook_secret_file"):
         path = getattr(a, flag)
         if path is not None and not path.is_file():
             p.error(f"--{flag.replace('_', '-')}: {path} is not a file")
@@ -131,13 +161,16 @@ def parse_args(argv: list[str] | None = None) -> SchedulerConfig:
     return SchedulerConfig(
         s3=s3, database=a.database, job_table=job_table, create_job_table=a.dev and job_table is not None,
         aws=aws_settings, backend_status_parameter=a.backend_status_parameter_name,
+        backend_status_file=a.backend_status_file, backend_status_interval_s=a.backend_status_seconds,
+        unify_backends=a.unify_backends, retention_days=a.retention_days,
+        retention_check_s=a.retention_check_seconds, webhook_secret_file=a.webhook_secret_file,
         admin_token_file=a.admin_token_file or a.database.parent / "admin.token",
         token_database=token_database, tls_cert=a.tls_cert, tls_key=a.tls_key, tls_client_ca=a.tls_client_ca,
         host=a.host, port_for_submission=a.port_for_submission,
         port_for_execution=a.port_for_execution, heartbeat_interval_s=a.heartbeat_interval,
         long_poll_timeout_s=a.long_poll_timeout, transfer_slots_per_node=a.transfer_slots_per_node,
         transfer_slots_total=a.transfer_slots_total, transfer_slot_lease_s=a.transfer_slot_lease_seconds,
-        metrics_port=a.metrics_port, metrics_host=a.metrics_host,
+        metrics_port=a.metrics_port, metrics_host=a.metrics_host, metrics_sample_s=a.metrics_sample_seconds,
         submission_max_message_bytes=_env_number(p, "SCHEDULER_SUBMISSION_MAX_MESSAGE_LENGTH", 10 * 1024 * 1024),
         execution_max_message_bytes=_env_number(p, "SCHEDULER_EXECUTION_MAX_MESSAGE_LENGTH", 10 * 1024 * 1024),
         submission_max_workers=_env_number(p, "SCHEDULER_SUBMISSION_MAX_WORKERS", 100),

@@ -17,6 +17,8 @@ class Node:
     max_jobs: int = 0  # 0: as many as its cores allow
     drained: bool = False  # finishes what it runs, takes nothing new
     last_seen: float = 0.0
+    agent_version: str = ""
+    protocol_version: int = 0
     # job id -> cores held by that job on this node
     jobs: dict[str, int] = field(default_factory=dict)
 
@@ -56,6 +58,20 @@ class NodeRegistry:
 
     def get(self, name: str) -> Node | None:
         return self._nodes.get(name)
+
+    def state(self, node: Node, now: float) -> str:
+        """lost (silent too long), draining, busy (holds jobs) or ready."""
+        if now - node.last_seen > self.silent_after_s:
+            return "lost"
+        return "draining" if node.drained else "busy" if node.jobs else "ready"
+
+    def remove(self, name: str) -> Node | None:
+        """Forget a node that holds no job (its drained mark too); the node, or None when unknown."""
+        node = self._nodes.pop(name, None)
+        self.drained.discard(name)
+        if not self._held.get(name):
+            self._held.pop(name, None)
+        return node
 
     def hold(self, node_name: str, job_id: str, cpus: int) -> None:
         self._held.setdefault(node_name, {})[job_id] = cpus

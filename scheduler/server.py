@@ -25,10 +25,12 @@ from .admin import AdminApp
 from .admin_service import ADMIN, AdminService
 from .auth import Authenticate, TokenInterceptor
 from .aws import open_dynamo_store
+from .backend_status import BackendWatch
 from .blobs import S3Blobs
 from .call_bound import CallBound
 from .config import SchedulerConfig
 from .dispatch import JobQueue
+from .domain.backends import BackendStatus
 from .domain.identity import Port
 from .domain.limits import RateLimiter
 from .domain.queue_settings import QueueSettings
@@ -37,15 +39,16 @@ from .execution import ExecutionApp
 from .execution_service import ExecutionService
 from .grpc_server import TlsFiles, add_health_and_reflection, listen, new_server, set_serving
 from .jobs import JobBook
-from .metrics import Metrics
+from .metrics import CallMetrics, Metrics
 from .nodes import NodeRegistry
 from .remote_tokens import ForwardedTokenService, RemoteTokens
-from .store import JobStore, SqliteStore
+from .store import JobStore, SqliteStore, StoreError
 from .submission import SubmissionApp
 from .submission_service import SubmissionService
 from .token_service import TOKENS, TokenService
 from .tokens import TokenBook, read_secret
 from .transfer_slots import TransferSlots
+from .webhooks import Webhooks
 
 log = logging.getLogger(__name__)
 
@@ -82,11 +85,21 @@ class SchedulerServer:
         self.clock = clock
         self.tokens = TokenBook(self.store, clock=clock)
         book = JobBook(self.store, EventJournal(clock), clock)
+        self.metrics = Metrics()
+        book.on_write.append(lambda before, after: self.metrics.job_written(before, after, self.queue.changed.fired_at))
         self.submission = SubmissionApp(book, self.blobs, self.queue, config.role_limits,
                                         RateLimiter(config.submit_rate_per_s, config.submit_burst),
                                         self.nodes.largest, config.max_queue_bytes)
         self.admin = AdminApp(book, self.queue, self.nodes, self.blobs)
-        self.metrics = Metrics()
+        self.backends = BackendWatch(file=config.backend_status_file, parameter_name=config.backend_status_parameter,
+                                     aws=config.aws, unified=config.unify_backends, apply=self._take_backends,
+                                     clock=clock)
+        self.submission.backends = self.backends
+        self.webhooks: Webhooks | None = None
+        if config.webhook_secret_file is not None:
+            self.webhooks = Webhooks(read_secret(config.webhook_secret_file).encode(), clock)
+            book.on_write.append(self.webhooks.job_written)
+        self.submission.webhooks = self.webhooks
         self.slots = TransferSlots(
             config.transfer_slots_per_node, config.transfer_slots_total, config.transfer_slot_lease_s, time.monotonic,
             on_wait=lambda node, s: self.metrics.slot_wait.labels(node).observe(s),
@@ -100,18 +113,29 @@ class SchedulerServer:
         self.execution_port = 0
         self._token_channel: grpc.aio.Channel | None = None
 
+    def _take_backends(self, status: BackendStatus) -> None:
+        self.queue.policy.backends = status
+        self.queue.changed.fire()  # jobs a backend held may start now, and idle agents look
+
     async def start(self) -> None:
         self.admin.load()
+        if self.webhooks is not None:
+            self.submission.load_webhooks()
+            self.webhooks.start()
+        if self.backends.source:
+            self.backends.refresh()
+        elif self.config.unify_backends:
+            self._take_backends(self.backends.status)
         restored = restore(self.store, self.queue, self.nodes)
         authenticate, token_service = self._token_source()
         expiry = self.config.s3.url_expiry_seconds
-        sub = new_server(self.config.submission_max_message_bytes,
+        sub = new_server(self.config.submission_max_message_bytes, CallMetrics(self.metrics),
                          TokenInterceptor(Port.SUBMISSION, authenticate, self.store.append_audit),
                          CallBound(self.config.submission_max_workers))
         sub_grpc.add_SubmissionServiceServicer_to_server(SubmissionService(self.submission, expiry), sub)
         tok_grpc.add_TokenServiceServicer_to_server(token_service, sub)
         admin_grpc.add_AdminServiceServicer_to_server(AdminService(self.admin, self.slots), sub)
-        ex = new_server(self.config.execution_max_message_bytes,
+        ex = new_server(self.config.execution_max_message_bytes, CallMetrics(self.metrics),
                         TokenInterceptor(Port.EXECUTION, authenticate, self.store.append_audit),
                         CallBound(self.config.execution_max_workers))
         ex_grpc.add_ExecutionServiceServicer_to_server(ExecutionService(self.execution, expiry), ex)
@@ -129,7 +153,14 @@ class SchedulerServer:
             await set_serving(checker, service)
         self._background = [asyncio.create_task(self._expire_slots()), asyncio.create_task(self._watch_nodes()),
                             asyncio.create_task(self._wake_retries())]
+        if self.backends.source:
+            self._background.append(asyncio.create_task(
+                self.backends.keep_reading(self.config.backend_status_interval_s)))
+        if self.config.retention_days > 0:
+            self._background.append(asyncio.create_task(self._retain()))
         if c.metrics_port is not None:
+            self._sample_metrics()
+            self._background.append(asyncio.create_task(self._keep_sampling()))
             self.metrics_port = self.metrics.serve(c.metrics_host, c.metrics_port)
             log.info("metrics on http://%s:%d/metrics", c.metrics_host, self.metrics_port)
         log.info("scheduler up: submission on %s:%d, execution on %s:%d, %d unfinished jobs restored",
@@ -164,6 +195,43 @@ class SchedulerServer:
             for job in self.execution.sweep_lost(self.clock()):
                 log.warning("job %s: %s; now %s", job.id, job.error_message, job.state.value)
 
+    def _sample_metrics(self) -> None:
+        by_state: dict[str, int] = {}
+        for (state, _), n in self.store.count_unfinished().items():
+            by_state[state.value] = by_state.get(state.value, 0) + n
+        now = self.clock()
+        nodes: dict[str, int] = {}
+        for node in self.nodes:
+            state = ("lost" if now - node.last_seen > self.nodes.silent_after_s else "draining" if node.drained
+                     else "busy" if node.jobs else "ready")
+            nodes[state] = nodes.get(state, 0) + 1
+        views = self.nodes.views(now)
+        policy = self.queue.policy
+        self.metrics.sample(by_state, len(self.queue), nodes,
+                            (sum(v.cpus - v.free_cpus for v in views), sum(v.cpus for v in views)),
+                            (policy.usage.tokens, policy.token_total()))
+
+    async def _keep_sampling(self) -> None:
+        while True:
+            await asyncio.sleep(self.config.metrics_sample_s)
+            try:
+                self._sample_metrics()
+            except StoreError as e:
+                log.warning("metrics: the store did not answer: %s", e)
+
+    async def _retain(self) -> None:
+        """Jobs past the retention go, with their files; a failure is retried at the next check."""
+        keep_s = self.config.retention_days * 86400
+        while True:
+            try:
+                deleted = await self.admin.remove_ended_before(self.clock() - keep_s)
+                if deleted:
+                    log.info("retention: deleted %d jobs that ended more than %g days ago, with their files",
+                             deleted, self.config.retention_days)
+            except Exception as e:  # noqa: BLE001 - the store or S3 failing must not stop the scheduler
+                log.warning("retention: %s; trying again in %.0f s", e, self.config.retention_check_s)
+            await asyncio.sleep(self.config.retention_check_s)
+
     async def _wake_retries(self) -> None:
         """Requeued jobs join the queue when their backoff is over (and wake idle agents)."""
         while True:
@@ -178,6 +246,8 @@ class SchedulerServer:
             task.cancel()
         self._background = []
         self.metrics.close()
+        if self.webhooks is not None:
+            await self.webhooks.stop()
         for checker in self._health:
             await checker.enter_graceful_shutdown()
         for server in self._servers:

@@ -10,12 +10,20 @@ from dataclasses import dataclass, field, replace
 
 from abaqueue.presigned_http import PresignedTarget
 
-from . import stored_files
+from . import stored_files, webhooks
+from .backend_status import BackendWatch
 from .batches import BatchApp
 from .blobs import S3Blobs, StoredPart, input_key, result_key
 from .dispatch import JobQueue, Preview, WaitInfo
 from .domain import identity, priority, states, validation
-from .domain.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied, ResourceExhausted
+from .domain.errors import (
+    Conflict,
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+    ResourceExhausted,
+)
 from .domain.identity import Principal, Role
 from .domain.job import FileSpec, Job, JobState, PartSpec, SolverOptions
 from .domain.job_events import Cursor, JobEvent
@@ -27,6 +35,7 @@ from .jobs import JobBook
 from .multipart import MultipartUploads
 from .store import JobPage
 from .watching import EventStreams
+from .webhooks import Hook, Webhooks
 
 AWAITING_INPUTS = "inputs not uploaded yet: call SubmitJob once they are"
 
@@ -57,6 +66,7 @@ class JobOptions:
     max_attempts: int = 0  # 0: the cluster's rule
     start_now: bool = False  # refuse it rather than queue it when it could not start at once
     batch_id: str = ""  # the batch it joins
+    webhook: Hook | None = None  # its own webhook, else its owner's
 
 
 MAX_PAGE_SIZE = 1000
@@ -84,6 +94,8 @@ class SubmissionApp:
         self.multipart = MultipartUploads(blobs)
         self.streams = EventStreams(book)
         self.batches = BatchApp(book, self.cancel_job)
+        self.backends: BackendWatch | None = None  # set by the server: the backend status in force
+        self.webhooks: Webhooks | None = None  # set by the server when it has a webhook secret
 
     def _within_size(self, who: Principal, total: int, what: str) -> None:
         limit = self.limits.job_bytes(who.role)
@@ -116,6 +128,10 @@ class SubmissionApp:
             validation.job_name(options.required_node, "required_node")
         validation.abaqus_version(options.abaqus_version)
         validation.max_attempts(options.max_attempts)
+        hook = options.webhook if options.webhook is not None and options.webhook.url else None
+        if hook is not None:
+            webhooks.check_url(hook.url)
+            self._sends_webhooks()
         if not input_files:
             raise InvalidArgument("input_files", "at least the .inp file is needed")
         files = validation.file_specs(input_files, "input_files", inputs=True)
@@ -130,6 +146,7 @@ class SubmissionApp:
             required_labels=tuple(sorted(options.required_labels.items())), required_node=options.required_node,
             abaqus_version=options.abaqus_version, requires_approval=options.requires_approval, solver=solver,
             max_attempts=options.max_attempts, start_now=options.start_now,
+            webhook_url=hook.url if hook else "", webhook_on_start=hook.on_start if hook else False,
         )
 
     def preview_job(self, who: Principal, name: str, cpus: int, input_file: str, input_files: Sequence[FileSpec],
@@ -263,6 +280,37 @@ class SubmissionApp:
         if queued:
             self.queue.add(job)
         return job
+
+    def _sends_webhooks(self) -> Webhooks:
+        if self.webhooks is None:
+            raise FailedPrecondition("webhook: this scheduler sends no webhooks (it was started without "
+                                     "--webhook-secret-file)")
+        return self.webhooks
+
+    def load_webhooks(self) -> None:
+        stored = self.book.store.get_setting(webhooks.SETTING)
+        users = stored[0].get("users", {}) if stored else {}
+        self._sends_webhooks().users = {u: Hook(h["url"], h.get("on_start", False)) for u, h in users.items()}
+
+    def set_webhook(self, who: Principal, user: str, hook: Hook) -> tuple[str, Hook]:
+        """The webhook of `user` (the caller's when empty; anyone's for admins); an empty url removes it."""
+        sender = self._sends_webhooks()
+        user = user or who.user
+        validation.principal_name(user, "user")
+        if user != who.user and not identity.may_administer(who):
+            raise PermissionDenied(f"user: only admins set another user's webhook ({user})")
+        webhooks.check_url(hook.url)
+        for _ in range(8):
+            stored = self.book.store.get_setting(webhooks.SETTING)
+            users = dict(stored[0].get("users", {})) if stored else {}
+            if hook.url:
+                users[user] = {"url": hook.url, "on_start": hook.on_start}
+            else:
+                users.pop(user, None)
+            if self.book.store.put_setting(webhooks.SETTING, {"users": users}, stored[1] if stored else 0):
+                sender.users = {u: Hook(h["url"], h.get("on_start", False)) for u, h in users.items()}
+                return user, hook
+        raise Conflict("webhooks are changing too fast; try again")
 
     def wait_info(self, job: Job, estimate: bool = False) -> WaitInfo | None:
         """Why a WAITING job waits, its place, and (`estimate`) when it may start."""

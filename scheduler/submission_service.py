@@ -13,6 +13,7 @@ from .auth import caller
 from .domain.job import JobState
 from .grpc_errors import mapped
 from .submission import JobOptions, SubmissionApp
+from .webhooks import Hook
 
 
 class SubmissionService(pb_grpc.SubmissionServiceServicer):
@@ -30,7 +31,8 @@ class SubmissionService(pb_grpc.SubmissionServiceServicer):
             license_tokens=request.license_tokens, required_labels=dict(request.required_labels),
             required_node=request.required_node, abaqus_version=request.abaqus_version,
             requires_approval=request.requires_approval, solver=convert.solver_from_pb(request.solver),
-            max_attempts=request.max_attempts, start_now=request.start_now, batch_id=request.batch_id)
+            max_attempts=request.max_attempts, start_now=request.start_now, batch_id=request.batch_id,
+            webhook=Hook(request.webhook.url, request.webhook.on_start) if request.HasField("webhook") else None)
         files = [convert.file_from_pb(f) for f in request.input_files]
         if request.validate_only:
             job, preview = self.app.preview_job(caller(), request.name, request.cpus, request.input_file, files,
@@ -123,6 +125,21 @@ class SubmissionService(pb_grpc.SubmissionServiceServicer):
     async def WatchJob(self, request, context):
         async for job in self.app.watch(caller(), request.job_id):
             yield pb.WatchJobResponse(job=convert.job_to_pb(job), event_time=convert.timestamp(time.time()))
+
+    @mapped
+    async def SetWebhook(self, request, context):
+        user, hook = self.app.set_webhook(caller(), request.user, Hook(request.webhook.url, request.webhook.on_start))
+        return pb.SetWebhookResponse(user=user, webhook=pb.Webhook(url=hook.url, on_start=hook.on_start))
+
+    @mapped
+    async def GetServiceStatus(self, request, context):
+        caller()  # any authenticated caller may ask
+        watch = self.app.backends
+        if watch is None:
+            return pb.GetServiceStatusResponse()
+        return pb.GetServiceStatusResponse(
+            backends=[convert.backend_to_pb(b) for b in watch.status.backends.values()], unified=watch.unified,
+            source=watch.source, read_time=convert.timestamp(watch.read_time), problem=watch.problem)
 
     async def _batch(self, batch):
         """The batch with its progress, its jobs read off the event loop (a batch may have thousands)."""

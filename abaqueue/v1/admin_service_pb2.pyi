@@ -111,7 +111,7 @@ class ProcessQueueResponse(_message.Message):
     def __init__(self, waiting: _Optional[int] = ...) -> None: ...
 
 class Node(_message.Message):
-    __slots__ = ("name", "cpus", "free_cpus", "max_jobs", "labels", "abaqus_versions", "drained", "job_ids", "last_seen_time", "transfer_slots")
+    __slots__ = ("name", "cpus", "free_cpus", "max_jobs", "labels", "abaqus_versions", "drained", "job_ids", "last_seen_time", "transfer_slots", "state", "license_tokens_in_use", "agent_version", "protocol_version")
     class LabelsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -129,6 +129,10 @@ class Node(_message.Message):
     JOB_IDS_FIELD_NUMBER: _ClassVar[int]
     LAST_SEEN_TIME_FIELD_NUMBER: _ClassVar[int]
     TRANSFER_SLOTS_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    LICENSE_TOKENS_IN_USE_FIELD_NUMBER: _ClassVar[int]
+    AGENT_VERSION_FIELD_NUMBER: _ClassVar[int]
+    PROTOCOL_VERSION_FIELD_NUMBER: _ClassVar[int]
     name: str
     cpus: int
     free_cpus: int
@@ -139,7 +143,11 @@ class Node(_message.Message):
     job_ids: _containers.RepeatedScalarFieldContainer[str]
     last_seen_time: _timestamp_pb2.Timestamp
     transfer_slots: TransferSlotStats
-    def __init__(self, name: _Optional[str] = ..., cpus: _Optional[int] = ..., free_cpus: _Optional[int] = ..., max_jobs: _Optional[int] = ..., labels: _Optional[_Mapping[str, str]] = ..., abaqus_versions: _Optional[_Iterable[str]] = ..., drained: _Optional[bool] = ..., job_ids: _Optional[_Iterable[str]] = ..., last_seen_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., transfer_slots: _Optional[_Union[TransferSlotStats, _Mapping]] = ...) -> None: ...
+    state: str
+    license_tokens_in_use: int
+    agent_version: str
+    protocol_version: int
+    def __init__(self, name: _Optional[str] = ..., cpus: _Optional[int] = ..., free_cpus: _Optional[int] = ..., max_jobs: _Optional[int] = ..., labels: _Optional[_Mapping[str, str]] = ..., abaqus_versions: _Optional[_Iterable[str]] = ..., drained: _Optional[bool] = ..., job_ids: _Optional[_Iterable[str]] = ..., last_seen_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., transfer_slots: _Optional[_Union[TransferSlotStats, _Mapping]] = ..., state: _Optional[str] = ..., license_tokens_in_use: _Optional[int] = ..., agent_version: _Optional[str] = ..., protocol_version: _Optional[int] = ...) -> None: ...
 
 class TransferSlotStats(_message.Message):
     __slots__ = ("grants", "waiting", "held", "lapsed", "wait_total_seconds", "wait_max_seconds", "hold_total_seconds", "hold_max_seconds")
@@ -190,6 +198,18 @@ class ResumeNodeRequest(_message.Message):
     def __init__(self, node_name: _Optional[str] = ...) -> None: ...
 
 class ResumeNodeResponse(_message.Message):
+    __slots__ = ("node",)
+    NODE_FIELD_NUMBER: _ClassVar[int]
+    node: Node
+    def __init__(self, node: _Optional[_Union[Node, _Mapping]] = ...) -> None: ...
+
+class RemoveNodeRequest(_message.Message):
+    __slots__ = ("node_name",)
+    NODE_NAME_FIELD_NUMBER: _ClassVar[int]
+    node_name: str
+    def __init__(self, node_name: _Optional[str] = ...) -> None: ...
+
+class RemoveNodeResponse(_message.Message):
     __slots__ = ("node",)
     NODE_FIELD_NUMBER: _ClassVar[int]
     node: Node

@@ -80,6 +80,11 @@ class AdminServiceStub:
                 request_serializer=abaqueue_dot_v1_dot_admin__service__pb2.ResumeNodeRequest.SerializeToString,
                 response_deserializer=abaqueue_dot_v1_dot_admin__service__pb2.ResumeNodeResponse.FromString,
                 _registered_method=True)
+        self.RemoveNode = channel.unary_unary(
+                '/abaqueue.v1.AdminService/RemoveNode',
+                request_serializer=abaqueue_dot_v1_dot_admin__service__pb2.RemoveNodeRequest.SerializeToString,
+                response_deserializer=abaqueue_dot_v1_dot_admin__service__pb2.RemoveNodeResponse.FromString,
+                _registered_method=True)
 
 
 class AdminServiceServicer:
@@ -146,6 +151,14 @@ class AdminServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RemoveNode(self, request, context):
+        """Forgets a node that holds no job (one that calls again registers anew); FAILED_PRECONDITION
+        while it holds jobs.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AdminServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -193,6 +206,11 @@ def add_AdminServiceServicer_to_server(servicer, server):
                     servicer.ResumeNode,
                     request_deserializer=abaqueue_dot_v1_dot_admin__service__pb2.ResumeNodeRequest.FromString,
                     response_serializer=abaqueue_dot_v1_dot_admin__service__pb2.ResumeNodeResponse.SerializeToString,
+            ),
+            'RemoveNode': grpc.unary_unary_rpc_method_handler(
+                    servicer.RemoveNode,
+                    request_deserializer=abaqueue_dot_v1_dot_admin__service__pb2.RemoveNodeRequest.FromString,
+                    response_serializer=abaqueue_dot_v1_dot_admin__service__pb2.RemoveNodeResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -439,6 +457,33 @@ class AdminService:
             '/abaqueue.v1.AdminService/ResumeNode',
             abaqueue_dot_v1_dot_admin__service__pb2.ResumeNodeRequest.SerializeToString,
             abaqueue_dot_v1_dot_admin__service__pb2.ResumeNodeResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RemoveNode(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/abaqueue.v1.AdminService/RemoveNode',
+            abaqueue_dot_v1_dot_admin__service__pb2.RemoveNodeRequest.SerializeToString,
+            abaqueue_dot_v1_dot_admin__service__pb2.RemoveNodeResponse.FromString,
             options,
             channel_credentials,
             insecure,

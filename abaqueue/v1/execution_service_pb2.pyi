@@ -33,7 +33,7 @@ class JobAttempt(_message.Message):
     def __init__(self, job_id: _Optional[str] = ..., attempt: _Optional[int] = ...) -> None: ...
 
 class RegisterNodeRequest(_message.Message):
-    __slots__ = ("node_name", "cpus", "labels", "abaqus_versions", "running", "max_jobs")
+    __slots__ = ("node_name", "cpus", "labels", "abaqus_versions", "running", "max_jobs", "protocol_version", "agent_version")
     class LabelsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -47,13 +47,17 @@ class RegisterNodeRequest(_message.Message):
     ABAQUS_VERSIONS_FIELD_NUMBER: _ClassVar[int]
     RUNNING_FIELD_NUMBER: _ClassVar[int]
     MAX_JOBS_FIELD_NUMBER: _ClassVar[int]
+    PROTOCOL_VERSION_FIELD_NUMBER: _ClassVar[int]
+    AGENT_VERSION_FIELD_NUMBER: _ClassVar[int]
     node_name: str
     cpus: int
     labels: _containers.ScalarMap[str, str]
     abaqus_versions: _containers.RepeatedScalarFieldContainer[str]
     running: _containers.RepeatedCompositeFieldContainer[JobAttempt]
     max_jobs: int
-    def __init__(self, node_name: _Optional[str] = ..., cpus: _Optional[int] = ..., labels: _Optional[_Mapping[str, str]] = ..., abaqus_versions: _Optional[_Iterable[str]] = ..., running: _Optional[_Iterable[_Union[JobAttempt, _Mapping]]] = ..., max_jobs: _Optional[int] = ...) -> None: ...
+    protocol_version: int
+    agent_version: str
+    def __init__(self, node_name: _Optional[str] = ..., cpus: _Optional[int] = ..., labels: _Optional[_Mapping[str, str]] = ..., abaqus_versions: _Optional[_Iterable[str]] = ..., running: _Optional[_Iterable[_Union[JobAttempt, _Mapping]]] = ..., max_jobs: _Optional[int] = ..., protocol_version: _Optional[int] = ..., agent_version: _Optional[str] = ...) -> None: ...
 
 class RegisterNodeResponse(_message.Message):
     __slots__ = ("heartbeat_interval", "long_poll_timeout", "lost_after")
@@ -244,14 +248,16 @@ class CompleteResultUploadResponse(_message.Message):
     def __init__(self, size_bytes: _Optional[int] = ...) -> None: ...
 
 class ReportProgressRequest(_message.Message):
-    __slots__ = ("job_attempt", "progress", "log_lines")
+    __slots__ = ("job_attempt", "progress", "log_lines", "agent_lines")
     JOB_ATTEMPT_FIELD_NUMBER: _ClassVar[int]
     PROGRESS_FIELD_NUMBER: _ClassVar[int]
     LOG_LINES_FIELD_NUMBER: _ClassVar[int]
+    AGENT_LINES_FIELD_NUMBER: _ClassVar[int]
     job_attempt: JobAttempt
     progress: _job_pb2.Progress
     log_lines: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, job_attempt: _Optional[_Union[JobAttempt, _Mapping]] = ..., progress: _Optional[_Union[_job_pb2.Progress, _Mapping]] = ..., log_lines: _Optional[_Iterable[str]] = ...) -> None: ...
+    agent_lines: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, job_attempt: _Optional[_Union[JobAttempt, _Mapping]] = ..., progress: _Optional[_Union[_job_pb2.Progress, _Mapping]] = ..., log_lines: _Optional[_Iterable[str]] = ..., agent_lines: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class ReportProgressResponse(_message.Message):
     __slots__ = ("stop",)

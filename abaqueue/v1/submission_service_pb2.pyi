@@ -4,12 +4,68 @@ from abaqueue.v1 import batch_pb2 as _batch_pb2
 from abaqueue.v1 import job_pb2 as _job_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
+
+class BackendAvailability(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    BACKEND_AVAILABILITY_UNSPECIFIED: _ClassVar[BackendAvailability]
+    BACKEND_AVAILABILITY_AVAILABLE: _ClassVar[BackendAvailability]
+    BACKEND_AVAILABILITY_UNAVAILABLE: _ClassVar[BackendAvailability]
+    BACKEND_AVAILABILITY_MAINTENANCE: _ClassVar[BackendAvailability]
+BACKEND_AVAILABILITY_UNSPECIFIED: BackendAvailability
+BACKEND_AVAILABILITY_AVAILABLE: BackendAvailability
+BACKEND_AVAILABILITY_UNAVAILABLE: BackendAvailability
+BACKEND_AVAILABILITY_MAINTENANCE: BackendAvailability
+
+class SetWebhookRequest(_message.Message):
+    __slots__ = ("user", "webhook")
+    USER_FIELD_NUMBER: _ClassVar[int]
+    WEBHOOK_FIELD_NUMBER: _ClassVar[int]
+    user: str
+    webhook: Webhook
+    def __init__(self, user: _Optional[str] = ..., webhook: _Optional[_Union[Webhook, _Mapping]] = ...) -> None: ...
+
+class SetWebhookResponse(_message.Message):
+    __slots__ = ("user", "webhook")
+    USER_FIELD_NUMBER: _ClassVar[int]
+    WEBHOOK_FIELD_NUMBER: _ClassVar[int]
+    user: str
+    webhook: Webhook
+    def __init__(self, user: _Optional[str] = ..., webhook: _Optional[_Union[Webhook, _Mapping]] = ...) -> None: ...
+
+class GetServiceStatusRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class GetServiceStatusResponse(_message.Message):
+    __slots__ = ("backends", "unified", "source", "read_time", "problem")
+    BACKENDS_FIELD_NUMBER: _ClassVar[int]
+    UNIFIED_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    READ_TIME_FIELD_NUMBER: _ClassVar[int]
+    PROBLEM_FIELD_NUMBER: _ClassVar[int]
+    backends: _containers.RepeatedCompositeFieldContainer[BackendState]
+    unified: bool
+    source: str
+    read_time: _timestamp_pb2.Timestamp
+    problem: str
+    def __init__(self, backends: _Optional[_Iterable[_Union[BackendState, _Mapping]]] = ..., unified: _Optional[bool] = ..., source: _Optional[str] = ..., read_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., problem: _Optional[str] = ...) -> None: ...
+
+class BackendState(_message.Message):
+    __slots__ = ("name", "availability", "description")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    AVAILABILITY_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    availability: BackendAvailability
+    description: str
+    def __init__(self, name: _Optional[str] = ..., availability: _Optional[_Union[BackendAvailability, str]] = ..., description: _Optional[str] = ...) -> None: ...
 
 class CreateBatchRequest(_message.Message):
     __slots__ = ("request_id", "name", "parallelism", "expected_jobs")
@@ -168,7 +224,7 @@ class GetMyQueueResponse(_message.Message):
     def __init__(self, pending_count: _Optional[int] = ..., running_count: _Optional[int] = ..., blocked_count: _Optional[int] = ..., best_position: _Optional[int] = ..., pending_jobs: _Optional[_Iterable[_Union[_job_pb2.Job, _Mapping]]] = ..., running_jobs: _Optional[_Iterable[_Union[_job_pb2.Job, _Mapping]]] = ..., blocked_jobs: _Optional[_Iterable[_Union[_job_pb2.Job, _Mapping]]] = ...) -> None: ...
 
 class CreateJobRequest(_message.Message):
-    __slots__ = ("request_id", "name", "cpus", "input_file", "input_files", "priority", "license_tokens", "required_labels", "required_node", "abaqus_version", "requires_approval", "solver", "max_attempts", "validate_only", "start_now", "batch_id")
+    __slots__ = ("request_id", "name", "cpus", "input_file", "input_files", "priority", "license_tokens", "required_labels", "required_node", "abaqus_version", "requires_approval", "solver", "max_attempts", "validate_only", "start_now", "batch_id", "webhook")
     class RequiredLabelsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -192,6 +248,7 @@ class CreateJobRequest(_message.Message):
     VALIDATE_ONLY_FIELD_NUMBER: _ClassVar[int]
     START_NOW_FIELD_NUMBER: _ClassVar[int]
     BATCH_ID_FIELD_NUMBER: _ClassVar[int]
+    WEBHOOK_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     name: str
     cpus: int
@@ -208,7 +265,16 @@ class CreateJobRequest(_message.Message):
     validate_only: bool
     start_now: bool
     batch_id: str
-    def __init__(self, request_id: _Optional[str] = ..., name: _Optional[str] = ..., cpus: _Optional[int] = ..., input_file: _Optional[str] = ..., input_files: _Optional[_Iterable[_Union[_job_pb2.FileInfo, _Mapping]]] = ..., priority: _Optional[int] = ..., license_tokens: _Optional[int] = ..., required_labels: _Optional[_Mapping[str, str]] = ..., required_node: _Optional[str] = ..., abaqus_version: _Optional[str] = ..., requires_approval: _Optional[bool] = ..., solver: _Optional[_Union[_job_pb2.SolverOptions, _Mapping]] = ..., max_attempts: _Optional[int] = ..., validate_only: _Optional[bool] = ..., start_now: _Optional[bool] = ..., batch_id: _Optional[str] = ...) -> None: ...
+    webhook: Webhook
+    def __init__(self, request_id: _Optional[str] = ..., name: _Optional[str] = ..., cpus: _Optional[int] = ..., input_file: _Optional[str] = ..., input_files: _Optional[_Iterable[_Union[_job_pb2.FileInfo, _Mapping]]] = ..., priority: _Optional[int] = ..., license_tokens: _Optional[int] = ..., required_labels: _Optional[_Mapping[str, str]] = ..., required_node: _Optional[str] = ..., abaqus_version: _Optional[str] = ..., requires_approval: _Optional[bool] = ..., solver: _Optional[_Union[_job_pb2.SolverOptions, _Mapping]] = ..., max_attempts: _Optional[int] = ..., validate_only: _Optional[bool] = ..., start_now: _Optional[bool] = ..., batch_id: _Optional[str] = ..., webhook: _Optional[_Union[Webhook, _Mapping]] = ...) -> None: ...
+
+class Webhook(_message.Message):
+    __slots__ = ("url", "on_start")
+    URL_FIELD_NUMBER: _ClassVar[int]
+    ON_START_FIELD_NUMBER: _ClassVar[int]
+    url: str
+    on_start: bool
+    def __init__(self, url: _Optional[str] = ..., on_start: _Optional[bool] = ...) -> None: ...
 
 class CreateJobResponse(_message.Message):
     __slots__ = ("job", "upload_requests", "candidate_nodes")

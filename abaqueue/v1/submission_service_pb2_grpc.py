@@ -135,6 +135,16 @@ class SubmissionServiceStub:
                 request_serializer=abaqueue_dot_v1_dot_submission__service__pb2.CancelBatchRequest.SerializeToString,
                 response_deserializer=abaqueue_dot_v1_dot_submission__service__pb2.CancelBatchResponse.FromString,
                 _registered_method=True)
+        self.GetServiceStatus = channel.unary_unary(
+                '/abaqueue.v1.SubmissionService/GetServiceStatus',
+                request_serializer=abaqueue_dot_v1_dot_submission__service__pb2.GetServiceStatusRequest.SerializeToString,
+                response_deserializer=abaqueue_dot_v1_dot_submission__service__pb2.GetServiceStatusResponse.FromString,
+                _registered_method=True)
+        self.SetWebhook = channel.unary_unary(
+                '/abaqueue.v1.SubmissionService/SetWebhook',
+                request_serializer=abaqueue_dot_v1_dot_submission__service__pb2.SetWebhookRequest.SerializeToString,
+                response_deserializer=abaqueue_dot_v1_dot_submission__service__pb2.SetWebhookResponse.FromString,
+                _registered_method=True)
 
 
 class SubmissionServiceServicer:
@@ -283,6 +293,21 @@ class SubmissionServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetServiceStatus(self, request, context):
+        """The status of each backend (Abaqus version or node pool), as the backend status document says.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetWebhook(self, request, context):
+        """Sets (an empty url: removes) the webhook for every job of a user that names none of its own:
+        the caller's, or any user's for admins.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SubmissionServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -385,6 +410,16 @@ def add_SubmissionServiceServicer_to_server(servicer, server):
                     servicer.CancelBatch,
                     request_deserializer=abaqueue_dot_v1_dot_submission__service__pb2.CancelBatchRequest.FromString,
                     response_serializer=abaqueue_dot_v1_dot_submission__service__pb2.CancelBatchResponse.SerializeToString,
+            ),
+            'GetServiceStatus': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetServiceStatus,
+                    request_deserializer=abaqueue_dot_v1_dot_submission__service__pb2.GetServiceStatusRequest.FromString,
+                    response_serializer=abaqueue_dot_v1_dot_submission__service__pb2.GetServiceStatusResponse.SerializeToString,
+            ),
+            'SetWebhook': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetWebhook,
+                    request_deserializer=abaqueue_dot_v1_dot_submission__service__pb2.SetWebhookRequest.FromString,
+                    response_serializer=abaqueue_dot_v1_dot_submission__service__pb2.SetWebhookResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -928,6 +963,60 @@ class SubmissionService:
             '/abaqueue.v1.SubmissionService/CancelBatch',
             abaqueue_dot_v1_dot_submission__service__pb2.CancelBatchRequest.SerializeToString,
             abaqueue_dot_v1_dot_submission__service__pb2.CancelBatchResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetServiceStatus(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/abaqueue.v1.SubmissionService/GetServiceStatus',
+            abaqueue_dot_v1_dot_submission__service__pb2.GetServiceStatusRequest.SerializeToString,
+            abaqueue_dot_v1_dot_submission__service__pb2.GetServiceStatusResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetWebhook(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/abaqueue.v1.SubmissionService/SetWebhook',
+            abaqueue_dot_v1_dot_submission__service__pb2.SetWebhookRequest.SerializeToString,
+            abaqueue_dot_v1_dot_submission__service__pb2.SetWebhookResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -149,6 +149,8 @@ class Job:
     # ended and its results began to move: the stages a batch's progress counts.
     solve_time: float | None = None
     collect_time: float | None = None
+    webhook_url: str = ""  # where its end (and start, with webhook_on_start) is POSTed; "": the owner's
+    webhook_on_start: bool = False
     # Optimistic-concurrency version: the store bumps it on every write.
     version: int = 0
 

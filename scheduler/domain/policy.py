@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 
 from . import priority
+from .backends import BackendStatus, Status
 from .queue_settings import QueueSettings
 from .waiting import Account, Entry, Shape, WaitingJobs
 
@@ -117,6 +118,8 @@ class Code(str, enum.Enum):
     AWAITING_APPROVAL = "awaiting_approval"
     RETRY_BACKOFF = "retry_backoff"
     BATCH_PARALLELISM = "batch_parallelism"
+    BACKEND_MAINTENANCE = "backend_maintenance"
+    BACKEND_UNAVAILABLE = "backend_unavailable"
 
 
 @dataclass(frozen=True)
@@ -126,7 +129,8 @@ class Reason:
 
 
 # Reasons no wait ends by itself: no node could ever run the job as things stand.
-NO_HOST = frozenset({Code.NO_NODE, Code.NO_MATCHING_NODE, Code.NO_NODE_LARGE_ENOUGH, Code.NODES_DRAINED})
+NO_HOST = frozenset({Code.NO_NODE, Code.NO_MATCHING_NODE, Code.NO_NODE_LARGE_ENOUGH, Code.NODES_DRAINED,
+                     Code.BACKEND_MAINTENANCE, Code.BACKEND_UNAVAILABLE})
 
 
 class Policy:
@@ -141,6 +145,7 @@ class Policy:
         self._hostable: tuple[tuple, dict[Shape, bool]] = ((), {})  # by the nodes' signatures
         self._node_hosts: dict[tuple, dict[Shape, bool]] = {}  # by one node's signature
         self.observed_licenses: tuple[int, int] | None = None  # (issued, in use) from the license server
+        self.backends = BackendStatus()  # which Abaqus versions and node pools are available
 
     # --- what the scheduler tells it
 
@@ -221,9 +226,17 @@ class Policy:
 
     # --- decisions
 
+    def _open(self, node: NodeView) -> bool:
+        """Whether the node takes new work: not drained, its pool available."""
+        return not node.drained and self.backends.holding_node(node.labels) is None
+
+    def _startable(self, shape: Shape) -> bool:
+        """Whether the backends a job of this shape needs are available."""
+        return self.backends.holding_job(shape[4], shape[2]) is None
+
     def decide(self, node: NodeView, nodes: Sequence[NodeView], now: float) -> Entry | None:
         """The job `node` should start now, if any. `nodes` are all registered nodes (with `node`)."""
-        if node.drained or self.usage.total >= self.settings.max_concurrent:
+        if not self._open(node) or self.usage.total >= self.settings.max_concurrent:
             return None
         self._hold_for_first_in_line(nodes, now)
         free = self.free_tokens()
@@ -232,7 +245,7 @@ class Policy:
             job_id, held_on = self.reservation
             entry = self.waiting.get(job_id)
             ok = (entry is not None and self.eligible(entry.account) and node.could_host(entry)
-                  and node.has_room(entry) and (free is None or entry.tokens <= free))
+                  and node.has_room(entry) and (free is None or entry.tokens <= free) and self._startable(entry.shape))
             if held_on == node.name:
                 return entry if ok else None
             held = entry if ok else None
@@ -244,7 +257,7 @@ class Policy:
         hosts = self._hosts(node)
 
         def fits(shape: Shape) -> bool:
-            if free is not None and shape[1] > free or not node.room_for(shape[0]):
+            if free is not None and shape[1] > free or not node.room_for(shape[0]) or not self._startable(shape):
                 return False
             known = hosts.get(shape)
             if known is None:
@@ -297,14 +310,14 @@ class Policy:
 
     def _hold_for_first_in_line(self, nodes: Sequence[NodeView], now: float) -> None:
         """Keep, drop or make the reservation for the first job in line."""
-        usable = [n for n in nodes if not n.drained]
+        usable = [n for n in nodes if self._open(n)]
         if self.reservation is not None:
             job_id, held_on = self.reservation
             entry = self.waiting.get(job_id)
             node = next((n for n in usable if n.name == held_on), None)
             total = self.token_total()
             if (entry is not None and node is not None and node.could_host(entry) and self.eligible(entry.account)
-                    and not (total and entry.tokens > total)):
+                    and not (total and entry.tokens > total) and self._startable(entry.shape)):
                 return
             self.reservation = None  # it started, left, or cannot start now whatever is held for it
         threshold = self.settings.reservation_threshold_minutes * 60
@@ -330,7 +343,7 @@ class Policy:
         def hostable(shape: Shape) -> bool:
             if shape not in known:
                 known[shape] = any(n.hosts(shape) for n in nodes)
-            return known[shape] and (not total or shape[1] <= total)
+            return known[shape] and (not total or shape[1] <= total) and self._startable(shape)
         return hostable
 
     def position(self, entry: Entry, now: float) -> int:
@@ -387,6 +400,10 @@ class Policy:
             also += f"; {elsewhere} in use outside Abaqueue" if elsewhere else ""
             found.append(Reason(Code.LICENSE_TOKENS, f"needs {entry.tokens} license tokens, {free} free of "
                                                      f"{self.token_total()}{also}"))
+        held = self.backends.holding_job(entry.version, entry.labels)
+        if held is not None:
+            code = Code.BACKEND_MAINTENANCE if held.status is Status.MAINTENANCE else Code.BACKEND_UNAVAILABLE
+            found.append(Reason(code, held.sentence()))
         found.extend(self._node_reasons(entry, nodes))
         return found or [Reason(Code.READY, "nothing holds it: the next node to ask for work takes it")]
 
@@ -396,8 +413,14 @@ class Policy:
         matching = [n for n in nodes if n.could_host(entry) or _matches_but_cores(n, entry)]
         if not matching:
             return [Reason(Code.NO_MATCHING_NODE, f"no node has {_wants(entry)}")]
-        open_ = [n for n in matching if not n.drained]
+        open_ = [n for n in matching if self._open(n)]
         if not open_:
+            pools = {b.name: b for b in (self.backends.holding_node(n.labels) for n in matching) if b is not None}
+            if pools:
+                held = next(iter(pools.values()))
+                code = Code.BACKEND_MAINTENANCE if held.status is Status.MAINTENANCE else Code.BACKEND_UNAVAILABLE
+                return [Reason(code, f"every node that could run it is drained or in a pool that is not available: "
+                                     f"{'; '.join(b.sentence() for b in pools.values())}")]
             return [Reason(Code.NODES_DRAINED, f"all {len(matching)} node(s) that could run it are drained")]
         large = [n for n in open_ if n.cpus >= entry.cpus]
         if not large:

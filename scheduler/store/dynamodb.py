@@ -19,7 +19,7 @@ from ..domain.batch import Batch
 from ..domain.brief import Brief
 from ..domain.identity import TokenRecord
 from ..domain.job import FINAL_STATES, Job, JobState
-from ..domain.job_log import MAX_TEXT, Level, LogLine
+from ..domain.job_log import MAX_TEXT, Level, LogLine, Source
 from ..domain.states import SOURCES
 from .codec import (
     batch_from_dict,
@@ -310,7 +310,7 @@ class DynamoStore:
         raise StoreError("DynamoDB left writes unprocessed ten times")
 
     # Job logs.
-    def append_log(self, job_id: str, lines: Sequence[tuple[float, int, Level, str]]) -> int:
+    def append_log(self, job_id: str, lines: Sequence[tuple[float, int, Level, str, Source]]) -> int:
         last = self._last_line(job_id)
         for start in range(0, len(lines), LINES_PER_WRITE):
             chunk = lines[start:start + LINES_PER_WRITE]
@@ -327,7 +327,7 @@ class DynamoStore:
         item = self._get(_key(f"log#{job_id}", "#last"))
         return int(item["last"]["N"]) if item else 0
 
-    def _append_chunk(self, job_id: str, last: int, chunk: Sequence[tuple[float, int, Level, str]]) -> bool:
+    def _append_chunk(self, job_id: str, last: int, chunk: Sequence[tuple[float, int, Level, str, Source]]) -> bool:
         counter = {"Update": {
             "TableName": self._table, "Key": _key(f"log#{job_id}", "#last"),
             "UpdateExpression": "SET #last = :new",
@@ -337,8 +337,8 @@ class DynamoStore:
         }}
         puts = [{"Put": {"TableName": self._table, "Item": {
             **_key(f"log#{job_id}", f"{seq:010d}"), "time": {"N": repr(float(t))}, "attempt": N(attempt),
-            "level": S(Level(level).value), "text": S(text[:MAX_TEXT]),
-        }}} for seq, (t, attempt, level, text) in enumerate(chunk, start=last + 1)]
+            "level": S(Level(level).value), "text": S(text[:MAX_TEXT]), "source": S(Source(source).value),
+        }}} for seq, (t, attempt, level, text, source) in enumerate(chunk, start=last + 1)]
         return not self._transact([counter, *puts], conflict_loses=True)
 
     def job_log(self, job_id: str, after: int = 0, limit: int = 1000) -> list[LogLine]:
@@ -346,7 +346,8 @@ class DynamoStore:
                             Limit=min(limit, 1000),
                             ExpressionAttributeValues={":pk": S(f"log#{job_id}"), ":after": S(f"{after:010d}")})
         return [LogLine(int(i["sk"]["S"]), float(i["time"]["N"]), int(i["attempt"]["N"]), Level(i["level"]["S"]),
-                        i["text"]["S"]) for i in itertools.islice(items, limit)]
+                        i["text"]["S"], Source(i.get("source", {}).get("S", "solver")))
+                for i in itertools.islice(items, limit)]
 
     # Settings.
     def get_setting(self, name: str) -> tuple[dict, int] | None:

@@ -11,7 +11,7 @@ from ..domain.batch import Batch
 from ..domain.brief import Brief
 from ..domain.identity import TokenRecord
 from ..domain.job import Job, JobState
-from ..domain.job_log import Level, LogLine
+from ..domain.job_log import Level, LogLine, Source
 
 
 class StoreError(Exception):
@@ -90,8 +90,8 @@ class TokenStore(Protocol):
 class JobLogs(Protocol):
     """Each job's log lines, numbered 1, 2, ... per job in the order appended; gone with the job."""
 
-    def append_log(self, job_id: str, lines: Sequence[tuple[float, int, Level, str]]) -> int:
-        """Append (time, attempt, level, text) lines; the number of the last line (0: none yet)."""
+    def append_log(self, job_id: str, lines: Sequence[tuple[float, int, Level, str, Source]]) -> int:
+        """Append (time, attempt, level, text, source) lines; the number of the last line (0: none yet)."""
 
     def job_log(self, job_id: str, after: int = 0, limit: int = 1000) -> list[LogLine]:
         """Up to `limit` lines numbered after `after`, in order."""

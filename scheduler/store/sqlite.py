@@ -15,7 +15,7 @@ from ..domain.batch import Batch
 from ..domain.brief import Brief
 from ..domain.identity import TokenRecord
 from ..domain.job import FINAL_STATES, Job, JobState
-from ..domain.job_log import MAX_TEXT, Level, LogLine
+from ..domain.job_log import MAX_TEXT, Level, LogLine, Source
 from ..domain.states import SOURCES
 from .codec import (
     batch_from_dict,
@@ -55,6 +55,7 @@ CREATE TABLE IF NOT EXISTS job_logs (
     attempt INTEGER NOT NULL,
     level TEXT NOT NULL,
     text TEXT NOT NULL,
+    source TEXT NOT NULL DEFAULT 'solver',
     PRIMARY KEY (job_id, seq)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS settings (
@@ -102,6 +103,8 @@ class SqliteStore:
         self._db.executescript(SCHEMA)
         if "brief" not in {row[1] for row in self._db.execute("PRAGMA table_info(jobs)")}:
             self._db.execute("ALTER TABLE jobs ADD COLUMN brief TEXT")  # a store from before briefs
+        if "source" not in {row[1] for row in self._db.execute("PRAGMA table_info(job_logs)")}:
+            self._db.execute("ALTER TABLE job_logs ADD COLUMN source TEXT NOT NULL DEFAULT 'solver'")
         self._db.execute(f"CREATE INDEX IF NOT EXISTS jobs_ended ON jobs ({_ENDED}, id) WHERE {_FINISHED}")
 
     @contextmanager
@@ -169,20 +172,21 @@ class SqliteStore:
                 self._db.execute("DELETE FROM job_logs WHERE job_id = ?", (job_id,))
         return cur.rowcount == 1
 
-    def append_log(self, job_id: str, lines: Sequence[tuple[float, int, Level, str]]) -> int:
+    def append_log(self, job_id: str, lines: Sequence[tuple[float, int, Level, str, Source]]) -> int:
         with self._transaction():
             last = self._db.execute("SELECT COALESCE(MAX(seq), 0) FROM job_logs WHERE job_id = ?",
                                     (job_id,)).fetchone()[0]
             self._db.executemany(
-                "INSERT INTO job_logs (job_id, seq, time, attempt, level, text) VALUES (?, ?, ?, ?, ?, ?)",
-                [(job_id, last + i, t, attempt, Level(level).value, text[:MAX_TEXT])
-                 for i, (t, attempt, level, text) in enumerate(lines, start=1)])
+                "INSERT INTO job_logs (job_id, seq, time, attempt, level, text, source) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(job_id, last + i, t, attempt, Level(level).value, text[:MAX_TEXT], Source(source).value)
+                 for i, (t, attempt, level, text, source) in enumerate(lines, start=1)])
         return last + len(lines)
 
     def job_log(self, job_id: str, after: int = 0, limit: int = 1000) -> list[LogLine]:
-        rows = self._run("SELECT seq, time, attempt, level, text FROM job_logs WHERE job_id = ? AND seq > ? "
+        rows = self._run("SELECT seq, time, attempt, level, text, source FROM job_logs WHERE job_id = ? AND seq > ? "
                          "ORDER BY seq LIMIT ?", (job_id, after, limit)).fetchall()
-        return [LogLine(seq, t, attempt, Level(level), text) for seq, t, attempt, level, text in rows]
+        return [LogLine(seq, t, attempt, Level(level), text, Source(source))
+                for seq, t, attempt, level, text, source in rows]
 
     def get_setting(self, name: str) -> tuple[dict, int] | None:
         row = self._run("SELECT doc, version FROM settings WHERE name = ?", (name,)).fetchone()

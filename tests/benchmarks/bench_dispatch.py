@@ -29,6 +29,7 @@ import grpc
 from harness import percentile, scheduler_process
 
 from abaqueue import presigned_http
+from abaqueue.protocol import PROTOCOL_VERSION
 from abaqueue.v1 import execution_service_pb2 as ex
 from abaqueue.v1 import execution_service_pb2_grpc as ex_grpc
 from abaqueue.v1 import job_pb2
@@ -52,7 +53,8 @@ def agents(address: str, tokens: list[str], ready: mp.Barrier, stop: mp.Event, r
     def agent(i: int) -> None:
         name = node_name(i)
         auth = (("authorization", f"Bearer {tokens[i]}"),)
-        stub.RegisterNode(ex.RegisterNodeRequest(node_name=name, cpus=1), metadata=auth)
+        stub.RegisterNode(ex.RegisterNodeRequest(
+                protocol_version=PROTOCOL_VERSION, node_name=name, cpus=1), metadata=auth)
         ready.wait()
         while not stop.is_set():
             try:

@@ -24,6 +24,7 @@ from pathlib import Path
 import grpc
 from harness import percentile, scheduler_process
 
+from abaqueue.protocol import PROTOCOL_VERSION
 from abaqueue.v1 import execution_service_pb2 as ex
 from abaqueue.v1 import execution_service_pb2_grpc as ex_grpc
 from scheduler.domain.identity import Principal, Role
@@ -85,7 +86,8 @@ def main() -> None:
         with grpc.insecure_channel(scheduler.execution) as channel:
             stub = ex_grpc.ExecutionServiceStub(channel)
             for name, token in tokens.items():
-                stub.RegisterNode(ex.RegisterNodeRequest(node_name=name, cpus=1), timeout=10, metadata=_auth(token))
+                stub.RegisterNode(ex.RegisterNodeRequest(
+                        protocol_version=PROTOCOL_VERSION, node_name=name, cpus=1), timeout=10, metadata=_auth(token))
         beaters = [(n, tokens[n]) for n in senders]
         heartbeat_round_trips(scheduler.execution, beaters, 100, 0.0)  # warm-up
         baseline = heartbeat_round_trips(scheduler.execution, beaters, a.heartbeats, a.interval)

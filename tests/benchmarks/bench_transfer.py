@@ -27,6 +27,7 @@ from botocore.config import Config
 from harness import scheduler_process
 
 from abaqueue.presigned_http import file_digest, upload
+from abaqueue.protocol import PROTOCOL_VERSION
 from abaqueue.v1 import execution_service_pb2 as ex
 from abaqueue.v1 import execution_service_pb2_grpc as ex_grpc
 from abaqueue.v1 import job_pb2
@@ -109,7 +110,7 @@ def main() -> None:
                     open_channel(sched.execution, sched.tokens[1]) as channel:
                 job = client.submit(model, cpus=1)
                 stub = ex_grpc.ExecutionServiceStub(channel)
-                stub.RegisterNode(ex.RegisterNodeRequest(node_name=NODE, cpus=1))
+                stub.RegisterNode(ex.RegisterNodeRequest(protocol_version=PROTOCOL_VERSION, node_name=NODE, cpus=1))
                 attempt = stub.AcquireJob(ex.AcquireJobRequest(node_name=NODE), timeout=30).assignment.job_attempt
                 assert attempt.job_id == job.id
                 config = AgentConfig(node_name=NODE, work_dir=home / "work", transfer_parallelism=a.parallel,

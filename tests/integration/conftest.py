@@ -98,10 +98,11 @@ def s3_proxy(seaweed):
 
 @pytest.fixture
 def cluster(seaweed, loop_thread, tmp_path, request):
-    """Parametrize indirectly with a dict to change SchedulerConfig fields; with "via_proxy": True
-    every S3 request (and so every presigned URL) goes through the `s3_proxy` fixture, and
-    "url_expiry_seconds" sets how long presigned URLs live."""
-    params = dict(getattr(request, "param", {}))
+    """Parametrize indirectly with a dict to change SchedulerConfig fields (a relative Path is taken
+    under the test's tmp_path); with "via_proxy": True every S3 request (and so every presigned URL)
+    goes through the `s3_proxy` fixture, and "url_expiry_seconds" sets how long presigned URLs live."""
+    params = {k: tmp_path / v if isinstance(v, Path) and not v.is_absolute() else v
+              for k, v in getattr(request, "param", {}).items()}
     endpoint = request.getfixturevalue("s3_proxy").endpoint if params.pop("via_proxy", False) else seaweed.endpoint
     config = SchedulerConfig(
         s3=S3Settings(bucket=seaweed.bucket, endpoint_url=endpoint, access_key_id=seaweed.access_key,

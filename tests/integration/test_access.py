@@ -8,6 +8,7 @@ import grpc
 import pytest
 
 from abaqueue.presigned_http import PresignedTarget, upload
+from abaqueue.protocol import PROTOCOL_VERSION
 from abaqueue.v1 import execution_service_pb2 as ex
 from abaqueue.v1 import execution_service_pb2_grpc as ex_grpc
 from abaqueue.v1 import job_pb2 as pb
@@ -48,9 +49,11 @@ def test_every_call_needs_a_token_valid_on_its_port(cluster):
         assert code_of(submission(cluster, token).ListJobs, sub.ListJobsRequest()) == grpc.StatusCode.UNAUTHENTICATED
     for token in (None, people, cluster.token("root", Role.ADMIN)):
         assert code_of(execution(cluster, token).RegisterNode,
-                       ex.RegisterNodeRequest(node_name="n1", cpus=1)) == grpc.StatusCode.UNAUTHENTICATED
+                       ex.RegisterNodeRequest(protocol_version=PROTOCOL_VERSION, node_name="n1", cpus=1)) \
+            == grpc.StatusCode.UNAUTHENTICATED
     assert code_of(submission(cluster, people).ListJobs, sub.ListJobsRequest()) == grpc.StatusCode.OK
-    assert code_of(execution(cluster, node).RegisterNode, ex.RegisterNodeRequest(node_name="n1", cpus=1)) \
+    assert code_of(execution(cluster, node).RegisterNode, ex.RegisterNodeRequest(
+            protocol_version=PROTOCOL_VERSION, node_name="n1", cpus=1)) \
         == grpc.StatusCode.OK
 
 
@@ -106,8 +109,8 @@ def test_a_node_acts_only_on_jobs_assigned_to_it(cluster, people):
     stubs, jobs = people
     n1 = execution(cluster, cluster.token("n1", Role.NODE))
     n2 = execution(cluster, cluster.token("n2", Role.NODE))
-    n1.RegisterNode(ex.RegisterNodeRequest(node_name="n1", cpus=1))
-    n2.RegisterNode(ex.RegisterNodeRequest(node_name="n2", cpus=1))
+    n1.RegisterNode(ex.RegisterNodeRequest(protocol_version=PROTOCOL_VERSION, node_name="n1", cpus=1))
+    n2.RegisterNode(ex.RegisterNodeRequest(protocol_version=PROTOCOL_VERSION, node_name="n2", cpus=1))
     # queue a job of ana's: its one-byte input goes up through its presigned URL
     created = stubs["ana"].CreateJob(sub.CreateJobRequest(
         name="run", cpus=1, input_file="m.inp", input_files=[pb.FileInfo(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import grpc
 import pytest
 
+from abaqueue.protocol import PROTOCOL_VERSION
 from abaqueue.v1 import execution_service_pb2 as ex
 from abaqueue.v1 import execution_service_pb2_grpc as ex_grpc
 from abaqueue.v1 import job_pb2 as pb
@@ -88,16 +89,16 @@ def test_submission_errors_have_the_right_code(stubs, call, request_, code):
 def test_agents_calls_for_an_attempt_that_is_not_current_are_refused(stubs):
     submission, execution = stubs
     job = submission.CreateJob(create()).job
-    execution.RegisterNode(ex.RegisterNodeRequest(node_name="n1", cpus=4))
+    execution.RegisterNode(ex.RegisterNodeRequest(protocol_version=PROTOCOL_VERSION, node_name="n1", cpus=4))
     with pytest.raises(grpc.RpcError) as e:
         execution.ReportProgress(ex.ReportProgressRequest(job_attempt=ex.JobAttempt(job_id=job.id, attempt=1)))
     assert e.value.code() == grpc.StatusCode.FAILED_PRECONDITION
 
     with pytest.raises(grpc.RpcError) as e:
-        execution.RegisterNode(ex.RegisterNodeRequest(node_name="", cpus=4))
+        execution.RegisterNode(ex.RegisterNodeRequest(protocol_version=PROTOCOL_VERSION, node_name="", cpus=4))
     assert e.value.code() == grpc.StatusCode.INVALID_ARGUMENT and e.value.details().startswith("node_name:")
     with pytest.raises(grpc.RpcError) as e:
-        execution.RegisterNode(ex.RegisterNodeRequest(node_name="n1", cpus=0))
+        execution.RegisterNode(ex.RegisterNodeRequest(protocol_version=PROTOCOL_VERSION, node_name="n1", cpus=0))
     assert e.value.code() == grpc.StatusCode.INVALID_ARGUMENT and e.value.details().startswith("cpus:")
 
 
@@ -113,11 +114,12 @@ def test_a_node_token_names_one_node_which_must_register_first(cluster, stubs):
 
 def test_cpus_beyond_the_largest_node_and_bad_labels_are_refused(stubs):
     submission, execution = stubs
-    execution.RegisterNode(ex.RegisterNodeRequest(node_name="n1", cpus=4))
+    execution.RegisterNode(ex.RegisterNodeRequest(protocol_version=PROTOCOL_VERSION, node_name="n1", cpus=4))
     with pytest.raises(grpc.RpcError) as e:
         submission.CreateJob(create(cpus=8))
     assert e.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "largest node offers (4)" in e.value.details()
     assert submission.CreateJob(create(cpus=4)).job.cpus == 4
     with pytest.raises(grpc.RpcError) as e:
-        execution.RegisterNode(ex.RegisterNodeRequest(node_name="n1", cpus=4, labels={"Bad Key": "x"}))
+        execution.RegisterNode(ex.RegisterNodeRequest(
+                protocol_version=PROTOCOL_VERSION, node_name="n1", cpus=4, labels={"Bad Key": "x"}))
     assert e.value.code() == grpc.StatusCode.INVALID_ARGUMENT and e.value.details().startswith("labels[")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from abaqueue.protocol import PROTOCOL_VERSION
 from abaqueue.v1 import execution_service_pb2 as ex
 from abaqueue.v1 import execution_service_pb2_grpc as ex_grpc
 from client.api import open_channel
@@ -20,7 +21,7 @@ def test_fifty_open_long_polls_leave_room_for_heartbeats(cluster):
             channel = open_channel(cluster.execution, cluster.token(name, Role.NODE))
             channels.append(channel)
             stub = ex_grpc.ExecutionServiceStub(channel)
-            stub.RegisterNode(ex.RegisterNodeRequest(node_name=name, cpus=1))
+            stub.RegisterNode(ex.RegisterNodeRequest(protocol_version=PROTOCOL_VERSION, node_name=name, cpus=1))
             stubs.append((name, stub))
         for name, stub in stubs[:50]:
             polls.append(stub.AcquireJob.future(ex.AcquireJobRequest(node_name=name), timeout=60))

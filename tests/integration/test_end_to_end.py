@@ -39,11 +39,19 @@ def test_job_goes_waiting_starting_running_completed_and_results_match_byte_for_
     assert (final.progress.step, final.progress.total_steps, final.progress.step_fraction) == (2, 2, 1.0)
     assert {f.name for f in final.result_files} == {f"beam{e}" for e in (".odb", ".dat", ".msg", ".sta", ".log")}
 
-    # what the solver printed, line for line, in the job's log
+    # what the solver printed, line for line, in the job's log, among the scheduler's decisions
     assert [line.seq for line in log] == list(range(1, len(log) + 1))
-    assert log[-1].text == "Abaqus JOB beam COMPLETED" and {line.attempt for line in log} == {1}
-    assert any("checked out" in line.text for line in log)
-    assert [line.text for line in log] == (tmp_path / "results" / "beam.log").read_text().splitlines()
+    solver = [line for line in log if line.source == "solver"]
+    assert solver[-1].text == "Abaqus JOB beam COMPLETED" and {line.attempt for line in solver} == {1}
+    assert any("checked out" in line.text for line in solver)
+    assert [line.text for line in solver] == (tmp_path / "results" / "beam.log").read_text().splitlines()
+    decided = [(line.level, line.text) for line in log if line.source == "scheduler"]
+    assert [text.split(":")[0] for _, text in decided] == [
+        "created by ana", "queued", "assigned to node-1 (attempt 1)", "the solver started on node-1",
+        "the solver ended on node-1", "completed"]
+    assert log[-1].source == "scheduler" and log[-1].text == "completed: 5 result files collected"
+    agent = [line.text for line in log if line.source == "agent"]
+    assert agent[0].startswith("inputs in: 2 file(s)") and agent[1].startswith("solver started on node-1 (pid ")
 
     downloaded = tmp_path / "results" / "beam.odb"
     assert downloaded in paths

@@ -12,6 +12,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from abaqueue.protocol import PROTOCOL_VERSION
 from abaqueue.v1 import admin_service_pb2, execution_service_pb2, submission_service_pb2, token_service_pb2
 from client.api import open_channel
 from scheduler.domain.identity import Role
@@ -113,7 +114,8 @@ def test_hostile_requests_never_crash_and_refusals_store_nothing(cluster, module
         ex_register = channel.unary_unary("/abaqueue.v1.ExecutionService/RegisterNode",
                                           request_serializer=execution_service_pb2.RegisterNodeRequest.SerializeToString,
                                           response_deserializer=execution_service_pb2.RegisterNodeResponse.FromString)
-        ex_register(execution_service_pb2.RegisterNodeRequest(node_name="n1", cpus=4))
+        ex_register(execution_service_pb2.RegisterNodeRequest(
+                protocol_version=PROTOCOL_VERSION, node_name="n1", cpus=4))
 
     @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
     @given(message_of(method.input_type))

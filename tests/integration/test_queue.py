@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from abaqueue.protocol import PROTOCOL_VERSION
 from abaqueue.v1 import execution_service_pb2 as ex
 from abaqueue.v1 import execution_service_pb2_grpc as ex_grpc
 from abaqueue.v1 import job_pb2 as pb
@@ -30,7 +31,8 @@ def model(tmp_path):
 
 def node_stub(cluster, name: str, cpus: int = 8, **fields) -> ex_grpc.ExecutionServiceStub:
     stub = ex_grpc.ExecutionServiceStub(open_channel(cluster.execution, cluster.token(name, Role.NODE)))
-    stub.RegisterNode(ex.RegisterNodeRequest(node_name=name, cpus=cpus, **fields), timeout=5)
+    stub.RegisterNode(ex.RegisterNodeRequest(
+            protocol_version=PROTOCOL_VERSION, node_name=name, cpus=cpus, **fields), timeout=5)
     return stub
 
 

@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+from abaqueue.protocol import PROTOCOL_VERSION
 from abaqueue.v1 import execution_service_pb2 as ex
 from abaqueue.v1 import execution_service_pb2_grpc as ex_grpc
 from client import Client
@@ -38,7 +39,7 @@ def test_sigterm_lets_a_call_in_flight_finish_then_exits_cleanly(seaweed, tmp_pa
         [node_token] = create_in_store_file(tmp_path / "s.sqlite3", [Principal("n1", Role.NODE)])
         with open_channel(f"127.0.0.1:{ex_port}", node_token) as channel:
             stub = ex_grpc.ExecutionServiceStub(channel)
-            stub.RegisterNode(ex.RegisterNodeRequest(node_name="n1", cpus=2))
+            stub.RegisterNode(ex.RegisterNodeRequest(protocol_version=PROTOCOL_VERSION, node_name="n1", cpus=2))
             in_flight = stub.AcquireJob.future(ex.AcquireJobRequest(node_name="n1"), timeout=10)
             time.sleep(0.3)  # let the long-poll reach the server before the signal
             process.send_signal(signal.SIGTERM)

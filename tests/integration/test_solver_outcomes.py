@@ -92,9 +92,12 @@ def test_jobs_logs_prints_what_the_solver_printed_and_follows_it(cluster, tmp_pa
         assert code == 0
         log = client.job_log(job.id)
     printed = capsys.readouterr().out.splitlines()
-    assert printed[0] == "Abaqus JOB beam" and printed[-1] == "Abaqus/Analysis exited with errors"
-    assert printed == [line.text for line in log]
-    assert log[-1].level == "error" and log[0].level == "info"
+    solver = [line for line in log if line.source == "solver"]
+    assert solver[0].text == "Abaqus JOB beam" and solver[-1].text == "Abaqus/Analysis exited with errors"
+    assert printed == [str(line) for line in log]  # the scheduler's decisions marked as such
+    assert printed[0].startswith("[scheduler] created by ana")
+    assert printed[-1].startswith("[scheduler] failed (model error): ")
+    assert solver[-1].level == "error" and solver[0].level == "info" and log[-1].level == "error"
 
 
 @pytest.mark.parametrize(("sim", "error_class", "text", "used"), [

@@ -8,6 +8,7 @@ import grpc
 import pytest
 
 from abaqueue.presigned_http import PresignedTarget, upload
+from abaqueue.protocol import PROTOCOL_VERSION
 from abaqueue.v1 import execution_service_pb2 as ex
 from abaqueue.v1 import execution_service_pb2_grpc as ex_grpc
 from abaqueue.v1 import job_pb2 as pb
@@ -59,7 +60,7 @@ def test_a_guest_runs_one_job_at_a_time_and_others_go_past(cluster, tmp_path):
         first, second = guest.submit(model, cpus=1), guest.submit(model, cpus=1)
         other = dev.submit(model, cpus=1)
     node = execution_stub(cluster, "n1")
-    node.RegisterNode(ex.RegisterNodeRequest(node_name="n1", cpus=8))
+    node.RegisterNode(ex.RegisterNodeRequest(protocol_version=PROTOCOL_VERSION, node_name="n1", cpus=8))
     got = [node.AcquireJob(ex.AcquireJobRequest(node_name="n1"), timeout=5).assignment.job_attempt
            for _ in range(3)]
     # the developer's job first (normal priority beats a guest's low); the guest's second job waits

@@ -11,6 +11,7 @@ import pytest
 import urllib3
 
 from abaqueue.presigned_http import PresignedTarget, file_digest, upload
+from abaqueue.protocol import PROTOCOL_VERSION
 from abaqueue.v1 import execution_service_pb2 as ex
 from abaqueue.v1 import execution_service_pb2_grpc as ex_grpc
 from abaqueue.v1 import job_pb2 as pb
@@ -27,7 +28,7 @@ def node(cluster):
     """An execution stub of node n1, registered with 8 cores."""
     with open_channel(cluster.execution, cluster.token("n1", Role.NODE)) as channel:
         stub = ex_grpc.ExecutionServiceStub(channel)
-        stub.RegisterNode(ex.RegisterNodeRequest(node_name="n1", cpus=8))
+        stub.RegisterNode(ex.RegisterNodeRequest(protocol_version=PROTOCOL_VERSION, node_name="n1", cpus=8))
         yield stub
 
 

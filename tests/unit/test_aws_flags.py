@@ -91,3 +91,24 @@ def test_the_s3_endpoint_in_the_environment_gives_way_to_a_flag(monkeypatch):
     monkeypatch.setenv("ABAQUEUE_S3_ENDPOINT", "http://127.0.0.1:8333")
     assert parse_args([]).s3.endpoint_url == "http://127.0.0.1:8333"
     assert parse_args(["--dev", "--s3_endpoint", "http://127.0.0.1:4566"]).s3.endpoint_url == "http://127.0.0.1:4566"
+
+
+def test_the_backend_status_is_read_from_its_ssm_parameter_and_read_again_when_it_changes(ssm):
+    from scheduler.backend_status import BackendWatch
+
+    config = parse_args([*NAMES, "-k", "AKIAEXAMPLE", "-s", "secret"])
+    ssm.put_parameter(Name="/cae/backend-status", Overwrite=True, Type="String",
+                      Value='[backends."2024"]\nstatus = "maintenance"\ndescription = "upgrade"\n')
+    taken = []
+    watch = BackendWatch(parameter_name=config.backend_status_parameter, aws=config.aws, apply=taken.append,
+                         clock=lambda: 5.0)
+    assert watch.source == "SSM parameter /cae/backend-status"
+    assert watch.refresh() and taken[-1].holding_job("2024", ()).description == "upgrade"
+    assert not watch.refresh()  # unchanged: nothing applied again
+    ssm.put_parameter(Name="/cae/backend-status", Overwrite=True, Type="String", Value="[backends.x\n")
+    assert not watch.refresh() and "not TOML" in watch.problem and len(taken) == 1  # kept in force
+    ssm.put_parameter(Name="/cae/backend-status", Overwrite=True, Type="String",
+                      Value='[backends."2024"]\nstatus = "available"\n')
+    assert watch.refresh() and taken[-1].holding_job("2024", ()) is None and watch.problem == ""
+    ssm.delete_parameter(Name="/cae/backend-status")
+    assert not watch.refresh() and "does not exist" in watch.problem
