@@ -116,9 +116,7 @@ class AdminApp:
         if self.nodes.jobs_on(name):
             raise FailedPrecondition(f"node {name} holds {len(self.nodes.jobs_on(name))} job(s): drain it and let them "
                                      "end (a lost node's jobs are requeued by themselves), then remove it")
-        if name in self.nodes.drained:
-            self.drain(who, name, False)  # forgotten: the stored drained mark goes too
-        self.nodes.remove(name)
+        self.nodes.remove(name)  # a drained node stays drained if its agent registers again
         self.queue.changed.fire()
         log.info("%s removed node %s", who.user, name)
         return node
@@ -164,7 +162,11 @@ class AdminApp:
         while batch := await asyncio.to_thread(self.store.finished_before, before, CLEANUP_BATCH):
             gone = 0
             for job in batch:
-                await asyncio.to_thread(self.blobs.delete_job_files, job.id)
+                try:
+                    await asyncio.to_thread(self.blobs.delete_job_files, job.id)
+                except Exception as e:  # noqa: BLE001 - S3 refusing one job must not stop the others
+                    log.warning("job %s: its files could not be deleted (%s): it is kept for next time", job.id, e)
+                    continue
                 gone += await asyncio.to_thread(self.store.delete_finished, job.id)
             deleted += gone
             if len(batch) < CLEANUP_BATCH or not gone:  # the last batch, or one that would come back

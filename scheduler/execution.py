@@ -7,12 +7,14 @@ refused, so a node presumed lost cannot overwrite anything.
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 from collections.abc import Sequence
 from dataclasses import replace
 
+from abaqueue import protocol
 from abaqueue.presigned_http import PresignedTarget
-from abaqueue.protocol import MIN_AGENT_PROTOCOL, package_version
+from abaqueue.protocol import UNSTATED, package_version
 
 from . import stored_files
 from .blobs import S3Blobs, StoredPart, input_key, result_key
@@ -28,6 +30,7 @@ from .multipart import MultipartUploads
 from .nodes import Node, NodeRegistry
 from .transfer_slots import TransferSlots
 
+log = logging.getLogger(__name__)
 JobAttempt = tuple[str, int]
 
 
@@ -54,10 +57,15 @@ class ExecutionApp:
             raise InvalidArgument("max_jobs", f"{node.max_jobs} is out of range 0..{validation.MAX_CPUS}")
         for i, version in enumerate(node.abaqus_versions):
             validation.abaqus_version(version, f"abaqus_versions[{i}]")
-        if node.protocol_version < MIN_AGENT_PROTOCOL:
+        if not node.protocol_version:
+            log.warning("the agent on %s sends no protocol version (a release before %s): taken as protocol %d; "
+                        "update it", node.name, package_version(), UNSTATED)
+            node.protocol_version = UNSTATED
+        if node.protocol_version < protocol.MIN_AGENT_PROTOCOL:
             raise FailedPrecondition(
                 f"protocol_version: the agent on {node.name} (release {node.agent_version or 'unknown'}) speaks "
-                f"protocol {node.protocol_version}; this scheduler needs {MIN_AGENT_PROTOCOL} or newer: update the "
+                f"protocol {node.protocol_version}; this scheduler needs {protocol.MIN_AGENT_PROTOCOL} or newer: "
+                f"update the "
                 f"agent (abaqueue nodes install --host {node.name} --wheel abaqueue-{package_version()}-...whl)")
         node.agent_version = node.agent_version[:64]
         node.last_seen = self.book.clock()

@@ -3,6 +3,7 @@ on a lost race, and announced to watchers."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 
 from .domain import job_log
@@ -10,7 +11,9 @@ from .domain.errors import Conflict, NotFound
 from .domain.job import Job
 from .domain.job_log import Level, LogLine, Source
 from .events import EventJournal
-from .store import JobStore
+from .store import JobStore, StoreError
+
+log = logging.getLogger(__name__)
 
 MAX_RACES = 8
 
@@ -24,12 +27,19 @@ class JobBook:
         self.on_write: list[Callable[[Job | None, Job], None]] = []
 
     def _written(self, before: Job | None, after: Job) -> None:
+        """Tell of a stored write. Nothing here may fail the write: it is stored already."""
         # the decision's log lines go first: a stream that ends with the job's final state has them
-        for level, text in job_log.decisions(before, after):
-            self.append_log(after, after.attempt, [text], self.clock(), Source.SCHEDULER, level)
+        try:
+            for level, text in job_log.decisions(before, after):
+                self.append_log(after, after.attempt, [text], self.clock(), Source.SCHEDULER, level)
+        except StoreError as e:
+            log.warning("job %s: its log did not take the scheduler's decision: %s", after.id, e)
         self.events.job_written(before, after)
         for hear in self.on_write:
-            hear(before, after)
+            try:
+                hear(before, after)
+            except Exception:  # noqa: BLE001 - metrics or webhooks must not fail a stored write
+                log.exception("job %s: a listener failed", after.id)
 
     def get(self, job_id: str) -> Job:
         job = self.store.get(job_id) if job_id else None

@@ -7,6 +7,7 @@ state they read lives, and read by the HTTP thread."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import grpc
@@ -33,11 +34,12 @@ class Metrics:
         self.slot_hold = Histogram("abaqueue_transfer_slot_hold_seconds",
                                    "Time a transfer held its slot (released, or lapsed)", ["node"],
                                    buckets=SLOT_BUCKETS, registry=r)
-        self.wait = Histogram("abaqueue_job_wait_seconds", "Time a job waited in the queue before it started",
+        self.wait = Histogram("abaqueue_job_wait_seconds",
+                              "Time an attempt waited in the queue before it started (a retry: from its requeueing)",
                               buckets=WAIT_BUCKETS, registry=r)
         self.dispatch = Histogram("abaqueue_dispatch_latency_seconds",
-                                  "From the queue change that made a job startable (its submission, a job "
-                                  "ending, a node calling) to its assignment to a node",
+                                  "From the latest change of the queue (a submission, a job ending, a node "
+                                  "calling) to an assignment it led to",
                                   buckets=DISPATCH_BUCKETS, registry=r)
         self.rpc_seconds = Histogram("abaqueue_rpc_duration_seconds", "Time to answer a call (a stream: its life)",
                                      ["method"], buckets=RPC_BUCKETS, registry=r)
@@ -60,10 +62,12 @@ class Metrics:
         if before is None or before.state is after.state:
             return
         if after.state is JobState.STARTING and after.start_time is not None:
-            if after.queue_time is not None:
-                self.wait.observe(max(after.start_time - after.queue_time, 0.0))
-            self.dispatch.observe(max(after.start_time - max(last_change, after.queue_time or 0.0,
-                                                             after.retry_at or 0.0), 0.0))
+            # this attempt's wait: from its (re)queueing, not from the job's place in line
+            queued = max(after.queue_time or 0.0, after.retry_at or 0.0,
+                         after.history[-1].end_time if after.history else 0.0)
+            if queued:
+                self.wait.observe(max(after.start_time - queued, 0.0))
+            self.dispatch.observe(max(after.start_time - max(last_change, queued), 0.0))
         elif after.state is JobState.WAITING and before.state.is_active and after.history:
             self.retries.labels(after.history[-1].cause).inc()
         elif after.state.is_final:
@@ -109,7 +113,8 @@ class CallMetrics(grpc.aio.ServerInterceptor):
         def record(context, start: float, failed: BaseException | None) -> None:
             code = context.code() if hasattr(context, "code") else None
             if code is None:
-                code = grpc.StatusCode.OK if failed is None else grpc.StatusCode.UNKNOWN
+                code = (grpc.StatusCode.OK if failed is None else grpc.StatusCode.CANCELLED
+                        if isinstance(failed, (asyncio.CancelledError, GeneratorExit)) else grpc.StatusCode.UNKNOWN)
             if isinstance(code, int):  # some grpc versions give the number
                 code = next((c for c in grpc.StatusCode if c.value[0] == code), grpc.StatusCode.UNKNOWN)
             metrics.rpc_seconds.labels(method).observe(time.perf_counter() - start)

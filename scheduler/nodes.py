@@ -66,9 +66,8 @@ class NodeRegistry:
         return "draining" if node.drained else "busy" if node.jobs else "ready"
 
     def remove(self, name: str) -> Node | None:
-        """Forget a node that holds no job (its drained mark too); the node, or None when unknown."""
+        """Forget a node that holds no job (not its drained mark); the node, or None when unknown."""
         node = self._nodes.pop(name, None)
-        self.drained.discard(name)
         if not self._held.get(name):
             self._held.pop(name, None)
         return node

@@ -42,7 +42,7 @@ from .jobs import JobBook
 from .metrics import CallMetrics, Metrics
 from .nodes import NodeRegistry
 from .remote_tokens import ForwardedTokenService, RemoteTokens
-from .store import JobStore, SqliteStore, StoreError
+from .store import JobStore, SqliteStore
 from .submission import SubmissionApp
 from .submission_service import SubmissionService
 from .token_service import TOKENS, TokenService
@@ -159,7 +159,7 @@ class SchedulerServer:
         if self.config.retention_days > 0:
             self._background.append(asyncio.create_task(self._retain()))
         if c.metrics_port is not None:
-            self._sample_metrics()
+            self._sample_metrics(self.store.count_unfinished())
             self._background.append(asyncio.create_task(self._keep_sampling()))
             self.metrics_port = self.metrics.serve(c.metrics_host, c.metrics_port)
             log.info("metrics on http://%s:%d/metrics", c.metrics_host, self.metrics_port)
@@ -195,15 +195,15 @@ class SchedulerServer:
             for job in self.execution.sweep_lost(self.clock()):
                 log.warning("job %s: %s; now %s", job.id, job.error_message, job.state.value)
 
-    def _sample_metrics(self) -> None:
+    def _sample_metrics(self, counts: dict) -> None:
+        """The gauges, from the store's counts of unfinished jobs and the in-memory state."""
         by_state: dict[str, int] = {}
-        for (state, _), n in self.store.count_unfinished().items():
+        for (state, _), n in counts.items():
             by_state[state.value] = by_state.get(state.value, 0) + n
         now = self.clock()
         nodes: dict[str, int] = {}
         for node in self.nodes:
-            state = ("lost" if now - node.last_seen > self.nodes.silent_after_s else "draining" if node.drained
-                     else "busy" if node.jobs else "ready")
+            state = self.nodes.state(node, now)
             nodes[state] = nodes.get(state, 0) + 1
         views = self.nodes.views(now)
         policy = self.queue.policy
@@ -214,10 +214,10 @@ class SchedulerServer:
     async def _keep_sampling(self) -> None:
         while True:
             await asyncio.sleep(self.config.metrics_sample_s)
-            try:
-                self._sample_metrics()
-            except StoreError as e:
-                log.warning("metrics: the store did not answer: %s", e)
+            try:  # counting reads the store (every shard of DynamoDB): off the event loop
+                self._sample_metrics(await asyncio.to_thread(self.store.count_unfinished))
+            except Exception as e:  # noqa: BLE001 - the gauges go on with the next sample
+                log.warning("metrics: gauges not sampled: %s", e)
 
     async def _retain(self) -> None:
         """Jobs past the retention go, with their files; a failure is retried at the next check."""

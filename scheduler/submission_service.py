@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 
 from abaqueue.v1 import submission_service_pb2 as pb
@@ -142,8 +141,9 @@ class SubmissionService(pb_grpc.SubmissionServiceServicer):
             source=watch.source, read_time=convert.timestamp(watch.read_time), problem=watch.problem)
 
     async def _batch(self, batch):
-        """The batch with its progress, its jobs read off the event loop (a batch may have thousands)."""
-        return convert.batch_to_pb(batch, await asyncio.to_thread(self.app.batches.progress, batch))
+        """The batch with its progress, its jobs read at once on the event loop: between two reads in a
+        thread a job could end and another start, and the progress show more running than may run."""
+        return convert.batch_to_pb(batch, self.app.batches.progress(batch))
 
     @mapped
     async def CreateBatch(self, request, context):

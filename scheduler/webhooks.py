@@ -10,12 +10,14 @@ Deliveries are at least once and not in order (several go at once): the body has
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import hmac
 import json
 import logging
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import urllib3
@@ -78,6 +80,8 @@ class Webhooks:
         self.users: dict[str, Hook] = {}  # the per-user webhooks, as stored
         self._queue: asyncio.Queue[tuple[str, bytes, str]] = asyncio.Queue(QUEUE_DEPTH)
         self._pool = urllib3.PoolManager(retries=False, timeout=urllib3.Timeout(total=TIMEOUT_S))
+        # threads of their own: a receiver that hangs never takes the threads S3 and the store use
+        self._threads = ThreadPoolExecutor(WORKERS, thread_name_prefix="webhook")
         self._workers: list[asyncio.Task] = []
         self.sent = 0
         self.dropped = 0
@@ -102,19 +106,24 @@ class Webhooks:
         for task in self._workers:
             task.cancel()
         await asyncio.gather(*self._workers, return_exceptions=True)
+        self._threads.shutdown(wait=False, cancel_futures=True)
         self._pool.clear()
 
     async def _work(self) -> None:
         while True:
             url, payload, delivery = await self._queue.get()
-            await self._deliver(url, payload, delivery)
+            try:
+                await self._deliver(url, payload, delivery)
+            except Exception:  # noqa: BLE001 - one bad delivery must not stop the worker
+                log.exception("webhook to %s: delivery %s failed", url, delivery)
 
     async def _deliver(self, url: str, payload: bytes, delivery: str) -> None:
         headers = {"Content-Type": "application/json", "User-Agent": "abaqueue-scheduler",
                    "X-Abaqueue-Signature": signature(self.secret, payload), "X-Abaqueue-Delivery": delivery}
         for attempt in range(TRIES):
             try:
-                answer = await asyncio.to_thread(self._pool.request, "POST", url, body=payload, headers=headers)
+                answer = await asyncio.get_running_loop().run_in_executor(
+                    self._threads, functools.partial(self._pool.request, "POST", url, body=payload, headers=headers))
                 if 200 <= answer.status < 300:
                     self.sent += 1
                     return

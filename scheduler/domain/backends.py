@@ -92,6 +92,10 @@ class BackendStatus:
         pools = [glob for key, glob in labels if key == POOL_LABEL and not any(c in glob for c in "*?[")]
         return self._held([*([version] if version else []), *pools])
 
-    def holding_node(self, labels: Mapping[str, str]) -> Backend | None:
-        """The node's pool, when it is not available."""
-        return self._held([labels[POOL_LABEL]] if POOL_LABEL in labels else [])
+    def holding_node(self, labels: Mapping[str, str], versions: tuple[str, ...] = ()) -> Backend | None:
+        """Why the node takes no work: its pool is not available, or none of its Abaqus versions is."""
+        pool = self._held([labels[POOL_LABEL]] if POOL_LABEL in labels else [])
+        if pool is not None or self.unified:
+            return pool
+        held = [self._held([v]) for v in versions]
+        return held[0] if held and all(held) else None

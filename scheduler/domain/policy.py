@@ -228,7 +228,7 @@ class Policy:
 
     def _open(self, node: NodeView) -> bool:
         """Whether the node takes new work: not drained, its pool available."""
-        return not node.drained and self.backends.holding_node(node.labels) is None
+        return not node.drained and self.backends.holding_node(node.labels, node.versions) is None
 
     def _startable(self, shape: Shape) -> bool:
         """Whether the backends a job of this shape needs are available."""
@@ -415,11 +415,12 @@ class Policy:
             return [Reason(Code.NO_MATCHING_NODE, f"no node has {_wants(entry)}")]
         open_ = [n for n in matching if self._open(n)]
         if not open_:
-            pools = {b.name: b for b in (self.backends.holding_node(n.labels) for n in matching) if b is not None}
+            pools = {b.name: b for b in (self.backends.holding_node(n.labels, n.versions) for n in matching)
+                     if b is not None}
             if pools:
                 held = next(iter(pools.values()))
                 code = Code.BACKEND_MAINTENANCE if held.status is Status.MAINTENANCE else Code.BACKEND_UNAVAILABLE
-                return [Reason(code, f"every node that could run it is drained or in a pool that is not available: "
+                return [Reason(code, f"every node that could run it is drained or its backend is not available: "
                                      f"{'; '.join(b.sentence() for b in pools.values())}")]
             return [Reason(Code.NODES_DRAINED, f"all {len(matching)} node(s) that could run it are drained")]
         large = [n for n in open_ if n.cpus >= entry.cpus]

@@ -49,8 +49,8 @@ def test_waiting_jobs_take_and_lose_the_maintenance_reason_as_the_document_chang
         status = client.service_status()
         assert [(b.name, b.availability) for b in status.backends] == [("2024", "maintenance")]
         assert status.source == f"file {status_file}" and not status.problem
-        other = client.submit(model, cpus=1)  # needs no version: not held
-        assert client.wait(other.id).state is JobState.COMPLETED
+        other = client.submit(model, cpus=1)  # asks no version, but the node's only one is in maintenance
+        wait_until(lambda: "backend_maintenance" in codes(client, other.id), what="the node's backend as reason")
 
         write(status_file, "[backends.\n")  # broken: reported, and the maintenance stays in force
         wait_until(lambda: client.service_status().problem, what="the broken document reported")
@@ -58,7 +58,7 @@ def test_waiting_jobs_take_and_lose_the_maintenance_reason_as_the_document_chang
 
         write(status_file, AVAILABLE)
         wait_until(lambda: client.get(job.id).state is not JobState.WAITING, what="the job leaving the queue")
-        assert client.wait(job.id).state is JobState.COMPLETED
+        assert client.wait(job.id).state is client.wait(other.id).state is JobState.COMPLETED
         assert not client.service_status().problem
 
         write(status_file, '[backends."2024"]\nstatus = "unavailable"\ndescription = "license server down"\n')

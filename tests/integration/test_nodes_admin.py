@@ -6,6 +6,7 @@ from __future__ import annotations
 import grpc
 import pytest
 
+from abaqueue import protocol
 from abaqueue.protocol import PROTOCOL_VERSION, package_version
 from abaqueue.v1 import execution_service_pb2 as ex
 from abaqueue.v1.execution_service_pb2_grpc import ExecutionServiceStub
@@ -37,11 +38,15 @@ def test_nodes_list_state_use_and_agent_and_an_idle_node_can_be_removed(cluster,
         assert admin.nodes() == []
 
 
-def test_an_agent_of_an_older_protocol_is_told_to_update(cluster):
+def test_an_agent_of_an_older_protocol_is_told_to_update(cluster, monkeypatch):
     stub = ExecutionServiceStub(open_channel(cluster.execution, cluster.token("old-node", Role.NODE)))
+    unstated = ex.RegisterNodeRequest(node_name="old-node", cpus=4, agent_version="0.0.9")
+    stub.RegisterNode(unstated, timeout=5)  # an agent from before versions: taken as protocol 1, for now
+    monkeypatch.setattr(protocol, "MIN_AGENT_PROTOCOL", PROTOCOL_VERSION + 1)  # a release that needs newer agents
     with pytest.raises(grpc.RpcError) as e:
-        stub.RegisterNode(ex.RegisterNodeRequest(node_name="old-node", cpus=4, agent_version="0.0.9"), timeout=5)
+        stub.RegisterNode(ex.RegisterNodeRequest(node_name="old-node", cpus=4, agent_version="0.0.9",
+                                                 protocol_version=PROTOCOL_VERSION), timeout=5)
     assert e.value.code() is grpc.StatusCode.FAILED_PRECONDITION
     details = e.value.details()
-    assert "protocol_version" in details and "0.0.9" in details and "speaks protocol 0" in details
+    assert "protocol_version" in details and "0.0.9" in details and f"speaks protocol {PROTOCOL_VERSION}" in details
     assert "update the agent" in details and "abaqueue nodes install --host old-node" in details

@@ -27,6 +27,8 @@ def test_a_job_is_held_by_its_version_or_its_exact_pool_and_a_node_by_its_pool()
     assert status.holding_job("", (("pool", "osa*"),)) is None  # a glob names no one pool
     assert status.holding_node({"pool": "osaka"}).status is Status.UNAVAILABLE
     assert status.holding_node({"site": "osaka"}) is None
+    assert status.holding_node({}, ("2024",)).name == "2024"  # its only version is in maintenance
+    assert status.holding_node({}, ("2024", "2023")) is None  # it still runs 2023 jobs
     assert status.holding_job("2024", ()).sentence() == "backend 2024 is in maintenance: FlexNet upgrade"
 
 
