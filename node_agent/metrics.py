@@ -3,15 +3,18 @@ solver runs by outcome, bytes moved and transfer rates by direction, heartbeat f
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, start_http_server
+from prometheus_client import Counter, Histogram
+
+from abaqueue.metrics_http import MetricsEndpoint
 
 # Bytes per second of one file: from a slow VPN to a 10 GbE link.
 RATE_BUCKETS = (1e5, 1e6, 5e6, 1e7, 2.5e7, 5e7, 1e8, 2.5e8, 5e8, 1e9, 2.5e9)
 
 
-class AgentMetrics:
+class AgentMetrics(MetricsEndpoint):
     def __init__(self) -> None:
-        r = self.registry = CollectorRegistry()
+        super().__init__()
+        r = self.registry
         self.solver_runs = Counter("abaqueue_agent_solver_runs", "Attempts this agent ended, by outcome",
                                    ["outcome"], registry=r)
         self.transfer_bytes = Counter("abaqueue_agent_transfer_bytes", "Bytes moved to or from the blob store",
@@ -21,19 +24,8 @@ class AgentMetrics:
                                        registry=r)
         self.heartbeat_failures = Counter("abaqueue_agent_heartbeat_failures",
                                           "Heartbeats the scheduler did not answer", registry=r)
-        self._server = None
 
     def moved(self, direction: str, nbytes: int, seconds: float) -> None:
         self.transfer_bytes.labels(direction).inc(nbytes)
         if seconds > 0 and nbytes:
             self.transfer_rate.labels(direction).observe(nbytes / seconds)
-
-    def serve(self, host: str, port: int) -> int:
-        self._server, _ = start_http_server(port, addr=host, registry=self.registry)
-        return self._server.server_address[1]
-
-    def close(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None

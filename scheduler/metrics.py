@@ -11,7 +11,9 @@ import asyncio
 import time
 
 import grpc
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
+from prometheus_client import Counter, Gauge, Histogram
+
+from abaqueue.metrics_http import MetricsEndpoint
 
 from .domain.job import Job, JobState
 from .handler_wrap import wrap_behavior
@@ -25,9 +27,10 @@ RPC_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 
 NODE_STATES = ("ready", "busy", "draining", "lost")
 
 
-class Metrics:
+class Metrics(MetricsEndpoint):
     def __init__(self) -> None:
-        r = self.registry = CollectorRegistry()
+        super().__init__()
+        r = self.registry
         self.slot_wait = Histogram("abaqueue_transfer_slot_wait_seconds",
                                    "Time a transfer waited for its node's slot", ["node"],
                                    buckets=SLOT_BUCKETS, registry=r)
@@ -55,7 +58,6 @@ class Metrics:
         self.cores = Gauge("abaqueue_cores", "CPU cores of the nodes heard from lately", ["kind"], registry=r)
         self.tokens = Gauge("abaqueue_license_tokens", "Abaqus license tokens (total 0: not counted)", ["kind"],
                             registry=r)
-        self._server = None
 
     def job_written(self, before: Job | None, after: Job, last_change: float) -> None:
         """Count what a stored write of a job means: a start, a retry, an end."""
@@ -84,17 +86,6 @@ class Metrics:
         for gauge, (in_use, total) in ((self.cores, cores), (self.tokens, tokens)):
             gauge.labels("in_use").set(in_use)
             gauge.labels("total").set(total)
-
-    def serve(self, host: str, port: int) -> int:
-        """Serve /metrics on `host`:`port` (0: a free one) in a thread of its own; the port."""
-        self._server, _ = start_http_server(port, addr=host, registry=self.registry)
-        return self._server.server_address[1]
-
-    def close(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
 
 
 class CallMetrics(grpc.aio.ServerInterceptor):
