@@ -16,18 +16,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 import ps_scripts
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+from abaqueue import toml
 
 SCRIPTS = ps_scripts.DIR
 STAGING = "C:\\Windows\\Temp\\abaqueue-install"
@@ -203,8 +198,8 @@ class Deployment:
 def read_config(path: Path) -> dict:
     """The agent's TOML, with what the node scripts need from it."""
     try:
-        settings = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as e:
+        settings = toml.loads(path.read_text(encoding="utf-8"))
+    except (OSError, toml.TOMLDecodeError) as e:
         raise DeployError(f"{path}: {e}") from e
     missing = [k for k in ("scheduler", "abaqus_command", "work_dir") if not settings.get(k)]
     if missing:

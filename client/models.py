@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -258,15 +258,8 @@ class Job:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict: enums as their values, times as ISO 8601 strings."""
-        out = asdict(replace(self, client=None))
-        del out["client"]
-        out["state"] = self.state.value
-        out["error_class"] = self.error_class.value if self.error_class else None
-        for name in ("create_time", "start_time", "end_time", "estimated_start_time", "queue_time"):
-            value = getattr(self, name)
-            out[name] = value.isoformat() if value else None
-        return out
+        """A JSON-ready dict: enums as their values, times as ISO 8601 strings (not its client)."""
+        return plain(self)
 
 
 class Role(enum.Enum):
@@ -307,16 +300,27 @@ class TokenInfo:
                    revoked=msg.revoked)
 
     def to_dict(self) -> dict[str, Any]:
-        out = asdict(self)
-        out["role"] = self.role.value if self.role else None
-        for name in ("create_time", "expire_time"):
-            value = getattr(self, name)
-            out[name] = value.isoformat() if value else None
-        return out
+        return plain(self)
 
 
 def _utc(ts: Timestamp) -> datetime:
     return ts.ToDatetime(tzinfo=timezone.utc)
+
+
+def plain(value: Any) -> Any:
+    """A dataclass as JSON-ready values, all the way down: enums as their values, times as ISO 8601
+    strings, nested dataclasses as dicts (a Job's client left out)."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: plain(getattr(value, f.name)) for f in fields(value) if f.name != "client"}
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, (tuple, list)):
+        return type(value)(plain(v) for v in value)
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    return value
 
 
 PRIORITIES = {"low": 0, "normal": 10, "high": 20, "urgent": 30}
@@ -354,7 +358,7 @@ class QueueStats:
                       for f in cls.__dataclass_fields__})
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return plain(self)
 
 
 @dataclass(frozen=True)
@@ -426,9 +430,7 @@ class NodeInfo:
                    msg.state, msg.license_tokens_in_use, msg.agent_version, msg.protocol_version)
 
     def to_dict(self) -> dict[str, Any]:
-        out = asdict(self)
-        out["last_seen_time"] = self.last_seen_time.isoformat() if self.last_seen_time else None
-        return out
+        return plain(self)
 
 
 class EventKind(enum.Enum):
@@ -546,13 +548,7 @@ class Batch:
                    msg.cancelled, progress)
 
     def to_dict(self) -> dict[str, Any]:
-        out = asdict(self)
-        out["create_time"] = self.create_time.isoformat() if self.create_time else None
-        finish = self.progress.estimated_finish_time
-        out["progress"]["estimated_finish_time"] = finish.isoformat() if finish else None
-        for r, running in zip(out["progress"]["running"], self.progress.running):
-            r["stage_start_time"] = running.stage_start_time.isoformat() if running.stage_start_time else None
-        return out
+        return plain(self)
 
 
 @dataclass(frozen=True)
@@ -580,6 +576,4 @@ class ServiceStatus:
                    _utc(msg.read_time) if msg.HasField("read_time") else None, msg.problem)
 
     def to_dict(self) -> dict[str, Any]:
-        out = asdict(self)
-        out["read_time"] = self.read_time.isoformat() if self.read_time else None
-        return out
+        return plain(self)

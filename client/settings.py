@@ -25,12 +25,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import AbaqueueError
+from abaqueue import toml
 
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    import tomli as tomllib
+from .errors import AbaqueueError
 
 DEFAULT_ADDRESS = "127.0.0.1:50051"
 KEYS = frozenset({"address", "token", "token_file", "ca_file"})
@@ -97,10 +94,10 @@ def read_token(path: Path) -> str:
 def _read(path: Path) -> tuple[dict[str, dict[str, str]], str | None]:
     """The profiles in the file (none when it does not exist) and the default one's name."""
     try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+        doc = toml.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return {}, None
-    except (OSError, UnicodeError, tomllib.TOMLDecodeError) as e:
+    except (OSError, UnicodeError, toml.TOMLDecodeError) as e:
         raise AbaqueueError(f"cannot read {path}: {e}") from e
     profiles = doc.get("profiles", {})
     if not isinstance(profiles, dict) or not all(isinstance(p, dict) for p in profiles.values()):

@@ -25,13 +25,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from abaqueue import toml
+
 from .errors import InvalidArgument
 from .models import SolverOptions
-
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    import tomli as tomllib
 
 PLACEHOLDER = re.compile(r"<([A-Za-z_][A-Za-z0-9_]*)>")
 NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -84,8 +81,8 @@ def fill(text: str, row: dict[str, str], where: str) -> str:
 def load(path: Path, parallelism: int | None = None) -> Study:
     """The study in `path` (TOML); `parallelism` overrides its own."""
     try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeError, tomllib.TOMLDecodeError) as e:
+        doc = toml.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeError, toml.TOMLDecodeError) as e:
         raise InvalidArgument(f"{path}: {e}") from e
     unknown = set(doc) - KEYS
     if unknown:

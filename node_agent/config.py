@@ -6,18 +6,13 @@ import os
 import re
 import shlex
 import socket
-import sys
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import grpc
 
+from abaqueue import toml
 from abaqueue.tls import channel_credentials
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 
 class ConfigError(Exception):
@@ -128,8 +123,8 @@ class AgentConfig:
 
 def load(path: Path) -> AgentConfig:
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as e:
+        raw = toml.loads(path.read_text(encoding="utf-8"))
+    except (OSError, toml.TOMLDecodeError) as e:
         raise ConfigError(f"{path}: {e}") from e
     return from_mapping(raw, str(path))
 

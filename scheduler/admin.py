@@ -13,12 +13,13 @@ import logging
 from .blobs import S3Blobs
 from .dispatch import JobQueue
 from .domain import identity, states
-from .domain.errors import Conflict, FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
+from .domain.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 from .domain.identity import Principal
 from .domain.job import Job, JobState
 from .domain.queue_settings import QueueSettings
-from .jobs import MAX_RACES, JobBook
+from .jobs import JobBook
 from .nodes import Node, NodeRegistry
+from .races import change_setting
 from .store import JobStore
 
 log = logging.getLogger(__name__)
@@ -86,15 +87,15 @@ class AdminApp:
 
     def update_settings(self, who: Principal, values: dict[str, object]) -> QueueSettings:
         _require_admin(who, "change the queue settings")
-        for _ in range(MAX_RACES):
-            stored = self.store.get_setting(SETTINGS)
-            current = self.queue.settings if stored is None else _settings_from(stored[0])
-            changed = current.changed(**values)
-            if self.store.put_setting(SETTINGS, dataclasses.asdict(changed), stored[1] if stored else 0):
-                self.queue.change_settings(changed)
-                log.info("%s changed the queue settings: %s", who.user, values)
-                return changed
-        raise Conflict("the queue settings are changing too fast; try again")
+
+        def change(doc: dict) -> dict:
+            current = _settings_from(doc) if doc else self.queue.settings
+            return dataclasses.asdict(current.changed(**values))
+
+        changed = _settings_from(change_setting(self.store, SETTINGS, change, "the queue settings"))
+        self.queue.change_settings(changed)
+        log.info("%s changed the queue settings: %s", who.user, values)
+        return changed
 
     # --- nodes
 
@@ -125,14 +126,11 @@ class AdminApp:
         _require_admin(who, "drain or resume nodes")
         if not name:
             raise InvalidArgument("node_name", "is required")
-        for _ in range(MAX_RACES):
-            stored = self.store.get_setting(DRAINED)
-            names = set(stored[0]["names"]) if stored else set()
-            names = names | {name} if drained else names - {name}
-            if self.store.put_setting(DRAINED, {"names": sorted(names)}, stored[1] if stored else 0):
-                break
-        else:
-            raise Conflict("drained nodes are changing too fast; try again")
+        def change(doc: dict) -> dict:
+            names = set(doc.get("names", ()))
+            return {"names": sorted(names | {name} if drained else names - {name})}
+
+        change_setting(self.store, DRAINED, change, "drained nodes")
         self.nodes.set_drained(name, drained)
         self.queue.changed.fire()
         log.info("%s %s node %s", who.user, "drained" if drained else "resumed", name)

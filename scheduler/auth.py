@@ -21,7 +21,7 @@ from .call_context import ids_of
 from .domain.audit import AuditEntry, worth_recording
 from .domain.errors import SchedulerError
 from .domain.identity import Port, Principal
-from .grpc_errors import code_for
+from .grpc_errors import code_for, status_of
 from .handler_wrap import wrap_behavior
 from .store import StoreError
 
@@ -90,11 +90,6 @@ def _refused(handler: grpc.RpcMethodHandler, code: grpc.StatusCode, message: str
     return wrap_behavior(handler, unary, streaming)
 
 
-def _code_name(context: grpc.aio.ServicerContext) -> str:
-    code = context.code()
-    return code.name if isinstance(code, grpc.StatusCode) else "OK"
-
-
 class TokenInterceptor(grpc.aio.ServerInterceptor):
     """Authenticates every call on `port` and hands `record` an AuditEntry for each admin action
     and each refused call (domain/audit.py says which)."""
@@ -137,7 +132,7 @@ class TokenInterceptor(grpc.aio.ServerInterceptor):
                             else "the token is unknown, expired, revoked or not for this port")
 
         def ended(request, context: grpc.aio.ServicerContext) -> None:
-            code = _code_name(context)
+            code = status_of(context).name
             detail = (context.details() or "") if code != "OK" else _describe(request)
             self._audit(who, details.method, code, detail if isinstance(detail, str) else str(detail))
 

@@ -9,16 +9,16 @@ from collections.abc import Callable
 from .domain import identity, validation
 from .domain.batch import MAX_JOBS, MAX_PARALLELISM, Batch, Progress, progress
 from .domain.errors import (
-    Conflict,
     FailedPrecondition,
     IllegalTransition,
     InvalidArgument,
     NotFound,
     PermissionDenied,
 )
-from .domain.identity import Principal, Role
+from .domain.identity import Principal
 from .domain.job import Job
-from .jobs import MAX_RACES, JobBook
+from .jobs import JobBook
+from .races import change_stored
 
 MAX_LISTED = 1000
 
@@ -65,17 +65,13 @@ class BatchApp:
         return self._change(batch_id, lambda b: b if job_id in b.job_ids else b.evolve(job_ids=(*b.job_ids, job_id)))
 
     def _change(self, batch_id: str, change: Callable[[Batch], Batch]) -> Batch:
-        for _ in range(MAX_RACES):
-            current = self.store.get_batch(batch_id)
-            if current is None:
+        def read() -> Batch:
+            batch = self.store.get_batch(batch_id)
+            if batch is None:
                 raise NotFound(f"batch {batch_id!r} not found")
-            changed = change(current)
-            if changed == current:
-                return current
-            stored = self.store.update_batch(changed)
-            if stored is not None:
-                return stored
-        raise Conflict(f"batch {batch_id} is changing too fast; try again")
+            return batch
+
+        return change_stored(read, change, self.store.update_batch, f"batch {batch_id}")[1]
 
     def jobs(self, batch: Batch) -> list[Job]:
         return [j for j in (self.store.get(i) for i in batch.job_ids) if j is not None]
@@ -86,9 +82,7 @@ class BatchApp:
     def list(self, who: Principal, page_size: int) -> list[Batch]:
         if not 0 <= page_size <= MAX_LISTED:
             raise InvalidArgument("page_size", f"{page_size} is out of range 0..{MAX_LISTED}")
-        owner = None if who.role is Role.ADMIN else who.user
-        team = who.team if who.role is Role.LEAD and who.team else None
-        return self.store.list_batches(owner, team, page_size or 100)
+        return self.store.list_batches(*identity.visible_scope(who), page_size or 100)
 
     def cancel(self, who: Principal, batch_id: str) -> Batch:
         """Mark the batch cancelled (no job joins it any more), then cancel each unfinished job."""

@@ -191,8 +191,12 @@ class ExecutionApp:
         job = self._moving(node, job_id, attempt)
         if job.collect_time is None:
             now = self.book.clock()
-            job = self.book.change(job_id, lambda j: _fence(j, node, attempt) if j.collect_time
-                                   else _fence(j, node, attempt).evolve(collect_time=now))
+
+            def stamp(j: Job) -> Job:
+                j = _fence(j, node, attempt)
+                return j if j.collect_time else j.evolve(collect_time=now)
+
+            job = self.book.change(job_id, stamp)
         return job
 
     def _result_key(self, node: str, job_id: str, attempt: int, file_name: str) -> str:

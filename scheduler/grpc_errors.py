@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import inspect
 import logging
@@ -34,6 +35,18 @@ CODES: list[tuple[type[Exception], grpc.StatusCode]] = [
     (StoreError, grpc.StatusCode.UNAVAILABLE),
     (DataLoss, grpc.StatusCode.DATA_LOSS),
 ]
+
+
+def status_of(context: grpc.aio.ServicerContext, failed: BaseException | None = None) -> grpc.StatusCode:
+    """The status a served call ended with: the one it set, else OK (or, when it raised `failed`
+    without setting one, CANCELLED for a cancelled call and UNKNOWN for anything else)."""
+    code = context.code()
+    if isinstance(code, grpc.StatusCode):
+        return code
+    if failed is None:
+        return grpc.StatusCode.OK
+    cancelled = isinstance(failed, (asyncio.CancelledError, GeneratorExit))
+    return grpc.StatusCode.CANCELLED if cancelled else grpc.StatusCode.UNKNOWN
 
 
 def code_for(error: Exception) -> grpc.StatusCode:

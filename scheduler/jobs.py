@@ -7,15 +7,14 @@ import logging
 from collections.abc import Callable, Sequence
 
 from .domain import job_log
-from .domain.errors import Conflict, NotFound
+from .domain.errors import NotFound
 from .domain.job import Job
 from .domain.job_log import Level, LogLine, Source
 from .events import EventJournal
+from .races import change_stored
 from .store import JobStore, StoreError
 
 log = logging.getLogger(__name__)
-
-MAX_RACES = 8
 
 
 class JobBook:
@@ -59,16 +58,10 @@ class JobBook:
     def change(self, job_id: str, change: Callable[[Job], Job]) -> Job:
         """Apply `change` (a pure function, may raise a domain error) and write the result
         conditionally on the version read."""
-        for _ in range(MAX_RACES):
-            current = self.get(job_id)
-            changed = change(current)
-            if changed == current:
-                return current
-            stored = self.store.update(changed)
-            if stored is not None:
-                self._written(current, stored)
-                return stored
-        raise Conflict(f"job {job_id} is changing too fast; try again")
+        current, stored = change_stored(lambda: self.get(job_id), change, self.store.update, f"job {job_id}")
+        if stored is not current:
+            self._written(current, stored)
+        return stored
 
     def append_log(self, job: Job, attempt: int, texts: Sequence[str], now: float,
                    source: Source = Source.SOLVER, level: Level | None = None) -> None:

@@ -7,7 +7,6 @@ state they read lives, and read by the HTTP thread."""
 
 from __future__ import annotations
 
-import asyncio
 import time
 
 import grpc
@@ -16,6 +15,7 @@ from prometheus_client import Counter, Gauge, Histogram
 from abaqueue.metrics_http import MetricsEndpoint
 
 from .domain.job import Job, JobState
+from .grpc_errors import status_of
 from .handler_wrap import wrap_behavior
 
 # From a second to a working day: a slot is waited for behind other jobs' multi-GB files.
@@ -102,14 +102,8 @@ class CallMetrics(grpc.aio.ServerInterceptor):
         metrics = self.metrics
 
         def record(context, start: float, failed: BaseException | None) -> None:
-            code = context.code() if hasattr(context, "code") else None
-            if code is None:
-                code = (grpc.StatusCode.OK if failed is None else grpc.StatusCode.CANCELLED
-                        if isinstance(failed, (asyncio.CancelledError, GeneratorExit)) else grpc.StatusCode.UNKNOWN)
-            if isinstance(code, int):  # some grpc versions give the number
-                code = next((c for c in grpc.StatusCode if c.value[0] == code), grpc.StatusCode.UNKNOWN)
             metrics.rpc_seconds.labels(method).observe(time.perf_counter() - start)
-            metrics.rpcs.labels(method, code.name).inc()
+            metrics.rpcs.labels(method, status_of(context, failed).name).inc()
 
         def unary(behavior):
             async def run(request, context):

@@ -17,7 +17,6 @@ from .blobs import S3Blobs, StoredPart, input_key, result_key
 from .dispatch import JobQueue, Preview, WaitInfo
 from .domain import identity, priority, states, validation
 from .domain.errors import (
-    Conflict,
     FailedPrecondition,
     InvalidArgument,
     NotFound,
@@ -33,6 +32,7 @@ from .domain.policy import Code, Reason
 from .domain.queue_settings import QueueSettings
 from .jobs import JobBook
 from .multipart import MultipartUploads
+from .races import change_setting
 from .store import JobPage
 from .watching import EventStreams
 from .webhooks import Hook, Webhooks
@@ -289,8 +289,7 @@ class SubmissionApp:
 
     def load_webhooks(self) -> None:
         stored = self.book.store.get_setting(webhooks.SETTING)
-        users = stored[0].get("users", {}) if stored else {}
-        self._sends_webhooks().users = {u: Hook(h["url"], h.get("on_start", False)) for u, h in users.items()}
+        self._sends_webhooks().users = webhooks.users_from(stored[0] if stored else {})
 
     def set_webhook(self, who: Principal, user: str, hook: Hook) -> tuple[str, Hook]:
         """The webhook of `user` (the caller's when empty; anyone's for admins); an empty url removes it."""
@@ -300,17 +299,15 @@ class SubmissionApp:
         if user != who.user and not identity.may_administer(who):
             raise PermissionDenied(f"user: only admins set another user's webhook ({user})")
         webhooks.check_url(hook.url)
-        for _ in range(8):
-            stored = self.book.store.get_setting(webhooks.SETTING)
-            users = dict(stored[0].get("users", {})) if stored else {}
+
+        def change(doc: dict) -> dict:
+            users = {u: h for u, h in doc.get("users", {}).items() if u != user}
             if hook.url:
                 users[user] = {"url": hook.url, "on_start": hook.on_start}
-            else:
-                users.pop(user, None)
-            if self.book.store.put_setting(webhooks.SETTING, {"users": users}, stored[1] if stored else 0):
-                sender.users = {u: Hook(h["url"], h.get("on_start", False)) for u, h in users.items()}
-                return user, hook
-        raise Conflict("webhooks are changing too fast; try again")
+            return {"users": users}
+
+        sender.users = webhooks.users_from(change_setting(self.book.store, webhooks.SETTING, change, "webhooks"))
+        return user, hook
 
     def wait_info(self, job: Job, estimate: bool = False) -> WaitInfo | None:
         """Why a WAITING job waits, its place, and (`estimate`) when it may start."""
@@ -386,11 +383,10 @@ class SubmissionApp:
                 page = self.book.store.list(states=states_, page_size=page_size or DEFAULT_PAGE_SIZE,
                                             cursor=page_token or None, owner=owner)
                 return JobPage([j for j in page.jobs if identity.may_see(who, j.owner, j.team)], page.next_cursor)
-            mine = who.role is not Role.ADMIN
+            mine, team = identity.visible_scope(who)
             return self.book.store.list(
                 states=states_, page_size=page_size or DEFAULT_PAGE_SIZE, cursor=page_token or None,
-                owner=owner or (who.user if mine else None),
-                team=who.team if who.role is Role.LEAD and who.team and not owner else None)
+                owner=owner or mine, team=None if owner else team)
         except ValueError as e:
             raise InvalidArgument("page_token", str(e)) from e
 

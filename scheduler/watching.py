@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Iterator
 
 from .domain import identity
 from .domain.errors import InvalidArgument
-from .domain.identity import Principal, Role
+from .domain.identity import Principal
 from .domain.job import FINAL_STATES, Job, JobState
 from .domain.job_events import Cursor, JobEvent, Kind
 from .domain.job_log import LogLine
@@ -43,22 +43,12 @@ class EventStreams:
         restated = 0  # the version of the last restatement: journal events up to it are in it
         catch_up, first = True, True
         while True:
-            if catch_up:  # from the store; everything is read before any of it is given (no await between)
+            if catch_up:
                 replayed = seq is not None  # the journal holds what came after the cursor
                 seq = self.journal.head if seq is None else seq
-                job = self.book.get(job_id)
-                # lines the journal holds come from it, in their place; the store gives the older ones
-                held = [e for e in self.journal.since(seq) or () if e.job.id == job_id] if replayed else []
-                until = next((e.line.seq for e in held if e.kind is Kind.LOG), None)
-                caught = [JobEvent(seq, self.book.clock(), job, Kind.LOG, line=line)
-                          for line in self._lines(job_id, log_seq, until)]
-                # restated unless the journal has the changes after the cursor (a cursor given while
-                # catching up may be older than the job's last change, which is before `seq`)
-                changes_held = any(e.kind is not Kind.LOG for e in held)
-                if job.version > version and not changes_held:
-                    snapshot = JobEvent(seq, self.book.clock(), job, Kind.JOB, resync=after is not None or not first)
-                    caught.insert(len(caught) if job.state.is_final else 0, snapshot)
-                    restated = job.version
+                job, caught = self._caught_up(job_id, seq, replayed, version, log_seq,
+                                              resync=after is not None or not first)
+                restated = next((e.job.version for e in caught if e.kind is Kind.JOB), restated)
                 for event in caught:
                     version, log_seq = _advance(event, version, log_seq)
                     yield event, Cursor(epoch, seq, version, log_seq)
@@ -102,6 +92,23 @@ class EventStreams:
                         return
             await self.journal.grown_past(seq)
 
+    def _caught_up(self, job_id: str, seq: int, replayed: bool, version: int, log_seq: int,
+                   resync: bool) -> tuple[Job, list[JobEvent]]:
+        """The job as the store has it, and the events a stream at (`version`, `log_seq`) lacks of
+        it: log lines the journal no longer holds after `seq` (those it holds come from it, in their
+        place) and, unless the journal has its changes after the cursor (`replayed`), the job
+        restated. Everything is read before any of it is given: no await between."""
+        job = self.book.get(job_id)
+        held = [e for e in self.journal.since(seq) or () if e.job.id == job_id] if replayed else []
+        until = next((e.line.seq for e in held if e.kind is Kind.LOG), None)
+        caught = [JobEvent(seq, self.book.clock(), job, Kind.LOG, line=line)
+                  for line in self._lines(job_id, log_seq, until)]
+        # a cursor given while catching up may be older than the job's last change, made before `seq`
+        if job.version > version and not any(e.kind is not Kind.LOG for e in held):
+            snapshot = JobEvent(seq, self.book.clock(), job, Kind.JOB, resync=resync)
+            caught.insert(len(caught) if job.state.is_final else 0, snapshot)
+        return job, caught
+
     def _lines(self, job_id: str, after: int, until: int | None = None) -> Iterator[LogLine]:
         """The job's log lines numbered after `after` and before `until` (None: to the end)."""
         while page := self.book.store.job_log(job_id, after, PAGE):
@@ -138,8 +145,7 @@ class EventStreams:
             await self.journal.grown_past(seq)
 
     def _unfinished(self, who: Principal) -> list[Job]:
-        owner = None if who.role is Role.ADMIN else who.user
-        team = who.team if who.role is Role.LEAD and who.team else None
+        owner, team = identity.visible_scope(who)
         jobs, cursor = [], None
         while True:
             page = self.book.store.list(states=UNFINISHED, page_size=PAGE, cursor=cursor, owner=owner, team=team)

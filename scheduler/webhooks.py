@@ -42,6 +42,11 @@ class Hook:
     on_start: bool = False
 
 
+def users_from(doc: dict) -> dict[str, Hook]:
+    """The per-user webhooks of the settings document."""
+    return {u: Hook(h["url"], h.get("on_start", False)) for u, h in doc.get("users", {}).items()}
+
+
 def check_url(url: str, field: str = "webhook.url") -> str:
     if url and (len(url) > MAX_URL or not url.startswith(("http://", "https://")) or not url.isprintable()):
         raise InvalidArgument(field, f"{url[:80]!r} is not an http:// or https:// URL of at most {MAX_URL} characters")
@@ -83,8 +88,6 @@ class Webhooks:
         # threads of their own: a receiver that hangs never takes the threads S3 and the store use
         self._threads = ThreadPoolExecutor(WORKERS, thread_name_prefix="webhook")
         self._workers: list[asyncio.Task] = []
-        self.sent = 0
-        self.dropped = 0
 
     def job_written(self, before: Job | None, after: Job) -> None:
         event = event_of(before, after)
@@ -96,7 +99,6 @@ class Webhooks:
         try:
             self._queue.put_nowait((hook.url, body(event, after, self.clock()), uuid.uuid4().hex))
         except asyncio.QueueFull:
-            self.dropped += 1
             log.warning("webhook queue full: %s of job %s to %s dropped", event, after.id, hook.url)
 
     def start(self) -> None:
@@ -125,7 +127,6 @@ class Webhooks:
                 answer = await asyncio.get_running_loop().run_in_executor(
                     self._threads, functools.partial(self._pool.request, "POST", url, body=payload, headers=headers))
                 if 200 <= answer.status < 300:
-                    self.sent += 1
                     return
                 problem = f"answered {answer.status}"
                 if 400 <= answer.status < 500 and answer.status not in (408, 429):

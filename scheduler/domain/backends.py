@@ -22,10 +22,7 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    import tomli as tomllib
+from abaqueue import toml
 
 POOL_LABEL = "pool"
 DEFAULT = "default"
@@ -58,8 +55,8 @@ class BackendStatus:
     def parse(cls, text: str, unified: bool = False) -> BackendStatus:
         """The document; ValueError naming what is wrong (the caller keeps the status it had)."""
         try:
-            doc = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as e:
+            doc = toml.loads(text)
+        except toml.TOMLDecodeError as e:
             raise ValueError(f"not TOML: {e}") from None
         unknown = set(doc) - {"backends"}
         if unknown:

@@ -92,6 +92,14 @@ def may_see(who: Principal, owner: str, team: str) -> bool:
     return who.role is Role.LEAD and bool(who.team) and who.team == team
 
 
+def visible_scope(who: Principal) -> tuple[str | None, str | None]:
+    """What `may_see` means for a listing: (owner, team) for a store's "either matches" filter;
+    (None, None) for everything."""
+    if who.role is Role.ADMIN:
+        return None, None
+    return who.user, who.team if who.role is Role.LEAD and who.team else None
+
+
 def may_cancel(who: Principal, owner: str) -> bool:
     """Users cancel their own jobs, admins any; a lead sees the team's jobs but does not cancel them."""
     return who.role is Role.ADMIN or (who.role.is_person and who.user == owner)

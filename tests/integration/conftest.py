@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from client import Client
+from client.cli import main as cli_main
 from node_agent.agent import Agent
 from node_agent.config import AgentConfig
 from scheduler.blobs import S3Settings
@@ -47,6 +48,15 @@ class Cluster:
 
     def client(self, user: str = "ana", role: Role = Role.DEVELOPER, team: str = "") -> Client:
         return Client(self.submission, token=self.token(user, role, team))
+
+    def cli(self, capsys, *argv: str, user: str = "ana", role: Role = Role.DEVELOPER) -> tuple[int, str, str]:
+        """Exit code, stdout and stderr of `abaqueue ARGV` against this cluster as `user`."""
+        token_file = self.workdir / f"{user}.cli.token"
+        if not token_file.exists():
+            token_file.write_text(self.token(user, role))
+        code = cli_main(["--scheduler", self.submission, "--token-file", str(token_file), *argv])
+        out, err = capsys.readouterr()
+        return code, out, err
 
     def add_agent(self, name: str = "node-1", cpus: int = 4, work_dir: Path | None = None, **settings) -> Agent:
         token_file = self.workdir / f"{name}.token"
@@ -86,6 +96,15 @@ class Cluster:
             await self.server.stop(grace=1)
 
         self.loop_thread.run(stop())
+
+
+@pytest.fixture(autouse=True)
+def no_profile(tmp_path, monkeypatch):
+    """No profile or environment of whoever runs the tests leaks into the clients."""
+    monkeypatch.setenv("ABAQUEUE_CONFIG", str(tmp_path / "no-config.toml"))
+    for name in ("ABAQUEUE_PROFILE", "ABAQUEUE_ADDRESS", "ABAQUEUE_SCHEDULER", "ABAQUEUE_TOKEN",
+                 "ABAQUEUE_TOKEN_FILE", "ABAQUEUE_CA_FILE"):
+        monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture

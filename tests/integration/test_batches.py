@@ -11,20 +11,12 @@ from pathlib import Path
 import pytest
 
 from client import JobState
-from client.cli import main
 from client.models import EventKind
 from client.study import load
 from scheduler.domain.identity import Role
 from tests.integration.test_stopping import wait_until
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "beam_study"
-
-
-@pytest.fixture(autouse=True)
-def no_profile(tmp_path, monkeypatch):
-    monkeypatch.setenv("ABAQUEUE_CONFIG", str(tmp_path / "no-config.toml"))
-    for name in ("ABAQUEUE_PROFILE", "ABAQUEUE_ADDRESS", "ABAQUEUE_TOKEN", "ABAQUEUE_TOKEN_FILE"):
-        monkeypatch.delenv(name, raising=False)
 
 
 def study(tmp_path: Path, rows: list[str], parallelism: int, extra: str = "") -> Path:
@@ -132,15 +124,6 @@ def test_cancelling_a_batch_cancels_its_waiting_and_running_jobs(cluster, tmp_pa
     assert cancelled.cancelled and states == {JobState.CANCELLED} and final.progress.cancelled == 5
 
 
-def run_cli(capsys, cluster, *argv: str) -> tuple[int, str, str]:
-    token_file = cluster.workdir / "ana.cli.token"
-    if not token_file.exists():
-        token_file.write_text(cluster.token("ana"))
-    code = main(["--scheduler", cluster.submission, "--token-file", str(token_file), *argv])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 def test_the_example_study_runs_from_the_cli_and_its_results_land_one_folder_per_job(cluster, tmp_path, capsys):
     folder = tmp_path / "example"
     shutil.copytree(EXAMPLE, folder)
@@ -148,15 +131,15 @@ def test_the_example_study_runs_from_the_cli_and_its_results_land_one_folder_per
     csv.write_text("\n".join(line.rsplit(",", 1)[0] + (",1" if i else ",seconds")
                              for i, line in enumerate(csv.read_text().splitlines())) + "\n")  # 1 s each
     cluster.add_agent("node-1", cpus=4)
-    code, out, err = run_cli(capsys, cluster, "batch", "submit", str(folder / "study.toml"), "--wait")
+    code, out, err = cluster.cli(capsys, "batch", "submit", str(folder / "study.toml"), "--wait")
     assert code == 0, err
     batch_id = out.strip()
-    code, out, _ = run_cli(capsys, cluster, "batch", "get", batch_id, "--json")
+    code, out, _ = cluster.cli(capsys, "batch", "get", batch_id, "--json")
     got = json.loads(out)
     assert got["parallelism"] == 3 and got["progress"]["completed"] == 6 and got["name"] == "beam-thickness"
-    code, out, _ = run_cli(capsys, cluster, "batch", "list")
+    code, out, _ = cluster.cli(capsys, "batch", "list")
     assert code == 0 and batch_id in out
-    code, out, _ = run_cli(capsys, cluster, "batch", "results", batch_id, "--dest", str(tmp_path / "r"),
+    code, out, _ = cluster.cli(capsys, "batch", "results", batch_id, "--dest", str(tmp_path / "r"),
                            "--only", ".odb")
     assert code == 0
     assert sorted(p.name for p in (tmp_path / "r").iterdir()) == sorted(

@@ -11,19 +11,9 @@ from pathlib import Path
 import pytest
 
 from client import Client, FailedPrecondition, JobState
-from client.cli import main
 from client.models import EventKind
 from scheduler.domain.identity import Role
 from tests.integration.models import beam
-
-
-@pytest.fixture(autouse=True)
-def no_profile(tmp_path, monkeypatch):
-    """No profile or environment of whoever runs the tests leaks in."""
-    monkeypatch.setenv("ABAQUEUE_CONFIG", str(tmp_path / "no-config.toml"))
-    for name in ("ABAQUEUE_PROFILE", "ABAQUEUE_ADDRESS", "ABAQUEUE_SCHEDULER", "ABAQUEUE_TOKEN",
-                 "ABAQUEUE_TOKEN_FILE", "ABAQUEUE_CA_FILE"):
-        monkeypatch.delenv(name, raising=False)
 
 
 class CuttableProxy:
@@ -171,44 +161,35 @@ def test_everyones_stream_resumes_from_a_cursor(cluster, tmp_path):
     assert key(again) == key(created) and again.cursor == created.cursor
 
 
-def run_cli(capsys, cluster, *argv: str, role: Role = Role.DEVELOPER, user: str = "ana") -> tuple[int, str, str]:
-    token_file = cluster.workdir / f"{user}.cli.token"
-    if not token_file.exists():
-        token_file.write_text(cluster.token(user, role))
-    code = main(["--scheduler", cluster.submission, "--token-file", str(token_file), *argv])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 def test_jobs_list_picks_fields_with_dots_and_prints_json_and_tables(cluster, tmp_path, capsys):
     model, _ = beam(tmp_path / "model", seconds=1, increments=2)
     with cluster.client() as ana, cluster.client("bob") as bob:
         mine = [ana.submit(model, cpus=1).id for _ in range(3)]
         bob.submit(model, cpus=1)
-    code, out, _ = run_cli(capsys, cluster, "jobs", "list", "-o", "id,state,progress.overall,solver.time",
+    code, out, _ = cluster.cli(capsys, "jobs", "list", "-o", "id,state,progress.overall,solver.time",
                            "--format", "json")
     assert code == 0
     rows = json.loads(out)
     assert [r["id"] for r in rows] == mine[::-1]  # newest first, only ana's
     assert rows[0] == {"id": mine[-1], "state": "WAITING", "progress.overall": 0.0, "solver.time": 0.0}
-    code, out, _ = run_cli(capsys, cluster, "jobs", "list", "-o", "id,state", "-l", "2")
+    code, out, _ = cluster.cli(capsys, "jobs", "list", "-o", "id,state", "-l", "2")
     assert code == 0 and out.split()[:2] == ["ID", "STATE"] and len(out.strip().splitlines()) == 3
-    code, out, _ = run_cli(capsys, cluster, "jobs", "list", "--user", "bob", "--json", role=Role.ADMIN, user="root")
+    code, out, _ = cluster.cli(capsys, "jobs", "list", "--user", "bob", "--json", user="root", role=Role.ADMIN)
     assert code == 0 and {j["owner"] for j in json.loads(out)} == {"bob"}
-    code, _, err = run_cli(capsys, cluster, "jobs", "list", "--user", "bob")
+    code, _, err = cluster.cli(capsys, "jobs", "list", "--user", "bob")
     assert code == 2 and "owner" in err and "only their own" in err
-    code, _, err = run_cli(capsys, cluster, "jobs", "list", "-o", "id,nosuch")
+    code, _, err = cluster.cli(capsys, "jobs", "list", "-o", "id,nosuch")
     assert code == 2 and "'nosuch' is not a field" in err and "state" in err
-    code, _, err = run_cli(capsys, cluster, "jobs", "list", "-o", "id,progress.step")  # exact beats a start
+    code, _, err = cluster.cli(capsys, "jobs", "list", "-o", "id,progress.step")  # exact beats a start
     assert code == 0
 
 
 def test_dry_run_reports_where_it_could_go_and_what_holds_it_and_stores_nothing(cluster, tmp_path, capsys):
     model, _ = beam(tmp_path / "model")
     cluster.add_agent("node-1", cpus=4)
-    code, out, _ = run_cli(capsys, cluster, "submit", str(model), "--cpus", "2", "--dry-run")
+    code, out, _ = cluster.cli(capsys, "submit", str(model), "--cpus", "2", "--dry-run")
     assert code == 0 and "node-1" in out and "start now" in out and "nothing was uploaded" in out
-    code, out, _ = run_cli(capsys, cluster, "submit", str(model), "--cpus", "2", "--label", "gpu=a100*",
+    code, out, _ = cluster.cli(capsys, "submit", str(model), "--cpus", "2", "--label", "gpu=a100*",
                            "--dry-run")
     assert code == 1 and "none could run it" in out and "no node has gpu=a100*" in out
     with cluster.client() as client:
@@ -217,7 +198,7 @@ def test_dry_run_reports_where_it_could_go_and_what_holds_it_and_stores_nothing(
 
 def test_no_wait_refuses_a_job_that_cannot_start_now_with_the_reasons(cluster, tmp_path, capsys):
     model, _ = beam(tmp_path / "model")
-    code, _, err = run_cli(capsys, cluster, "submit", str(model), "--cpus", "2", "--no-wait")
+    code, _, err = cluster.cli(capsys, "submit", str(model), "--cpus", "2", "--no-wait")
     assert code == 2 and "cannot start now" in err and "no node is registered" in err
     with cluster.client() as client:
         assert list(client.jobs()) == []
