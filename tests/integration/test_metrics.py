@@ -49,7 +49,9 @@ def test_every_metric_family_is_served_and_moves_while_jobs_run(cluster, tmp_pat
             client.get("nope")
         agent = cluster.add_agent("node-1", cpus=4, metrics_port=0)
         wait_until(lambda: client.get(job.id).state is JobState.RUNNING, what="the job running")
-        def sampled_running() -> dict | None:  # the gauges are sampled: wait for a sample of the job running
+        # the gauges are sampled (the jobs counted off the event loop, the nodes on it): wait for a
+        # sample in which both agree
+        def sampled_running() -> dict | None:
             samples = scrape(port)
             busy = value(samples, "abaqueue_nodes", state="busy") == 1
             return samples if busy and value(samples, "abaqueue_jobs", state="RUNNING") == 1 else None
@@ -58,8 +60,12 @@ def test_every_metric_family_is_served_and_moves_while_jobs_run(cluster, tmp_pat
         retried = client.submit(flaky, cpus=1, max_attempts=2)
         client.wait(job.id)
         client.wait(retried.id)
-        wait_until(lambda: value(scrape(port), "abaqueue_nodes", state="ready") == 1, what="the node idle")
-        after = scrape(port)
+        def sampled_idle() -> dict | None:  # a sample taken after both jobs ended, nodes and jobs alike
+            samples = scrape(port)
+            idle = value(samples, "abaqueue_nodes", state="ready") == 1
+            return samples if idle and value(samples, "abaqueue_jobs", state="RUNNING") == 0 else None
+
+        after = wait_until(sampled_idle, what="a sample of the node idle")
         agent_samples = scrape(agent.metrics_port)
 
     # jobs by state and the queue move with the job
