@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from importlib import metadata
 
-PROTOCOL_VERSION = 2  # 2: agents send their protocol and release, and their own log lines
+PROTOCOL_VERSION = 3  # 2: agents send their protocol and release, and their own log lines; 3: inline inputs
+INLINE_INPUTS = 3  # from this protocol on agents write the inputs an assignment carries inline
+MAX_INLINE_BYTES = 64 * 1024  # the content of one job's inline inputs (CreateJob), all together
 MIN_AGENT_PROTOCOL = 1  # the oldest protocol this scheduler takes
 UNSTATED = 1  # what an agent that sends no version speaks
 

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 import grpc
 from rich.console import Console
 
+from abaqueue.protocol import MAX_INLINE_BYTES
 from abaqueue.retry import backoff
 from abaqueue.tls import channel_credentials
 from abaqueue.v1 import admin_service_pb2 as adm
@@ -75,13 +76,15 @@ class Client:
     def __init__(self, address: str | None = None, *, token: str | None = None, token_file: Path | None = None,
                  ca_file: Path | None = None, profile: str | None = None, timeout: float = 30.0,
                  multipart_threshold_bytes: int = 64 * 1024**2, multipart_part_bytes: int = 16 * 1024**2,
-                 transfer_parallelism: int = 4, retries: int = 5,
+                 transfer_parallelism: int = 4, retries: int = 5, inline_bytes: int = MAX_INLINE_BYTES,
                  sleep: Callable[[float], None] = time.sleep) -> None:
         """The scheduler at `address` (HOST:PORT) with `token` (TLS trusting `ca_file` when given).
         What is not given comes from the profile named by `profile` or $ABAQUEUE_PROFILE, then
         $ABAQUEUE_ADDRESS, $ABAQUEUE_TOKEN, $ABAQUEUE_TOKEN_FILE, $ABAQUEUE_CA_FILE, then the default
         profile of ~/.config/abaqueue/config.toml (see client.settings). Inputs larger than
-        `multipart_threshold_bytes` go as multipart uploads of `transfer_parallelism` parts at once."""
+        `multipart_threshold_bytes` go as multipart uploads of `transfer_parallelism` parts at once.
+        A job whose inputs take `inline_bytes` or less together sends them inside CreateJob, which
+        queues it at once: nothing to upload (0: always upload)."""
         found = settings.resolve(address, token=token, token_file=token_file, ca_file=ca_file, profile=profile)
         self.address = found.address
         self.profile = found.profile
@@ -89,6 +92,7 @@ class Client:
         self.multipart_threshold_bytes = multipart_threshold_bytes
         self.multipart_part_bytes = multipart_part_bytes
         self.transfer_parallelism = transfer_parallelism
+        self.inline_bytes = min(inline_bytes, MAX_INLINE_BYTES)
         self.retries = retries
         self._sleep = sleep
         self._channel = open_channel(found.address, found.token, found.ca_file)
@@ -183,9 +187,12 @@ class Client:
                 seconds = timeout.total_seconds() if isinstance(timeout, timedelta) else float(timeout)
                 solver = replace(solver, timeout_s=seconds)
             declared = {n: transfer.describe(p) for n, p in inputs.paths.items()}
+            inline = sum(f.size_bytes for f in declared.values()) <= self.inline_bytes
             yield inputs, declared, pb.CreateJobRequest(
                 name=name or Path(inputs.model).stem, cpus=cpus, input_file=inputs.model,
-                input_files=[transfer.to_proto(f, f.name in inputs.archives) for f in declared.values()],
+                input_files=[transfer.to_proto(f, f.name in inputs.archives,
+                                               inputs.paths[f.name].read_bytes() if inline else None)
+                             for f in declared.values()],
                 priority=priority_value(priority), license_tokens=license_tokens, required_labels=labels or {},
                 required_node=node, abaqus_version=abaqus_version, requires_approval=requires_approval,
                 solver=solver.to_proto(), max_attempts=max_attempts,

@@ -83,8 +83,9 @@ def is_plain_name(name: str) -> bool:
     return name not in ("", ".", "..") and PurePosixPath(name).name == name == PureWindowsPath(name).name
 
 
-def to_proto(f: FileInfo, unpack: bool = False) -> job_pb2.FileInfo:
-    return job_pb2.FileInfo(name=f.name, size_bytes=f.size_bytes, sha256=f.sha256, unpack=unpack)
+def to_proto(f: FileInfo, unpack: bool = False, content: bytes | None = None) -> job_pb2.FileInfo:
+    """`content`: the file sent inline."""
+    return job_pb2.FileInfo(name=f.name, size_bytes=f.size_bytes, sha256=f.sha256, unpack=unpack, content=content)
 
 
 def _check(expected: FileInfo, got: presigned_http.FileDigest, what: str) -> None:

@@ -29,7 +29,7 @@ from .metrics import AgentMetrics
 from .outcome import ErrorClass, Outcome, Result, decide_outcome
 from .progress import ProgressSnapshot
 from .progress_reader import ProgressReader
-from .transfers import Transfers
+from .transfers import Transfers, write_inline
 from .watch import RunWatch, TreeUsage
 
 log = logging.getLogger(__name__)
@@ -150,8 +150,10 @@ class JobRun:
             if phase == INPUTS:
                 self.dir.mkdir(parents=True, exist_ok=True)
                 self._check_disk()
-                await self.transfers.in_turn(
-                    lambda: self.transfers.download_inputs(self.dir, self.assignment.input_files))
+                await asyncio.to_thread(write_inline, self.dir, self.assignment.input_files)
+                stored = [f for f in self.assignment.input_files if not f.HasField("content")]
+                if stored:  # only these move, in the node's turn
+                    await self.transfers.in_turn(lambda: self.transfers.download_inputs(self.dir, stored))
                 await asyncio.to_thread(self._unpack_archives)
                 size = sum(f.size_bytes for f in self.assignment.input_files)
                 self.event(f"inputs in: {len(self.assignment.input_files)} file(s), {size:,} bytes, in {self.dir}")

@@ -10,6 +10,7 @@ and each retry is noted for the attempt's log.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import threading
 import time
@@ -40,6 +41,22 @@ UNJOINED = frozenset({grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.NOT_FOUN
 
 class InputCorrupt(Exception):
     pass
+
+
+def write_inline(dest: Path, files: Sequence[pb.FileInfo]) -> int:
+    """The inputs the assignment carries (`content`) into `dest`, each checked against its size and
+    SHA-256; how many bytes."""
+    written = 0
+    for info in files:
+        if not info.HasField("content"):
+            continue
+        got = FileDigest(len(info.content), hashlib.sha256(info.content).hexdigest())
+        if got != FileDigest(info.size_bytes, info.sha256):
+            raise InputCorrupt(f"inline input {info.name} came with size {got.size_bytes} and SHA-256 {got.sha256}, "
+                               f"expected {info.size_bytes} and {info.sha256}")
+        (dest / info.name).write_bytes(info.content)
+        written += len(info.content)
+    return written
 
 
 class SlotLapsed(Exception):

@@ -22,7 +22,7 @@ from .domain.audit import AuditEntry, worth_recording
 from .domain.errors import SchedulerError
 from .domain.identity import Port, Principal
 from .grpc_errors import code_for, status_of
-from .handler_wrap import wrap_behavior
+from .handler_wrap import PerMethod, wrap_behavior
 from .store import StoreError
 
 log = logging.getLogger(__name__)
@@ -45,51 +45,6 @@ def bearer(metadata) -> str:
     return ""
 
 
-def _as_caller(handler: grpc.RpcMethodHandler, who: Principal,
-               ended: Callable[[object, grpc.aio.ServicerContext], None]) -> grpc.RpcMethodHandler:
-    """The same handler, run with `who` as the caller and its log lines naming the job, attempt and
-    node (each call runs in its own task, so the context variables die with the call); `ended` is
-    told of every call once it is over."""
-
-    def unary(behavior: Callable[..., Awaitable]):
-        async def run(request_or_iterator, context):
-            _CALLER.set(who)
-            log_format.set_context(**ids_of(request_or_iterator, who))  # its lines name what it is about
-            try:
-                return await behavior(request_or_iterator, context)
-            finally:
-                ended(request_or_iterator, context)
-        return run
-
-    def streaming(behavior):
-        async def run(request_or_iterator, context):
-            _CALLER.set(who)
-            log_format.set_context(**ids_of(request_or_iterator, who))  # its lines name what it is about
-            try:
-                async for response in behavior(request_or_iterator, context):
-                    yield response
-            finally:
-                ended(request_or_iterator, context)
-        return run
-
-    return wrap_behavior(handler, unary, streaming)
-
-
-def _refused(handler: grpc.RpcMethodHandler, code: grpc.StatusCode, message: str) -> grpc.RpcMethodHandler:
-    def unary(_behavior):
-        async def run(_request, context):
-            await context.abort(code, message)
-        return run
-
-    def streaming(_behavior):
-        async def run(_request, context):
-            await context.abort(code, message)
-            yield  # pragma: no cover - makes this an async generator, like the handler it replaces
-        return run
-
-    return wrap_behavior(handler, unary, streaming)
-
-
 class TokenInterceptor(grpc.aio.ServerInterceptor):
     """Authenticates every call on `port` and hands `record` an AuditEntry for each admin action
     and each refused call (domain/audit.py says which)."""
@@ -101,6 +56,7 @@ class TokenInterceptor(grpc.aio.ServerInterceptor):
         self.authenticate = authenticate
         self.record = record
         self.clock = clock
+        self._wrapped = PerMethod(self._wrap)
 
     def _audit(self, who: Principal | None, method: str, code: str, detail: str) -> None:
         if not worth_recording(method, code):
@@ -118,30 +74,79 @@ class TokenInterceptor(grpc.aio.ServerInterceptor):
         handler = await continuation(details)
         if handler is None or details.method.startswith(OPEN_SERVICES):
             return handler
-        token = bearer(details.invocation_metadata)
+        return self._wrapped.get(details.method, handler)
+
+    async def _caller_of(self, method: str, context: grpc.aio.ServicerContext) -> Principal:
+        """Who makes the call; a call without a valid token is refused (and audited) here."""
+        token = bearer(context.invocation_metadata())
         try:
             who = await self.authenticate(token, self.port) if token else None
         except (SchedulerError, StoreError) as e:
-            log.warning("could not check a token for %s: %s", details.method, e)
-            return _refused(handler, code_for(e), str(e))
+            log.warning("could not check a token for %s: %s", method, e)
+            await context.abort(code_for(e), str(e))
         if who is None:
-            self._audit(None, details.method, "UNAUTHENTICATED",
+            self._audit(None, method, "UNAUTHENTICATED",
                         "no bearer token" if not token else "token not valid on this port")
-            return _refused(handler, grpc.StatusCode.UNAUTHENTICATED,
-                            "a valid bearer token is required in the 'authorization' metadata" if not token
-                            else "the token is unknown, expired, revoked or not for this port")
+            await context.abort(grpc.StatusCode.UNAUTHENTICATED,
+                                "a valid bearer token is required in the 'authorization' metadata" if not token
+                                else "the token is unknown, expired, revoked or not for this port")
+        return who
 
-        def ended(request, context: grpc.aio.ServicerContext) -> None:
+    def _wrap(self, method: str, handler: grpc.RpcMethodHandler) -> grpc.RpcMethodHandler:
+        """The handler run with its caller's principal as `caller()` and its log lines naming the job,
+        attempt and node (each call runs in its own task, so the context variables die with the
+        call); audited once it is over."""
+
+        def begin(request, who: Principal) -> None:
+            _CALLER.set(who)
+            log_format.set_context(**ids_of(request, who))  # its lines name what it is about
+
+        def ended(request, context: grpc.aio.ServicerContext, who: Principal) -> None:
             code = status_of(context).name
+            if not worth_recording(method, code):
+                return
             detail = (context.details() or "") if code != "OK" else _describe(request)
-            self._audit(who, details.method, code, detail if isinstance(detail, str) else str(detail))
+            self._audit(who, method, code, detail if isinstance(detail, str) else str(detail))
 
-        return _as_caller(handler, who, ended)
+        def unary(behavior: Callable[..., Awaitable]):
+            async def run(request, context):
+                who = await self._caller_of(method, context)
+                begin(request, who)
+                try:
+                    return await behavior(request, context)
+                finally:
+                    ended(request, context, who)
+            return run
+
+        def streaming(behavior):
+            async def run(request, context):
+                who = await self._caller_of(method, context)
+                begin(request, who)
+                try:
+                    async for response in behavior(request, context):
+                        yield response
+                finally:
+                    ended(request, context, who)
+            return run
+
+        return wrap_behavior(handler, unary, streaming)
 
 
 def _describe(request) -> str:
-    """A one-line summary of a request message for the audit log (no secrets travel in requests)."""
+    """A one-line summary of a request message for the audit log (no secrets travel in requests;
+    inline file contents are left out)."""
     try:
-        return text_format.MessageToString(request, as_one_line=True)
+        return text_format.MessageToString(_without_content(request), as_one_line=True)
     except Exception:  # a request stream, not a message
         return ""
+
+
+def _without_content(request):
+    """`request`, or a copy of it without the content of its inline input files."""
+    if not any(f.HasField("content") for f in getattr(request, "input_files", ())):
+        return request
+    copy = type(request)()
+    copy.CopyFrom(request)
+    for f in copy.input_files:
+        f.ClearField("content")
+    return copy

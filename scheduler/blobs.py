@@ -171,6 +171,12 @@ class S3Blobs:
                 raise
 
     @store_errors
+    def put(self, key: str, content: bytes, sha256_hex: str) -> None:
+        """Store small `content` at `key` as an upload would (its SHA-256 checked and kept). Blocking."""
+        self._s3.put_object(Bucket=self.settings.bucket, Key=key, Body=content,
+                            ChecksumSHA256=b64_of_hex(sha256_hex), Metadata={"sha256": sha256_hex})
+
+    @store_errors
     def stat(self, key: str) -> StoredObject | None:
         """What the store holds at `key`, or None when there is no such object. Blocking: call it
         from a worker thread."""

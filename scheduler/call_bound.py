@@ -11,7 +11,7 @@ import asyncio
 
 import grpc
 
-from .handler_wrap import wrap_behavior
+from .handler_wrap import PerMethod, wrap_behavior
 
 LONG_POLLS = frozenset({
     "/abaqueue.v1.ExecutionService/AcquireJob",
@@ -25,11 +25,15 @@ LONG_POLLS = frozenset({
 class CallBound(grpc.aio.ServerInterceptor):
     def __init__(self, max_calls: int) -> None:
         self.places = asyncio.Semaphore(max_calls)
+        self._wrapped = PerMethod(self._wrap)
 
     async def intercept_service(self, continuation, details: grpc.HandlerCallDetails):
         handler = await continuation(details)
         if handler is None or details.method in LONG_POLLS:
             return handler
+        return self._wrapped.get(details.method, handler)
+
+    def _wrap(self, _method: str, handler: grpc.RpcMethodHandler) -> grpc.RpcMethodHandler:
         places = self.places
 
         def unary(behavior):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from google.protobuf.duration_pb2 import Duration
 from google.protobuf.timestamp_pb2 import Timestamp
 
@@ -47,12 +49,18 @@ def duration(seconds: float) -> Duration:
     return d
 
 
-def file_to_pb(f: FileSpec) -> pb.FileInfo:
-    return pb.FileInfo(name=f.name, size_bytes=f.size_bytes, sha256=f.sha256, unpack=f.unpack)
+def file_to_pb(f: FileSpec, content: bytes | None = None) -> pb.FileInfo:
+    return pb.FileInfo(name=f.name, size_bytes=f.size_bytes, sha256=f.sha256, unpack=f.unpack, content=content)
 
 
 def file_from_pb(f: pb.FileInfo) -> FileSpec:
-    return FileSpec(name=f.name, size_bytes=f.size_bytes, sha256=f.sha256, unpack=f.unpack)
+    return FileSpec(name=f.name, size_bytes=f.size_bytes, sha256=f.sha256, unpack=f.unpack,
+                    inline=f.HasField("content"))
+
+
+def contents_from_pb(files: Sequence[pb.FileInfo]) -> list[bytes | None]:
+    """The content of each file sent inline; None for the others."""
+    return [f.content if f.HasField("content") else None for f in files]
 
 
 def part_from_pb(p: pb.UploadPart) -> PartSpec:

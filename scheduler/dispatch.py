@@ -73,8 +73,9 @@ class JobQueue:
     waits out its backoff (`retry_at`) apart, and joins the policy's index when it is due."""
 
     def __init__(self, settings: QueueSettings, role_limits: RoleLimits, nodes: NodeRegistry,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, on_decision: Callable[[float], None] | None = None) -> None:
         self.policy = Policy(settings, role_limits.concurrent_jobs)
+        self.on_decision = on_decision  # hears the seconds each decision took
         self.nodes = nodes
         self.clock = clock
         self._deferred: dict[str, Brief] = {}
@@ -176,11 +177,14 @@ class JobQueue:
 
     def decide(self, node_name: str, now: float) -> str | None:
         """The id of the job `node_name` should start now, if any."""
+        began = time.perf_counter()
         self.wake_due(now)
         self._forget_stale_licenses(now)
         views = self.nodes.views(now)
         view = next((v for v in views if v.name == node_name), None)
         entry = self.policy.decide(view, views, now) if view is not None else None
+        if self.on_decision is not None:
+            self.on_decision(time.perf_counter() - began)
         return entry.job_id if entry else None
 
     def wait_info(self, job_id: str, now: float, estimate: bool = False) -> WaitInfo | None:

@@ -171,12 +171,23 @@ class ExecutionApp:
                            "ask for one with AcquireTransferSlot")
         return job
 
-    def input_downloads(
+    def inline_inputs(self, job: Job) -> dict[str, bytes]:
+        """The content of the job's inline inputs, which its assignment carries."""
+        return self.book.store.inline_inputs(job.id) if any(f.inline for f in job.input_files) else {}
+
+    async def input_downloads(
         self, node: str, job_id: str, attempt: int,
     ) -> tuple[tuple[FileSpec, ...], list[PresignedTarget]]:
+        """The inputs in the blob store (not those the assignment carried inline) and their downloads.
+        An agent from before inline inputs downloads them too: they are put in the blob store first."""
         job = self._moving(node, job_id, attempt)
-        targets = [self.blobs.presign_get(input_key(job.id, f.name), f.name) for f in job.input_files]
-        return job.input_files, targets
+        files = tuple(f for f in job.input_files if not f.inline)
+        if len(files) < len(job.input_files) and self._node(node).protocol_version < protocol.INLINE_INPUTS:
+            inline = self.inline_inputs(job)
+            await asyncio.gather(*(asyncio.to_thread(self.blobs.put, input_key(job.id, f.name), inline[f.name],
+                                                     f.sha256) for f in job.input_files if f.inline))
+            files = job.input_files
+        return files, [self.blobs.presign_get(input_key(job.id, f.name), f.name) for f in files]
 
     def result_uploads(
         self, node: str, job_id: str, attempt: int, files: Sequence[FileSpec],

@@ -55,9 +55,11 @@ class ExecutionService(pb_grpc.ExecutionServiceServicer):
         job = await self.app.acquire_job(_own(request.node_name))
         if job is None:
             return pb.AcquireJobResponse()
+        inline = self.app.inline_inputs(job)
         return pb.AcquireJobResponse(assignment=pb.Assignment(
             job_attempt=pb.JobAttempt(job_id=job.id, attempt=job.attempt), name=job.name, cpus=job.cpus,
-            input_file=job.input_file, input_files=[convert.file_to_pb(f) for f in job.input_files],
+            input_file=job.input_file, input_files=[convert.file_to_pb(f, inline.get(f.name) if f.inline else None)
+                                                    for f in job.input_files],
             max_unpacked_bytes=self.app.config.role_limits.job_bytes_of(job.owner_role),
             solver=convert.solver_to_pb(job.solver),
         ))
@@ -87,7 +89,7 @@ class ExecutionService(pb_grpc.ExecutionServiceServicer):
 
     @mapped
     async def GetInputDownloads(self, request, context):
-        files, targets = self.app.input_downloads(caller().user, *_attempt(request.job_attempt))
+        files, targets = await self.app.input_downloads(caller().user, *_attempt(request.job_attempt))
         expiry = time.time() + self.url_expiry_s
         return pb.GetInputDownloadsResponse(files=[convert.file_to_pb(f) for f in files],
                                             download_requests=[convert.target_to_pb(t, expiry) for t in targets])

@@ -1,6 +1,9 @@
-"""Rebuilding a gRPC method handler around a new behavior, for server interceptors."""
+"""Rebuilding a gRPC method handler around a new behavior, for server interceptors, once per
+method: what differs between calls is done inside the behavior, not by building a handler per call."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import grpc
 
@@ -18,3 +21,18 @@ def wrap_behavior(handler: grpc.RpcMethodHandler, unary, streaming) -> grpc.RpcM
     wrap = streaming if handler.response_streaming else unary
     return build(wrap(getattr(handler, attribute)), request_deserializer=handler.request_deserializer,
                  response_serializer=handler.response_serializer)
+
+
+class PerMethod:
+    """The handlers an interceptor wraps, built once per method (and again only if the handler it
+    wraps changes) by `build(method, handler)`."""
+
+    def __init__(self, build: Callable[[str, grpc.RpcMethodHandler], grpc.RpcMethodHandler]) -> None:
+        self.build = build
+        self._built: dict[str, tuple[grpc.RpcMethodHandler, grpc.RpcMethodHandler]] = {}
+
+    def get(self, method: str, handler: grpc.RpcMethodHandler) -> grpc.RpcMethodHandler:
+        built = self._built.get(method)
+        if built is None or built[0] is not handler:
+            built = self._built[method] = (handler, self.build(method, handler))
+        return built[1]

@@ -4,7 +4,7 @@ on a lost race, and announced to watchers."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from .domain import job_log
 from .domain.errors import NotFound
@@ -12,7 +12,7 @@ from .domain.job import Job
 from .domain.job_log import Level, LogLine, Source
 from .events import EventJournal
 from .races import change_stored
-from .store import JobStore, StoreError
+from .store import JobStore, LogRow, StoreError
 
 log = logging.getLogger(__name__)
 
@@ -25,14 +25,23 @@ class JobBook:
         # Told of every stored write (before: None for a new job), after the journal: metrics.
         self.on_write: list[Callable[[Job | None, Job], None]] = []
 
-    def _written(self, before: Job | None, after: Job) -> None:
-        """Tell of a stored write. Nothing here may fail the write: it is stored already."""
+    def _decisions(self, before: Job | None, after: Job) -> list[LogRow]:
+        """The log lines of the scheduler's decisions that a write of a job stores."""
+        now = self.clock()
+        return [(now, after.attempt, level, text, Source.SCHEDULER) for level, text in job_log.decisions(before, after)]
+
+    def _written(self, before: Job | None, after: Job,
+                 logged: Sequence[LogRow] | None = None) -> None:
+        """Tell of a stored write (`logged`: the decision's log lines, stored with it). Nothing here
+        may fail the write: it is stored already."""
         # the decision's log lines go first: a stream that ends with the job's final state has them
-        try:
-            for level, text in job_log.decisions(before, after):
-                self.append_log(after, after.attempt, [text], self.clock(), Source.SCHEDULER, level)
-        except StoreError as e:
-            log.warning("job %s: its log did not take the scheduler's decision: %s", after.id, e)
+        if logged is None:
+            try:
+                self._append(after, self._decisions(before, after))
+            except StoreError as e:
+                log.warning("job %s: its log did not take the scheduler's decision: %s", after.id, e)
+        else:
+            self.events.logged(after, [LogLine(seq, *row) for seq, row in enumerate(logged, start=1)])
         self.events.job_written(before, after)
         for hear in self.on_write:
             try:
@@ -46,13 +55,15 @@ class JobBook:
             raise NotFound(f"job {job_id!r} not found")
         return job
 
-    def create(self, job: Job) -> Job:
-        """Store a new job; a repeated request id returns the job created the first time."""
-        earlier = self.store.insert(job)
+    def create(self, job: Job, inline: Mapping[str, bytes] | None = None) -> Job:
+        """Store a new job (with the content of its inline inputs and its first log lines, in one
+        write); a repeated request id returns the job created the first time."""
+        job = job.evolve(version=1)
+        lines = self._decisions(None, job)
+        earlier = self.store.insert(job, inline, lines)
         if earlier is not None:
             return earlier
-        job = job.evolve(version=1)
-        self._written(None, job)
+        self._written(None, job, lines)
         return job
 
     def change(self, job_id: str, change: Callable[[Job], Job]) -> Job:
@@ -66,8 +77,10 @@ class JobBook:
     def append_log(self, job: Job, attempt: int, texts: Sequence[str], now: float,
                    source: Source = Source.SOLVER, level: Level | None = None) -> None:
         """Append the lines of `attempt` to the job's log (at `level`, else as each reads) and announce them."""
-        if not texts:
+        self._append(job, [(now, attempt, level or job_log.level_of(t), t[:job_log.MAX_TEXT], source) for t in texts])
+
+    def _append(self, job: Job, rows: list[LogRow]) -> None:
+        if not rows:
             return
-        rows = [(now, attempt, level or job_log.level_of(t), t[:job_log.MAX_TEXT], source) for t in texts]
         last = self.store.append_log(job.id, rows)
         self.events.logged(job, [LogLine(last - len(rows) + 1 + i, *row) for i, row in enumerate(rows)])

@@ -23,6 +23,7 @@ from abaqueue.v1 import token_service_pb2_grpc as tok_grpc
 
 from .admin import AdminApp
 from .admin_service import ADMIN, AdminService
+from .audit_writer import AuditWriter
 from .auth import Authenticate, TokenInterceptor
 from .aws import open_dynamo_store
 from .backend_status import BackendWatch
@@ -81,11 +82,12 @@ class SchedulerServer:
         self.store = store or open_store(config)
         self.blobs = blobs or S3Blobs(config.s3)
         self.nodes = NodeRegistry(config.heartbeat_interval_s + config.node_silent_grace_s)
-        self.queue = JobQueue(QueueSettings(), config.role_limits, self.nodes, clock)
+        self.metrics = Metrics()
+        self.queue = JobQueue(QueueSettings(), config.role_limits, self.nodes, clock,
+                              on_decision=self.metrics.decision.observe)
         self.clock = clock
         self.tokens = TokenBook(self.store, clock=clock)
         book = JobBook(self.store, EventJournal(clock), clock)
-        self.metrics = Metrics()
         book.on_write.append(lambda before, after: self.metrics.job_written(before, after, self.queue.changed.fired_at))
         self.submission = SubmissionApp(book, self.blobs, self.queue, config.role_limits,
                                         RateLimiter(config.submit_rate_per_s, config.submit_burst),
@@ -105,6 +107,7 @@ class SchedulerServer:
             on_wait=lambda node, s: self.metrics.slot_wait.labels(node).observe(s),
             on_hold=lambda node, s: self.metrics.slot_hold.labels(node).observe(s))
         self.metrics_port = 0
+        self.audit = AuditWriter(self.store.append_audit)
         self.execution = ExecutionApp(book, self.blobs, self.queue, self.nodes, self.slots, config)
         self._background: list[asyncio.Task] = []
         self._servers: list[grpc.aio.Server] = []
@@ -130,13 +133,13 @@ class SchedulerServer:
         authenticate, token_service = self._token_source()
         expiry = self.config.s3.url_expiry_seconds
         sub = new_server(self.config.submission_max_message_bytes, CallMetrics(self.metrics),
-                         TokenInterceptor(Port.SUBMISSION, authenticate, self.store.append_audit),
+                         TokenInterceptor(Port.SUBMISSION, authenticate, self.audit.record),
                          CallBound(self.config.submission_max_workers))
         sub_grpc.add_SubmissionServiceServicer_to_server(SubmissionService(self.submission, expiry), sub)
         tok_grpc.add_TokenServiceServicer_to_server(token_service, sub)
         admin_grpc.add_AdminServiceServicer_to_server(AdminService(self.admin, self.slots), sub)
         ex = new_server(self.config.execution_max_message_bytes, CallMetrics(self.metrics),
-                        TokenInterceptor(Port.EXECUTION, authenticate, self.store.append_audit),
+                        TokenInterceptor(Port.EXECUTION, authenticate, self.audit.record),
                         CallBound(self.config.execution_max_workers))
         ex_grpc.add_ExecutionServiceServicer_to_server(ExecutionService(self.execution, expiry), ex)
         for server, services in ((sub, (SUBMISSION, TOKENS, ADMIN)), (ex, (EXECUTION,))):
@@ -253,6 +256,7 @@ class SchedulerServer:
         for server in self._servers:
             await server.stop(grace)
         self._servers = []
+        self.audit.flush()
         if self._token_channel is not None:
             await self._token_channel.close()
         self.store.close()

@@ -150,9 +150,10 @@ class SubmissionApp:
         )
 
     def preview_job(self, who: Principal, name: str, cpus: int, input_file: str, input_files: Sequence[FileSpec],
-                    options: JobOptions = JobOptions()) -> tuple[Job, Preview]:
+                    options: JobOptions = JobOptions(), contents: Sequence[bytes | None] = ()) -> tuple[Job, Preview]:
         """A CreateJob request checked, its job as it would wait (no id), where it could run and what
         would hold it; nothing stored."""
+        input_files, _ = validation.inline_inputs(input_files, contents)
         job = self._new_job(who, "", name, cpus, input_file, input_files, options)
         self._within_size(who, sum(f.size_bytes for f in job.input_files), "the files declared take")
         self._room_in_queue(job)
@@ -170,9 +171,11 @@ class SubmissionApp:
 
     def create_job(
         self, who: Principal, request_id: str, name: str, cpus: int, input_file: str,
-        input_files: Sequence[FileSpec], options: JobOptions = JobOptions(),
+        input_files: Sequence[FileSpec], options: JobOptions = JobOptions(), contents: Sequence[bytes | None] = (),
     ) -> tuple[Job, list[PresignedTarget]]:
-        """A job held BLOCKED until its inputs are uploaded, and where to upload them."""
+        """A job held BLOCKED until its inputs are uploaded, and where to upload them; a job whose
+        every input came inline (`contents[i]`: the content of `input_files[i]`) queued at once."""
+        input_files, inline = validation.inline_inputs(input_files, contents)
         job = self._new_job(who, request_id, name, cpus, input_file, input_files, options)
         earlier = self.book.store.by_request(who.user, request_id) if request_id else None
         if earlier is not None:  # a retry: the job it created, whatever the limits say now
@@ -190,7 +193,11 @@ class SubmissionApp:
         if wait:
             raise ResourceExhausted(f"too many jobs created by {who.user} just now: retry in {wait:.2f} s")
         self._room_in_queue(job)  # before the uploads, not after them
-        job = self.book.create(job)
+        if all(f.inline for f in job.input_files):  # nothing to upload: queued as it is stored
+            job = self._queued(job, self.book.clock())
+        job = self.book.create(job, inline)
+        if job.state is JobState.WAITING:
+            self.queue.add(job)
         if job.batch_id and self.batches.joined(job.batch_id, job.id).cancelled:
             job = self.cancel_job(who, job.id)  # the batch was cancelled meanwhile
         return job, self._upload_targets(job)
@@ -202,8 +209,17 @@ class SubmissionApp:
             raise FailedPrecondition("start_now: it cannot start now: "
                                      + "; ".join(r.message for r in preview.wait.reasons))
 
+    def _queued(self, job: Job, now: float) -> Job:
+        """BLOCKED `job`, its inputs all in, as it enters the queue: WAITING, or held for an admin's approval."""
+        approval = self.queue.settings.needs_approval(job.cpus, job.license_tokens, job.requires_approval)
+        if approval:
+            return job.evolve(awaiting_approval=True, reasons=tuple(f"awaiting an admin's approval: {why}"
+                                                                    for why in approval))
+        return states.transition(job, JobState.WAITING, now)
+
     def _upload_targets(self, job: Job) -> list[PresignedTarget]:
-        return [self.blobs.presign_put(input_key(job.id, f.name), f.name, f.sha256) for f in job.input_files]
+        return [self.blobs.presign_put(input_key(job.id, f.name), f.name, f.sha256)
+                for f in job.input_files if not f.inline]
 
     def _input(self, who: Principal, job_id: str, file_name: str) -> tuple[str, FileSpec]:
         """Where an input of a job still awaiting its inputs goes, and what was declared of it; only
@@ -216,6 +232,8 @@ class SubmissionApp:
         spec = next((f for f in job.input_files if f.name == file_name), None)
         if spec is None:
             raise InvalidArgument("file_name", f"{file_name[:80]!r} is not one of the job's input files")
+        if spec.inline:
+            raise InvalidArgument("file_name", f"{file_name[:80]!r} came inline with CreateJob: it is not uploaded")
         return input_key(job.id, file_name), spec
 
     async def start_input_upload(self, who: Principal, job_id: str, file_name: str,
@@ -239,11 +257,14 @@ class SubmissionApp:
             raise PermissionDenied(f"only {job.owner} may submit job {job_id}")
         if job.queue_time is not None or job.state is not JobState.BLOCKED:
             return job  # already submitted: a retried call changes nothing
+        uploaded = [(i, f) for i, f in enumerate(job.input_files) if not f.inline]
         stored = await asyncio.gather(*(
-            asyncio.to_thread(self.blobs.stat, input_key(job.id, f.name)) for f in job.input_files
+            asyncio.to_thread(self.blobs.stat, input_key(job.id, f.name)) for _, f in uploaded
         ))
-        self._within_size(who, sum(s.size_bytes for s in stored if s is not None), "the files uploaded take")
-        for i, (spec, found) in enumerate(zip(job.input_files, stored)):
+        inline_bytes = sum(f.size_bytes for f in job.input_files if f.inline)
+        self._within_size(who, inline_bytes + sum(s.size_bytes for s in stored if s is not None),
+                          "the files uploaded take")
+        for (i, spec), found in zip(uploaded, stored):
             if found is None:
                 raise FailedPrecondition(f"input_files[{i}]: {spec.name} has not been uploaded")
             wrong = stored_files.problem(spec, found)
@@ -259,7 +280,6 @@ class SubmissionApp:
             except FailedPrecondition as e:
                 refusal = str(e)
 
-        approval = self.queue.settings.needs_approval(job.cpus, job.license_tokens, job.requires_approval)
 
         def queue_it(j: Job) -> Job:  # the last call is the one whose result was stored
             nonlocal queued
@@ -268,11 +288,9 @@ class SubmissionApp:
                 return j  # another SubmitJob (a retry) got there first
             if refusal:
                 return states.transition(j, JobState.CANCELLED, now, error_message=f"refused: {refusal}")
-            if approval:
-                return j.evolve(awaiting_approval=True, reasons=tuple(f"awaiting an admin's approval: {why}"
-                                                                      for why in approval))
-            queued = True
-            return states.transition(j, JobState.WAITING, now)
+            j = self._queued(j, now)
+            queued = j.state is JobState.WAITING
+            return j
 
         job = self.book.change(job.id, queue_it)
         if refusal and job.state is JobState.CANCELLED:

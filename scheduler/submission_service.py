@@ -33,13 +33,14 @@ class SubmissionService(pb_grpc.SubmissionServiceServicer):
             max_attempts=request.max_attempts, start_now=request.start_now, batch_id=request.batch_id,
             webhook=Hook(request.webhook.url, request.webhook.on_start) if request.HasField("webhook") else None)
         files = [convert.file_from_pb(f) for f in request.input_files]
+        contents = convert.contents_from_pb(request.input_files)
         if request.validate_only:
             job, preview = self.app.preview_job(caller(), request.name, request.cpus, request.input_file, files,
-                                                options)
+                                                options, contents)
             return pb.CreateJobResponse(job=convert.job_to_pb(job, preview.wait),
                                         candidate_nodes=preview.nodes)
         job, targets = self.app.create_job(caller(), request.request_id, request.name, request.cpus,
-                                           request.input_file, files, options)
+                                           request.input_file, files, options, contents)
         expiry = self._expiry()
         return pb.CreateJobResponse(job=convert.job_to_pb(job),
                                     upload_requests=[convert.target_to_pb(t, expiry) for t in targets])

@@ -20,6 +20,7 @@ import grpc
 from abaqueue.shutdown import stop_on_signals
 from abaqueue.v1 import token_service_pb2_grpc as tok_grpc
 
+from .audit_writer import AuditWriter
 from .auth import TokenInterceptor
 from .domain.identity import Port
 from .grpc_server import TlsFiles, add_health_and_reflection, listen, new_server, set_serving
@@ -45,8 +46,9 @@ class TokenDatabaseServer:
     async def start(self) -> None:
         if self.admin_token_file:
             self.tokens.bootstrap(self.admin_token_file)
+        self.audit = AuditWriter(self.store.append_audit)
         server = new_server(4 * 1024 * 1024, TokenInterceptor(Port.SUBMISSION, self.tokens.authenticate,
-                                                              self.store.append_audit))
+                                                              self.audit.record))
         tok_grpc.add_TokenServiceServicer_to_server(TokenService(self.tokens), server)
         checker = add_health_and_reflection(server, (TOKENS,))
         self.port = listen(server, self.address, self.tls)
@@ -59,6 +61,7 @@ class TokenDatabaseServer:
         if self._server is not None:
             await self._server.stop(grace)
             self._server = None
+            self.audit.flush()
         self.store.close()
 
 

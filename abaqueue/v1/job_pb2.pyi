@@ -46,16 +46,18 @@ ERROR_CLASS_LICENSE: ErrorClass
 ERROR_CLASS_SYSTEM: ErrorClass
 
 class FileInfo(_message.Message):
-    __slots__ = ("name", "size_bytes", "sha256", "unpack")
+    __slots__ = ("name", "size_bytes", "sha256", "unpack", "content")
     NAME_FIELD_NUMBER: _ClassVar[int]
     SIZE_BYTES_FIELD_NUMBER: _ClassVar[int]
     SHA256_FIELD_NUMBER: _ClassVar[int]
     UNPACK_FIELD_NUMBER: _ClassVar[int]
+    CONTENT_FIELD_NUMBER: _ClassVar[int]
     name: str
     size_bytes: int
     sha256: str
     unpack: bool
-    def __init__(self, name: _Optional[str] = ..., size_bytes: _Optional[int] = ..., sha256: _Optional[str] = ..., unpack: _Optional[bool] = ...) -> None: ...
+    content: bytes
+    def __init__(self, name: _Optional[str] = ..., size_bytes: _Optional[int] = ..., sha256: _Optional[str] = ..., unpack: _Optional[bool] = ..., content: _Optional[bytes] = ...) -> None: ...
 
 class UploadPart(_message.Message):
     __slots__ = ("part_number", "size_bytes", "crc32", "etag")

@@ -152,7 +152,8 @@ class SubmissionServiceServicer:
     """
 
     def CreateJob(self, request, context):
-        """Creates a job held in BLOCKED and returns where to upload its input files.
+        """Creates a job held in BLOCKED and returns where to upload its input files; a job whose every
+        input is inline (FileInfo.content) is queued at once instead.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

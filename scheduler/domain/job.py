@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields
 
 
 class JobState(str, enum.Enum):
@@ -52,6 +52,7 @@ class FileSpec:
     size_bytes: int
     sha256: str
     unpack: bool = False  # an input .zip the agent unpacks into the job directory
+    inline: bool = False  # an input sent with CreateJob: its content is in the store, not the blob store
 
 
 @dataclass(frozen=True)
@@ -155,4 +156,14 @@ class Job:
     version: int = 0
 
     def evolve(self, **changes: object) -> Job:
-        return replace(self, **changes)
+        """A copy with `changes`: `dataclasses.replace` without re-running __init__ (a job has no
+        checks of its own to run), as every write of a job makes one or more."""
+        if not changes.keys() <= _JOB_FIELDS:
+            raise TypeError(f"not fields of Job: {sorted(changes.keys() - _JOB_FIELDS)}")
+        new = object.__new__(Job)
+        new.__dict__.update(self.__dict__)
+        new.__dict__.update(changes)
+        return new
+
+
+_JOB_FIELDS = frozenset(f.name for f in fields(Job))

@@ -49,8 +49,13 @@ def decisions(before: Job | None, after: Job) -> list[tuple[Level, str]]:
     """What one stored write of a job says of the scheduler's decisions, for the job's log."""
     if before is None:
         batch = f", in batch {after.batch_id}" if after.batch_id else ""
-        return [(Level.INFO, f"created by {after.owner}: {after.cpus} cores, {after.license_tokens} license "
-                             f"tokens, priority {after.priority}{batch}")]
+        created = (Level.INFO, f"created by {after.owner}: {after.cpus} cores, {after.license_tokens} license "
+                               f"tokens, priority {after.priority}{batch}")
+        if after.state is JobState.WAITING:
+            return [created, (Level.INFO, "queued: its inputs came inline")]
+        if after.awaiting_approval:
+            return [created, (Level.INFO, "; ".join(after.reasons))]
+        return [created]
     lines: list[tuple[Level, str]] = []
     if after.cancel_requested and not before.cancel_requested:
         lines.append((Level.INFO, f"cancel requested: {after.node or 'the node'} stops the solver"))

@@ -96,15 +96,20 @@ def footprint(value: object) -> int:
     kind = type(value)
     if kind is str:
         return len(value) if value.isascii() else len(value.encode("utf-8", "surrogatepass"))
-    if value is None or kind in _SCALARS or isinstance(value, Enum):
+    if value is None or kind in _SCALARS:
         return 8
     if kind in _SEQUENCES:
-        return sum(map(footprint, value))
-    if kind is dict:
-        return sum(footprint(k) + footprint(v) for k, v in value.items())
+        return sum(map(footprint, value)) if value else 0
     names = _dataclass_fields(kind)
     if names is not None:
-        return sum(footprint(getattr(value, name)) for name in names)
+        total = 0
+        for name in names:
+            total += footprint(getattr(value, name))
+        return total
+    if kind is dict:
+        return sum(footprint(k) + footprint(v) for k, v in value.items())
+    if isinstance(value, Enum):
+        return 8
     if isinstance(value, (tuple, list, set, frozenset)):
         return sum(map(footprint, value))
     return sys.getsizeof(value)  # anything else: what Python says the object itself takes

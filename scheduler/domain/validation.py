@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 
 from abaqueue import checksums, file_names
+from abaqueue.protocol import MAX_INLINE_BYTES
 from abaqueue.s3_limits import MAX_PART_BYTES, MAX_PARTS, MIN_PART_BYTES
 
 from .errors import InvalidArgument
@@ -132,9 +135,37 @@ def file_specs(specs: Sequence[FileSpec], field: str, *, need_sha: bool = True,
             raise InvalidArgument(f"{where}.sha256", "must be 64 lower-case hex digits")
         if spec.unpack and not inputs:
             raise InvalidArgument(f"{where}.unpack", "only input files are unpacked")
+        if spec.inline and not inputs:
+            raise InvalidArgument(f"{where}.content", "only input files are sent inline")
         if spec.unpack and not spec.name.lower().endswith(".zip"):
             raise InvalidArgument(f"{where}.unpack", f"{spec.name[:80]!r}: only .zip archives are unpacked")
     return tuple(specs)
+
+
+def inline_inputs(specs: Sequence[FileSpec], contents: Sequence[bytes | None],
+                  field: str = "input_files") -> tuple[tuple[FileSpec, ...], dict[str, bytes]]:
+    """The specs, each one sent with its content (`contents[i]` not None) marked inline with the size
+    and SHA-256 of that content (checked against those given), and the content by file name."""
+    specs_out, inline, total = [], {}, 0
+    for i, spec in enumerate(specs):
+        content = contents[i] if i < len(contents) else None
+        if content is None:
+            specs_out.append(spec)
+            continue
+        where = f"{field}[{i}]"
+        total += len(content)
+        if total > MAX_INLINE_BYTES:
+            raise InvalidArgument(f"{where}.content", f"the inline inputs take {total:,} bytes up to this one; at "
+                                  f"most {MAX_INLINE_BYTES:,} per job: upload the larger files instead")
+        if spec.size_bytes and spec.size_bytes != len(content):
+            raise InvalidArgument(f"{where}.size_bytes", f"{spec.size_bytes} is not the size of its content "
+                                  f"({len(content)} bytes)")
+        digest = hashlib.sha256(content).hexdigest()
+        if spec.sha256 and spec.sha256 != digest:
+            raise InvalidArgument(f"{where}.sha256", "is not the SHA-256 of its content")
+        specs_out.append(replace(spec, size_bytes=len(content), sha256=digest, inline=True))
+        inline[spec.name] = content
+    return tuple(specs_out), inline
 
 
 def input_file(value: str, specs: Sequence[FileSpec], field: str = "input_file") -> str:

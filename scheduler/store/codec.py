@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
+import functools
 import json
 from dataclasses import asdict
 from typing import Any
@@ -13,10 +15,34 @@ from ..domain.job import AttemptRecord, ErrorClass, FileSpec, Job, JobState, Pro
 
 
 def to_dict(job: Job) -> dict[str, Any]:
-    doc = asdict(job)
+    doc = _plain(job)
     doc["state"] = job.state.value
     doc["error_class"] = job.error_class.value if job.error_class else None
     return doc
+
+
+def _plain(value: Any) -> Any:
+    """`dataclasses.asdict` without its deep copies: dataclasses to dicts, tuples to lists (as JSON
+    writes them), everything else as it is; this runs for every write of a job."""
+    kind = type(value)
+    if kind in _AS_THEY_ARE:
+        return value
+    names = _field_names(kind)
+    if names is not None:
+        return {name: _plain(getattr(value, name)) for name in names}
+    if kind is tuple or kind is list:
+        return [_plain(v) for v in value]
+    if kind is dict:
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+_AS_THEY_ARE = frozenset({str, int, float, bool, type(None)})
+
+
+@functools.cache
+def _field_names(kind: type) -> tuple[str, ...] | None:
+    return tuple(f.name for f in dataclasses.fields(kind)) if dataclasses.is_dataclass(kind) else None
 
 
 def from_dict(doc: dict[str, Any]) -> Job:

@@ -8,7 +8,7 @@ import itertools
 import json
 import time
 import zlib
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import asdict
 from typing import Any
 
@@ -32,7 +32,7 @@ from .codec import (
     token_to_dict,
 )
 from .dynamodb_table import SHARDS, TIME_KEY, shard_of, time_key
-from .protocol import JobPage, StoreError
+from .protocol import JobPage, LogRow, NewJob, StoreError
 
 LOST_RACE = frozenset({"ConditionalCheckFailedException", "TransactionCanceledException"})
 LINES_PER_WRITE = 99  # a transaction holds 100 items: the line counter and 99 lines
@@ -75,6 +75,22 @@ def _job_item(job: Job) -> dict:
     else:
         item["brief"] = S(json.dumps(Brief.of(job).to_list()))
     return item
+
+
+def _inputs_item(job_id: str, inline: Mapping[str, bytes]) -> dict:
+    """A job's inline inputs, beside it under its key: no index sees them, no job write rewrites them."""
+    return {**_key(f"job#{job_id}", "inputs"), "files": {"M": {name: {"B": c} for name, c in inline.items()}}}
+
+
+def _line_items(job_id: str, first: int, lines: Sequence[LogRow]) -> list[dict]:
+    return [{**_key(f"log#{job_id}", f"{seq:010d}"), "time": {"N": repr(float(t))}, "attempt": N(attempt),
+             "level": S(Level(level).value), "text": S(text[:MAX_TEXT]), "source": S(Source(source).value)}
+            for seq, (t, attempt, level, text, source) in enumerate(lines, start=first)]
+
+
+def _last_line_item(job_id: str, last: int) -> dict:
+    """A job log's counter: the number of its last line."""
+    return {**_key(f"log#{job_id}", "#last"), "last": N(last)}
 
 
 def _token_item(record: TokenRecord) -> dict:
@@ -189,17 +205,37 @@ class DynamoStore:
         return self._pages("query", ExpressionAttributeNames=names, ExpressionAttributeValues=values, **params)
 
     # Jobs.
-    def insert(self, job: Job) -> Job | None:
-        new = {"TableName": self._table, "Item": _job_item(job.evolve(version=1)),
+    def insert_many(self, new: Sequence[NewJob]) -> list[Job | None | StoreError]:
+        """One transaction per job (DynamoDB's hold at most 100 items, and fail whole)."""
+        outcomes: list[Job | None | StoreError] = []
+        for n in new:
+            try:
+                outcomes.append(self.insert(n.job, n.inline, n.log_lines))
+            except StoreError as e:
+                outcomes.append(e)
+        return outcomes
+
+    def insert(self, job: Job, inline: Mapping[str, bytes] | None = None,
+               log_lines: Sequence[LogRow] = ()) -> Job | None:
+        new = {"TableName": self._table, "Item": _job_item(job if job.version == 1 else job.evolve(version=1)),
                "ConditionExpression": "attribute_not_exists(pk)"}
-        if not job.request_id:
+        puts = [{"Put": new}]
+        if job.request_id:
+            puts.append({"Put": {"TableName": self._table, "ConditionExpression": "attribute_not_exists(pk)",
+                                 "Item": {**_request_key(job.owner, job.request_id), "job_id": S(job.id)}}})
+        if inline:
+            puts.append({"Put": {"TableName": self._table, "Item": _inputs_item(job.id, inline)}})
+        if log_lines:
+            if len(puts) + 1 + len(log_lines) > LINES_PER_WRITE + 1:
+                raise ValueError(f"at most {LINES_PER_WRITE - len(puts)} log lines go with a new job")
+            puts += [{"Put": {"TableName": self._table, "Item": item}}
+                     for item in (_last_line_item(job.id, len(log_lines)), *_line_items(job.id, 1, log_lines))]
+        if len(puts) == 1:
             if not self._put(new["Item"], new["ConditionExpression"]):
                 raise StoreError(f"job {job.id} already exists")
             return None
-        request = {"TableName": self._table, "ConditionExpression": "attribute_not_exists(pk)",
-                   "Item": {**_request_key(job.owner, job.request_id), "job_id": S(job.id)}}
-        failed = self._transact([{"Put": new}, {"Put": request}])
-        if 1 in failed:
+        failed = self._transact(puts)
+        if 1 in failed and job.request_id:
             earlier = self.by_request(job.owner, job.request_id)
             if earlier is None:  # cleaned up between the two reads: nothing was stored, try again
                 raise StoreError(f"request id {job.request_id!r} was in use a moment ago; try again")
@@ -211,6 +247,10 @@ class DynamoStore:
     def get(self, job_id: str) -> Job | None:
         item = self._get(_key(f"job#{job_id}", "job"))
         return _job_of(item) if item else None
+
+    def inline_inputs(self, job_id: str) -> dict[str, bytes]:
+        item = self._get(_key(f"job#{job_id}", "inputs"))
+        return {name: value["B"] for name, value in item["files"]["M"].items()} if item else {}
 
     def by_request(self, owner: str, request_id: str) -> Job | None:
         item = self._get(_request_key(owner, request_id))
@@ -298,6 +338,8 @@ class DynamoStore:
                                "ExpressionAttributeValues": values}}]
         if job.request_id:
             deletes.append({"Delete": {"TableName": self._table, "Key": _request_key(job.owner, job.request_id)}})
+        if any(f.inline for f in job.input_files):
+            deletes.append({"Delete": {"TableName": self._table, "Key": _key(f"job#{job_id}", "inputs")}})
         return not self._transact(deletes)  # a condition failed: deleted meanwhile by another clean-up
 
     def _write_all(self, requests: list[dict]) -> None:
@@ -310,7 +352,7 @@ class DynamoStore:
         raise StoreError("DynamoDB left writes unprocessed ten times")
 
     # Job logs.
-    def append_log(self, job_id: str, lines: Sequence[tuple[float, int, Level, str, Source]]) -> int:
+    def append_log(self, job_id: str, lines: Sequence[LogRow]) -> int:
         last = self._last_line(job_id)
         for start in range(0, len(lines), LINES_PER_WRITE):
             chunk = lines[start:start + LINES_PER_WRITE]
@@ -327,7 +369,7 @@ class DynamoStore:
         item = self._get(_key(f"log#{job_id}", "#last"))
         return int(item["last"]["N"]) if item else 0
 
-    def _append_chunk(self, job_id: str, last: int, chunk: Sequence[tuple[float, int, Level, str, Source]]) -> bool:
+    def _append_chunk(self, job_id: str, last: int, chunk: Sequence[LogRow]) -> bool:
         counter = {"Update": {
             "TableName": self._table, "Key": _key(f"log#{job_id}", "#last"),
             "UpdateExpression": "SET #last = :new",
@@ -335,10 +377,7 @@ class DynamoStore:
             "ExpressionAttributeNames": {"#last": "last"},
             "ExpressionAttributeValues": {":new": N(last + len(chunk)), ":old": N(last)},
         }}
-        puts = [{"Put": {"TableName": self._table, "Item": {
-            **_key(f"log#{job_id}", f"{seq:010d}"), "time": {"N": repr(float(t))}, "attempt": N(attempt),
-            "level": S(Level(level).value), "text": S(text[:MAX_TEXT]), "source": S(Source(source).value),
-        }}} for seq, (t, attempt, level, text, source) in enumerate(chunk, start=last + 1)]
+        puts = [{"Put": {"TableName": self._table, "Item": item}} for item in _line_items(job_id, last + 1, chunk)]
         return not self._transact([counter, *puts], conflict_loses=True)
 
     def job_log(self, job_id: str, after: int = 0, limit: int = 1000) -> list[LogLine]:
@@ -421,10 +460,12 @@ class DynamoStore:
         return self._put(_token_item(record), "attribute_exists(pk)")
 
     # Audit.
-    def append_audit(self, entry: AuditEntry) -> None:
-        order = f"{time.time_ns():020d}{next(self._audit_seq):08d}"
-        self._call("put_item", TableName=self._table,
-                   Item={**_key("audit", time_key(entry.time, order)), "doc": S(json.dumps(asdict(entry)))})
+    def append_audit(self, *entries: AuditEntry) -> None:
+        items = [{"PutRequest": {"Item": {
+            **_key("audit", time_key(e.time, f"{time.time_ns():020d}{next(self._audit_seq):08d}")),
+            "doc": S(json.dumps(asdict(e)))}}} for e in entries]
+        for start in range(0, len(items), 25):
+            self._write_all(items[start:start + 25])
 
     def audit_entries(self, limit: int = 100) -> list[AuditEntry]:
         items = self._pages("query", KeyConditionExpression="pk = :pk", ScanIndexForward=False, Limit=min(limit, 1000),

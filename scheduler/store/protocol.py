@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -25,10 +25,31 @@ class JobPage:
     next_cursor: str | None
 
 
+LogRow = tuple[float, int, Level, str, Source]  # (time, attempt, level, text, source) of a log line
+
+
+@dataclass(frozen=True)
+class NewJob:
+    """A job to store (version 1) with the content of its inline inputs, by file name, and the first
+    lines of its log (numbered from 1)."""
+
+    job: Job
+    inline: Mapping[str, bytes] | None = None
+    log_lines: Sequence[LogRow] = ()
+
+
 class JobStore(Protocol):
-    def insert(self, job: Job) -> Job | None:
-        """Store a new job (version 1). If the owner already used its request id, return that
-        job instead and store nothing; otherwise return None."""
+    def insert(self, job: Job, inline: Mapping[str, bytes] | None = None,
+               log_lines: Sequence[LogRow] = ()) -> Job | None:
+        """Store NewJob(job, inline, log_lines) in one write. If the owner already used its request
+        id, return that job instead and store nothing; otherwise return None."""
+
+    def insert_many(self, new: Sequence[NewJob]) -> list[Job | None | StoreError]:
+        """`insert` for each, in as few writes as the backend can; for each what `insert` returns
+        or raises (an error for one job stores nothing of it and does not stop the others)."""
+
+    def inline_inputs(self, job_id: str) -> dict[str, bytes]:
+        """The content of the job's inline inputs by file name (empty: none); kept until the job is deleted."""
 
     def get(self, job_id: str) -> Job | None: ...
 
@@ -90,7 +111,7 @@ class TokenStore(Protocol):
 class JobLogs(Protocol):
     """Each job's log lines, numbered 1, 2, ... per job in the order appended; gone with the job."""
 
-    def append_log(self, job_id: str, lines: Sequence[tuple[float, int, Level, str, Source]]) -> int:
+    def append_log(self, job_id: str, lines: Sequence[LogRow]) -> int:
         """Append (time, attempt, level, text, source) lines; the number of the last line (0: none yet)."""
 
     def job_log(self, job_id: str, after: int = 0, limit: int = 1000) -> list[LogLine]:
@@ -115,7 +136,8 @@ class BatchStore(Protocol):
 
 
 class AuditLog(Protocol):
-    def append_audit(self, entry: AuditEntry) -> None: ...
+    def append_audit(self, *entries: AuditEntry) -> None:
+        """Store the entries, in one write where the backend can."""
 
     def audit_entries(self, limit: int = 100) -> list[AuditEntry]:
         """The newest `limit` entries, newest first."""

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import base64
 import json
+import logging
 import sqlite3
 import threading
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
@@ -27,7 +29,9 @@ from .codec import (
     token_from_dict,
     token_to_dict,
 )
-from .protocol import JobPage, StoreError
+from .protocol import JobPage, LogRow, NewJob, StoreError
+
+log = logging.getLogger(__name__)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -38,7 +42,8 @@ CREATE TABLE IF NOT EXISTS jobs (
     create_time REAL NOT NULL,
     version INTEGER NOT NULL,
     doc TEXT NOT NULL,
-    brief TEXT
+    brief TEXT,
+    inputs TEXT
 );
 CREATE UNIQUE INDEX IF NOT EXISTS jobs_request ON jobs (owner, request_id) WHERE request_id != '';
 CREATE INDEX IF NOT EXISTS jobs_newest ON jobs (create_time DESC, id DESC);
@@ -92,7 +97,28 @@ def _brief(job: Job) -> str | None:
     return None if job.state.is_final else json.dumps(Brief.of(job).to_list())
 
 
+def _inputs(inline: Mapping[str, bytes] | None) -> str | None:
+    """Inline inputs as the jobs table keeps them: {name: base64} (the last column, which no
+    update rewrites and which a read of the others never touches)."""
+    return json.dumps({n: base64.b64encode(c).decode() for n, c in inline.items()}) if inline else None
+
+
+def _log_rows(job_id: str, first: int, lines: Sequence[LogRow]) -> list[tuple]:
+    return [(job_id, seq, t, attempt, Level(level).value, text[:MAX_TEXT], Source(source).value)
+            for seq, (t, attempt, level, text, source) in enumerate(lines, start=first)]
+
+
+_INSERT_JOB = ("INSERT INTO jobs (id, owner, request_id, state, create_time, version, doc, brief, inputs) "
+               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+_INSERT_LOG = "INSERT INTO job_logs (job_id, seq, time, attempt, level, text, source) VALUES (?, ?, ?, ?, ?, ?, ?)"
+CHECKPOINT_S = 0.1  # how often the WAL is copied into the database file, off the writers' thread
+
+
 class SqliteStore:
+    """Every write is a transaction committed before the call returns (WAL, synchronous=NORMAL:
+    a committed write survives the process being killed). Checkpoints, which copy the WAL into
+    the database file, run on a thread of their own so that commits stay short."""
+
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
@@ -100,12 +126,36 @@ class SqliteStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA busy_timeout=5000")
+        self._db.execute("PRAGMA wal_autocheckpoint=0")  # the checkpointer's, not the writers'
+        self._db.execute("PRAGMA journal_size_limit=67108864")
         self._db.executescript(SCHEMA)
-        if "brief" not in {row[1] for row in self._db.execute("PRAGMA table_info(jobs)")}:
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(jobs)")}
+        if "brief" not in columns:
             self._db.execute("ALTER TABLE jobs ADD COLUMN brief TEXT")  # a store from before briefs
+        if "inputs" not in columns:
+            self._db.execute("ALTER TABLE jobs ADD COLUMN inputs TEXT")  # from before inline inputs
         if "source" not in {row[1] for row in self._db.execute("PRAGMA table_info(job_logs)")}:
             self._db.execute("ALTER TABLE job_logs ADD COLUMN source TEXT NOT NULL DEFAULT 'solver'")
         self._db.execute(f"CREATE INDEX IF NOT EXISTS jobs_ended ON jobs ({_ENDED}, id) WHERE {_FINISHED}")
+        self._reader = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self._reader.execute("PRAGMA busy_timeout=5000")
+        self._read_lock = threading.Lock()
+        self._closed = threading.Event()
+        self._checkpointer = threading.Thread(target=self._checkpoints, args=(path,), daemon=True,
+                                              name="sqlite-checkpoints")
+        self._checkpointer.start()
+
+    def _checkpoints(self, path: Path) -> None:
+        db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        try:
+            db.execute("PRAGMA busy_timeout=5000")
+            while not self._closed.wait(CHECKPOINT_S):
+                try:
+                    db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                except sqlite3.Error as e:  # busy a moment: the next turn copies what this one left
+                    log.warning("SQLite checkpoint: %s", e)
+        finally:
+            db.close()
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
@@ -124,6 +174,19 @@ class SqliteStore:
             except sqlite3.Error as e:
                 raise StoreError(str(e)) from e
 
+    def _read(self, sql: str, params: tuple = ()) -> list[tuple]:
+        """A query on the reading connection: in WAL mode it sees every committed write and never
+        waits for a writer."""
+        try:
+            with self._read_lock:
+                return self._reader.execute(sql, params).fetchall()
+        except sqlite3.Error as e:
+            raise StoreError(str(e)) from e
+
+    def _read_one(self, sql: str, params: tuple = ()) -> tuple | None:
+        rows = self._read(sql, params)
+        return rows[0] if rows else None
+
     def _run(self, sql: str, params: tuple = ()) -> sqlite3.Cursor:
         try:
             with self._lock:
@@ -133,35 +196,66 @@ class SqliteStore:
         except sqlite3.Error as e:
             raise StoreError(str(e)) from e
 
-    def insert(self, job: Job) -> Job | None:
-        stored = job.evolve(version=1)
+    def insert(self, job: Job, inline: Mapping[str, bytes] | None = None,
+               log_lines: Sequence[LogRow] = ()) -> Job | None:
+        (outcome,) = self.insert_many([NewJob(job, inline, log_lines)])
+        if isinstance(outcome, StoreError):
+            raise outcome
+        return outcome
+
+    def insert_many(self, new: Sequence[NewJob]) -> list[Job | None | StoreError]:
+        """One transaction of two statements for all; when a request id clashes (a retry racing
+        its first call), each job again in a savepoint of its own, so that the others go on."""
+        jobs = [n.job if n.job.version == 1 else n.job.evolve(version=1) for n in new]
+        rows = [(job.id, job.owner, job.request_id, job.state.value, job.create_time, 1, json.dumps(to_dict(job)),
+                 _brief(job), _inputs(n.inline)) for job, n in zip(jobs, new)]
+        lines = [_log_rows(job.id, 1, n.log_lines) for job, n in zip(jobs, new)]
         try:
-            self._run(
-                "INSERT INTO jobs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (job.id, job.owner, job.request_id, job.state.value, job.create_time, 1,
-                 json.dumps(to_dict(stored)), _brief(stored)),
-            )
-        except sqlite3.IntegrityError as e:
-            earlier = self.by_request(job.owner, job.request_id) if job.request_id else None
-            if earlier is not None:
-                return earlier
-            raise StoreError(f"job {job.id} already exists") from e
-        return None
+            with self._transaction():
+                self._db.executemany(_INSERT_JOB, rows)
+                self._db.executemany(_INSERT_LOG, [line for job_lines in lines for line in job_lines])
+            return [None] * len(new)
+        except sqlite3.IntegrityError:
+            pass
+        clashed: list[bool] = []
+        with self._transaction():
+            for row, job_lines in zip(rows, lines):
+                self._db.execute("SAVEPOINT one")
+                try:
+                    self._db.execute(_INSERT_JOB, row)
+                    self._db.executemany(_INSERT_LOG, job_lines)
+                    clashed.append(False)
+                except sqlite3.IntegrityError:
+                    self._db.execute("ROLLBACK TO one")
+                    clashed.append(True)
+                self._db.execute("RELEASE one")
+        return [self._earlier(job) if clash else None for job, clash in zip(jobs, clashed)]
+
+    def _earlier(self, job: Job) -> Job | StoreError:
+        """What an insert of `job` that clashed with a stored one gives: the job its request id made."""
+        earlier = self.by_request(job.owner, job.request_id) if job.request_id else None
+        return earlier if earlier is not None else StoreError(f"job {job.id} already exists")
+
+    def inline_inputs(self, job_id: str) -> dict[str, bytes]:
+        row = self._read_one("SELECT inputs FROM jobs WHERE id = ?", (job_id,))
+        return {n: base64.b64decode(c) for n, c in json.loads(row[0]).items()} if row and row[0] else {}
 
     def by_request(self, owner: str, request_id: str) -> Job | None:
-        row = self._run("SELECT doc FROM jobs WHERE owner = ? AND request_id = ?", (owner, request_id)).fetchone()
+        # `request_id != ''` lets SQLite use the partial unique index rather than read every job
+        row = self._read_one("SELECT doc FROM jobs WHERE owner = ? AND request_id = ? AND request_id != ''",
+                        (owner, request_id))
         return from_dict(json.loads(row[0])) if row else None
 
     def count_unfinished(self) -> dict[tuple[JobState, str], int]:
         marks = ",".join("?" * len(_FINAL))
-        rows = self._run(f"SELECT state, owner, COUNT(*) FROM jobs WHERE state NOT IN ({marks}) GROUP BY state, owner",
-                         _FINAL).fetchall()
+        rows = self._read(f"SELECT state, owner, COUNT(*) FROM jobs WHERE state NOT IN ({marks}) GROUP BY state, owner",
+                         _FINAL)
         return {(JobState(state), owner): n for state, owner, n in rows}
 
     def finished_before(self, end_time: float, limit: int) -> list[Job]:
-        rows = self._run(f"SELECT doc FROM jobs INDEXED BY jobs_ended WHERE {_FINISHED} AND {_ENDED} < ? "
+        rows = self._read(f"SELECT doc FROM jobs INDEXED BY jobs_ended WHERE {_FINISHED} AND {_ENDED} < ? "
                          f"ORDER BY {_ENDED}, id LIMIT ?",
-                         (end_time, limit)).fetchall()
+                         (end_time, limit))
         return [from_dict(json.loads(r[0])) for r in rows]
 
     def delete_finished(self, job_id: str) -> bool:
@@ -172,24 +266,21 @@ class SqliteStore:
                 self._db.execute("DELETE FROM job_logs WHERE job_id = ?", (job_id,))
         return cur.rowcount == 1
 
-    def append_log(self, job_id: str, lines: Sequence[tuple[float, int, Level, str, Source]]) -> int:
+    def append_log(self, job_id: str, lines: Sequence[LogRow]) -> int:
         with self._transaction():
             last = self._db.execute("SELECT COALESCE(MAX(seq), 0) FROM job_logs WHERE job_id = ?",
                                     (job_id,)).fetchone()[0]
-            self._db.executemany(
-                "INSERT INTO job_logs (job_id, seq, time, attempt, level, text, source) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [(job_id, last + i, t, attempt, Level(level).value, text[:MAX_TEXT], Source(source).value)
-                 for i, (t, attempt, level, text, source) in enumerate(lines, start=1)])
+            self._db.executemany(_INSERT_LOG, _log_rows(job_id, last + 1, lines))
         return last + len(lines)
 
     def job_log(self, job_id: str, after: int = 0, limit: int = 1000) -> list[LogLine]:
-        rows = self._run("SELECT seq, time, attempt, level, text, source FROM job_logs WHERE job_id = ? AND seq > ? "
-                         "ORDER BY seq LIMIT ?", (job_id, after, limit)).fetchall()
+        rows = self._read("SELECT seq, time, attempt, level, text, source FROM job_logs WHERE job_id = ? AND seq > ? "
+                         "ORDER BY seq LIMIT ?", (job_id, after, limit))
         return [LogLine(seq, t, attempt, Level(level), text, Source(source))
                 for seq, t, attempt, level, text, source in rows]
 
     def get_setting(self, name: str) -> tuple[dict, int] | None:
-        row = self._run("SELECT doc, version FROM settings WHERE name = ?", (name,)).fetchone()
+        row = self._read_one("SELECT doc, version FROM settings WHERE name = ?", (name,))
         return (json.loads(row[0]), row[1]) if row else None
 
     def put_setting(self, name: str, doc: dict, version: int) -> bool:
@@ -204,7 +295,7 @@ class SqliteStore:
         return cur.rowcount == 1
 
     def get(self, job_id: str) -> Job | None:
-        row = self._run("SELECT doc FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        row = self._read_one("SELECT doc FROM jobs WHERE id = ?", (job_id,))
         return from_dict(json.loads(row[0])) if row else None
 
     def update(self, job: Job) -> Job | None:
@@ -243,17 +334,17 @@ class SqliteStore:
         if where:
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY create_time DESC, id DESC LIMIT ?"
-        rows = self._run(sql, (*params, page_size + 1)).fetchall()
+        rows = self._read(sql, (*params, page_size + 1))
         jobs = [from_dict(json.loads(r[0])) for r in rows[:page_size]]
         more = len(rows) > page_size
         return JobPage(jobs, encode_cursor([jobs[-1].create_time, jobs[-1].id]) if more else None)
 
     def unfinished(self) -> list[Brief]:
-        rows = self._run(
+        rows = self._read(
             f"SELECT brief, CASE WHEN brief IS NULL THEN doc END FROM jobs WHERE state NOT IN "
             f"({','.join('?' * len(_FINAL))}) ORDER BY create_time, id",
             _FINAL,
-        ).fetchall()
+        )
         briefs = [Brief.from_list(json.loads(brief)) if brief else Brief.of(from_dict(json.loads(doc)))
                   for brief, doc in rows]
         return [b if isinstance(b, Brief) else Brief.of(self.get(b)) for b in briefs]  # another format: from the job
@@ -265,15 +356,15 @@ class SqliteStore:
                       (batch.id, batch.owner, batch.team, batch.request_id, batch.create_time, 1,
                        json.dumps(batch_to_dict(stored))))
         except sqlite3.IntegrityError as e:
-            row = self._run("SELECT doc FROM batches WHERE owner = ? AND request_id = ?",
-                            (batch.owner, batch.request_id)).fetchone() if batch.request_id else None
+            row = self._read_one("SELECT doc FROM batches WHERE owner = ? AND request_id = ? AND request_id != ''",
+                            (batch.owner, batch.request_id)) if batch.request_id else None
             if row is not None:
                 return batch_from_dict(json.loads(row[0]))
             raise StoreError(f"batch {batch.id} already exists") from e
         return None
 
     def get_batch(self, batch_id: str) -> Batch | None:
-        row = self._run("SELECT doc FROM batches WHERE id = ?", (batch_id,)).fetchone()
+        row = self._read_one("SELECT doc FROM batches WHERE id = ?", (batch_id,))
         return batch_from_dict(json.loads(row[0])) if row else None
 
     def update_batch(self, batch: Batch) -> Batch | None:
@@ -289,7 +380,7 @@ class SqliteStore:
                 where.append(f"{column} = ?")
                 params.append(value)
         sql = "SELECT doc FROM batches" + (f" WHERE {' OR '.join(where)}" if where else "")
-        rows = self._run(sql + " ORDER BY create_time DESC, id DESC LIMIT ?", (*params, limit)).fetchall()
+        rows = self._read(sql + " ORDER BY create_time DESC, id DESC LIMIT ?", (*params, limit))
         return [batch_from_dict(json.loads(r[0])) for r in rows]
 
     def add_token(self, record: TokenRecord) -> bool:
@@ -302,18 +393,18 @@ class SqliteStore:
         return True
 
     def get_token(self, token_hash: str) -> TokenRecord | None:
-        row = self._run("SELECT doc FROM tokens WHERE token_hash = ?", (token_hash,)).fetchone()
+        row = self._read_one("SELECT doc FROM tokens WHERE token_hash = ?", (token_hash,))
         return token_from_dict(json.loads(row[0])) if row else None
 
     def find_token(self, token_id: str) -> TokenRecord | None:
-        row = self._run("SELECT doc FROM tokens WHERE token_id = ?", (token_id,)).fetchone()
+        row = self._read_one("SELECT doc FROM tokens WHERE token_id = ?", (token_id,))
         return token_from_dict(json.loads(row[0])) if row else None
 
     def list_tokens(self, user: str | None = None) -> list[TokenRecord]:
         sql, params = "SELECT doc FROM tokens", ()
         if user is not None:
             sql, params = sql + " WHERE user = ?", (user,)
-        rows = self._run(sql + " ORDER BY created, token_id", params).fetchall()
+        rows = self._read(sql + " ORDER BY created, token_id", params)
         return [token_from_dict(json.loads(r[0])) for r in rows]
 
     def replace_token(self, record: TokenRecord) -> bool:
@@ -321,13 +412,18 @@ class SqliteStore:
                         (record.principal.user, json.dumps(token_to_dict(record)), record.token_hash))
         return cur.rowcount == 1
 
-    def append_audit(self, entry: AuditEntry) -> None:
-        self._run("INSERT INTO audit (time, doc) VALUES (?, ?)", (entry.time, json.dumps(asdict(entry))))
+    def append_audit(self, *entries: AuditEntry) -> None:
+        with self._transaction():
+            self._db.executemany("INSERT INTO audit (time, doc) VALUES (?, ?)",
+                                 [(e.time, json.dumps(asdict(e))) for e in entries])
 
     def audit_entries(self, limit: int = 100) -> list[AuditEntry]:
-        rows = self._run("SELECT doc FROM audit ORDER BY seq DESC LIMIT ?", (limit,)).fetchall()
+        rows = self._read("SELECT doc FROM audit ORDER BY seq DESC LIMIT ?", (limit,))
         return [AuditEntry(**json.loads(r[0])) for r in rows]
 
     def close(self) -> None:
-        with self._lock:
+        self._closed.set()
+        self._checkpointer.join()
+        with self._lock, self._read_lock:
             self._db.close()
+            self._reader.close()

@@ -4,6 +4,7 @@ with tokens put in its store before it starts, and percentiles."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -49,11 +50,23 @@ def scheduler_process(home: Path, principals: list[Principal], *args: str,
                 env={**os.environ, **(env or {}), "AWS_ACCESS_KEY_ID": s3.access_key,
                      "AWS_SECRET_ACCESS_KEY": s3.secret_key},
                 stdout=log, stderr=subprocess.STDOUT)
+        spy = None
         try:
             wait_serving(sub_port, scheduler, "scheduler")
             wait_serving(ex_port, scheduler, "scheduler")
+            # BENCH_PROFILE=FILE: py-spy samples the scheduler into FILE (collapsed stacks), with the
+            # extra py-spy flags in BENCH_PROFILE_FLAGS ("--idle --threads")
+            profile = os.environ.get("BENCH_PROFILE")
+            if profile:
+                flags = os.environ.get("BENCH_PROFILE_FLAGS", "").split()
+                spy = subprocess.Popen([str(BIN / "py-spy"), "record", "--pid", str(scheduler.pid), "--format", "raw",
+                                        "--rate", "200", "--nonblocking", *flags, "-o", profile],
+                                       stdout=subprocess.DEVNULL)
             yield RunningScheduler(f"127.0.0.1:{sub_port}", f"127.0.0.1:{ex_port}", tokens, scheduler.pid, s3)
         finally:
+            if spy is not None:
+                spy.send_signal(signal.SIGINT)
+                spy.wait(60)
             scheduler.terminate()
             scheduler.wait(20)
     finally:

@@ -25,3 +25,8 @@ def test_entries_at_the_same_time_keep_their_order_and_long_details_are_cut(stor
     newest, oldest = store.audit_entries()
     assert (newest.user, oldest.user) == ("second", "first")
     assert len(newest.detail) == MAX_DETAIL + 1
+
+
+def test_entries_written_together_keep_their_order(store):
+    store.append_audit(*(entry(i, time=7.0) for i in range(30)))  # more than one DynamoDB batch
+    assert [e.user for e in store.audit_entries(limit=100)] == [f"u{i}" for i in reversed(range(30))]

@@ -26,3 +26,15 @@ def test_long_lines_are_cut_and_the_log_goes_with_its_job(store):
                      input_files=(FileSpec("beam.inp", 1, "a" * 64),), create_time=0.0, state=JobState.CANCELLED))
     assert store.delete_finished("j1")
     assert store.job_log("j1") == []
+
+
+def test_a_new_jobs_first_lines_are_stored_with_it_and_later_ones_follow_them(store):
+    job = Job(id="j2", name="beam", owner="ana", cpus=1, input_file="beam.inp", request_id="r",
+              input_files=(FileSpec("beam.inp", 1, "a" * 64),), create_time=0.0, state=JobState.WAITING)
+    first = [(1.0, 0, Level.INFO, "created by ana", Source.SCHEDULER), (1.0, 0, Level.INFO, "queued", Source.SCHEDULER)]
+    assert store.insert(job, None, first) is None
+    assert store.append_log("j2", [(2.0, 1, Level.INFO, "assigned", Source.SCHEDULER)]) == 3
+    assert [(line.seq, line.text) for line in store.job_log("j2")] == [(1, "created by ana"), (2, "queued"),
+                                                                       (3, "assigned")]
+    again = store.insert(job.evolve(id="j3"), None, [(5.0, 0, Level.INFO, "not stored", Source.SCHEDULER)])
+    assert again.id == "j2" and store.job_log("j3") == []  # a repeated request id stores nothing

@@ -42,6 +42,28 @@ def test_same_request_id_returns_the_first_job_and_stores_nothing_new(store):
     assert store.insert(make_job(3, owner="bob", request_id="r-1")) is None
 
 
+def inline_job(i: int, request_id: str = "") -> tuple[Job, dict[str, bytes]]:
+    contents = {"m.inp": b"*Heading\n" * 5, "empty.dat": b""}
+    files = tuple(FileSpec(n, len(c), hashlib.sha256(c).hexdigest(), inline=True) for n, c in contents.items())
+    return make_job(i, request_id=request_id).evolve(input_files=files), contents
+
+
+def test_inline_inputs_are_stored_with_the_job_and_go_with_it(store):
+    job, contents = inline_job(1, request_id="r-1")
+    assert store.insert(job, contents) is None
+    assert store.get(job.id) == job.evolve(version=1)
+    assert store.inline_inputs(job.id) == contents
+    assert store.inline_inputs(make_job(9).id) == {}  # none stored
+    other, _ = inline_job(2, request_id="r-1")  # a retry: the first job, nothing new stored
+    assert store.insert(other, {"m.inp": b"other"}).id == job.id
+    assert store.inline_inputs(other.id) == {} and store.inline_inputs(job.id) == contents
+    stored = store.get(job.id)
+    ended = store.update(stored.evolve(state=JobState.CANCELLED, end_time=5.0))
+    assert ended is not None and store.inline_inputs(job.id) == contents  # kept while the job is
+    assert store.delete_finished(job.id)
+    assert store.inline_inputs(job.id) == {}
+
+
 def test_update_is_conditional_on_the_version(store):
     store.insert(make_job(1))
     current = store.get("job-0001")

@@ -7,6 +7,7 @@ import asyncio
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -46,8 +47,8 @@ class Cluster:
         secret, _ = (self.book or self.server.tokens).create(Principal(user, role, team))
         return secret
 
-    def client(self, user: str = "ana", role: Role = Role.DEVELOPER, team: str = "") -> Client:
-        return Client(self.submission, token=self.token(user, role, team))
+    def client(self, user: str = "ana", role: Role = Role.DEVELOPER, team: str = "", **options: Any) -> Client:
+        return Client(self.submission, token=self.token(user, role, team), **options)
 
     def cli(self, capsys, *argv: str, user: str = "ana", role: Role = Role.DEVELOPER) -> tuple[int, str, str]:
         """Exit code, stdout and stderr of `abaqueue ARGV` against this cluster as `user`."""

@@ -40,7 +40,7 @@ def test_every_metric_family_is_served_and_moves_while_jobs_run(cluster, tmp_pat
     flaky, _ = beam(tmp_path / "flaky", name="flaky", seconds=1, increments=2, fail="system")
     with cluster.client("root", Role.ADMIN) as admin:
         admin.update_queue_settings(license_tokens_total=40)
-    with cluster.client() as client:
+    with cluster.client(inline_bytes=0) as client:  # uploaded: the inputs move in the node's transfer slot
         job = client.submit(model, cpus=2)
         wait_until(lambda: value(scrape(port), "abaqueue_jobs", state="WAITING") == 1, what="one job waiting")
         waiting = scrape(port)
@@ -77,6 +77,8 @@ def test_every_metric_family_is_served_and_moves_while_jobs_run(cluster, tmp_pat
     assert value(after, "abaqueue_job_wait_seconds_count") >= 3  # two jobs, one of them twice
     assert value(after, "abaqueue_job_wait_seconds_sum") > 0
     assert value(after, "abaqueue_dispatch_latency_seconds_count") >= 3
+    assert value(after, "abaqueue_dispatch_decision_seconds_count") >= 3  # a decision each time a node asked
+    assert value(after, "abaqueue_dispatch_decision_seconds_sum") > 0
     # calls by method and code, with their duration
     create = "/abaqueue.v1.SubmissionService/CreateJob"
     assert value(after, "abaqueue_rpcs_total", method=create, code="OK") == 2

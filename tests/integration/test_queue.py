@@ -219,7 +219,7 @@ def test_cleanup_deletes_old_finished_jobs_and_their_files_never_active_ones(sea
 
     cluster = Cluster(loop_thread.run(start()), loop_thread, tmp_path)
     try:
-        with cluster.client("ana") as ana, cluster.client("root", Role.ADMIN) as admin:
+        with cluster.client("ana", inline_bytes=0) as ana, cluster.client("root", Role.ADMIN) as admin:
             old = ana.submit(model, cpus=1)
             ana.cancel(old.id)
             keep = ana.submit(model, cpus=1)  # waiting: active, never cleaned

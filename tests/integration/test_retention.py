@@ -24,7 +24,7 @@ def test_old_terminal_jobs_go_with_their_objects_and_active_ones_never(cluster, 
     quick, _ = beam(tmp_path / "quick", seconds=0.5, increments=1)
     slow, _ = beam(tmp_path / "slow", name="slow", seconds=30, increments=30)
     cluster.add_agent("node-1", cpus=4)
-    with cluster.client() as client:
+    with cluster.client(inline_bytes=0) as client:  # inputs uploaded: objects of their own
         done = client.wait(client.submit(quick, cpus=1).id)
         assert done.state is JobState.COMPLETED and objects(seaweed, done.id)  # inputs and results
         running = client.submit(slow, cpus=2)

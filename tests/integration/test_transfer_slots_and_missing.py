@@ -33,7 +33,7 @@ def node(cluster):
 
 
 def take_jobs(cluster, node, tmp_path, n: int) -> list[ex.JobAttempt]:
-    with cluster.client() as client:
+    with cluster.client(inline_bytes=0) as client:  # uploaded: the node downloads them in its slot
         for i in range(n):
             model, extra = beam(tmp_path / f"m{i}", name=f"job{i}")
             client.submit(model, cpus=1, files=extra)

@@ -45,7 +45,7 @@ def run_job(cluster, client, tmp_path, odb_kb: int = 12_000):
 def test_a_part_damaged_on_the_way_is_refused_by_the_store_and_sent_again(cluster, s3_proxy, tmp_path):
     damage = s3_proxy.add(Fault(part_put, "corrupt", times=1))
     cluster.add_agent("node-1", cpus=4, **SMALL_PARTS)
-    with cluster.client() as client:
+    with cluster.client(inline_bytes=0) as client:
         final, log, same = run_job(cluster, client, tmp_path)
     assert damage.fired == 1
     assert s3_proxy.count(lambda s: part_put(s.method, s.target) and s.status == 400) == 1
@@ -62,7 +62,7 @@ def test_5xx_and_cut_connections_are_retried_with_backoff(cluster, s3_proxy, tmp
         s3_proxy.add(Fault(lambda m, t: m == "GET" and "/inputs/" in t, "status", times=1, status=502)),
     ]
     cluster.add_agent("node-1", cpus=4, **SMALL_PARTS)
-    with cluster.client() as client:
+    with cluster.client(inline_bytes=0) as client:
         final, log, same = run_job(cluster, client, tmp_path)
     assert [f.fired for f in faults] == [2, 1, 1, 1]
     assert sum("HTTP 503" in line for line in log) == 2
@@ -75,7 +75,7 @@ def test_5xx_and_cut_connections_are_retried_with_backoff(cluster, s3_proxy, tmp
 def test_a_url_that_expires_mid_upload_is_refreshed_and_the_upload_completes(cluster, s3_proxy, tmp_path):
     held = s3_proxy.add(Fault(part_put, "delay", times=1, delay_s=3.0))  # the store sees it after it expired
     cluster.add_agent("node-1", cpus=4, **SMALL_PARTS)
-    with cluster.client() as client:
+    with cluster.client(inline_bytes=0) as client:
         final, log, same = run_job(cluster, client, tmp_path)
     assert held.fired == 1
     assert s3_proxy.count(lambda s: part_put(s.method, s.target) and s.status == 403) == 1
@@ -108,7 +108,7 @@ def test_a_result_the_store_keeps_refusing_gives_missing_and_the_rest_stays_down
     refused = s3_proxy.add(Fault(lambda m, t: m == "PUT" and "/results/beam.dat" in t, "status", times=0, status=503))
     cluster.add_agent("node-1", cpus=4, transfer_attempts=2)
     model, extra = beam(tmp_path / "model", seconds=1, increments=2)
-    with cluster.client() as client:
+    with cluster.client(inline_bytes=0) as client:
         job = client.submit(model, cpus=2, files=extra)
         final = client.wait(job.id)
         assert final.state is JobState.MISSING
@@ -133,7 +133,7 @@ def test_an_upload_whose_slot_lapsed_stops_and_goes_on_in_a_new_turn(cluster, s3
 
     monkeypatch.setattr(transfers.Transfers, "_renew", renew_late_once)
     cluster.add_agent("node-1", cpus=4, **SMALL_PARTS)
-    with cluster.client() as client:
+    with cluster.client(inline_bytes=0) as client:
         final, log, same = run_job(cluster, client, tmp_path, odb_kb=80_000)
     assert len(slots) == 3 and any("lapsed mid-transfer" in line for line in log), log
     assert same
@@ -144,7 +144,7 @@ def test_an_input_that_arrives_damaged_is_fetched_again(cluster, s3_proxy, tmp_p
     damage = s3_proxy.add(Fault(lambda m, t: m == "GET" and "/inputs/beam.inp" in t, "corrupt_reply", times=1))
     cluster.add_agent("node-1", cpus=4)
     model, extra = beam(tmp_path / "model", seconds=1, increments=2)
-    with cluster.client() as client:
+    with cluster.client(inline_bytes=0) as client:
         job = client.submit(model, cpus=2, files=extra)
         final = client.wait(job.id)
         log = [line.text for line in client.job_log(job.id)]

@@ -16,6 +16,8 @@ from hypothesis import strategies as st
 from abaqueue import checksums, multipart
 from abaqueue.presigned_http import PresignedTarget, TransferError
 from abaqueue.transfer_retry import RetryPolicy, is_transient
+from abaqueue.v1 import job_pb2 as pb
+from node_agent.transfers import InputCorrupt, write_inline
 from scheduler.blobs import StoredObject
 from scheduler.domain.job import FileSpec
 from scheduler.stored_files import problem
@@ -158,3 +160,16 @@ def test_parts_the_store_holds_are_kept_only_when_their_md5_matches(tmp_path):
     assert b"".join([first, *(fake.bodies[f"/part/{n}"] for n in (2, 3, 4))]) == data
     assert [(p.number, p.crc32) for p in sent] == [(p.number, checksums.crc32(data[p.offset:p.offset + p.size]))
                                                    for p in parts]
+
+
+def test_the_agent_writes_inline_inputs_as_sent_and_refuses_a_damaged_one(tmp_path):
+    content = b"*Heading\n*Node\n"
+    files = [pb.FileInfo(name="m.inp", size_bytes=len(content), sha256=hashlib.sha256(content).hexdigest(),
+                         content=content),
+             pb.FileInfo(name="big.dat", size_bytes=10, sha256="a" * 64)]  # not inline: left to download
+    assert write_inline(tmp_path, files) == len(content)
+    assert (tmp_path / "m.inp").read_bytes() == content and not (tmp_path / "big.dat").exists()
+    damaged = pb.FileInfo(name="d.inp", size_bytes=len(content), sha256="0" * 64, content=content)
+    with pytest.raises(InputCorrupt, match="inline input d.inp"):
+        write_inline(tmp_path, [damaged])
+    assert not (tmp_path / "d.inp").exists()

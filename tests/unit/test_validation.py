@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 
 from scheduler.domain import validation
@@ -153,3 +155,23 @@ def test_file_names_together_are_bounded_so_a_job_fits_one_store_item():
         validation.file_specs(many, "input_files")
     assert e.value.field == "input_files" and "132,000 bytes" in str(e.value)
     assert len(validation.file_specs(many[:990], "input_files")) == 990
+
+
+def test_inline_inputs_take_their_size_and_digest_from_their_content_and_are_bounded():
+    content = b"*Heading\n"
+    specs = [FileSpec("m.inp", 0, ""), FileSpec("big.dat", 10**9, "a" * 64)]
+    checked, inline = validation.inline_inputs(specs, [content, None])
+    assert checked == (FileSpec("m.inp", len(content), hashlib.sha256(content).hexdigest(), inline=True), specs[1])
+    assert inline == {"m.inp": content}
+    assert validation.inline_inputs(specs, []) == (tuple(specs), {})  # nothing inline
+    given = FileSpec("m.inp", len(content), hashlib.sha256(content).hexdigest())
+    assert validation.inline_inputs([given], [content])[0][0].inline  # what was given matches
+    half = b"x" * (validation.MAX_INLINE_BYTES // 2 + 1)
+    with pytest.raises(InvalidArgument, match=r"input_files\[1\]\.content: the inline inputs take"):
+        validation.inline_inputs([FileSpec("a.inp", 0, ""), FileSpec("b.inp", 0, "")], [half, half])
+    with pytest.raises(InvalidArgument, match=r"input_files\[0\]\.sha256"):
+        validation.inline_inputs([FileSpec("m.inp", 0, "0" * 64)], [content])
+    with pytest.raises(InvalidArgument, match=r"input_files\[0\]\.size_bytes"):
+        validation.inline_inputs([FileSpec("m.inp", 1, "")], [content])
+    with pytest.raises(InvalidArgument, match=r"result_files\[0\]\.content"):
+        validation.file_specs([FileSpec("r.odb", 1, "a" * 64, inline=True)], "result_files")
