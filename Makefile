@@ -36,13 +36,10 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/buf lint proto
 
-## bench: benchmarks; each prints one JSON object on its last line
+## bench: the six scenarios of the benchmark suite (submission, dispatch, lifecycle, fan-in, restart,
+## queue depth), each with its own scheduler; the last line is one JSON object with every figure
 bench: $(STAMP)
-	$(PY) tests/benchmarks/bench_dispatch.py
-	$(PY) tests/benchmarks/bench_heartbeat.py
-	$(PY) tests/benchmarks/bench_scheduler.py
-	$(PY) tests/benchmarks/bench_transfer.py
-	$(PY) tests/benchmarks/bench_restart.py
+	$(PY) tests/benchmarks/bench_all.py
 
 ## bench-scheduler: dispatch decision time at 1,000, 10,000 and 100,000 waiting jobs
 bench-scheduler: $(STAMP)

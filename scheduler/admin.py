@@ -118,7 +118,7 @@ class AdminApp:
             raise FailedPrecondition(f"node {name} holds {len(self.nodes.jobs_on(name))} job(s): drain it and let them "
                                      "end (a lost node's jobs are requeued by themselves), then remove it")
         self.nodes.remove(name)  # a drained node stays drained if its agent registers again
-        self.queue.changed.fire()
+        self.queue.wake()
         log.info("%s removed node %s", who.user, name)
         return node
 
@@ -132,13 +132,13 @@ class AdminApp:
 
         change_setting(self.store, DRAINED, change, "drained nodes")
         self.nodes.set_drained(name, drained)
-        self.queue.changed.fire()
+        self.queue.wake()
         log.info("%s %s node %s", who.user, "drained" if drained else "resumed", name)
         return self.nodes.get(name) or Node(name, 0, drained=drained)
 
     def process(self, who: Principal) -> int:
         _require_admin(who, "trigger queue processing")
-        self.queue.changed.fire()
+        self.queue.wake()
         return len(self.queue)
 
     # --- cleanup

@@ -7,6 +7,7 @@ import functools
 from dataclasses import dataclass
 
 import boto3
+import urllib3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -14,6 +15,7 @@ from abaqueue.checksums import b64_of_hex
 from abaqueue.presigned_http import PresignedTarget
 
 from .domain.errors import InvalidArgument, NotFound, Unavailable
+from .presign import Credentials, Presigner
 
 MAX_URL_EXPIRY_S = 900  # presigned URLs live at most 15 minutes; a transfer asks again for more
 # S3 answers that mean "not now": the store is busy or failing, not the request wrong.
@@ -22,6 +24,13 @@ BUSY_CODES = frozenset({"SlowDown", "ServiceUnavailable", "InternalError", "Requ
 # Parts the store will not join: the request's to fix (a fresh upload).
 UNJOINABLE_CODES = frozenset({"InvalidPart", "InvalidPartOrder", "EntityTooSmall", "InvalidRequest", "BadDigest",
                               "InvalidDigest"})
+
+
+# The scheduler's own requests to the store that boto3 does not make: HEADs of presigned URLs, tried
+# again as boto3's standard mode would (three attempts on no connection, throttling and 5xx).
+_HEADS = urllib3.PoolManager(maxsize=16, timeout=urllib3.Timeout(connect=5.0, read=30.0), retries=urllib3.Retry(
+    total=2, backoff_factor=0.1, status_forcelist=(429, 500, 502, 503, 504), allowed_methods=["HEAD"],
+    raise_on_status=False))
 
 
 def store_errors(call):
@@ -87,36 +96,39 @@ def result_key(job_id: str, attempt: int, name: str) -> str:
 class S3Blobs:
     def __init__(self, settings: S3Settings) -> None:
         self.settings = settings
-        self._s3 = boto3.client(
+        session = boto3.session.Session(aws_access_key_id=settings.access_key_id,
+                                        aws_secret_access_key=settings.secret_access_key,
+                                        region_name=settings.region)
+        self._s3 = session.client(
             "s3",
             endpoint_url=settings.endpoint_url,
-            region_name=settings.region,
-            aws_access_key_id=settings.access_key_id,
-            aws_secret_access_key=settings.secret_access_key,
             config=Config(signature_version="s3v4", s3={"addressing_style": "path"},
                           retries={"max_attempts": 3, "mode": "standard"}),
         )
+        self._session_credentials = session.get_credentials()
+        self._presigner = Presigner(self._s3.meta.endpoint_url, settings.bucket, settings.region,
+                                    self._credentials, settings.url_expiry_seconds)
 
-    def _sign(self, operation: str, **params: object) -> str:
-        """Signing is local computation, no network."""
-        return self._s3.generate_presigned_url(operation, Params={"Bucket": self.settings.bucket, **params},
-                                               ExpiresIn=self.settings.url_expiry_seconds)
+    def _credentials(self) -> Credentials:
+        if self._session_credentials is None:
+            raise Unavailable("no AWS credentials for the blob store (flags, environment, profile or instance role)")
+        frozen = self._session_credentials.get_frozen_credentials()  # refreshed first when they expire
+        return Credentials(frozen.access_key, frozen.secret_key, frozen.token)
 
     def presign_get(self, key: str, file_name: str) -> PresignedTarget:
-        return PresignedTarget(file_name, "GET", self._sign("get_object", Key=key))
+        return PresignedTarget(file_name, "GET", self._presigner.url("GET", key))
 
     def presign_put(self, key: str, file_name: str, sha256_hex: str) -> PresignedTarget:
         """A PUT the store accepts only with these exact bytes: their SHA-256 is a signed header
         (S3 verifies it), and is kept as the object's metadata too."""
-        checksum = b64_of_hex(sha256_hex)
-        url = self._sign("put_object", Key=key, ChecksumSHA256=checksum, Metadata={"sha256": sha256_hex})
-        return PresignedTarget(file_name, "PUT", url, {"x-amz-checksum-sha256": checksum,
-                                                       "x-amz-meta-sha256": sha256_hex})
+        headers = {"x-amz-checksum-sha256": b64_of_hex(sha256_hex), "x-amz-meta-sha256": sha256_hex}
+        return PresignedTarget(file_name, "PUT", self._presigner.url("PUT", key, headers), headers)
 
     def presign_part(self, key: str, file_name: str, upload_id: str, number: int, crc32: str) -> PresignedTarget:
         """A PUT of one part, accepted only with bytes of this CRC32 (base64)."""
-        url = self._sign("upload_part", Key=key, UploadId=upload_id, PartNumber=number, ChecksumCRC32=crc32)
-        return PresignedTarget(file_name, "PUT", url, {"x-amz-checksum-crc32": crc32})
+        headers = {"x-amz-checksum-crc32": crc32}
+        url = self._presigner.url("PUT", key, headers, {"partNumber": str(number), "uploadId": upload_id})
+        return PresignedTarget(file_name, "PUT", url, headers)
 
     @store_errors
     def open_multipart(self, key: str, sha256_hex: str = "", fresh: bool = False) -> tuple[str, list[StoredPart]]:
@@ -176,18 +188,24 @@ class S3Blobs:
         self._s3.put_object(Bucket=self.settings.bucket, Key=key, Body=content,
                             ChecksumSHA256=b64_of_hex(sha256_hex), Metadata={"sha256": sha256_hex})
 
-    @store_errors
     def stat(self, key: str) -> StoredObject | None:
         """What the store holds at `key`, or None when there is no such object. Blocking: call it
-        from a worker thread."""
+        from a worker thread. A presigned HEAD (the scheduler checks every file of every job):
+        botocore would spend a millisecond of the scheduler's CPU on each."""
+        headers = {"x-amz-checksum-mode": "ENABLED"}
         try:
-            head = self._s3.head_object(Bucket=self.settings.bucket, Key=key, ChecksumMode="ENABLED")
-        except ClientError as e:
-            if _code(e) in ("404", "NoSuchKey", "NotFound"):
-                return None
-            raise
-        return StoredObject(int(head["ContentLength"]), head.get("ChecksumSHA256", ""),
-                            head.get("Metadata", {}).get("sha256", ""), head.get("ChecksumCRC32", ""))
+            answer = _HEADS.request("HEAD", self._presigner.url("HEAD", key, headers), headers=headers)
+        except urllib3.exceptions.HTTPError as e:  # no connection, a timeout, 5xx even when tried again
+            raise Unavailable(f"the blob store cannot be reached ({type(e).__name__}): retry") from e
+        if answer.status == 404:
+            return None
+        if answer.status >= 500 or answer.status == 429:
+            raise Unavailable(f"the blob store is not answering as it should (HTTP {answer.status}): retry")
+        if answer.status >= 300:
+            raise RuntimeError(f"the blob store refused HEAD {key}: HTTP {answer.status}")
+        head = answer.headers
+        return StoredObject(int(head.get("Content-Length", 0)), head.get("x-amz-checksum-sha256", ""),
+                            head.get("x-amz-meta-sha256", ""), head.get("x-amz-checksum-crc32", ""))
 
     def size_of(self, key: str) -> int | None:
         stored = self.stat(key)

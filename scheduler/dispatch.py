@@ -30,15 +30,17 @@ class Signal:
     def __init__(self, clock: Callable[[], float] = time.time) -> None:
         self._event = asyncio.Event()
         self.clock = clock
-        self.fired_at = 0.0  # when it last fired
+        self.fired_at = 0.0  # when the latest change happened
 
     def current(self) -> asyncio.Event:
         return self._event
 
-    def fire(self) -> None:
-        self._event.set()
-        self._event = asyncio.Event()
+    def fire(self, wake: bool = True) -> None:
+        """A change; its waiters are woken unless `wake` is False (there is nothing for them)."""
         self.fired_at = self.clock()
+        if wake:
+            self._event.set()
+            self._event = asyncio.Event()
 
 
 @dataclass(frozen=True)
@@ -92,11 +94,17 @@ class JobQueue:
     def settings(self) -> QueueSettings:
         return self.policy.settings
 
+    def wake(self) -> None:
+        """Something changed that may let a waiting job start: the idle agents' long-polls look
+        again. With nothing waiting there is nothing for them to find, so they sleep on: a thousand
+        idle agents registering would otherwise wake each other a million times."""
+        self.changed.fire(wake=bool(self.policy.waiting))
+
     def add(self, job: Job) -> None:
         entry = self._count(Brief.of(job))
         if entry is not None:
             self.policy.add(entry)
-            self.changed.fire()
+            self.wake()
 
     def _count(self, brief: Brief) -> Entry | None:
         """Count a waiting job's memory; its policy entry, or None while it waits out a backoff apart."""
@@ -116,7 +124,7 @@ class JobQueue:
                 self.started(b)
         entries = [self._count(b) for b in briefs if b.state is JobState.WAITING]
         self.policy.load([e for e in entries if e is not None])
-        self.changed.fire()
+        self.wake()
 
     def discard(self, job_id: str) -> None:
         self.policy.discard(job_id)
@@ -133,7 +141,7 @@ class JobQueue:
                 self.policy.add(brief.entry)
                 woken += 1
         if woken:
-            self.changed.fire()
+            self.wake()
         return woken
 
     def next_due(self) -> float | None:
@@ -157,7 +165,7 @@ class JobQueue:
         self._running.pop(job.id, None)
         if job.state is JobState.COMPLETED and job.start_time and job.end_time:
             self._durations.append(job.end_time - job.start_time)
-        self.changed.fire()
+        self.wake()
 
     def observe_licenses(self, issued: int, in_use: int, now: float) -> None:
         """The license server's figures, as a node that runs the license tools reported them."""
@@ -165,7 +173,7 @@ class JobQueue:
         self.policy.observe_licenses((issued, in_use))
         self._licenses_seen = now
         if changed:
-            self.changed.fire()
+            self.wake()
 
     def _forget_stale_licenses(self, now: float) -> None:
         if self.policy.observed_licenses and now - self._licenses_seen > LICENSE_REPORT_TTL_S:
@@ -173,7 +181,7 @@ class JobQueue:
 
     def change_settings(self, settings: QueueSettings) -> None:
         self.policy.change_settings(settings)
-        self.changed.fire()
+        self.wake()
 
     def decide(self, node_name: str, now: float) -> str | None:
         """The id of the job `node_name` should start now, if any."""

@@ -70,7 +70,7 @@ class ExecutionApp:
         node.agent_version = node.agent_version[:64]
         node.last_seen = self.book.clock()
         self.nodes.register(node)
-        self.queue.changed.fire()
+        self.queue.wake()
         return node
 
     def _node(self, name: str) -> Node:

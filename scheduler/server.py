@@ -118,7 +118,7 @@ class SchedulerServer:
 
     def _take_backends(self, status: BackendStatus) -> None:
         self.queue.policy.backends = status
-        self.queue.changed.fire()  # jobs a backend held may start now, and idle agents look
+        self.queue.wake()  # jobs a backend held may start now, and idle agents look
 
     async def start(self) -> None:
         self.admin.load()

@@ -32,7 +32,7 @@ from .codec import (
     token_to_dict,
 )
 from .dynamodb_table import SHARDS, TIME_KEY, shard_of, time_key
-from .protocol import JobPage, LogRow, NewJob, StoreError
+from .protocol import JobPage, LogRow, StoreError
 
 LOST_RACE = frozenset({"ConditionalCheckFailedException", "TransactionCanceledException"})
 LINES_PER_WRITE = 99  # a transaction holds 100 items: the line counter and 99 lines
@@ -205,16 +205,6 @@ class DynamoStore:
         return self._pages("query", ExpressionAttributeNames=names, ExpressionAttributeValues=values, **params)
 
     # Jobs.
-    def insert_many(self, new: Sequence[NewJob]) -> list[Job | None | StoreError]:
-        """One transaction per job (DynamoDB's hold at most 100 items, and fail whole)."""
-        outcomes: list[Job | None | StoreError] = []
-        for n in new:
-            try:
-                outcomes.append(self.insert(n.job, n.inline, n.log_lines))
-            except StoreError as e:
-                outcomes.append(e)
-        return outcomes
-
     def insert(self, job: Job, inline: Mapping[str, bytes] | None = None,
                log_lines: Sequence[LogRow] = ()) -> Job | None:
         new = {"TableName": self._table, "Item": _job_item(job if job.version == 1 else job.evolve(version=1)),

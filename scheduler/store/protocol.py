@@ -28,25 +28,12 @@ class JobPage:
 LogRow = tuple[float, int, Level, str, Source]  # (time, attempt, level, text, source) of a log line
 
 
-@dataclass(frozen=True)
-class NewJob:
-    """A job to store (version 1) with the content of its inline inputs, by file name, and the first
-    lines of its log (numbered from 1)."""
-
-    job: Job
-    inline: Mapping[str, bytes] | None = None
-    log_lines: Sequence[LogRow] = ()
-
-
 class JobStore(Protocol):
     def insert(self, job: Job, inline: Mapping[str, bytes] | None = None,
                log_lines: Sequence[LogRow] = ()) -> Job | None:
-        """Store NewJob(job, inline, log_lines) in one write. If the owner already used its request
+        """Store a new job (version 1) with the content of its inline inputs, by file name, and the
+        first lines of its log (numbered from 1), in one write. If the owner already used its request
         id, return that job instead and store nothing; otherwise return None."""
-
-    def insert_many(self, new: Sequence[NewJob]) -> list[Job | None | StoreError]:
-        """`insert` for each, in as few writes as the backend can; for each what `insert` returns
-        or raises (an error for one job stores nothing of it and does not stop the others)."""
 
     def inline_inputs(self, job_id: str) -> dict[str, bytes]:
         """The content of the job's inline inputs by file name (empty: none); kept until the job is deleted."""

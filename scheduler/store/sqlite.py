@@ -29,7 +29,7 @@ from .codec import (
     token_from_dict,
     token_to_dict,
 )
-from .protocol import JobPage, LogRow, NewJob, StoreError
+from .protocol import JobPage, LogRow, StoreError
 
 log = logging.getLogger(__name__)
 
@@ -198,43 +198,18 @@ class SqliteStore:
 
     def insert(self, job: Job, inline: Mapping[str, bytes] | None = None,
                log_lines: Sequence[LogRow] = ()) -> Job | None:
-        (outcome,) = self.insert_many([NewJob(job, inline, log_lines)])
-        if isinstance(outcome, StoreError):
-            raise outcome
-        return outcome
-
-    def insert_many(self, new: Sequence[NewJob]) -> list[Job | None | StoreError]:
-        """One transaction of two statements for all; when a request id clashes (a retry racing
-        its first call), each job again in a savepoint of its own, so that the others go on."""
-        jobs = [n.job if n.job.version == 1 else n.job.evolve(version=1) for n in new]
-        rows = [(job.id, job.owner, job.request_id, job.state.value, job.create_time, 1, json.dumps(to_dict(job)),
-                 _brief(job), _inputs(n.inline)) for job, n in zip(jobs, new)]
-        lines = [_log_rows(job.id, 1, n.log_lines) for job, n in zip(jobs, new)]
+        stored = job if job.version == 1 else job.evolve(version=1)
         try:
             with self._transaction():
-                self._db.executemany(_INSERT_JOB, rows)
-                self._db.executemany(_INSERT_LOG, [line for job_lines in lines for line in job_lines])
-            return [None] * len(new)
-        except sqlite3.IntegrityError:
-            pass
-        clashed: list[bool] = []
-        with self._transaction():
-            for row, job_lines in zip(rows, lines):
-                self._db.execute("SAVEPOINT one")
-                try:
-                    self._db.execute(_INSERT_JOB, row)
-                    self._db.executemany(_INSERT_LOG, job_lines)
-                    clashed.append(False)
-                except sqlite3.IntegrityError:
-                    self._db.execute("ROLLBACK TO one")
-                    clashed.append(True)
-                self._db.execute("RELEASE one")
-        return [self._earlier(job) if clash else None for job, clash in zip(jobs, clashed)]
-
-    def _earlier(self, job: Job) -> Job | StoreError:
-        """What an insert of `job` that clashed with a stored one gives: the job its request id made."""
-        earlier = self.by_request(job.owner, job.request_id) if job.request_id else None
-        return earlier if earlier is not None else StoreError(f"job {job.id} already exists")
+                self._db.execute(_INSERT_JOB, (job.id, job.owner, job.request_id, job.state.value, job.create_time, 1,
+                                               json.dumps(to_dict(stored)), _brief(stored), _inputs(inline)))
+                self._db.executemany(_INSERT_LOG, _log_rows(job.id, 1, log_lines))
+        except sqlite3.IntegrityError as e:
+            earlier = self.by_request(job.owner, job.request_id) if job.request_id else None
+            if earlier is not None:
+                return earlier
+            raise StoreError(f"job {job.id} already exists") from e
+        return None
 
     def inline_inputs(self, job_id: str) -> dict[str, bytes]:
         row = self._read_one("SELECT inputs FROM jobs WHERE id = ?", (job_id,))

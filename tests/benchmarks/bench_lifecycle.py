@@ -3,10 +3,12 @@ that takes no time, `--agents` simulated agents (sim_agents.py: every call and t
 makes) and engineers using the Python client (client.Client) from `--engineer-processes` processes,
 `--jobs-in-flight` jobs at a time in all.
 
-Each engineer's job is a model with one include file (`--include-kb`; above the inline limit, so
-both go to the blob store through presigned PUTs, then SubmitJob), followed with job.wait() and
-its results downloaded with job.download_results(). A job counts when its results are downloaded
-and checked, within `--seconds` after a warm-up.
+Each engineer's job is a small model with one include file (`--include-kb`, 16 by default: both
+together under the inline limit, so the client sends them inside CreateJob, as it does for every
+job that small; `--include-kb 100` sends them to the blob store through presigned PUTs and
+SubmitJob instead), followed with job.wait(), its four result files (sim_agents.RESULTS) up
+through presigned PUTs that the scheduler checks, then down with job.download_results(). A job
+counts when its results are downloaded and checked, within `--seconds` after a warm-up.
 
     .venv/bin/python tests/benchmarks/bench_lifecycle.py [--agents 20] [--seconds 20]
 
@@ -23,6 +25,7 @@ import threading
 import time
 from pathlib import Path
 
+import psutil
 from harness import percentile, scheduler_process
 from load import small_model
 from sim_agents import RESULTS, AgentProcesses
@@ -80,7 +83,7 @@ def main() -> None:
     p.add_argument("--agents", type=int, default=20)
     p.add_argument("--engineer-processes", type=int, default=2)
     p.add_argument("--jobs-in-flight", type=int, default=32, help="engineers (threads) in all")
-    p.add_argument("--include-kb", type=int, default=100)
+    p.add_argument("--include-kb", type=int, default=16)
     p.add_argument("--seconds", type=float, default=20.0)
     p.add_argument("--warmup", type=float, default=5.0)
     a = p.parse_args()
@@ -90,6 +93,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="abaqueue-bench-") as tmp:
         home = Path(tmp)
         model = write_model(home / "model", a.include_kb)
+        input_bytes = sum(f.stat().st_size for f in model.parent.iterdir())
         principals = [*engineers, Principal("root", Role.ADMIN), *(Principal(n, Role.NODE) for n in nodes)]
         # each engineer keeps 16 jobs going: above the default limits of jobs running at once
         with scheduler_process(home, principals, env={"SCHEDULER_SUBMIT_RATE_PER_S": "1000000",
@@ -98,6 +102,8 @@ def main() -> None:
                 admin.update_queue_settings(max_concurrent=10_000, user_max_concurrent=10_000,
                                             team_max_concurrent=10_000)
             agents = AgentProcesses(scheduler.execution, list(zip(nodes, scheduler.tokens[len(engineers) + 1:])))
+            server = psutil.Process(scheduler.pid)
+            began, cpu_before = time.monotonic(), server.cpu_times()
             try:
                 ctx = mp.get_context("spawn")
                 ready, results = ctx.Barrier(len(engineers)), ctx.Queue()
@@ -111,6 +117,7 @@ def main() -> None:
                 for proc in procs:
                     proc.join(30)
             finally:
+                cpu_after, elapsed = server.cpu_times(), time.monotonic() - began
                 agents.stop()
 
     done = [d for o in outcomes for d in o[0]]
@@ -118,11 +125,12 @@ def main() -> None:
     turnaround = sorted(t for _, t in done)
     print(json.dumps({
         "scenario": "lifecycle", "agents": a.agents, "jobs_in_flight": a.jobs_in_flight,
-        "input_bytes": model.stat().st_size + (model.parent / "mesh.inp").stat().st_size,
+        "input_bytes": input_bytes,
         "result_files": len(RESULTS), "seconds": a.seconds, "completed": len(done), "not_completed": len(failed),
         "lifecycle_jobs_per_s": round(len(done) / a.seconds, 1),
         "turnaround_p50_ms": round(percentile(turnaround, 0.5) * 1000, 1) if turnaround else None,
         "turnaround_p99_ms": round(percentile(turnaround, 0.99) * 1000, 1) if turnaround else None,
+        "scheduler_cpu_percent": round(100 * (sum(cpu_after[:2]) - sum(cpu_before[:2])) / elapsed, 1),
     }))
 
 

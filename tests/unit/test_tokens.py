@@ -9,7 +9,7 @@ import pytest
 from scheduler.domain.errors import InvalidArgument, NotFound
 from scheduler.domain.identity import Port, Principal, Role
 from scheduler.store import SqliteStore
-from scheduler.tokens import TokenBook
+from scheduler.tokens import CACHE_S, TokenBook
 
 ANA = Principal("ana", Role.DEVELOPER, "crash")
 NODE = Principal("node-7", Role.NODE)
@@ -115,3 +115,14 @@ def test_tokens_are_listed_per_user_oldest_first(book, clock):
         book.create(Principal(user, Role.DEVELOPER), description=f"t{i}")
     assert [r.description for r in book.list("ana")] == ["t0", "t2"]
     assert len(book.list()) == 3
+
+
+def test_a_token_read_answers_for_a_moment_and_this_schedulers_own_changes_count_at_once(book, clock):
+    secret, record = book.create(ANA)
+    other = TokenBook(book.store, clock=clock)  # another scheduler on the same store
+    assert other.principal_of(secret, Port.SUBMISSION) == ANA
+    book.revoke(record.token_id)
+    assert book.principal_of(secret, Port.SUBMISSION) is None  # here: at once
+    assert other.principal_of(secret, Port.SUBMISSION) == ANA  # there: as read a moment ago
+    clock.now += CACHE_S
+    assert other.principal_of(secret, Port.SUBMISSION) is None  # and refused once it reads again
