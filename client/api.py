@@ -146,8 +146,9 @@ class Client:
             if webhook:
                 create.webhook.CopyFrom(pb.Webhook(url=webhook, on_start=webhook_on_start))
             created = self._call(self._stub.CreateJob, create)
-            if created.job.state != job_pb2.JOB_STATE_BLOCKED or created.job.HasField("queue_time"):
-                return self._job(created.job)  # a retry of a job submitted already: nothing to send
+            if created.job.state != job_pb2.JOB_STATE_BLOCKED or created.job.HasField("queue_time") \
+                    or all(f.HasField("content") for f in create.input_files):
+                return self._job(created.job)  # submitted already (a retry), or by CreateJob (inline)
             for request in created.upload_requests:
                 name = request.file_name
                 if name not in inputs.paths:

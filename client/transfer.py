@@ -84,8 +84,10 @@ def is_plain_name(name: str) -> bool:
 
 
 def to_proto(f: FileInfo, unpack: bool = False, content: bytes | None = None) -> job_pb2.FileInfo:
-    """`content`: the file sent inline."""
-    return job_pb2.FileInfo(name=f.name, size_bytes=f.size_bytes, sha256=f.sha256, unpack=unpack, content=content)
+    """`content`: the file sent inline (its size and SHA-256 are then the scheduler's to take from it)."""
+    if content is not None:
+        return job_pb2.FileInfo(name=f.name, unpack=unpack, content=content)
+    return job_pb2.FileInfo(name=f.name, size_bytes=f.size_bytes, sha256=f.sha256, unpack=unpack)
 
 
 def _check(expected: FileInfo, got: presigned_http.FileDigest, what: str) -> None:

@@ -1,9 +1,10 @@
-"""The blob store: S3 through boto3. The scheduler only signs URLs and checks objects; it never
-carries file bytes."""
+"""The blob store: S3 through boto3. The scheduler signs URLs and checks objects; the only file
+bytes it carries are small inline inputs, put in the store for agents from before them."""
 
 from __future__ import annotations
 
 import functools
+import os
 from dataclasses import dataclass
 
 import boto3
@@ -14,7 +15,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from abaqueue.checksums import b64_of_hex
 from abaqueue.presigned_http import PresignedTarget
 
-from .domain.errors import InvalidArgument, NotFound, Unavailable
+from .domain.errors import FailedPrecondition, InvalidArgument, NotFound, Unavailable
 from .presign import Credentials, Presigner
 
 MAX_URL_EXPIRY_S = 900  # presigned URLs live at most 15 minutes; a transfer asks again for more
@@ -28,7 +29,8 @@ UNJOINABLE_CODES = frozenset({"InvalidPart", "InvalidPartOrder", "EntityTooSmall
 
 # The scheduler's own requests to the store that boto3 does not make: HEADs of presigned URLs, tried
 # again as boto3's standard mode would (three attempts on no connection, throttling and 5xx).
-_HEADS = urllib3.PoolManager(maxsize=16, timeout=urllib3.Timeout(connect=5.0, read=30.0), retries=urllib3.Retry(
+_HEADS = urllib3.PoolManager(maxsize=16, ca_certs=os.environ.get("AWS_CA_BUNDLE"),  # boto3's CA bundle
+                             timeout=urllib3.Timeout(connect=5.0, read=30.0), retries=urllib3.Retry(
     total=2, backoff_factor=0.1, status_forcelist=(429, 500, 502, 503, 504), allowed_methods=["HEAD"],
     raise_on_status=False))
 
@@ -111,7 +113,8 @@ class S3Blobs:
 
     def _credentials(self) -> Credentials:
         if self._session_credentials is None:
-            raise Unavailable("no AWS credentials for the blob store (flags, environment, profile or instance role)")
+            raise FailedPrecondition("no AWS credentials for the blob store (flags, environment, profile or "
+                                     "instance role): the scheduler cannot sign URLs")
         frozen = self._session_credentials.get_frozen_credentials()  # refreshed first when they expire
         return Credentials(frozen.access_key, frozen.secret_key, frozen.token)
 

@@ -87,8 +87,9 @@ class ExecutionApp:
             raise InvalidArgument("job_attempt.job_id", "is required")
         return _fence(self.book.get(job_id), node, attempt)
 
-    async def acquire_job(self, node_name: str) -> Job | None:
-        """Long-poll: the first waiting job that fits the node, as soon as there is one."""
+    async def acquire_job(self, node_name: str) -> tuple[Job, dict[str, bytes]] | None:
+        """Long-poll: the first waiting job that fits the node, as soon as there is one, with the
+        content of its inline inputs (read before it is assigned: a failed read assigns nothing)."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.config.long_poll_timeout_s
         while True:
@@ -96,9 +97,10 @@ class ExecutionApp:
             changed = self.queue.changed.current()
             candidate = self.queue.decide(node.name, self.book.clock())
             if candidate is not None:
+                inline = self.book.store.inline_inputs(candidate)
                 job = self._assign(candidate, node)
                 if job is not None:
-                    return job
+                    return job, inline
                 continue
             if not await wait_for_change(changed, deadline - loop.time()):
                 return None
@@ -171,10 +173,6 @@ class ExecutionApp:
                            "ask for one with AcquireTransferSlot")
         return job
 
-    def inline_inputs(self, job: Job) -> dict[str, bytes]:
-        """The content of the job's inline inputs, which its assignment carries."""
-        return self.book.store.inline_inputs(job.id) if any(f.inline for f in job.input_files) else {}
-
     async def input_downloads(
         self, node: str, job_id: str, attempt: int,
     ) -> tuple[tuple[FileSpec, ...], list[PresignedTarget]]:
@@ -183,7 +181,10 @@ class ExecutionApp:
         job = self._moving(node, job_id, attempt)
         files = tuple(f for f in job.input_files if not f.inline)
         if len(files) < len(job.input_files) and self._node(node).protocol_version < protocol.INLINE_INPUTS:
-            inline = self.inline_inputs(job)
+            inline = self.book.store.inline_inputs(job.id)
+            missing = [f.name for f in job.input_files if f.inline and f.name not in inline]
+            if missing:
+                raise FailedPrecondition(f"job {job.id}: the store holds no content of its inline input {missing[0]}")
             await asyncio.gather(*(asyncio.to_thread(self.blobs.put, input_key(job.id, f.name), inline[f.name],
                                                      f.sha256) for f in job.input_files if f.inline))
             files = job.input_files

@@ -52,10 +52,10 @@ class ExecutionService(pb_grpc.ExecutionServiceServicer):
 
     @mapped
     async def AcquireJob(self, request, context):
-        job = await self.app.acquire_job(_own(request.node_name))
-        if job is None:
+        acquired = await self.app.acquire_job(_own(request.node_name))
+        if acquired is None:
             return pb.AcquireJobResponse()
-        inline = self.app.inline_inputs(job)
+        job, inline = acquired
         return pb.AcquireJobResponse(assignment=pb.Assignment(
             job_attempt=pb.JobAttempt(job_id=job.id, attempt=job.attempt), name=job.name, cpus=job.cpus,
             input_file=job.input_file, input_files=[convert.file_to_pb(f, inline.get(f.name) if f.inline else None)

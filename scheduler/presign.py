@@ -42,8 +42,8 @@ class Presigner:
         for `expires_s`; `credentials` is asked each time (credentials that refresh stay fresh)."""
         parts = urlsplit(endpoint_url)
         self.origin = f"{parts.scheme}://{parts.netloc}"
-        default_port = {"http": 80, "https": 443}[parts.scheme]
-        self.host = parts.hostname if parts.port in (None, default_port) else f"{parts.hostname}:{parts.port}"
+        default = {"http": ":80", "https": ":443"}[parts.scheme]
+        self.host = parts.netloc.removesuffix(default)  # as the request's Host header says it ([::1]:8333)
         self.prefix = f"{parts.path.rstrip('/')}/{quote(bucket, safe='')}/"
         self.region = region
         self.credentials = credentials

@@ -255,8 +255,8 @@ class SubmissionApp:
         job = self.get_job(who, job_id)
         if not identity.may_cancel(who, job.owner):
             raise PermissionDenied(f"only {job.owner} may submit job {job_id}")
-        if job.queue_time is not None or job.state is not JobState.BLOCKED:
-            return job  # already submitted: a retried call changes nothing
+        if job.queue_time is not None or job.state is not JobState.BLOCKED or job.awaiting_approval:
+            return job  # already submitted (or queued by CreateJob): a retried call changes nothing
         uploaded = [(i, f) for i, f in enumerate(job.input_files) if not f.inline]
         stored = await asyncio.gather(*(
             asyncio.to_thread(self.blobs.stat, input_key(job.id, f.name)) for _, f in uploaded
@@ -279,7 +279,6 @@ class SubmissionApp:
                 self._starts_now(job)
             except FailedPrecondition as e:
                 refusal = str(e)
-
 
         def queue_it(j: Job) -> Job:  # the last call is the one whose result was stored
             nonlocal queued

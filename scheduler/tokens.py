@@ -76,9 +76,11 @@ class TokenBook:
         token_hash, now = hash_token(secret), self.clock()
         read = self._read.get(token_hash)
         if read is None or not 0 <= now - read[0] < CACHE_S:
-            if len(self._read) >= MAX_CACHED:
-                self._read.clear()
-            read = self._read[token_hash] = (now, self.store.get_token(token_hash))
+            read = (now, self.store.get_token(token_hash))
+            if read[1] is not None:  # only tokens that exist: made-up ones cannot push them out
+                if len(self._read) >= MAX_CACHED:
+                    self._read.clear()
+                self._read[token_hash] = read
         return authenticate(secret, read[1], port, now)
 
     def _replace(self, record: TokenRecord) -> None:

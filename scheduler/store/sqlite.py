@@ -42,8 +42,11 @@ CREATE TABLE IF NOT EXISTS jobs (
     create_time REAL NOT NULL,
     version INTEGER NOT NULL,
     doc TEXT NOT NULL,
-    brief TEXT,
-    inputs TEXT
+    brief TEXT
+);
+CREATE TABLE IF NOT EXISTS job_inputs (
+    job_id TEXT PRIMARY KEY,
+    files TEXT NOT NULL
 );
 CREATE UNIQUE INDEX IF NOT EXISTS jobs_request ON jobs (owner, request_id) WHERE request_id != '';
 CREATE INDEX IF NOT EXISTS jobs_newest ON jobs (create_time DESC, id DESC);
@@ -98,8 +101,8 @@ def _brief(job: Job) -> str | None:
 
 
 def _inputs(inline: Mapping[str, bytes] | None) -> str | None:
-    """Inline inputs as the jobs table keeps them: {name: base64} (the last column, which no
-    update rewrites and which a read of the others never touches)."""
+    """Inline inputs as their table keeps them, apart from the job's row (which every change of the
+    job rewrites whole): {name: base64}."""
     return json.dumps({n: base64.b64encode(c).decode() for n, c in inline.items()}) if inline else None
 
 
@@ -108,8 +111,8 @@ def _log_rows(job_id: str, first: int, lines: Sequence[LogRow]) -> list[tuple]:
             for seq, (t, attempt, level, text, source) in enumerate(lines, start=first)]
 
 
-_INSERT_JOB = ("INSERT INTO jobs (id, owner, request_id, state, create_time, version, doc, brief, inputs) "
-               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+_INSERT_JOB = ("INSERT INTO jobs (id, owner, request_id, state, create_time, version, doc, brief) "
+               "VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
 _INSERT_LOG = "INSERT INTO job_logs (job_id, seq, time, attempt, level, text, source) VALUES (?, ?, ?, ?, ?, ?, ?)"
 CHECKPOINT_S = 0.1  # how often the WAL is copied into the database file, off the writers' thread
 
@@ -129,11 +132,8 @@ class SqliteStore:
         self._db.execute("PRAGMA wal_autocheckpoint=0")  # the checkpointer's, not the writers'
         self._db.execute("PRAGMA journal_size_limit=67108864")
         self._db.executescript(SCHEMA)
-        columns = {row[1] for row in self._db.execute("PRAGMA table_info(jobs)")}
-        if "brief" not in columns:
+        if "brief" not in {row[1] for row in self._db.execute("PRAGMA table_info(jobs)")}:
             self._db.execute("ALTER TABLE jobs ADD COLUMN brief TEXT")  # a store from before briefs
-        if "inputs" not in columns:
-            self._db.execute("ALTER TABLE jobs ADD COLUMN inputs TEXT")  # from before inline inputs
         if "source" not in {row[1] for row in self._db.execute("PRAGMA table_info(job_logs)")}:
             self._db.execute("ALTER TABLE job_logs ADD COLUMN source TEXT NOT NULL DEFAULT 'solver'")
         self._db.execute(f"CREATE INDEX IF NOT EXISTS jobs_ended ON jobs ({_ENDED}, id) WHERE {_FINISHED}")
@@ -152,7 +152,7 @@ class SqliteStore:
             while not self._closed.wait(CHECKPOINT_S):
                 try:
                     db.execute("PRAGMA wal_checkpoint(PASSIVE)")
-                except sqlite3.Error as e:  # busy a moment: the next turn copies what this one left
+                except Exception as e:  # noqa: BLE001 - busy a moment: the next turn copies what this one left
                     log.warning("SQLite checkpoint: %s", e)
         finally:
             db.close()
@@ -202,7 +202,9 @@ class SqliteStore:
         try:
             with self._transaction():
                 self._db.execute(_INSERT_JOB, (job.id, job.owner, job.request_id, job.state.value, job.create_time, 1,
-                                               json.dumps(to_dict(stored)), _brief(stored), _inputs(inline)))
+                                               json.dumps(to_dict(stored)), _brief(stored)))
+                if inline:
+                    self._db.execute("INSERT INTO job_inputs VALUES (?, ?)", (job.id, _inputs(inline)))
                 self._db.executemany(_INSERT_LOG, _log_rows(job.id, 1, log_lines))
         except sqlite3.IntegrityError as e:
             earlier = self.by_request(job.owner, job.request_id) if job.request_id else None
@@ -212,25 +214,25 @@ class SqliteStore:
         return None
 
     def inline_inputs(self, job_id: str) -> dict[str, bytes]:
-        row = self._read_one("SELECT inputs FROM jobs WHERE id = ?", (job_id,))
-        return {n: base64.b64decode(c) for n, c in json.loads(row[0]).items()} if row and row[0] else {}
+        row = self._read_one("SELECT files FROM job_inputs WHERE job_id = ?", (job_id,))
+        return {n: base64.b64decode(c) for n, c in json.loads(row[0]).items()} if row else {}
 
     def by_request(self, owner: str, request_id: str) -> Job | None:
         # `request_id != ''` lets SQLite use the partial unique index rather than read every job
         row = self._read_one("SELECT doc FROM jobs WHERE owner = ? AND request_id = ? AND request_id != ''",
-                        (owner, request_id))
+                             (owner, request_id))
         return from_dict(json.loads(row[0])) if row else None
 
     def count_unfinished(self) -> dict[tuple[JobState, str], int]:
         marks = ",".join("?" * len(_FINAL))
         rows = self._read(f"SELECT state, owner, COUNT(*) FROM jobs WHERE state NOT IN ({marks}) GROUP BY state, owner",
-                         _FINAL)
+                          _FINAL)
         return {(JobState(state), owner): n for state, owner, n in rows}
 
     def finished_before(self, end_time: float, limit: int) -> list[Job]:
         rows = self._read(f"SELECT doc FROM jobs INDEXED BY jobs_ended WHERE {_FINISHED} AND {_ENDED} < ? "
-                         f"ORDER BY {_ENDED}, id LIMIT ?",
-                         (end_time, limit))
+                          f"ORDER BY {_ENDED}, id LIMIT ?",
+                          (end_time, limit))
         return [from_dict(json.loads(r[0])) for r in rows]
 
     def delete_finished(self, job_id: str) -> bool:
@@ -239,6 +241,7 @@ class SqliteStore:
             cur = self._db.execute(f"DELETE FROM jobs WHERE id = ? AND state IN ({marks})", (job_id, *_FINAL))
             if cur.rowcount == 1:
                 self._db.execute("DELETE FROM job_logs WHERE job_id = ?", (job_id,))
+                self._db.execute("DELETE FROM job_inputs WHERE job_id = ?", (job_id,))
         return cur.rowcount == 1
 
     def append_log(self, job_id: str, lines: Sequence[LogRow]) -> int:
@@ -250,7 +253,7 @@ class SqliteStore:
 
     def job_log(self, job_id: str, after: int = 0, limit: int = 1000) -> list[LogLine]:
         rows = self._read("SELECT seq, time, attempt, level, text, source FROM job_logs WHERE job_id = ? AND seq > ? "
-                         "ORDER BY seq LIMIT ?", (job_id, after, limit))
+                          "ORDER BY seq LIMIT ?", (job_id, after, limit))
         return [LogLine(seq, t, attempt, Level(level), text, Source(source))
                 for seq, t, attempt, level, text, source in rows]
 
@@ -332,7 +335,7 @@ class SqliteStore:
                        json.dumps(batch_to_dict(stored))))
         except sqlite3.IntegrityError as e:
             row = self._read_one("SELECT doc FROM batches WHERE owner = ? AND request_id = ? AND request_id != ''",
-                            (batch.owner, batch.request_id)) if batch.request_id else None
+                                 (batch.owner, batch.request_id)) if batch.request_id else None
             if row is not None:
                 return batch_from_dict(json.loads(row[0]))
             raise StoreError(f"batch {batch.id} already exists") from e

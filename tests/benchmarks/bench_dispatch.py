@@ -119,7 +119,7 @@ def main() -> None:
 
     principals = [Principal("bench", Role.ADMIN), *(Principal(node_name(i), Role.NODE) for i in range(a.agents))]
     with tempfile.TemporaryDirectory(prefix="abaqueue-bench-") as tmp, \
-            scheduler_process(Path(tmp), principals) as scheduler:
+            scheduler_process(Path(tmp), principals, env={"SCHEDULER_SUBMIT_RATE_PER_S": "1000000"}) as scheduler:
         admin_token, *node_tokens = scheduler.tokens
         ctx = mp.get_context("spawn")
         stop, received, ready = ctx.Event(), ctx.Queue(), ctx.Barrier(a.agents + 1)

@@ -34,6 +34,10 @@ from client import Client
 from scheduler.domain.identity import Principal, Role
 
 
+def cpu_seconds(processes: list[psutil.Process]) -> float:
+    return sum(sum(p.cpu_times()[:2]) for p in processes)
+
+
 def write_model(folder: Path, include_kb: int) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     mesh = b"".join(f"{i + 1}, {i % 100:.3f}, {i // 100:.3f}, 0.000\n".encode() for i in range(include_kb * 1024 // 28))
@@ -49,6 +53,8 @@ def _engineers(address: str, token: str, model: Path, threads: int, warmup: floa
     after another; (when each job's results were in, its seconds from submission) in the window."""
     done: list[tuple[float, float]] = []
     failed: list[str] = []
+    finished = [0]  # every job collected, the warm-up's too
+    cpu = time.process_time()
     with Client(address, token=token) as client, tempfile.TemporaryDirectory(prefix="bench-results-") as out:
         ready.wait()
         start_at = time.monotonic() + warmup
@@ -66,16 +72,17 @@ def _engineers(address: str, token: str, model: Path, threads: int, warmup: floa
                     continue
                 got = job.download_results(Path(out) / job.id)
                 assert len(got) == len(RESULTS), got
-                finished = time.monotonic()
-                if start_at <= finished <= end_at:
-                    done.append((finished, finished - began))
+                finished[0] += 1
+                now = time.monotonic()
+                if start_at <= now <= end_at:
+                    done.append((now, now - began))
 
         workers = [threading.Thread(target=engineer, args=(n,)) for n in range(threads)]
         for w in workers:
             w.start()
         for w in workers:
             w.join()
-    results.put((done, failed))
+    results.put((done, failed, finished[0], time.process_time() - cpu))
 
 
 def main() -> None:
@@ -102,8 +109,10 @@ def main() -> None:
                 admin.update_queue_settings(max_concurrent=10_000, user_max_concurrent=10_000,
                                             team_max_concurrent=10_000)
             agents = AgentProcesses(scheduler.execution, list(zip(nodes, scheduler.tokens[len(engineers) + 1:])))
-            server = psutil.Process(scheduler.pid)
-            began, cpu_before = time.monotonic(), server.cpu_times()
+            watched = {"scheduler": [psutil.Process(scheduler.pid)], "s3": [psutil.Process(scheduler.s3.process.pid)],
+                       "agents": [psutil.Process(p.pid) for p in agents.processes]}
+            cpu_before = {name: cpu_seconds(ps) for name, ps in watched.items()}
+            began = time.monotonic()
             try:
                 ctx = mp.get_context("spawn")
                 ready, results = ctx.Barrier(len(engineers)), ctx.Queue()
@@ -117,11 +126,14 @@ def main() -> None:
                 for proc in procs:
                     proc.join(30)
             finally:
-                cpu_after, elapsed = server.cpu_times(), time.monotonic() - began
+                cpu_used = {name: cpu_seconds(ps) - cpu_before[name] for name, ps in watched.items()}
+                elapsed = time.monotonic() - began
                 agents.stop()
 
     done = [d for o in outcomes for d in o[0]]
     failed = [f for o in outcomes for f in o[1]]
+    collected = sum(o[2] for o in outcomes)
+    cpu_used["engineers"] = sum(o[3] for o in outcomes)
     turnaround = sorted(t for _, t in done)
     print(json.dumps({
         "scenario": "lifecycle", "agents": a.agents, "jobs_in_flight": a.jobs_in_flight,
@@ -130,7 +142,9 @@ def main() -> None:
         "lifecycle_jobs_per_s": round(len(done) / a.seconds, 1),
         "turnaround_p50_ms": round(percentile(turnaround, 0.5) * 1000, 1) if turnaround else None,
         "turnaround_p99_ms": round(percentile(turnaround, 0.99) * 1000, 1) if turnaround else None,
-        "scheduler_cpu_percent": round(100 * (sum(cpu_after[:2]) - sum(cpu_before[:2])) / elapsed, 1),
+        "scheduler_cpu_percent": round(100 * cpu_used["scheduler"] / elapsed, 1),
+        # where the machine's CPU went, per job collected (the warm-up's included)
+        "cpu_ms_per_job": {name: round(1000 * used / max(collected, 1), 1) for name, used in cpu_used.items()},
     }))
 
 

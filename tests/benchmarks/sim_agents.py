@@ -11,11 +11,9 @@ files up in a slot (GetResultUploads, presigned PUTs); CompleteJob. A heartbeat 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import multiprocessing as mp
 import os
 import tempfile
-import time
 from pathlib import Path
 
 import grpc
@@ -26,6 +24,7 @@ from abaqueue.protocol import PROTOCOL_VERSION
 from abaqueue.v1 import execution_service_pb2 as ex
 from abaqueue.v1 import execution_service_pb2_grpc as ex_grpc
 from abaqueue.v1 import job_pb2 as pb
+from node_agent.transfers import write_inline
 
 # What a small analysis leaves behind: the output database and the text files beside it.
 RESULTS = {".odb": 48 * 1024, ".dat": 6 * 1024, ".msg": 3 * 1024, ".sta": 512}
@@ -35,7 +34,6 @@ class SimAgent:
     def __init__(self, address: str, name: str, token: str, work: Path, heartbeat_s: float) -> None:
         self.address, self.name, self.work, self.heartbeat_s = address, name, work, heartbeat_s
         self.auth = (("authorization", f"Bearer {token}"),)
-        self.completed: list[float] = []  # time.monotonic() of each CompleteJob that answered COMPLETED
 
     async def _call(self, method: str, request):
         return await getattr(self.stub, method)(request, metadata=self.auth, timeout=60)
@@ -77,10 +75,7 @@ class SimAgent:
         attempt = job.job_attempt
         folder = self.work / f"{attempt.job_id}-{attempt.attempt}"
         folder.mkdir()
-        for f in job.input_files:
-            if f.HasField("content"):
-                assert hashlib.sha256(f.content).hexdigest() == f.sha256, f.name
-                (folder / f.name).write_bytes(f.content)
+        write_inline(folder, job.input_files)
         if any(not f.HasField("content") for f in job.input_files):
             slot = await self._slot(attempt)
             downloads = await self._call("GetInputDownloads", ex.GetInputDownloadsRequest(job_attempt=attempt))
@@ -106,15 +101,13 @@ class SimAgent:
         for path, request in zip(results, uploads.upload_requests):
             await asyncio.to_thread(presigned_http.upload, PresignedTarget.of(request), path)
         await self._release(slot)
-        done = await self._call("CompleteJob", ex.CompleteJobRequest(
+        await self._call("CompleteJob", ex.CompleteJobRequest(
             job_attempt=attempt, outcome=ex.OUTCOME_SUCCEEDED, result_files=infos))
-        if done.job.state == pb.JOB_STATE_COMPLETED:
-            self.completed.append(time.monotonic())
 
 
 def _agents_process(address: str, nodes: list[tuple[str, str]], heartbeat_s: float, ready: mp.Barrier,
                     stop: mp.Event, results: mp.Queue) -> None:
-    async def main() -> list[float]:
+    async def main() -> None:
         with tempfile.TemporaryDirectory(prefix="bench-agents-") as work:
             agents = [SimAgent(address, name, token, Path(work), heartbeat_s) for name, token in nodes]
             stopping = asyncio.Event()
@@ -122,10 +115,12 @@ def _agents_process(address: str, nodes: list[tuple[str, str]], heartbeat_s: flo
             await asyncio.to_thread(ready.wait)
             await asyncio.to_thread(stop.wait)
             stopping.set()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            return [t for a in agents for t in a.completed]
+            failed = [r for r in await asyncio.gather(*tasks, return_exceptions=True) if r is not None]
+            if failed:
+                raise failed[0]
 
-    results.put(asyncio.run(main()))
+    asyncio.run(main())
+    results.put("stopped")
 
 
 class AgentProcesses:
@@ -143,10 +138,9 @@ class AgentProcesses:
             p.start()
         self.ready.wait(120)
 
-    def stop(self) -> list[float]:
-        """Stop them; when each job they completed was completed."""
+    def stop(self) -> None:
         self.stop_event.set()
-        completed = [t for _ in self.processes for t in self.results.get(timeout=60)]
+        for _ in self.processes:
+            self.results.get(timeout=60)
         for p in self.processes:
             p.join(30)
-        return sorted(completed)

@@ -96,11 +96,17 @@ class FakeScheduler(pb_grpc.SubmissionServiceServicer):
         self.created.append(request)
         if not 1 <= request.cpus <= 1024:
             context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"cpus: {request.cpus} is out of range 1..1024")
-        job = self.add_job(S.JOB_STATE_BLOCKED, name=request.name, cpus=request.cpus,
-                           input_file=request.input_file, input_files=request.input_files)
+        inline = all(f.HasField("content") for f in request.input_files)  # queued at once, as the scheduler does
+        files = [job_pb2.FileInfo(name=f.name, size_bytes=len(f.content), sha256=sha256(f.content), unpack=f.unpack)
+                 if f.HasField("content") else f for f in request.input_files]
+        job = self.add_job(S.JOB_STATE_WAITING if inline else S.JOB_STATE_BLOCKED, name=request.name,
+                           cpus=request.cpus, input_file=request.input_file, input_files=files)
+        for f in request.input_files:
+            if f.HasField("content"):
+                self.blobs.blobs[f"/in/{job.id}/{f.name}"] = f.content  # where the tests look for inputs
         uploads = [job_pb2.PresignedRequest(
             file_name=f.name, method="PUT", url=self.blobs.url(f"/in/{job.id}/{f.name}"),
-            headers={"x-fake-signature": job.id}) for f in request.input_files]
+            headers={"x-fake-signature": job.id}) for f in request.input_files if not f.HasField("content")]
         return pb.CreateJobResponse(job=job, upload_requests=uploads)
 
     def SubmitJob(self, request: pb.SubmitJobRequest, context: grpc.ServicerContext) -> pb.SubmitJobResponse:

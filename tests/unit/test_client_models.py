@@ -106,7 +106,7 @@ def test_submit_uploads_every_file_and_queues_the_job(tmp_path: Path, fake: Fake
                                                       client: Client) -> None:
     model, sub = tmp_path / "beam.inp", tmp_path / "umat.for"
     model.write_bytes(b"*HEADING\nbeam\n")
-    sub.write_bytes(b"      SUBROUTINE UMAT\n" * 1000)
+    sub.write_bytes(b"      SUBROUTINE UMAT\n" * 4000)  # 88 KB: over the inline limit, so uploaded
 
     job = client.submit(model, cpus=4, files=[sub])
 
@@ -119,6 +119,17 @@ def test_submit_uploads_every_file_and_queues_the_job(tmp_path: Path, fake: Fake
     for p in (model, sub):
         assert fake.blobs.blobs[f"/in/{job.id}/{p.name}"] == p.read_bytes()
         assert fake.blobs.put_headers[f"/in/{job.id}/{p.name}"]["x-fake-signature"] == job.id
+
+
+def test_a_small_job_goes_inline_and_create_job_alone_queues_it(tmp_path: Path, fake: FakeScheduler,
+                                                                client: Client) -> None:
+    model = tmp_path / "beam.inp"
+    model.write_bytes(b"*HEADING\nbeam\n")
+    job = client.submit(model, cpus=2)
+    assert job.state is JobState.WAITING
+    (request,) = fake.created
+    assert [(f.name, f.content) for f in request.input_files] == [("beam.inp", model.read_bytes())]
+    assert not fake.blobs.put_headers  # nothing uploaded, and no SubmitJob needed
 
 
 def test_submit_passes_name_and_request_id(tmp_path: Path, fake: FakeScheduler, client: Client) -> None:
