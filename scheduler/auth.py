@@ -59,8 +59,7 @@ class TokenInterceptor(grpc.aio.ServerInterceptor):
         self._wrapped = PerMethod(self._wrap)
 
     def _audit(self, who: Principal | None, method: str, code: str, detail: str) -> None:
-        if not worth_recording(method, code):
-            return
+        """Record a call worth recording (domain/audit.py: `worth_recording`, which callers check)."""
         entry = AuditEntry(self.clock(), who.user if who else "", who.role.value if who else "",
                            self.port.value, method, code, detail)
         log.log(logging.INFO if code == "OK" else logging.WARNING, "audit: %s (%s) %s on the %s port: %s %s",

@@ -44,6 +44,7 @@ class ExecutionApp:
         self.queue = queue
         self.nodes = nodes
         self.slots = slots
+        self._inline_put: set[str] = set()  # jobs whose inline inputs older agents download: in the store already
         self.config = config
         self.multipart = MultipartUploads(blobs)
         self.rand = random.Random()
@@ -181,14 +182,19 @@ class ExecutionApp:
         job = self._moving(node, job_id, attempt)
         files = tuple(f for f in job.input_files if not f.inline)
         if len(files) < len(job.input_files) and self._node(node).protocol_version < protocol.INLINE_INPUTS:
-            inline = self.book.store.inline_inputs(job.id)
-            missing = [f.name for f in job.input_files if f.inline and f.name not in inline]
-            if missing:
-                raise FailedPrecondition(f"job {job.id}: the store holds no content of its inline input {missing[0]}")
-            await asyncio.gather(*(asyncio.to_thread(self.blobs.put, input_key(job.id, f.name), inline[f.name],
-                                                     f.sha256) for f in job.input_files if f.inline))
+            if job.id not in self._inline_put:  # once: the agent asks again for each file, and for fresh URLs
+                await self._put_inline(job)
+                self._inline_put.add(job.id)
             files = job.input_files
         return files, [self.blobs.presign_get(input_key(job.id, f.name), f.name) for f in files]
+
+    async def _put_inline(self, job: Job) -> None:
+        inline = self.book.store.inline_inputs(job.id)
+        missing = [f.name for f in job.input_files if f.inline and f.name not in inline]
+        if missing:
+            raise FailedPrecondition(f"job {job.id}: the store holds no content of its inline input {missing[0]}")
+        await asyncio.gather(*(asyncio.to_thread(self.blobs.put, input_key(job.id, f.name), inline[f.name], f.sha256)
+                               for f in job.input_files if f.inline))
 
     def result_uploads(
         self, node: str, job_id: str, attempt: int, files: Sequence[FileSpec],
@@ -341,6 +347,7 @@ class ExecutionApp:
         """The attempt on `node` ended: its cores and slot are free; a requeued job waits again."""
         self.nodes.release(node, job.id)
         self.slots.release_job(node, job.id)
+        self._inline_put.discard(job.id)
         self.queue.ended(job)
         if job.state is JobState.WAITING:
             self.queue.add(job)

@@ -23,10 +23,10 @@ from . import convert
 from .auth import bearer
 from .domain.errors import InvalidArgument, Unavailable
 from .domain.identity import TOKEN_PREFIX, Port, Principal, TokenRecord, authenticate, hash_token
+from .tokens import MAX_CACHED, keep_newest
 
 log = logging.getLogger(__name__)
 
-MAX_CACHED = 10_000  # tokens found
 MAX_CACHED_UNKNOWN = 1_000  # hashes the database did not know: kept apart, so a flood of made-up
 # tokens cannot push real ones out of the cache
 
@@ -68,12 +68,12 @@ class RemoteTokens:
             if e.code() is not grpc.StatusCode.NOT_FOUND:
                 log.error("the token database at %s answered %s: %s", self.address, e.code().name, e.details())
                 raise Unavailable(f"the token database cannot be asked now ({e.code().name}); retry later") from e
-            _keep(self._unknown, token_hash, now + self.cache_s, MAX_CACHED_UNKNOWN)
+            keep_newest(self._unknown, token_hash, now + self.cache_s, MAX_CACHED_UNKNOWN)
             return None
         except InvalidArgument as e:  # an answer this scheduler cannot read: the database's fault
             log.error("the token database at %s gave a malformed answer: %s", self.address, e)
             raise Unavailable("the token database gave an answer this scheduler cannot read") from e
-        _keep(self._known, token_hash, (now + self.cache_s, record), MAX_CACHED)
+        keep_newest(self._known, token_hash, (now + self.cache_s, record), MAX_CACHED)
         return record
 
     def forget(self, token_id: str) -> None:
@@ -81,14 +81,6 @@ class RemoteTokens:
         for cache in (self._known, self._unknown):
             for token_hash in [h for h in cache if h.startswith(token_id)]:
                 del cache[token_hash]
-
-
-def _keep(cache: OrderedDict, key: str, value: object, most: int) -> None:
-    """Put `key` in `cache` as its newest entry, dropping the least recently used past `most`."""
-    cache[key] = value
-    cache.move_to_end(key)
-    while len(cache) > most:
-        cache.popitem(last=False)
 
 
 class ForwardedTokenService(pb_grpc.TokenServiceServicer):

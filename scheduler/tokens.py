@@ -9,6 +9,7 @@ import logging
 import os
 import secrets
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -34,7 +35,7 @@ MAX_DESCRIPTION = 200
 # read per call was a tenth of the scheduler's work. A change made here (revoke, renew) counts at
 # once; one made by another scheduler sharing the store counts within this many seconds.
 CACHE_S = 2.0
-MAX_CACHED = 10_000
+MAX_CACHED = 10_000  # tokens found; made-up ones are never kept, so they cannot push these out
 
 
 class TokenBook:
@@ -46,7 +47,7 @@ class TokenBook:
         self.clock = clock
         self.random_bytes = random_bytes
         self.entropy_bytes = entropy_bytes
-        self._read: dict[str, tuple[float, TokenRecord | None]] = {}  # hash -> (when read, record)
+        self._read: OrderedDict[str, tuple[float, TokenRecord]] = OrderedDict()  # hash -> (when read, record)
 
     def create(
         self, principal: Principal, ttl_s: float | None = None, description: str = "",
@@ -75,13 +76,12 @@ class TokenBook:
             return None
         token_hash, now = hash_token(secret), self.clock()
         read = self._read.get(token_hash)
-        if read is None or not 0 <= now - read[0] < CACHE_S:
-            read = (now, self.store.get_token(token_hash))
-            if read[1] is not None:  # only tokens that exist: made-up ones cannot push them out
-                if len(self._read) >= MAX_CACHED:
-                    self._read.clear()
-                self._read[token_hash] = read
-        return authenticate(secret, read[1], port, now)
+        if read is not None and 0 <= now - read[0] < CACHE_S:
+            return authenticate(secret, read[1], port, now)
+        record = self.store.get_token(token_hash)
+        if record is not None:
+            keep_newest(self._read, token_hash, (now, record), MAX_CACHED)
+        return authenticate(secret, record, port, now)
 
     def _replace(self, record: TokenRecord) -> None:
         self.store.replace_token(record)
@@ -160,6 +160,14 @@ class TokenBook:
         write_secret(path, secret)
         log.warning("no tokens yet: wrote the first admin token to %s (readable by this user only)", path)
         return secret
+
+
+def keep_newest(cache: OrderedDict, key: str, value: object, most: int) -> None:
+    """Put `key` in `cache` as its newest entry, dropping the least recently used past `most`."""
+    cache[key] = value
+    cache.move_to_end(key)
+    while len(cache) > most:
+        cache.popitem(last=False)
 
 
 def create_in_store_file(database: Path, principals: list[Principal]) -> list[str]:

@@ -54,7 +54,7 @@ def decisions(before: Job | None, after: Job) -> list[tuple[Level, str]]:
         if after.state is JobState.WAITING:
             return [created, (Level.INFO, "queued: its inputs came inline")]
         if after.awaiting_approval:
-            return [created, (Level.INFO, "; ".join(after.reasons))]
+            return [created, _held(after)]
         return [created]
     lines: list[tuple[Level, str]] = []
     if after.cancel_requested and not before.cancel_requested:
@@ -62,7 +62,7 @@ def decisions(before: Job | None, after: Job) -> list[tuple[Level, str]]:
     if before.state is not after.state:
         lines.append(_moved(before, after))
     elif after.awaiting_approval and not before.awaiting_approval:
-        lines.append((Level.INFO, "; ".join(after.reasons) or "awaiting an admin's approval"))
+        lines.append(_held(after))
     if after.priority != before.priority:
         lines.append((Level.INFO, f"priority {before.priority} -> {after.priority}"))
     if after.collect_time is not None and before.collect_time is None:
@@ -70,6 +70,10 @@ def decisions(before: Job | None, after: Job) -> list[tuple[Level, str]]:
     if after.progress.warning and after.progress.warning != before.progress.warning:
         lines.append((Level.WARNING, after.progress.warning))
     return lines
+
+
+def _held(job: Job) -> tuple[Level, str]:
+    return Level.INFO, "; ".join(job.reasons) or "awaiting an admin's approval"
 
 
 def _moved(before: Job, after: Job) -> tuple[Level, str]:
