@@ -165,7 +165,9 @@ class AdminApp:
                 except Exception as e:  # noqa: BLE001 - S3 refusing one job must not stop the others
                     log.warning("job %s: its files could not be deleted (%s): it is kept for next time", job.id, e)
                     continue
-                gone += await asyncio.to_thread(self.store.delete_finished, job.id)
+                if await asyncio.to_thread(self.store.delete_finished, job.id):
+                    self.book.forget(job.id)
+                    gone += 1
             deleted += gone
             if len(batch) < CLEANUP_BATCH or not gone:  # the last batch, or one that would come back
                 break

@@ -3,12 +3,16 @@ bytes it carries are small inline inputs, put in the store for agents from befor
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import os
+import ssl
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+import aiohttp
 import boto3
-import urllib3
+import yarl
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -26,13 +30,12 @@ BUSY_CODES = frozenset({"SlowDown", "ServiceUnavailable", "InternalError", "Requ
 UNJOINABLE_CODES = frozenset({"InvalidPart", "InvalidPartOrder", "EntityTooSmall", "InvalidRequest", "BadDigest",
                               "InvalidDigest"})
 
-
 # The scheduler's own requests to the store that boto3 does not make: HEADs of presigned URLs, tried
-# again as boto3's standard mode would (three attempts on no connection, throttling and 5xx).
-_HEADS = urllib3.PoolManager(maxsize=16, ca_certs=os.environ.get("AWS_CA_BUNDLE"),  # boto3's CA bundle
-                             timeout=urllib3.Timeout(connect=5.0, read=30.0), retries=urllib3.Retry(
-    total=2, backoff_factor=0.1, status_forcelist=(429, 500, 502, 503, 504), allowed_methods=["HEAD"],
-    raise_on_status=False))
+# as boto3's standard mode would (three attempts on no connection, throttling and 5xx).
+HEAD_ATTEMPTS = 3
+HEAD_BACKOFF_S = 0.1  # then 0.2
+HEAD_TIMEOUT = aiohttp.ClientTimeout(total=30.0, sock_connect=5.0)
+RETRIED_STATUS = frozenset({429, 500, 502, 503, 504})
 
 
 def store_errors(call):
@@ -96,8 +99,10 @@ def result_key(job_id: str, attempt: int, name: str) -> str:
 
 
 class S3Blobs:
-    def __init__(self, settings: S3Settings) -> None:
+    def __init__(self, settings: S3Settings, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
         self.settings = settings
+        self._sleep = sleep
+        self._http: aiohttp.ClientSession | None = None  # made on the event loop, at the first HEAD
         session = boto3.session.Session(aws_access_key_id=settings.access_key_id,
                                         aws_secret_access_key=settings.secret_access_key,
                                         region_name=settings.region)
@@ -191,28 +196,54 @@ class S3Blobs:
         self._s3.put_object(Bucket=self.settings.bucket, Key=key, Body=content,
                             ChecksumSHA256=b64_of_hex(sha256_hex), Metadata={"sha256": sha256_hex})
 
-    def stat(self, key: str) -> StoredObject | None:
-        """What the store holds at `key`, or None when there is no such object. Blocking: call it
-        from a worker thread. A presigned HEAD (the scheduler checks every file of every job):
-        botocore would spend a millisecond of the scheduler's CPU on each."""
+    async def stat(self, key: str) -> StoredObject | None:
+        """What the store holds at `key`, or None when there is no such object: a presigned HEAD
+        on the event loop (the scheduler checks every file of every job; botocore, or urllib3 in a
+        worker thread, spend twice the scheduler's CPU on each)."""
         headers = {"x-amz-checksum-mode": "ENABLED"}
-        try:
-            answer = _HEADS.request("HEAD", self._presigner.url("HEAD", key, headers), headers=headers)
-        except urllib3.exceptions.HTTPError as e:  # no connection, a timeout, 5xx even when tried again
-            raise Unavailable(f"the blob store cannot be reached ({type(e).__name__}): retry") from e
-        if answer.status == 404:
-            return None
-        if answer.status >= 500 or answer.status == 429:
-            raise Unavailable(f"the blob store is not answering as it should (HTTP {answer.status}): retry")
-        if answer.status >= 300:
-            raise RuntimeError(f"the blob store refused HEAD {key}: HTTP {answer.status}")
-        head = answer.headers
-        return StoredObject(int(head.get("Content-Length", 0)), head.get("x-amz-checksum-sha256", ""),
-                            head.get("x-amz-meta-sha256", ""), head.get("x-amz-checksum-crc32", ""))
+        for attempt in range(HEAD_ATTEMPTS):
+            if attempt:
+                await self._sleep(HEAD_BACKOFF_S * 2 ** (attempt - 1))
+            url = yarl.URL(self._presigner.url("HEAD", key, headers), encoded=True)  # as signed
+            try:
+                async with self._session().head(url, headers=headers) as answer:
+                    status, head = answer.status, answer.headers
+            except (aiohttp.ClientError, asyncio.TimeoutError) as e:  # no connection, a reset, a timeout
+                failure = f"the blob store cannot be reached ({type(e).__name__}): retry"
+                continue
+            if status in RETRIED_STATUS:
+                failure = f"the blob store is not answering as it should (HTTP {status}): retry"
+                continue
+            if status == 404:
+                return None
+            if status >= 300:
+                raise RuntimeError(f"the blob store refused HEAD {key}: HTTP {status}")
+            return StoredObject(int(head.get("Content-Length", 0)), head.get("x-amz-checksum-sha256", ""),
+                                head.get("x-amz-meta-sha256", ""), head.get("x-amz-checksum-crc32", ""))
+        raise Unavailable(failure)
 
+    def _session(self) -> aiohttp.ClientSession:
+        if self._http is None:
+            bundle = os.environ.get("AWS_CA_BUNDLE")  # boto3's CA bundle
+            context = ssl.create_default_context(cafile=bundle) if bundle else True
+            self._http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=16, ssl=context),
+                                               timeout=HEAD_TIMEOUT, auto_decompress=False)
+        return self._http
+
+    async def close(self) -> None:
+        if self._http is not None:
+            await self._http.close()
+            self._http = None
+
+    @store_errors
     def size_of(self, key: str) -> int | None:
-        stored = self.stat(key)
-        return None if stored is None else stored.size_bytes
+        """The object's size, None when there is none. Blocking, through boto3: for tools and tests."""
+        try:
+            return self._s3.head_object(Bucket=self.settings.bucket, Key=key)["ContentLength"]
+        except ClientError as e:
+            if e.response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 404:
+                return None
+            raise
 
     @store_errors
     def ensure_bucket(self) -> None:

@@ -337,7 +337,7 @@ class ExecutionApp:
     ) -> tuple[tuple[FileSpec, ...], list[str]]:
         """Which reported files really are in the store with the reported size and SHA-256."""
         stored = await asyncio.gather(*(
-            asyncio.to_thread(self.blobs.stat, result_key(job.id, job.attempt, f.name)) for f in files
+            self.blobs.stat(result_key(job.id, job.attempt, f.name)) for f in files
         ))
         problems = [stored_files.problem(f, s) for f, s in zip(files, stored)]
         arrived = tuple(f for f, wrong in zip(files, problems) if wrong is None)

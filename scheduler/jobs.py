@@ -16,6 +16,12 @@ from .store import JobStore, LogRow, StoreError
 
 log = logging.getLogger(__name__)
 
+# The jobs last read or written, kept decoded: a job is read on every call about it (an agent's
+# report reads it twice), and decoding it from the store costs more than the call's own work. The
+# scheduler is the store's one writer, so a kept job is the stored one; a write that loses its
+# race (the store holds a newer version) drops it.
+KEPT_JOBS = 4096
+
 
 class JobBook:
     def __init__(self, store: JobStore, events: EventJournal, clock: Callable[[], float]) -> None:
@@ -24,6 +30,7 @@ class JobBook:
         self.clock = clock
         # Told of every stored write (before: None for a new job), after the journal: metrics.
         self.on_write: list[Callable[[Job | None, Job], None]] = []
+        self._kept: dict[str, Job] = {}  # by id, the most recently used last
 
     def _decisions(self, before: Job | None, after: Job) -> list[LogRow]:
         """The log lines of the scheduler's decisions that a write of a job stores."""
@@ -50,10 +57,35 @@ class JobBook:
                 log.exception("job %s: a listener failed", after.id)
 
     def get(self, job_id: str) -> Job:
-        job = self.store.get(job_id) if job_id else None
+        job = self._kept.get(job_id)
         if job is None:
-            raise NotFound(f"job {job_id!r} not found")
+            job = self.store.get(job_id) if job_id else None
+            if job is None:
+                raise NotFound(f"job {job_id!r} not found")
+        return self._keep(job)
+
+    def _keep(self, job: Job) -> Job:
+        kept = self._kept
+        kept.pop(job.id, None)
+        kept[job.id] = job
+        if len(kept) > KEPT_JOBS:
+            del kept[next(iter(kept))]
         return job
+
+    def forget(self, job_id: str) -> None:
+        """The job was deleted from the store."""
+        self._kept.pop(job_id, None)
+
+    def _update(self, job: Job) -> Job | None:
+        try:
+            stored = self.store.update(job)
+        except BaseException:  # it may have been written all the same (a timeout): read it again
+            self.forget(job.id)
+            raise
+        if stored is None:  # a lost race: what is kept is not what is stored
+            self.forget(job.id)
+            return None
+        return self._keep(stored)
 
     def create(self, job: Job, inline: Mapping[str, bytes] | None = None) -> Job:
         """Store a new job (with the content of its inline inputs and its first log lines, in one
@@ -62,14 +94,14 @@ class JobBook:
         lines = self._decisions(None, job)
         earlier = self.store.insert(job, inline, lines)
         if earlier is not None:
-            return earlier
-        self._written(None, job, lines)
+            return self._keep(earlier)
+        self._written(None, self._keep(job), lines)
         return job
 
     def change(self, job_id: str, change: Callable[[Job], Job]) -> Job:
         """Apply `change` (a pure function, may raise a domain error) and write the result
         conditionally on the version read."""
-        current, stored = change_stored(lambda: self.get(job_id), change, self.store.update, f"job {job_id}")
+        current, stored = change_stored(lambda: self.get(job_id), change, self._update, f"job {job_id}")
         if stored is not current:
             self._written(current, stored)
         return stored

@@ -41,7 +41,7 @@ class MultipartUploads:
         expected = composite([p.crc32 for p in parts])
         if checksum != expected:
             raise DataLoss(f"parts: the store's checksum of the joined file is {checksum}, the parts make {expected}")
-        stored = await asyncio.to_thread(self.blobs.stat, key)
+        stored = await self.blobs.stat(key)
         if stored is None:
             raise DataLoss("the joined file is not in the store")
         return stored.size_bytes

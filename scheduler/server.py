@@ -259,6 +259,7 @@ class SchedulerServer:
         self.audit.flush()
         if self._token_channel is not None:
             await self._token_channel.close()
+        await self.blobs.close()
         self.store.close()
         log.info("scheduler stopped")
 

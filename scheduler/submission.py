@@ -259,7 +259,7 @@ class SubmissionApp:
             return job  # already submitted (or queued by CreateJob): a retried call changes nothing
         uploaded = [(i, f) for i, f in enumerate(job.input_files) if not f.inline]
         stored = await asyncio.gather(*(
-            asyncio.to_thread(self.blobs.stat, input_key(job.id, f.name)) for _, f in uploaded
+            self.blobs.stat(input_key(job.id, f.name)) for _, f in uploaded
         ))
         inline_bytes = sum(f.size_bytes for f in job.input_files if f.inline)
         self._within_size(who, inline_bytes + sum(s.size_bytes for s in stored if s is not None),

@@ -3,6 +3,7 @@ was tampered with, has expired, or was never signed."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import replace
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -16,6 +17,13 @@ from scheduler.blobs import S3Blobs, S3Settings
 def blobs(seaweed, expiry: int = 900) -> S3Blobs:
     return S3Blobs(S3Settings(bucket=seaweed.bucket, endpoint_url=seaweed.endpoint, access_key_id=seaweed.access_key,
                               secret_access_key=seaweed.secret_key, url_expiry_seconds=expiry))
+
+
+async def _stat(s3: S3Blobs, key: str):
+    try:
+        return await s3.stat(key)
+    finally:
+        await s3.close()
 
 
 def with_query(url: str, change) -> str:
@@ -99,5 +107,5 @@ def test_a_put_of_other_bytes_than_the_signed_sha256_is_refused_and_stores_nothi
     assert (e.value.status, e.value.code) == (400, "BadDigest")
     assert s3.size_of(key) is None
     upload(s3.presign_put(key, "m.inp", file_digest(signed).sha256), signed)
-    stored = s3.stat(key)
+    stored = asyncio.run(_stat(s3, key))
     assert stored.size_bytes == signed.stat().st_size and stored.declared_sha256 == file_digest(signed).sha256
