@@ -14,12 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-import urllib3
+from .http_connections import Connections, Response, ShortBody
 
 CHUNK_BYTES = 1024 * 1024
 # Enough connections for the parallel parts of a transfer; a stalled socket fails, to be retried.
-_POOL = urllib3.PoolManager(num_pools=8, maxsize=32, retries=False,
-                            timeout=urllib3.Timeout(connect=10.0, read=300.0))
+_POOL = Connections(connect_s=10.0, read_s=300.0, kept_per_origin=32, blocksize=CHUNK_BYTES)
 _CODE = re.compile(r"<Code>([^<]{1,64})</Code>")
 
 
@@ -34,7 +33,7 @@ class TransferError(Exception):
         self.status = status
 
 
-def _refused(target: PresignedTarget, response: urllib3.BaseHTTPResponse) -> TransferError:
+def _refused(target: PresignedTarget, response: Response) -> TransferError:
     return TransferError(target.file_name, response.status, response.data.decode(errors="replace"))
 
 
@@ -126,7 +125,7 @@ def fetch_range(target: PresignedTarget, out: BinaryIO, start: int, length: int)
     finally:
         response.release_conn()
     if got != length:
-        raise urllib3.exceptions.ProtocolError(f"{target.file_name}: {got} of {length} bytes of a range arrived")
+        raise ShortBody(f"{target.file_name}: {got} of {length} bytes of a range arrived")
     return got
 
 

@@ -12,8 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-import urllib3
-
+from .http_connections import HTTP_ERRORS
 from .presigned_http import PresignedTarget, TransferError
 from .retry import backoff
 
@@ -27,7 +26,7 @@ RESENDABLE_CODES = frozenset({"BadDigest", "InvalidDigest", "IncompleteBody", "R
 def is_transient(error: BaseException) -> bool:
     if isinstance(error, TransferError):
         return error.status >= 500 or error.status in (408, 429) or error.code in RESENDABLE_CODES
-    return isinstance(error, (urllib3.exceptions.HTTPError, ConnectionError, TimeoutError))
+    return isinstance(error, HTTP_ERRORS)
 
 
 def needs_fresh_url(error: BaseException) -> bool:

@@ -6,9 +6,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
-import urllib3
 
 from abaqueue import multipart, presigned_http
+from abaqueue.http_connections import HTTP_ERRORS
 from abaqueue.presigned_http import PresignedTarget
 from abaqueue.ranged_download import download_ranges
 from abaqueue.transfer_retry import DEFAULT_RETRY, Resignable
@@ -104,7 +104,7 @@ def _transfer_errors() -> Iterator[None]:
         yield
     except presigned_http.TransferError as e:
         raise TransferFailed(str(e)) from e
-    except urllib3.exceptions.HTTPError as e:
+    except HTTP_ERRORS as e:
         raise TransferFailed(f"the blob store could not be reached: {e}") from e
     except multipart.FileChanged as e:
         raise ChecksumMismatch(str(e)) from e

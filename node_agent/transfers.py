@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import grpc
-import urllib3
 
 from abaqueue import multipart
+from abaqueue.http_connections import HTTP_ERRORS
 from abaqueue.presigned_http import FileDigest, PresignedTarget, TransferError, file_digest, upload
 from abaqueue.ranged_download import download_ranges
 from abaqueue.transfer_retry import Resignable, RetryPolicy, describe
@@ -69,7 +69,7 @@ class Unjoinable(Exception):
 
 # A file that still fails after its retries: the store refused it, the link stayed down, or the
 # file changed or vanished under the agent. (A refused attempt or a lapsed slot is not one.)
-UNSENDABLE = (TransferError, urllib3.exceptions.HTTPError, multipart.FileChanged, OSError, Unjoinable)
+UNSENDABLE = (TransferError, *HTTP_ERRORS, multipart.FileChanged, OSError, Unjoinable)
 
 
 class Transfers:

@@ -4,6 +4,7 @@ every port chosen free, with generated credentials and one bucket."""
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import shutil
 import subprocess
@@ -47,7 +48,9 @@ class SeaweedS3:
                 self.process.wait()
 
 
-def start_seaweed(workdir: Path, bucket: str = "abaqueue", timeout: float = 60.0) -> SeaweedS3:
+def start_seaweed(workdir: Path, bucket: str = "abaqueue", timeout: float = 60.0,
+                  cores: int | None = None) -> SeaweedS3:
+    """`cores`: how many cores its Go runtime runs on at once (GOMAXPROCS; all by default)."""
     workdir.mkdir(parents=True, exist_ok=True)
     (workdir / "data").mkdir(exist_ok=True)
     access, secret = "abaqueue-" + secrets.token_hex(6), secrets.token_hex(20)
@@ -65,8 +68,9 @@ def start_seaweed(workdir: Path, bucket: str = "abaqueue", timeout: float = 60.0
         *(f"-{flag}={port}" for flag, port in ports.items()),
     ]
     log = open(workdir / "weed.log", "ab")
+    env = None if cores is None else {**os.environ, "GOMAXPROCS": str(cores)}
     process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                               start_new_session=True)
+                               start_new_session=True, env=env)
     log.close()
     s3 = SeaweedS3(f"http://127.0.0.1:{ports['s3.port']}", access, secret, bucket, process)
     deadline = time.monotonic() + timeout

@@ -38,7 +38,9 @@ class RunningScheduler:
 def scheduler_process(home: Path, principals: list[Principal], *args: str,
                       env: dict[str, str] | None = None) -> Iterator[RunningScheduler]:
     """`abaqueue-scheduler` in `home`, serving until the block ends; its log is home/scheduler.log."""
-    s3 = start_seaweed(home / "s3")
+    # one core for SeaweedFS: it shares the machine's two with everything measured, and on more
+    # than one its Go runtime spends a fifth more CPU on the same requests (idle threads spinning)
+    s3 = start_seaweed(home / "s3", cores=1)
     try:
         sub_port, ex_port = free_ports(2)
         tokens = create_in_store_file(home / "bench.sqlite3", principals)

@@ -4,16 +4,18 @@ retried, and whether a stored object is the file that was reported."""
 from __future__ import annotations
 
 import hashlib
+import http.client
 import http.server
 import os
+import socket
 import threading
 
 import pytest
-import urllib3
 from hypothesis import given
 from hypothesis import strategies as st
 
 from abaqueue import checksums, multipart
+from abaqueue.http_connections import ShortBody
 from abaqueue.presigned_http import PresignedTarget, TransferError
 from abaqueue.transfer_retry import RetryPolicy, is_transient
 from abaqueue.v1 import job_pb2 as pb
@@ -55,8 +57,13 @@ def test_the_composite_checksum_is_the_crc32_of_the_part_crc32s():
     (TransferError("f", 400, "<Error><Code>BadDigest</Code></Error>"), True),
     (TransferError("f", 400, "<Error><Code>InvalidArgument</Code></Error>"), False),
     (TransferError("f", 404, "<Code>NoSuchKey</Code>"), False),
-    (urllib3.exceptions.ProtocolError("reset"), True),
-    (urllib3.exceptions.ReadTimeoutError(None, "u", "timed out"), True),
+    (http.client.RemoteDisconnected("closed without an answer"), True),
+    (http.client.IncompleteRead(b"abc", 10), True),
+    (ShortBody("3 of 10 bytes of a range arrived"), True),
+    (ConnectionResetError(104, "reset"), True),
+    (TimeoutError("timed out"), True),
+    (socket.gaierror(-3, "name did not resolve"), True),
+    (FileNotFoundError("the file went"), False),
     (ValueError("a bug"), False),
 ])
 def test_failures_are_classified_once(error, transient):
