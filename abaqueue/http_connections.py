@@ -16,15 +16,19 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
-# What a request that failed on the way raises: no answer or a broken one, a reset, a timeout, a
-# name that did not resolve, a TLS stream cut short.
-HTTP_ERRORS = (http.client.HTTPException, ConnectionError, TimeoutError, socket.gaierror, ssl.SSLEOFError)
+# What a request that failed on the way raises: no answer or a broken one (Unreachable: no
+# connection at all), a reset, a timeout, a name that did not resolve, TLS that failed.
+HTTP_ERRORS = (http.client.HTTPException, ConnectionError, TimeoutError, socket.gaierror, ssl.SSLError)
 
 Origin = tuple[str, str, int]
 
 
 class ShortBody(http.client.HTTPException):
     """Fewer bytes arrived than the answer said."""
+
+
+class Unreachable(http.client.HTTPException):
+    """No connection to the server: the network, the route or the host is down (an OSError)."""
 
 
 class Response:
@@ -38,7 +42,10 @@ class Response:
         self.headers = answer.headers  # case-insensitive .get()
 
     def read(self, amt: int | None = None) -> bytes:
-        chunk = self._answer.read(amt)
+        chunk = self._answer.read(amt)  # (a whole read raises IncompleteRead if it is cut short)
+        if amt and not chunk and self._answer.length:  # the connection ended before the body did
+            self.release_conn()
+            raise ShortBody(f"the connection ended {self._answer.length} bytes before the answer's end")
         if amt is None or not chunk:
             self.release_conn()
         return chunk
@@ -62,13 +69,15 @@ class Response:
         if self._answer.isclosed() and not self._answer.will_close:
             self._pool.put_back(self._origin, conn)
         else:
+            self._answer.close()  # its socket, which the connection may have handed over to it
             conn.close()
 
 
 class Connections:
     def __init__(self, connect_s: float = 10.0, read_s: float = 300.0, kept_per_origin: int = 32,
                  blocksize: int = 1024 * 1024) -> None:
-        self.connect_s, self.read_s, self.kept_per_origin, self.blocksize = connect_s, read_s, kept_per_origin, blocksize
+        self.connect_s, self.read_s = connect_s, read_s
+        self.kept_per_origin, self.blocksize = kept_per_origin, blocksize
         self._idle: dict[Origin, list[http.client.HTTPConnection]] = {}
         self._lock = threading.Lock()
         self._tls: ssl.SSLContext | None = None
@@ -82,8 +91,7 @@ class Connections:
         target = f"{parts.path or '/'}?{parts.query}" if parts.query else (parts.path or "/")
         conn = self._take(origin)
         try:
-            conn.request(method, target, body=body, headers=headers or {})
-            answer = conn.getresponse()
+            answer = _sent(conn, method, target, body, headers or {})
         except BaseException:
             conn.close()
             raise
@@ -114,7 +122,12 @@ class Connections:
             conn = http.client.HTTPConnection(host, port, timeout=self.connect_s, blocksize=self.blocksize)
         else:
             raise ValueError(f"not an http(s) URL: {scheme}://{host}")
-        conn.connect()
+        try:
+            conn.connect()
+        except (ConnectionError, TimeoutError, socket.gaierror, ssl.SSLError):
+            raise
+        except OSError as e:  # unreachable network or host, no local address or descriptors left
+            raise Unreachable(f"{host}:{port}: {e}") from e
         conn.sock.settimeout(self.read_s)
         return conn
 
@@ -125,6 +138,20 @@ class Connections:
                 idle.append(conn)
                 return
         conn.close()
+
+
+def _sent(conn: http.client.HTTPConnection, method: str, target: str, body: Any,
+          headers: dict[str, str]) -> http.client.HTTPResponse:
+    """The answer to the request. A server may answer before it has read the body (an expired
+    URL's 403) and close: that answer is the one to give, not the broken pipe it left."""
+    try:
+        conn.request(method, target, body=body, headers=headers)
+    except (BrokenPipeError, ConnectionResetError) as cut:
+        try:
+            return conn.getresponse()
+        except (http.client.HTTPException, OSError):
+            raise cut from None
+    return conn.getresponse()
 
 
 def _dropped(conn: http.client.HTTPConnection) -> bool:

@@ -6,7 +6,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
-
 from abaqueue import multipart, presigned_http
 from abaqueue.http_connections import HTTP_ERRORS
 from abaqueue.presigned_http import PresignedTarget

@@ -34,7 +34,7 @@ UNJOINABLE_CODES = frozenset({"InvalidPart", "InvalidPartOrder", "EntityTooSmall
 # as boto3's standard mode would (three attempts on no connection, throttling and 5xx).
 HEAD_ATTEMPTS = 3
 HEAD_BACKOFF_S = 0.1  # then 0.2
-HEAD_TIMEOUT = aiohttp.ClientTimeout(total=30.0, sock_connect=5.0)
+HEAD_TIMEOUT = aiohttp.ClientTimeout(total=None, sock_connect=5.0, sock_read=30.0)  # not the wait for a connection
 RETRIED_STATUS = frozenset({429, 500, 502, 503, 504})
 
 

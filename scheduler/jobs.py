@@ -16,11 +16,13 @@ from .store import JobStore, LogRow, StoreError
 
 log = logging.getLogger(__name__)
 
-# The jobs last read or written, kept decoded: a job is read on every call about it (an agent's
-# report reads it twice), and decoding it from the store costs more than the call's own work. The
-# scheduler is the store's one writer, so a kept job is the stored one; a write that loses its
-# race (the store holds a newer version) drops it.
+# The jobs last read or written, kept decoded for KEPT_S: a job is read on every call about it (an
+# agent's report reads it twice), and decoding it from the store costs more than the call's own
+# work. What this scheduler writes it keeps; a write that loses its race (the store holds a newer
+# version, from another scheduler on the store) drops it, and a read trusts a kept job for
+# KEPT_S only, so what another scheduler wrote is seen within that time.
 KEPT_JOBS = 4096
+KEPT_S = 1.0
 
 
 class JobBook:
@@ -30,7 +32,7 @@ class JobBook:
         self.clock = clock
         # Told of every stored write (before: None for a new job), after the journal: metrics.
         self.on_write: list[Callable[[Job | None, Job], None]] = []
-        self._kept: dict[str, Job] = {}  # by id, the most recently used last
+        self._kept: dict[str, tuple[Job, float]] = {}  # by id: (the job, when read or written), the latest last
 
     def _decisions(self, before: Job | None, after: Job) -> list[LogRow]:
         """The log lines of the scheduler's decisions that a write of a job stores."""
@@ -57,17 +59,20 @@ class JobBook:
                 log.exception("job %s: a listener failed", after.id)
 
     def get(self, job_id: str) -> Job:
-        job = self._kept.get(job_id)
+        now = self.clock()
+        kept = self._kept.pop(job_id, None)
+        if kept is not None and 0 <= now - kept[1] < KEPT_S:
+            self._kept[job_id] = kept  # the most recently used
+            return kept[0]
+        job = self.store.get(job_id) if job_id else None
         if job is None:
-            job = self.store.get(job_id) if job_id else None
-            if job is None:
-                raise NotFound(f"job {job_id!r} not found")
-        return self._keep(job)
+            raise NotFound(f"job {job_id!r} not found")
+        return self._keep(job, now)
 
-    def _keep(self, job: Job) -> Job:
+    def _keep(self, job: Job, now: float | None = None) -> Job:
         kept = self._kept
         kept.pop(job.id, None)
-        kept[job.id] = job
+        kept[job.id] = (job, self.clock() if now is None else now)
         if len(kept) > KEPT_JOBS:
             del kept[next(iter(kept))]
         return job

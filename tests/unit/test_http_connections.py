@@ -9,7 +9,7 @@ import threading
 
 import pytest
 
-from abaqueue.http_connections import Connections
+from abaqueue.http_connections import Connections, ShortBody
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -20,7 +20,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         Handler.seen.append((self.path, self.client_address[1]))
         body = b"x" * 100_000
         self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Content-Length", str(len(body) + (10 if "short" in self.path else 0)))
+        if "short" in self.path:
+            self.close_connection = True
         if "close" in self.path:
             self.send_header("Connection", "close")
             self.close_connection = True
@@ -83,6 +85,13 @@ def test_a_half_read_answer_does_not_keep_its_connection(server):
     answer.release_conn()
     assert pool.request("GET", url(server, "/again")).status == 200
     assert len({port for _, port in Handler.seen}) == 2
+
+
+def test_an_answer_cut_short_raises(server):
+    answer = Connections().request("GET", url(server, "/short"), preload_content=False)
+    with pytest.raises(ShortBody, match="10 bytes before"):
+        for _ in answer.stream(4096):
+            pass
 
 
 def test_not_http_is_refused():

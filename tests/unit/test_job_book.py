@@ -1,5 +1,6 @@
-"""JobBook keeps the jobs it last read or wrote decoded; what it gives is always what is stored:
-a write that loses its race reads the job again, a deleted job is gone, the oldest kept go first."""
+"""JobBook keeps the jobs it last read or wrote decoded, for jobs.KEPT_S: a write that loses its race
+reads the job again, another scheduler's write is seen once that time is up, a deleted job is gone,
+the least recently used go first."""
 
 from __future__ import annotations
 
@@ -18,7 +19,6 @@ class Clock:
     now = 1000.0
 
     def __call__(self) -> float:
-        self.now += 1.0
         return self.now
 
 
@@ -39,8 +39,8 @@ def store(tmp_path):
     s.close()
 
 
-def new_book(store) -> JobBook:
-    clock = Clock()
+def new_book(store, clock: Clock | None = None) -> JobBook:
+    clock = clock or Clock()
     return JobBook(store, EventJournal(clock, 100), clock)
 
 
@@ -72,6 +72,16 @@ def test_a_write_that_loses_its_race_reads_the_stored_job_again(store):
                           if j.state is JobState.BLOCKED else j.evolve(priority=7))
     assert started.state is JobState.WAITING and started.priority == 7  # applied to the stored version
     assert store.get("job-1") == started == book.get("job-1")
+
+
+def test_another_schedulers_write_is_seen_once_the_kept_time_is_up(store):
+    clock = Clock()
+    book = new_book(store, clock)
+    make(book, 1)
+    queue(new_book(store), "job-1")  # another scheduler on the same store
+    assert book.get("job-1").state is JobState.BLOCKED  # kept: not read again yet
+    clock.now += jobs.KEPT_S
+    assert book.get("job-1").state is JobState.WAITING
 
 
 def test_a_failed_write_forgets_the_kept_job(store, monkeypatch):
