@@ -124,7 +124,7 @@ class Connections:
             raise ValueError(f"not an http(s) URL: {scheme}://{host}")
         try:
             conn.connect()
-        except (ConnectionError, TimeoutError, socket.gaierror, ssl.SSLError):
+        except HTTP_ERRORS:
             raise
         except OSError as e:  # unreachable network or host, no local address or descriptors left
             raise Unreachable(f"{host}:{port}: {e}") from e

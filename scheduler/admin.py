@@ -165,10 +165,7 @@ class AdminApp:
                 except Exception as e:  # noqa: BLE001 - S3 refusing one job must not stop the others
                     log.warning("job %s: its files could not be deleted (%s): it is kept for next time", job.id, e)
                     continue
-                try:
-                    gone += await asyncio.to_thread(self.store.delete_finished, job.id)
-                finally:  # deleted, already gone, or perhaps deleted before a failure: read it again
-                    self.book.forget(job.id)
+                gone += await self.book.delete_finished(job.id)
             deleted += gone
             if len(batch) < CLEANUP_BATCH or not gone:  # the last batch, or one that would come back
                 break

@@ -22,7 +22,7 @@ from .domain.audit import AuditEntry, worth_recording
 from .domain.errors import SchedulerError
 from .domain.identity import Port, Principal
 from .grpc_errors import code_for, status_of
-from .handler_wrap import PerMethod, wrap_behavior
+from .handler_wrap import PerMethod, wrap_around
 from .store import StoreError
 
 log = logging.getLogger(__name__)
@@ -95,57 +95,37 @@ class TokenInterceptor(grpc.aio.ServerInterceptor):
         """The handler run with its caller's principal as `caller()` and its log lines naming the job,
         attempt and node (each call runs in its own task, so the context variables die with the
         call); audited once it is over."""
+        return wrap_around(handler, lambda request, context: _Call(self, method, request, context))
 
-        def begin(request, who: Principal) -> None:
-            _CALLER.set(who)
-            log_format.set_context(**ids_of(request, who))  # its lines name what it is about
+    def _ended(self, method: str, request, context: grpc.aio.ServicerContext, who: Principal) -> None:
+        code = status_of(context).name
+        if not worth_recording(method, code):
+            return
+        detail = (context.details() or "") if code != "OK" else _describe(request)
+        self._audit(who, method, code, detail if isinstance(detail, str) else str(detail))
 
-        def ended(request, context: grpc.aio.ServicerContext, who: Principal) -> None:
-            code = status_of(context).name
-            if not worth_recording(method, code):
-                return
-            detail = (context.details() or "") if code != "OK" else _describe(request)
-            self._audit(who, method, code, detail if isinstance(detail, str) else str(detail))
 
-        def unary(behavior: Callable[..., Awaitable]):
-            async def run(request, context):
-                who = await self._caller_of(method, context)
-                begin(request, who)
-                try:
-                    return await behavior(request, context)
-                finally:
-                    ended(request, context, who)
-            return run
+class _Call:
+    """One call through TokenInterceptor: its caller known (else refused) before it runs."""
 
-        def streaming(behavior):
-            async def run(request, context):
-                who = await self._caller_of(method, context)
-                begin(request, who)
-                try:
-                    async for response in behavior(request, context):
-                        yield response
-                finally:
-                    ended(request, context, who)
-            return run
+    __slots__ = ("interceptor", "method", "request", "context", "who")
 
-        return wrap_behavior(handler, unary, streaming)
+    def __init__(self, interceptor: TokenInterceptor, method: str, request, context) -> None:
+        self.interceptor, self.method, self.request, self.context = interceptor, method, request, context
+
+    async def __aenter__(self) -> None:
+        self.who = await self.interceptor._caller_of(self.method, self.context)
+        _CALLER.set(self.who)
+        log_format.set_context(**ids_of(self.request, self.who))  # its lines name what it is about
+
+    async def __aexit__(self, *ended_with) -> None:
+        self.interceptor._ended(self.method, self.request, self.context, self.who)
 
 
 def _describe(request) -> str:
-    """A one-line summary of a request message for the audit log (no secrets travel in requests;
-    inline file contents are left out)."""
+    """A one-line summary of a request message for the audit log (no secrets travel in requests)."""
     try:
-        return text_format.MessageToString(_without_content(request), as_one_line=True)
+        return text_format.MessageToString(request, as_one_line=True)
     except Exception:  # a request stream, not a message
         return ""
 
-
-def _without_content(request):
-    """`request`, or a copy of it without the content of its inline input files."""
-    if not any(f.HasField("content") for f in getattr(request, "input_files", ())):
-        return request
-    copy = type(request)()
-    copy.CopyFrom(request)
-    for f in copy.input_files:
-        f.ClearField("content")
-    return copy

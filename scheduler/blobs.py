@@ -241,7 +241,7 @@ class S3Blobs:
         try:
             return self._s3.head_object(Bucket=self.settings.bucket, Key=key)["ContentLength"]
         except ClientError as e:
-            if e.response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 404:
+            if _code(e) in ("404", "NoSuchKey", "NotFound"):
                 return None
             raise
 

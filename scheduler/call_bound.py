@@ -11,7 +11,7 @@ import asyncio
 
 import grpc
 
-from .handler_wrap import PerMethod, wrap_behavior
+from .handler_wrap import PerMethod, wrap_around
 
 LONG_POLLS = frozenset({
     "/abaqueue.v1.ExecutionService/AcquireJob",
@@ -35,18 +35,4 @@ class CallBound(grpc.aio.ServerInterceptor):
 
     def _wrap(self, _method: str, handler: grpc.RpcMethodHandler) -> grpc.RpcMethodHandler:
         places = self.places
-
-        def unary(behavior):
-            async def run(request, context):
-                async with places:
-                    return await behavior(request, context)
-            return run
-
-        def streaming(behavior):
-            async def run(request, context):
-                async with places:
-                    async for response in behavior(request, context):
-                        yield response
-            return run
-
-        return wrap_behavior(handler, unary, streaming)
+        return wrap_around(handler, lambda request, context: places)

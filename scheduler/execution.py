@@ -98,13 +98,21 @@ class ExecutionApp:
             changed = self.queue.changed.current()
             candidate = self.queue.decide(node.name, self.book.clock())
             if candidate is not None:
-                inline = self.book.store.inline_inputs(candidate)
+                inline = self._inline_inputs(candidate)
                 job = self._assign(candidate, node)
                 if job is not None:
                     return job, inline
                 continue
             if not await wait_for_change(changed, deadline - loop.time()):
                 return None
+
+    def _inline_inputs(self, job_id: str) -> dict[str, bytes]:
+        """The content of the job's inline inputs: read only for a job that has some."""
+        try:
+            job = self.book.get(job_id)  # kept: the assignment's write reads it again
+        except NotFound:
+            return {}  # gone meanwhile: it will not be assigned either
+        return self.book.store.inline_inputs(job_id) if any(f.inline for f in job.input_files) else {}
 
     def _assign(self, job_id: str, node: Node) -> Job | None:
         self.queue.discard(job_id)

@@ -58,7 +58,7 @@ class ExecutionService(pb_grpc.ExecutionServiceServicer):
         job, inline = acquired
         return pb.AcquireJobResponse(assignment=pb.Assignment(
             job_attempt=pb.JobAttempt(job_id=job.id, attempt=job.attempt), name=job.name, cpus=job.cpus,
-            input_file=job.input_file, input_files=[convert.file_to_pb(f, inline.get(f.name) if f.inline else None)
+            input_file=job.input_file, input_files=[convert.file_to_pb(f, inline.get(f.name))
                                                     for f in job.input_files],
             max_unpacked_bytes=self.app.config.role_limits.job_bytes_of(job.owner_role),
             solver=convert.solver_to_pb(job.solver),

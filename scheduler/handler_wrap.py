@@ -4,6 +4,7 @@ method: what differs between calls is done inside the behavior, not by building 
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 
 import grpc
 
@@ -21,6 +22,27 @@ def wrap_behavior(handler: grpc.RpcMethodHandler, unary, streaming) -> grpc.RpcM
     wrap = streaming if handler.response_streaming else unary
     return build(wrap(getattr(handler, attribute)), request_deserializer=handler.request_deserializer,
                  response_serializer=handler.response_serializer)
+
+
+def wrap_around(handler: grpc.RpcMethodHandler,
+                around: Callable[..., AbstractAsyncContextManager]) -> grpc.RpcMethodHandler:
+    """The same kind of handler, each call's behavior run inside `around(request, context)` (an
+    async context manager: it sees how the call ended, a stream's too)."""
+
+    def unary(behavior):
+        async def run(request, context):
+            async with around(request, context):
+                return await behavior(request, context)
+        return run
+
+    def streaming(behavior):
+        async def run(request, context):
+            async with around(request, context):
+                async for response in behavior(request, context):
+                    yield response
+        return run
+
+    return wrap_behavior(handler, unary, streaming)
 
 
 class PerMethod:

@@ -3,7 +3,9 @@ on a lost race, and announced to watchers."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 
 from .domain import job_log
@@ -12,6 +14,7 @@ from .domain.job import Job
 from .domain.job_log import Level, LogLine, Source
 from .events import EventJournal
 from .races import change_stored
+from .recently_used import keep_newest
 from .store import JobStore, LogRow, StoreError
 
 log = logging.getLogger(__name__)
@@ -32,7 +35,7 @@ class JobBook:
         self.clock = clock
         # Told of every stored write (before: None for a new job), after the journal: metrics.
         self.on_write: list[Callable[[Job | None, Job], None]] = []
-        self._kept: dict[str, tuple[Job, float]] = {}  # by id: (the job, when read or written), the latest last
+        self._kept: OrderedDict[str, tuple[Job, float]] = OrderedDict()  # by id: (the job, when read or written)
 
     def _decisions(self, before: Job | None, after: Job) -> list[LogRow]:
         """The log lines of the scheduler's decisions that a write of a job stores."""
@@ -50,7 +53,7 @@ class JobBook:
             except StoreError as e:
                 log.warning("job %s: its log did not take the scheduler's decision: %s", after.id, e)
         else:
-            self.events.logged(after, [LogLine(seq, *row) for seq, row in enumerate(logged, start=1)])
+            self._announce(after, len(logged), logged)
         self.events.job_written(before, after)
         for hear in self.on_write:
             try:
@@ -60,9 +63,9 @@ class JobBook:
 
     def get(self, job_id: str) -> Job:
         now = self.clock()
-        kept = self._kept.pop(job_id, None)
+        kept = self._kept.get(job_id)
         if kept is not None and 0 <= now - kept[1] < KEPT_S:
-            self._kept[job_id] = kept  # the most recently used
+            self._kept.move_to_end(job_id)
             return kept[0]
         job = self.store.get(job_id) if job_id else None
         if job is None:
@@ -70,27 +73,30 @@ class JobBook:
         return self._keep(job, now)
 
     def _keep(self, job: Job, now: float | None = None) -> Job:
-        kept = self._kept
-        kept.pop(job.id, None)
-        kept[job.id] = (job, self.clock() if now is None else now)
-        if len(kept) > KEPT_JOBS:
-            del kept[next(iter(kept))]
+        keep_newest(self._kept, job.id, (job, self.clock() if now is None else now), KEPT_JOBS)
         return job
 
-    def forget(self, job_id: str) -> None:
-        """The job was deleted from the store."""
+    def _forget(self, job_id: str) -> None:
         self._kept.pop(job_id, None)
 
     def _update(self, job: Job) -> Job | None:
         try:
             stored = self.store.update(job)
         except BaseException:  # it may have been written all the same (a timeout): read it again
-            self.forget(job.id)
+            self._forget(job.id)
             raise
         if stored is None:  # a lost race: what is kept is not what is stored
-            self.forget(job.id)
+            self._forget(job.id)
             return None
         return self._keep(stored)
+
+    async def delete_finished(self, job_id: str) -> bool:
+        """Delete the job if it is in a final state (its log and inline inputs too), in a worker
+        thread; whether it was."""
+        try:
+            return await asyncio.to_thread(self.store.delete_finished, job_id)
+        finally:  # deleted, already gone, or perhaps deleted before a failure: read it again
+            self._forget(job_id)
 
     def create(self, job: Job, inline: Mapping[str, bytes] | None = None) -> Job:
         """Store a new job (with the content of its inline inputs and its first log lines, in one
@@ -119,5 +125,8 @@ class JobBook:
     def _append(self, job: Job, rows: list[LogRow]) -> None:
         if not rows:
             return
-        last = self.store.append_log(job.id, rows)
+        self._announce(job, self.store.append_log(job.id, rows), rows)
+
+    def _announce(self, job: Job, last: int, rows: Sequence[LogRow]) -> None:
+        """Tell of log lines stored, the last of them numbered `last`."""
         self.events.logged(job, [LogLine(last - len(rows) + 1 + i, *row) for i, row in enumerate(rows)])

@@ -8,6 +8,8 @@ state they read lives, and read by the HTTP thread."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from typing import Any
 
 import grpc
 from prometheus_client import Counter, Gauge, Histogram
@@ -16,7 +18,7 @@ from abaqueue.metrics_http import MetricsEndpoint
 
 from .domain.job import Job, JobState
 from .grpc_errors import status_of
-from .handler_wrap import PerMethod, wrap_behavior
+from .handler_wrap import PerMethod, wrap_around
 
 # From a second to a working day: a slot is waited for behind other jobs' multi-GB files.
 SLOT_BUCKETS = (0.01, 0.1, 0.5, 1, 5, 15, 60, 300, 900, 1800, 3600, 7200, 14400, 28800)
@@ -117,29 +119,19 @@ class CallMetrics(grpc.aio.ServerInterceptor):
                 counter = calls[code] = metrics.rpcs.labels(method, code)
             counter.inc()
 
-        def unary(behavior):
-            async def run(request, context):
-                start, failed = time.perf_counter(), None
-                try:
-                    return await behavior(request, context)
-                except BaseException as e:
-                    failed = e
-                    raise
-                finally:
-                    record(context, start, failed)
-            return run
+        return wrap_around(handler, lambda request, context: _Timed(record, context))
 
-        def streaming(behavior):
-            async def run(request, context):
-                start, failed = time.perf_counter(), None
-                try:
-                    async for response in behavior(request, context):
-                        yield response
-                except BaseException as e:
-                    failed = e
-                    raise
-                finally:
-                    record(context, start, failed)
-            return run
 
-        return wrap_behavior(handler, unary, streaming)
+class _Timed:
+    """A call timed, and recorded with how it ended."""
+
+    __slots__ = ("record", "context", "start")
+
+    def __init__(self, record: Callable[[Any, float, BaseException | None], None], context) -> None:
+        self.record, self.context = record, context
+
+    async def __aenter__(self) -> None:
+        self.start = time.perf_counter()
+
+    async def __aexit__(self, kind, failed: BaseException | None, traceback) -> None:
+        self.record(self.context, self.start, failed)

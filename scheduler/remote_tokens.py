@@ -23,7 +23,8 @@ from . import convert
 from .auth import bearer
 from .domain.errors import InvalidArgument, Unavailable
 from .domain.identity import TOKEN_PREFIX, Port, Principal, TokenRecord, authenticate, hash_token
-from .tokens import MAX_CACHED, keep_newest
+from .recently_used import keep_newest
+from .tokens import MAX_CACHED
 
 log = logging.getLogger(__name__)
 

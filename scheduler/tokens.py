@@ -26,6 +26,7 @@ from .domain.identity import (
     authenticate,
     hash_token,
 )
+from .recently_used import keep_newest
 from .store import SqliteStore, TokenStore
 
 log = logging.getLogger(__name__)
@@ -66,7 +67,6 @@ class TokenBook:
             record = TokenRecord(hash_token(secret), principal, created=now,
                                  expires=None if ttl_s is None else now + ttl_s, description=description)
             if self.store.add_token(record):
-                self._read.pop(record.token_hash, None)
                 return secret, record
         raise RuntimeError("the random source keeps repeating itself")
 
@@ -160,14 +160,6 @@ class TokenBook:
         write_secret(path, secret)
         log.warning("no tokens yet: wrote the first admin token to %s (readable by this user only)", path)
         return secret
-
-
-def keep_newest(cache: OrderedDict, key: str, value: object, most: int) -> None:
-    """Put `key` in `cache` as its newest entry, dropping the least recently used past `most`."""
-    cache[key] = value
-    cache.move_to_end(key)
-    while len(cache) > most:
-        cache.popitem(last=False)
 
 
 def create_in_store_file(database: Path, principals: list[Principal]) -> list[str]:

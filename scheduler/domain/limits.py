@@ -99,8 +99,8 @@ def footprint(value: object) -> int:
     if value is None or kind in _SCALARS:
         return 8
     if kind in _SEQUENCES:
-        return sum(map(footprint, value)) if value else 0
-    names = _dataclass_fields(kind)
+        return sum(map(footprint, value))
+    names = field_names(kind)
     if names is not None:
         total = 0
         for name in names:
@@ -120,7 +120,8 @@ _SEQUENCES = frozenset({tuple, list, set, frozenset})
 
 
 @functools.cache
-def _dataclass_fields(kind: type) -> tuple[str, ...] | None:
+def field_names(kind: type) -> tuple[str, ...] | None:
+    """The field names of a dataclass type, in order; None for any other type."""
     return tuple(f.name for f in dataclasses.fields(kind)) if dataclasses.is_dataclass(kind) else None
 
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import base64
-import dataclasses
-import functools
 import json
 from dataclasses import asdict
 from typing import Any
@@ -12,6 +10,7 @@ from typing import Any
 from ..domain.batch import Batch
 from ..domain.identity import Principal, Role, TokenRecord
 from ..domain.job import AttemptRecord, ErrorClass, FileSpec, Job, JobState, Progress, SolverOptions
+from ..domain.limits import field_names
 
 
 def to_dict(job: Job) -> dict[str, Any]:
@@ -27,7 +26,7 @@ def _plain(value: Any) -> Any:
     kind = type(value)
     if kind in _AS_THEY_ARE:
         return value
-    names = _field_names(kind)
+    names = field_names(kind)
     if names is not None:
         return {name: _plain(getattr(value, name)) for name in names}
     if kind is tuple or kind is list:
@@ -39,10 +38,6 @@ def _plain(value: Any) -> Any:
 
 _AS_THEY_ARE = frozenset({str, int, float, bool, type(None)})
 
-
-@functools.cache
-def _field_names(kind: type) -> tuple[str, ...] | None:
-    return tuple(f.name for f in dataclasses.fields(kind)) if dataclasses.is_dataclass(kind) else None
 
 
 def from_dict(doc: dict[str, Any]) -> Job:

@@ -39,6 +39,7 @@ LINES_PER_WRITE = 99  # a transaction holds 100 items: the line counter and 99 l
 UNFINISHED = tuple(sorted(s.value for s in JobState if not s.is_final))
 FINAL = tuple(sorted(s.value for s in FINAL_STATES))
 MAX_LOG_RACES = 20
+BATCH_WRITE = 25  # items in one batch_write_item
 
 
 def S(value: str) -> dict:
@@ -216,7 +217,7 @@ class DynamoStore:
         if inline:
             puts.append({"Put": {"TableName": self._table, "Item": _inputs_item(job.id, inline)}})
         if log_lines:
-            if len(puts) + 1 + len(log_lines) > LINES_PER_WRITE + 1:
+            if len(puts) + len(log_lines) > LINES_PER_WRITE:
                 raise ValueError(f"at most {LINES_PER_WRITE - len(puts)} log lines go with a new job")
             puts += [{"Put": {"TableName": self._table, "Item": item}}
                      for item in (_last_line_item(job.id, len(log_lines)), *_line_items(job.id, 1, log_lines))]
@@ -320,8 +321,7 @@ class DynamoStore:
         keys = [{"pk": i["pk"], "sk": i["sk"]} for i in self._pages(
             "query", KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": S(f"log#{job_id}")},
             ProjectionExpression="pk, sk", ConsistentRead=True)]
-        for start in range(0, len(keys), 25):
-            self._write_all([{"DeleteRequest": {"Key": k}} for k in keys[start:start + 25]])
+        self._write_all([{"DeleteRequest": {"Key": k}} for k in keys])
         expression, values = _in("state", FINAL)
         deletes = [{"Delete": {"TableName": self._table, "Key": _key(f"job#{job_id}", "job"),
                                "ConditionExpression": expression, "ExpressionAttributeNames": {"#state": "state"},
@@ -333,13 +333,17 @@ class DynamoStore:
         return not self._transact(deletes)  # a condition failed: deleted meanwhile by another clean-up
 
     def _write_all(self, requests: list[dict]) -> None:
-        for _ in range(10):
-            answer = self._call("batch_write_item", RequestItems={self._table: requests})
-            requests = answer.get("UnprocessedItems", {}).get(self._table, [])
-            if not requests:
-                return
-            time.sleep(0.05)
-        raise StoreError("DynamoDB left writes unprocessed ten times")
+        """Every request written, BATCH_WRITE (DynamoDB's most) at a time."""
+        for start in range(0, len(requests), BATCH_WRITE):
+            batch = requests[start:start + BATCH_WRITE]
+            for _ in range(10):
+                answer = self._call("batch_write_item", RequestItems={self._table: batch})
+                batch = answer.get("UnprocessedItems", {}).get(self._table, [])
+                if not batch:
+                    break
+                time.sleep(0.05)
+            else:
+                raise StoreError("DynamoDB left writes unprocessed ten times")
 
     # Job logs.
     def append_log(self, job_id: str, lines: Sequence[LogRow]) -> int:
@@ -454,8 +458,7 @@ class DynamoStore:
         items = [{"PutRequest": {"Item": {
             **_key("audit", time_key(e.time, f"{time.time_ns():020d}{next(self._audit_seq):08d}")),
             "doc": S(json.dumps(asdict(e)))}}} for e in entries]
-        for start in range(0, len(items), 25):
-            self._write_all(items[start:start + 25])
+        self._write_all(items)
 
     def audit_entries(self, limit: int = 100) -> list[AuditEntry]:
         items = self._pages("query", KeyConditionExpression="pk = :pk", ScanIndexForward=False, Limit=min(limit, 1000),

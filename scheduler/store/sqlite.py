@@ -100,10 +100,10 @@ def _brief(job: Job) -> str | None:
     return None if job.state.is_final else json.dumps(Brief.of(job).to_list())
 
 
-def _inputs(inline: Mapping[str, bytes] | None) -> str | None:
+def _inputs(inline: Mapping[str, bytes]) -> str:
     """Inline inputs as their table keeps them, apart from the job's row (which every change of the
     job rewrites whole): {name: base64}."""
-    return json.dumps({n: base64.b64encode(c).decode() for n, c in inline.items()}) if inline else None
+    return json.dumps({n: base64.b64encode(c).decode() for n, c in inline.items()})
 
 
 def _log_rows(job_id: str, first: int, lines: Sequence[LogRow]) -> list[tuple]:

@@ -25,16 +25,16 @@ from pathlib import Path
 import grpc
 import psutil
 from bench_scheduler import measure
-from harness import scheduler_process
+from harness import UNLIMITED_SUBMITS, scheduler_process
 from load import Load, submit
 from prometheus_client.parser import text_string_to_metric_families
+from sim_agents import fail_unsolved
 
 from abaqueue.protocol import PROTOCOL_VERSION
 from abaqueue.v1 import execution_service_pb2 as ex
 from abaqueue.v1 import execution_service_pb2_grpc as ex_grpc
-from abaqueue.v1 import job_pb2
 from client import Client
-from scheduler.devstack.ports import free_ports
+from scheduler.devstack.ports import free_port
 from scheduler.domain.identity import Principal, Role
 
 DECISION = "abaqueue_dispatch_decision_seconds"
@@ -81,10 +81,7 @@ def _decide(address: str, nodes: list[tuple[str, str]], decisions: int, results:
                     made[0] += 1
                 answer = stub.AcquireJob(ex.AcquireJobRequest(node_name=name), metadata=auth, timeout=60)
                 if answer.HasField("assignment"):
-                    stub.CompleteJob(ex.CompleteJobRequest(
-                        job_attempt=answer.assignment.job_attempt, outcome=ex.OUTCOME_FAILED,
-                        error_class=job_pb2.ERROR_CLASS_MODEL, error_message="benchmark: not solved"),
-                        metadata=auth, timeout=30)
+                    fail_unsolved(stub, answer.assignment.job_attempt, auth, timeout=30)
 
         threads = [threading.Thread(target=agent, args=node) for node in nodes]
         for t in threads:
@@ -105,10 +102,10 @@ def main() -> None:
     users = [Principal(f"engineer{i}", Role.DEVELOPER, team="cae") for i in range(a.connections)]
     nodes = [f"node-{i:03d}" for i in range(a.nodes)]
     principals = [*users, Principal("root", Role.ADMIN), *(Principal(n, Role.NODE) for n in nodes)]
-    (metrics_port,) = free_ports(1)
+    metrics_port = free_port()
     with tempfile.TemporaryDirectory(prefix="abaqueue-bench-") as tmp, \
             scheduler_process(Path(tmp), principals, "--metrics-port", str(metrics_port),
-                              env={"SCHEDULER_SUBMIT_RATE_PER_S": "1000000"}) as scheduler:
+                              env=UNLIMITED_SUBMITS) as scheduler:
         with Client(scheduler.submission, token=scheduler.tokens[len(users)]) as admin:
             admin.update_queue_settings(max_concurrent=1000, team_max_concurrent=1000)  # users keep their 2
         began = time.monotonic()
@@ -131,7 +128,7 @@ def main() -> None:
         rss_after = server.memory_info().rss
         peak = next(int(line.split()[1]) * 1024 for line in Path(f"/proc/{scheduler.pid}/status").read_text()
                     .splitlines() if line.startswith("VmHWM:"))
-    pure = measure(100_000, a.decisions, 7)
+    pure = measure(a.jobs, a.decisions, 7)
     print(json.dumps({
         "scenario": "depth", "submitted": acked, "refused": refused, "submit_s": round(submit_s, 1),
         "waiting_at_decisions": waiting, "decisions": made,

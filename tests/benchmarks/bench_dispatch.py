@@ -26,7 +26,8 @@ import uuid
 from pathlib import Path
 
 import grpc
-from harness import percentile, scheduler_process
+from harness import UNLIMITED_SUBMITS, latency_figures, scheduler_process
+from sim_agents import fail_unsolved
 
 from abaqueue import presigned_http
 from abaqueue.protocol import PROTOCOL_VERSION
@@ -62,9 +63,7 @@ def agents(address: str, tokens: list[str], ready: mp.Barrier, stop: mp.Event, r
                 if not answer.HasField("assignment"):
                     continue
                 received.put((answer.assignment.job_attempt.job_id, time.monotonic_ns()))
-                stub.CompleteJob(ex.CompleteJobRequest(
-                    job_attempt=answer.assignment.job_attempt, outcome=ex.OUTCOME_FAILED,
-                    error_class=job_pb2.ERROR_CLASS_MODEL, error_message="benchmark: not solved"), metadata=auth)
+                fail_unsolved(stub, answer.assignment.job_attempt, auth)
             except grpc.RpcError:
                 if stop.is_set():  # the channel closes under the long-poll at the end
                     return
@@ -89,9 +88,7 @@ def prepare(stub: sub_grpc.SubmissionServiceStub, count: int) -> list[str]:
                 request_id=str(uuid.uuid4()), name="bench", cpus=1, input_file="bench.inp",
                 input_files=[job_pb2.FileInfo(name="bench.inp", size_bytes=len(MODEL), sha256=digest)]))
             for request in created.upload_requests:
-                target = presigned_http.PresignedTarget(request.file_name, request.method, request.url,
-                                                        dict(request.headers))
-                presigned_http.upload(target, Path(f.name))
+                presigned_http.upload(presigned_http.PresignedTarget.of(request), Path(f.name))
             job_ids.append(created.job.id)
     return job_ids
 
@@ -119,7 +116,7 @@ def main() -> None:
 
     principals = [Principal("bench", Role.ADMIN), *(Principal(node_name(i), Role.NODE) for i in range(a.agents))]
     with tempfile.TemporaryDirectory(prefix="abaqueue-bench-") as tmp, \
-            scheduler_process(Path(tmp), principals, env={"SCHEDULER_SUBMIT_RATE_PER_S": "1000000"}) as scheduler:
+            scheduler_process(Path(tmp), principals, env=UNLIMITED_SUBMITS) as scheduler:
         admin_token, *node_tokens = scheduler.tokens
         ctx = mp.get_context("spawn")
         stop, received, ready = ctx.Event(), ctx.Queue(), ctx.Barrier(a.agents + 1)
@@ -144,9 +141,7 @@ def main() -> None:
     latencies = sorted(max(0.0, ms) for ms in raw_ms)
     figures = {
         "scenario": "dispatch", "agents": a.agents, "jobs": len(measured), "rate_per_s": a.rate,
-        "dispatch_p50_ms": round(percentile(latencies, 0.50), 3),
-        "dispatch_p99_ms": round(percentile(latencies, 0.99), 3),
-        "dispatch_max_ms": round(latencies[-1], 3),
+        **latency_figures("dispatch", latencies),
         "dispatched_before_ack": sum(ms < 0 for ms in raw_ms),
     }
     print(json.dumps(figures))

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import grpc
 import psutil
-from harness import percentile, scheduler_process
+from harness import cpu_of, latency_figures, scheduler_process
 
 from abaqueue.protocol import PROTOCOL_VERSION
 from abaqueue.v1 import execution_service_pb2 as ex
@@ -103,21 +103,19 @@ def main() -> None:
         server = psutil.Process(scheduler.pid)
         ready.wait(120)
         time.sleep(a.warmup)
-        cpu_before, began = server.cpu_times(), time.monotonic()
+        cpu_before, began = cpu_of(server), time.monotonic()
         time.sleep(a.seconds)
-        cpu_after, elapsed = server.cpu_times(), time.monotonic() - began
+        used, elapsed = cpu_of(server) - cpu_before, time.monotonic() - began
         rss = server.memory_info().rss
         outcomes = [results.get(timeout=a.long_poll_timeout + 120) for _ in procs]
         for proc in procs:
             proc.join(30)
 
     times = sorted(t for o in outcomes for t in o[0])
-    used = (cpu_after.user + cpu_after.system) - (cpu_before.user + cpu_before.system)
     print(json.dumps({
         "scenario": "fan_in", "agents": a.agents, "channels": a.channels, "interval_s": a.interval,
         "heartbeats": len(times), "long_polls_answered": sum(o[1] for o in outcomes),
-        "heartbeat_p50_ms": round(percentile(times, 0.50), 3), "heartbeat_p99_ms": round(percentile(times, 0.99), 3),
-        "heartbeat_max_ms": round(times[-1], 3),
+        **latency_figures("heartbeat", times),
         "scheduler_cpu_percent": round(100 * used / elapsed, 1), "scheduler_rss_mb": round(rss / 2**20, 1),
     }))
 

@@ -26,16 +26,12 @@ import time
 from pathlib import Path
 
 import psutil
-from harness import percentile, scheduler_process
+from harness import UNLIMITED_SUBMITS, cpu_of, percentile, scheduler_process
 from load import small_model
 from sim_agents import RESULTS, AgentProcesses
 
 from client import Client
 from scheduler.domain.identity import Principal, Role
-
-
-def cpu_seconds(processes: list[psutil.Process]) -> float:
-    return sum(sum(p.cpu_times()[:2]) for p in processes)
 
 
 def write_model(folder: Path, include_kb: int) -> Path:
@@ -103,7 +99,7 @@ def main() -> None:
         input_bytes = sum(f.stat().st_size for f in model.parent.iterdir())
         principals = [*engineers, Principal("root", Role.ADMIN), *(Principal(n, Role.NODE) for n in nodes)]
         # each engineer keeps 16 jobs going: above the default limits of jobs running at once
-        with scheduler_process(home, principals, env={"SCHEDULER_SUBMIT_RATE_PER_S": "1000000",
+        with scheduler_process(home, principals, env={**UNLIMITED_SUBMITS,
                                                       "SCHEDULER_MAX_CONCURRENT_JOBS_DEVELOPER": "1000"}) as scheduler:
             with Client(scheduler.submission, token=scheduler.tokens[len(engineers)]) as admin:
                 admin.update_queue_settings(max_concurrent=10_000, user_max_concurrent=10_000,
@@ -111,7 +107,7 @@ def main() -> None:
             agents = AgentProcesses(scheduler.execution, list(zip(nodes, scheduler.tokens[len(engineers) + 1:])))
             watched = {"scheduler": [psutil.Process(scheduler.pid)], "s3": [psutil.Process(scheduler.s3.process.pid)],
                        "agents": [psutil.Process(p.pid) for p in agents.processes]}
-            cpu_before = {name: cpu_seconds(ps) for name, ps in watched.items()}
+            cpu_before = {name: cpu_of(*ps) for name, ps in watched.items()}
             began = time.monotonic()
             try:
                 ctx = mp.get_context("spawn")
@@ -126,7 +122,7 @@ def main() -> None:
                 for proc in procs:
                     proc.join(30)
             finally:
-                cpu_used = {name: cpu_seconds(ps) - cpu_before[name] for name, ps in watched.items()}
+                cpu_used = {name: cpu_of(*ps) - cpu_before[name] for name, ps in watched.items()}
                 elapsed = time.monotonic() - began
                 agents.stop()
 

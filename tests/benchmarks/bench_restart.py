@@ -11,19 +11,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
-import sys
 import tempfile
-import time
 import uuid
 from pathlib import Path
 
-from harness import BIN  # noqa: F401  (puts the repository on sys.path)
+from harness import scheduler_process
 
-from scheduler.devstack.health import wait_serving
-from scheduler.devstack.ports import free_ports
-from scheduler.devstack.seaweed import start_seaweed
 from scheduler.domain.job import FileSpec, Job, JobState
 from scheduler.store import SqliteStore
 
@@ -56,29 +49,10 @@ def main() -> None:
     a = p.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-restart-") as tmp:
         home = Path(tmp)
-        database = home / "bench.sqlite3"
-        counts = fill(database, a.jobs)
-        s3 = start_seaweed(home / "s3")
-        try:
-            sub_port, ex_port = free_ports(2)
-            with open(home / "scheduler.log", "wb") as log:
-                start = time.perf_counter()
-                scheduler = subprocess.Popen(
-                    [str(Path(sys.executable).parent / "abaqueue-scheduler"), "--port-for-submission", str(sub_port),
-                     "--port-for-execution", str(ex_port), "--database", str(database), "--s3-endpoint", s3.endpoint,
-                     "--bucket", s3.bucket],
-                    env={**os.environ, "AWS_ACCESS_KEY_ID": s3.access_key, "AWS_SECRET_ACCESS_KEY": s3.secret_key},
-                    stdout=log, stderr=subprocess.STDOUT)
-            try:
-                wait_serving(sub_port, scheduler, "scheduler")
-                wait_serving(ex_port, scheduler, "scheduler")
-                restart_s = time.perf_counter() - start
-            finally:
-                scheduler.terminate()
-                scheduler.wait(20)
-            restored = [line for line in (home / "scheduler.log").read_text().splitlines() if "restored" in line]
-        finally:
-            s3.stop()
+        counts = fill(home / "bench.sqlite3", a.jobs)
+        with scheduler_process(home, []) as scheduler:
+            restart_s = scheduler.started_s
+        restored = [line for line in (home / "scheduler.log").read_text().splitlines() if "restored" in line]
     print(restored[-1] if restored else "no start-up line in the scheduler's log")
     print(json.dumps({"jobs": a.jobs, "by_state": counts, "restart_s": round(restart_s, 3)}))
 

@@ -24,7 +24,7 @@ from pathlib import Path
 import boto3
 import psutil
 from botocore.config import Config
-from harness import scheduler_process
+from harness import cpu_of, scheduler_process
 
 from abaqueue.presigned_http import file_digest, upload
 from abaqueue.protocol import PROTOCOL_VERSION
@@ -64,12 +64,6 @@ def cpu_s(pid: int) -> float:
     return cpu_of(psutil.Process(pid))
 
 
-def cpu_of(process: psutil.Process) -> float:
-    """CPU seconds of the process itself (its children are the scheduler and SeaweedFS)."""
-    times = process.cpu_times()
-    return times.user + times.system
-
-
 async def agent_upload(execution: str, token: str, attempt: ex.JobAttempt, path: Path, config: AgentConfig):
     link = SchedulerLink(execution, token=token)
     try:
@@ -90,7 +84,9 @@ def main() -> None:
     size = a.mib * 1024 * 1024
     with tempfile.TemporaryDirectory(prefix="bench-transfer-") as tmp:
         home = Path(tmp)
-        with scheduler_process(home, [Principal("bench", Role.ADMIN), Principal(NODE, Role.NODE)]) as sched:
+        # SeaweedFS on every core: what is measured is how fast bytes move
+        with scheduler_process(home, [Principal("bench", Role.ADMIN), Principal(NODE, Role.NODE)],
+                               seaweed_cores=None) as sched:
             s3 = sched.s3
             big = home / "big.odb"
             make_file(big, size)

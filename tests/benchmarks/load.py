@@ -31,10 +31,10 @@ def small_model(nodes: int = 120) -> bytes:
 MODEL = small_model()
 
 
-def create_request(model: bytes = MODEL) -> sub.CreateJobRequest:
+def create_request() -> sub.CreateJobRequest:
     return sub.CreateJobRequest(
         request_id=uuid.uuid4().hex, name="plate", cpus=1, input_file="plate.inp",
-        input_files=[job_pb2.FileInfo(name="plate.inp", content=model)])
+        input_files=[job_pb2.FileInfo(name="plate.inp", content=MODEL)])
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,13 @@ from node_agent.transfers import write_inline
 RESULTS = {".odb": 48 * 1024, ".dat": 6 * 1024, ".msg": 3 * 1024, ".sta": 512}
 
 
+def fail_unsolved(stub: ex_grpc.ExecutionServiceStub, attempt: ex.JobAttempt, auth, timeout: float | None = None):
+    """End an assignment at once, failed (a synchronous stub): for scenarios about dispatch only."""
+    return stub.CompleteJob(ex.CompleteJobRequest(
+        job_attempt=attempt, outcome=ex.OUTCOME_FAILED, error_class=pb.ERROR_CLASS_MODEL,
+        error_message="benchmark: not solved"), metadata=auth, timeout=timeout)
+
+
 class SimAgent:
     def __init__(self, address: str, name: str, token: str, work: Path, heartbeat_s: float) -> None:
         self.address, self.name, self.work, self.heartbeat_s = address, name, work, heartbeat_s

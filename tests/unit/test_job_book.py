@@ -4,6 +4,8 @@ the least recently used go first."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from scheduler import jobs
@@ -104,8 +106,7 @@ def test_a_forgotten_job_is_read_from_the_store(store):
     book = new_book(store)
     make(book, 1)
     book.change("job-1", lambda j: states.transition(j, JobState.CANCELLED, book.clock()))
-    assert store.delete_finished("job-1")
-    book.forget("job-1")
+    assert asyncio.run(book.delete_finished("job-1"))
     with pytest.raises(NotFound):
         book.get("job-1")
 
