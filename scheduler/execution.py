@@ -32,6 +32,7 @@ from .transfer_slots import TransferSlots
 
 log = logging.getLogger(__name__)
 JobAttempt = tuple[str, int]
+LONG_POLL_SPREAD = (0.5, 1.0)  # the share of the long-poll timeout an empty AcquireJob waits
 
 
 class ExecutionApp:
@@ -90,9 +91,11 @@ class ExecutionApp:
 
     async def acquire_job(self, node_name: str) -> tuple[Job, dict[str, bytes]] | None:
         """Long-poll: the first waiting job that fits the node, as soon as there is one, with the
-        content of its inline inputs (read before it is assigned: a failed read assigns nothing)."""
+        content of its inline inputs (read before it is assigned: a failed read assigns nothing).
+        Each poll waits a random LONG_POLL_SPREAD share of the timeout: agents that came up together
+        (after a restart of the scheduler or of the site) do not all ask again in the same instant."""
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.config.long_poll_timeout_s
+        deadline = loop.time() + self.config.long_poll_timeout_s * self.rand.uniform(*LONG_POLL_SPREAD)
         while True:
             node = self._node(node_name)
             changed = self.queue.changed.current()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
 import sys
 from pathlib import Path
@@ -212,6 +213,7 @@ def _aws(p: argparse.ArgumentParser, a: argparse.Namespace) -> tuple[AwsSettings
 async def serve(config: SchedulerConfig) -> None:
     server = SchedulerServer(config)
     await server.start()
+    gc.freeze()  # what start-up made (modules, the restored queue) lives on: no collection scans it again
     stopping = stop_on_signals()
     print(f"abaqueue-scheduler: submission port {server.submission_port}, "
           f"execution port {server.execution_port}", flush=True)

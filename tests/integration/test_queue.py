@@ -4,6 +4,7 @@ limits that survive a restart, draining, license tokens, stats and cleanup."""
 from __future__ import annotations
 
 import json
+import random
 import time
 
 import pytest
@@ -18,6 +19,7 @@ from client.cli import main as cli
 from scheduler.blobs import S3Blobs, S3Settings
 from scheduler.config import SchedulerConfig
 from scheduler.domain.identity import Role
+from scheduler.execution import LONG_POLL_SPREAD
 from scheduler.server import SchedulerServer
 from tests.integration.conftest import SIM, Cluster
 
@@ -253,3 +255,22 @@ def test_a_node_with_the_license_tools_reports_what_others_use(cluster, model, m
         assert ana.queue_stats().license_tokens_total == 20
         monkeypatch.setenv("ABAQUS_SIM_LICENSES", "20,2")  # the others are done
         assert wait_for(lambda: take(node, "n1")) == job.id
+
+
+class _Shortest(random.Random):
+    """Always the shortest share of the long-poll timeout, noting the range asked for."""
+
+    def uniform(self, a: float, b: float) -> float:
+        self.asked = (a, b)
+        return a
+
+
+@pytest.mark.parametrize("cluster", [{"long_poll_timeout_s": 4}], indirect=True)
+def test_empty_long_polls_end_at_a_random_share_of_the_timeout(cluster):
+    """Agents that came up together must not all ask again in the same instant: each poll draws its
+    own wait, here the shortest (half of 4 s), so a call allowed 3.5 s gets its empty answer."""
+    cluster.server.execution.rand = spread = _Shortest()
+    node = node_stub(cluster, "n1")
+    answer = node.AcquireJob(ex.AcquireJobRequest(node_name="n1"), timeout=3.5)
+    assert not answer.HasField("assignment")
+    assert spread.asked == LONG_POLL_SPREAD == (0.5, 1.0)
