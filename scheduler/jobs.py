@@ -13,9 +13,10 @@ from .domain.errors import NotFound
 from .domain.job import Job
 from .domain.job_log import Level, LogLine, Source
 from .events import EventJournal
+from .group_commit import GroupCommit
 from .races import change_stored
 from .recently_used import keep_newest
-from .store import JobStore, LogRow, StoreError
+from .store import JobStore, LogRow, NewJob, StoreError
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,7 @@ class JobBook:
         # Told of every stored write (before: None for a new job), after the journal: metrics.
         self.on_write: list[Callable[[Job | None, Job], None]] = []
         self._kept: OrderedDict[str, tuple[Job, float]] = OrderedDict()  # by id: (the job, when read or written)
+        self._inserts: GroupCommit[NewJob, Job | None] = GroupCommit(store.insert_all)
 
     def _decisions(self, before: Job | None, after: Job) -> list[LogRow]:
         """The log lines of the scheduler's decisions that a write of a job stores."""
@@ -98,12 +100,13 @@ class JobBook:
         finally:  # deleted, already gone, or perhaps deleted before a failure: read it again
             self._forget(job_id)
 
-    def create(self, job: Job, inline: Mapping[str, bytes] | None = None) -> Job:
+    async def create(self, job: Job, inline: Mapping[str, bytes] | None = None) -> Job:
         """Store a new job (with the content of its inline inputs and its first log lines, in one
-        write); a repeated request id returns the job created the first time."""
+        write, with the other jobs created meanwhile); a repeated request id returns the job created
+        the first time."""
         job = job.evolve(version=1)
         lines = self._decisions(None, job)
-        earlier = self.store.insert(job, inline, lines)
+        earlier = await self._inserts.write(NewJob(job, inline, lines))
         if earlier is not None:
             return self._keep(earlier)
         self._written(None, self._keep(job), lines)

@@ -39,8 +39,8 @@ class SubmissionService(pb_grpc.SubmissionServiceServicer):
                                                 options, contents)
             return pb.CreateJobResponse(job=convert.job_to_pb(job, preview.wait),
                                         candidate_nodes=preview.nodes)
-        job, targets = self.app.create_job(caller(), request.request_id, request.name, request.cpus,
-                                           request.input_file, files, options, contents)
+        job, targets = await self.app.create_job(caller(), request.request_id, request.name, request.cpus,
+                                                 request.input_file, files, options, contents)
         expiry = self._expiry()
         return pb.CreateJobResponse(job=convert.job_to_pb(job),
                                     upload_requests=[convert.target_to_pb(t, expiry) for t in targets])

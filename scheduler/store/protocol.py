@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from ..domain.audit import AuditEntry
 from ..domain.batch import Batch
@@ -28,12 +28,25 @@ class JobPage:
 LogRow = tuple[float, int, Level, str, Source]  # (time, attempt, level, text, source) of a log line
 
 
+class NewJob(NamedTuple):
+    """What `JobStore.insert` takes."""
+
+    job: Job
+    inline: Mapping[str, bytes] | None = None
+    log_lines: Sequence[LogRow] = ()
+
+
 class JobStore(Protocol):
     def insert(self, job: Job, inline: Mapping[str, bytes] | None = None,
                log_lines: Sequence[LogRow] = ()) -> Job | None:
         """Store a new job (version 1) with the content of its inline inputs, by file name, and the
         first lines of its log (numbered from 1), in one write. If the owner already used its request
         id, return that job instead and store nothing; otherwise return None."""
+
+    def insert_all(self, new: Sequence[NewJob]) -> list[Job | None | StoreError]:
+        """`insert` each, in order (a later job may repeat an earlier one's request id): what
+        `insert` returns for each, or the StoreError it raises. A backend that stores them as one
+        write raises instead when it stores none."""
 
     def inline_inputs(self, job_id: str) -> dict[str, bytes]:
         """The content of the job's inline inputs by file name (empty: none); kept until the job is deleted."""

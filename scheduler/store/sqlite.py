@@ -29,7 +29,7 @@ from .codec import (
     token_from_dict,
     token_to_dict,
 )
-from .protocol import JobPage, LogRow, StoreError
+from .protocol import JobPage, LogRow, NewJob, StoreError
 
 log = logging.getLogger(__name__)
 
@@ -111,8 +111,11 @@ def _log_rows(job_id: str, first: int, lines: Sequence[LogRow]) -> list[tuple]:
             for seq, (t, attempt, level, text, source) in enumerate(lines, start=first)]
 
 
+# A new job whose id or (owner, request id) is taken adds nothing: the insert tells which it was.
 _INSERT_JOB = ("INSERT INTO jobs (id, owner, request_id, state, create_time, version, doc, brief) "
-               "VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+               "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")
+# `request_id != ''` lets SQLite use the partial unique index rather than read every job
+_BY_REQUEST = "SELECT doc FROM jobs WHERE owner = ? AND request_id = ? AND request_id != ''"
 _INSERT_LOG = "INSERT INTO job_logs (job_id, seq, time, attempt, level, text, source) VALUES (?, ?, ?, ?, ?, ?, ?)"
 CHECKPOINT_S = 0.1  # how often the WAL is copied into the database file, off the writers' thread
 
@@ -198,19 +201,25 @@ class SqliteStore:
 
     def insert(self, job: Job, inline: Mapping[str, bytes] | None = None,
                log_lines: Sequence[LogRow] = ()) -> Job | None:
+        return self.insert_all([NewJob(job, inline, log_lines)])[0]
+
+    def insert_all(self, new: Sequence[NewJob]) -> list[Job | None | StoreError]:
+        with self._transaction():
+            return [self._insert(*one) for one in new]
+
+    def _insert(self, job: Job, inline: Mapping[str, bytes] | None, log_lines: Sequence[LogRow]) -> Job | None:
+        """Within a transaction: the job, or the earlier job of its request id (this write's own too)."""
         stored = job if job.version == 1 else job.evolve(version=1)
-        try:
-            with self._transaction():
-                self._db.execute(_INSERT_JOB, (job.id, job.owner, job.request_id, job.state.value, job.create_time, 1,
-                                               json.dumps(to_dict(stored)), _brief(stored)))
-                if inline:
-                    self._db.execute("INSERT INTO job_inputs VALUES (?, ?)", (job.id, _inputs(inline)))
-                self._db.executemany(_INSERT_LOG, _log_rows(job.id, 1, log_lines))
-        except sqlite3.IntegrityError as e:
-            earlier = self.by_request(job.owner, job.request_id) if job.request_id else None
-            if earlier is not None:
-                return earlier
-            raise StoreError(f"job {job.id} already exists") from e
+        added = self._db.execute(_INSERT_JOB, (job.id, job.owner, job.request_id, job.state.value, job.create_time,
+                                               1, json.dumps(to_dict(stored)), _brief(stored))).rowcount
+        if not added:
+            row = self._db.execute(_BY_REQUEST, (job.owner, job.request_id)).fetchone() if job.request_id else None
+            if row is None:
+                raise StoreError(f"job {job.id} already exists")
+            return from_dict(json.loads(row[0]))
+        if inline:
+            self._db.execute("INSERT INTO job_inputs VALUES (?, ?)", (job.id, _inputs(inline)))
+        self._db.executemany(_INSERT_LOG, _log_rows(job.id, 1, log_lines))
         return None
 
     def inline_inputs(self, job_id: str) -> dict[str, bytes]:
@@ -218,9 +227,7 @@ class SqliteStore:
         return {n: base64.b64decode(c) for n, c in json.loads(row[0]).items()} if row else {}
 
     def by_request(self, owner: str, request_id: str) -> Job | None:
-        # `request_id != ''` lets SQLite use the partial unique index rather than read every job
-        row = self._read_one("SELECT doc FROM jobs WHERE owner = ? AND request_id = ? AND request_id != ''",
-                             (owner, request_id))
+        row = self._read_one(_BY_REQUEST, (owner, request_id))
         return from_dict(json.loads(row[0])) if row else None
 
     def count_unfinished(self) -> dict[tuple[JobState, str], int]:

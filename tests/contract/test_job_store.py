@@ -13,8 +13,9 @@ import pytest
 from scheduler.domain import validation
 from scheduler.domain.brief import Brief
 from scheduler.domain.job import FileSpec, Job, JobState
+from scheduler.domain.job_log import Level, LogLine, Source
 from scheduler.domain.validation import MAX_NAME_BYTES
-from scheduler.store import SqliteStore
+from scheduler.store import NewJob, SqliteStore
 from scheduler.store.codec import to_dict
 
 
@@ -62,6 +63,20 @@ def test_inline_inputs_are_stored_with_the_job_and_go_with_it(store):
     assert ended is not None and store.inline_inputs(job.id) == contents  # kept while the job is
     assert store.delete_finished(job.id)
     assert store.inline_inputs(job.id) == {}
+
+
+def test_jobs_inserted_together_are_each_stored_or_answered_with_the_job_of_their_request_id(store):
+    store.insert(make_job(1, request_id="r-1"))
+    job, contents = inline_job(2, request_id="r-2")
+    line = (5.0, 0, Level.INFO, "created by alice", Source.SCHEDULER)
+    got = store.insert_all([NewJob(job, contents, [line]), NewJob(make_job(3, request_id="r-1")),
+                            NewJob(make_job(4, request_id="r-2")), NewJob(make_job(5))])
+    assert [None if g is None else g.id for g in got] == [None, "job-0001", "job-0002", None]
+    assert store.get(job.id) == job.evolve(version=1) and store.inline_inputs(job.id) == contents
+    assert store.job_log(job.id) == [LogLine(1, *line)]
+    assert store.get("job-0003") is None and store.get("job-0004") is None  # nothing stored for a retry
+    assert store.get("job-0005") == make_job(5).evolve(version=1)
+    assert store.insert_all([]) == []
 
 
 def test_update_is_conditional_on_the_version(store):

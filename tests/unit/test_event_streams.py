@@ -42,8 +42,8 @@ def new_book(store, retained: int = 1000) -> JobBook:
 
 
 def make(book: JobBook, i: int, owner: str = "ana") -> Job:
-    return book.create(Job(id=f"job-{i}", name=f"m{i}", owner=owner, cpus=2, input_file="m.inp",
-                           input_files=(FileSpec("m.inp", 1, "0" * 64),), create_time=1.0))
+    return asyncio.run(book.create(Job(id=f"job-{i}", name=f"m{i}", owner=owner, cpus=2, input_file="m.inp",
+                                       input_files=(FileSpec("m.inp", 1, "0" * 64),), create_time=1.0)))
 
 
 def run_job(book: JobBook, job_id: str, increments: int = 3) -> None:

@@ -47,8 +47,8 @@ def new_book(store, clock: Clock | None = None) -> JobBook:
 
 
 def make(book: JobBook, i: int) -> Job:
-    return book.create(Job(id=f"job-{i}", name=f"m{i}", owner="ana", cpus=2, input_file="m.inp",
-                           input_files=(FileSpec("m.inp", 1, "0" * 64),), create_time=1.0))
+    return asyncio.run(book.create(Job(id=f"job-{i}", name=f"m{i}", owner="ana", cpus=2, input_file="m.inp",
+                                       input_files=(FileSpec("m.inp", 1, "0" * 64),), create_time=1.0)))
 
 
 def queue(book: JobBook, job_id: str) -> Job:
