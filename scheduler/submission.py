@@ -149,10 +149,11 @@ class SubmissionApp:
         files = validation.file_specs(input_files, "input_files", inputs=True)
         validation.input_file(input_file, files)
         solver = validation.solver_options(options.solver, name, files)
+        now = self.book.clock()
         return Job(
-            id=time_ordered_id(self.book.clock()), name=name, owner=who.user, team=who.team, owner_role=who.role.value,
+            id=time_ordered_id(now), name=name, owner=who.user, team=who.team, owner_role=who.role.value,
             cpus=cpus, input_file=input_file,
-            input_files=files, create_time=self.book.clock(), request_id=request_id,
+            input_files=files, create_time=now, request_id=request_id,
             state=JobState.BLOCKED, reasons=(AWAITING_INPUTS,), priority=int(job_priority),
             license_tokens=tokens or settings.tokens_for(cpus),
             required_labels=tuple(sorted(options.required_labels.items())), required_node=options.required_node,
@@ -195,7 +196,7 @@ class SubmissionApp:
             earlier = self.book.store.by_request(who.user, request_id) if request_id else None
             if earlier is None:
                 raise
-            job = self._again(who, earlier)
+            job = self._in_batch(who, earlier)
         else:
             job = await asyncio.shield(self._enter(who, job, inline))
         return job, self._upload_targets(job)
@@ -218,23 +219,18 @@ class SubmissionApp:
         return job
 
     async def _enter(self, who: Principal, job: Job, inline: Mapping[str, bytes]) -> Job:
-        """Store the new job and queue it; shielded from its call: a stored job is queued though
-        the call that created it was cancelled meanwhile. A request id used already: that job."""
+        """Store the new job and queue it (a request id used already: that job); shielded from its
+        call: a stored job is queued though the call that created it was cancelled meanwhile."""
         stored = await self.book.create(job, inline)
-        if stored.id != job.id:
-            return self._again(who, stored)
-        if stored.state is JobState.WAITING:
+        if stored.id == job.id and stored.state is JobState.WAITING:
             self.queue.add(stored)
-        if stored.batch_id and self.batches.joined(stored.batch_id, stored.id).cancelled:
-            return self.cancel_job(who, stored.id)  # the batch was cancelled meanwhile
-        return stored
+        return self._in_batch(who, stored)
 
-    def _again(self, who: Principal, earlier: Job) -> Job:
-        """What a retried CreateJob answers: the job created the first time."""
-        if earlier.batch_id and self.batches.joined(earlier.batch_id, earlier.id).cancelled \
-                and not earlier.state.is_final:
-            return self.cancel_job(who, earlier.id)  # the batch was cancelled meanwhile
-        return earlier
+    def _in_batch(self, who: Principal, job: Job) -> Job:
+        """A created job recorded in its batch, cancelled if the batch was cancelled meanwhile."""
+        if job.batch_id and self.batches.joined(job.batch_id, job.id).cancelled and not job.state.is_final:
+            return self.cancel_job(who, job.id)
+        return job
 
     def _starts_now(self, job: Job) -> None:
         """Refuse a job asked to start at once that would wait, with everything that would hold it."""
