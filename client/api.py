@@ -249,10 +249,11 @@ class Client:
     def cancel(self, job_id: str) -> Job:
         return self._job(self._call(self._stub.CancelJob, pb.CancelJobRequest(job_id=job_id)).job)
 
-    def watch(self, job_id: str) -> Iterator[Job]:
-        """The job now, then after every change; ends once it reaches a final state. A broken
-        connection is reopened (the job as it is then comes first)."""
-        for response in self._streamed(lambda: self._stub.WatchJob(pb.WatchJobRequest(job_id=job_id))):
+    def watch(self, job_id: str, final_only: bool = False) -> Iterator[Job]:
+        """The job now, then after every change; ends once it reaches a final state (`final_only`:
+        only that). A broken connection is reopened (the job as it is then comes first)."""
+        request = pb.WatchJobRequest(job_id=job_id, final_only=final_only)
+        for response in self._streamed(lambda: self._stub.WatchJob(request)):
             job = self._job(response.job)
             yield job
             if job.state.is_final:
@@ -264,7 +265,7 @@ class Client:
         bar = render.JobProgressBar(Console(stderr=True), job_id) if progress else None
         last: Job | None = None
         with bar or contextlib.nullcontext():
-            for last in self.watch(job_id):
+            for last in self.watch(job_id, final_only=bar is None and on_update is None):
                 if bar is not None:
                     bar.update(last)
                 if on_update is not None:

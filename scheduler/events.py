@@ -23,6 +23,7 @@ class EventJournal:
         self._events: deque[JobEvent] = deque(maxlen=retained)
         self._head = 0
         self._grown = asyncio.Event()
+        self._job_waiters: dict[str, set[asyncio.Future]] = {}  # by job id: the streams of that job asleep
 
     @property
     def head(self) -> int:
@@ -44,6 +45,9 @@ class EventJournal:
         self._head = event.seq
         grown, self._grown = self._grown, asyncio.Event()
         grown.set()
+        for woken in self._job_waiters.pop(event.job.id, ()):
+            if not woken.done():
+                woken.set_result(None)
 
     def since(self, seq: int) -> list[JobEvent] | None:
         """The events numbered after `seq`, oldest first; None when some of them are no longer held."""
@@ -54,7 +58,22 @@ class EventJournal:
             return None
         return list(itertools.islice(reversed(self._events), self._head - seq))[::-1]  # from the new end
 
-    async def grown_past(self, seq: int) -> None:
-        """Return once there is an event numbered after `seq`."""
-        while self._head <= seq:
-            await self._grown.wait()
+    async def grown_past(self, seq: int, job_id: str | None = None) -> None:
+        """Return once there is an event numbered after `seq`; with `job_id`, once there is one of
+        that job, for a stream of one job that has read every event up to `seq` (the events of other
+        jobs do not wake it: it reads them, with the job's, when it wakes)."""
+        if job_id is None:
+            while self._head <= seq:
+                await self._grown.wait()
+            return
+        if self._head > seq:
+            return
+        woken = asyncio.get_running_loop().create_future()
+        waiting = self._job_waiters.setdefault(job_id, set())
+        waiting.add(woken)
+        try:
+            await woken
+        finally:
+            waiting.discard(woken)
+            if not waiting and self._job_waiters.get(job_id) is waiting:
+                del self._job_waiters[job_id]

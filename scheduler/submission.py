@@ -445,10 +445,10 @@ class SubmissionApp:
         self.queue.discard(job_id)
         return job
 
-    async def watch(self, who: Principal, job_id: str) -> AsyncIterator[Job]:
-        """The job now, then every change, until it reaches a final state."""
+    async def watch(self, who: Principal, job_id: str, final_only: bool = False) -> AsyncIterator[Job]:
+        """The job now, then every change, until it reaches a final state (only that, `final_only`)."""
         self.get_job(who, job_id)
-        async for job in self.streams.snapshots(job_id):
+        async for job in self.streams.snapshots(job_id, final_only):
             yield job
 
     async def job_events(self, who: Principal, job_id: str, after: str) -> AsyncIterator[tuple[JobEvent, Cursor]]:

@@ -123,7 +123,7 @@ class SubmissionService(pb_grpc.SubmissionServiceServicer):
 
     @mapped
     async def WatchJob(self, request, context):
-        async for job in self.app.watch(caller(), request.job_id):
+        async for job in self.app.watch(caller(), request.job_id, request.final_only):
             yield pb.WatchJobResponse(job=convert.job_to_pb(job), event_time=convert.timestamp(time.time()))
 
     @mapped

@@ -71,13 +71,15 @@ class EventStreams:
                 yield event, Cursor(epoch, seq, version, log_seq)
                 if event.kind is Kind.JOB and event.job.state.is_final:
                     return
-            await self.journal.grown_past(seq)
+            await self.journal.grown_past(seq, job_id)
 
-    async def snapshots(self, job_id: str) -> AsyncIterator[Job]:
-        """The job now, then after every change but its log, until it reaches a final state."""
+    async def snapshots(self, job_id: str, final_only: bool = False) -> AsyncIterator[Job]:
+        """The job now, then after every change but its log, until it reaches a final state; with
+        `final_only`, the job in that state alone."""
         seq = self.journal.head
         job = self.book.get(job_id)
-        yield job
+        if job.state.is_final or not final_only:
+            yield job
         while not job.state.is_final:
             events = self.journal.since(seq)
             if events is None:  # fell behind the journal: the job as it is now
@@ -87,10 +89,12 @@ class EventStreams:
                 seq = max(seq, event.seq)
                 if event.job.id == job_id and event.kind is not Kind.LOG and event.job.version > job.version:
                     job = event.job
-                    yield job
                     if job.state.is_final:
+                        yield job
                         return
-            await self.journal.grown_past(seq)
+                    if not final_only:
+                        yield job
+            await self.journal.grown_past(seq, job_id)
 
     def _caught_up(self, job_id: str, seq: int, replayed: bool, version: int, log_seq: int,
                    resync: bool) -> tuple[Job, list[JobEvent]]:

@@ -77,6 +77,7 @@ class FakeScheduler(pb_grpc.SubmissionServiceServicer):
         self.created: list[pb.CreateJobRequest] = []
         self.page_tokens: list[str] = []
         self.plan: list[job_pb2.Job] = []  # changes WatchJob merges into the job, one message each
+        self.watched: list[pb.WatchJobRequest] = []
         self.hold_watch_open = True  # keep streaming after a final state until the client hangs up
         self.watch_cancelled = threading.Event()  # the client hung up
         self.watch_timed_out = threading.Event()  # the fake gave up holding the stream open
@@ -140,10 +141,13 @@ class FakeScheduler(pb_grpc.SubmissionServiceServicer):
                  ) -> Iterator[pb.WatchJobResponse]:
         job = self._job(request.job_id, context)
         context.add_callback(self.watch_cancelled.set)
-        yield pb.WatchJobResponse(job=job)
+        self.watched.append(request)
+        if not request.final_only:
+            yield pb.WatchJobResponse(job=job)
         for change in self.plan:
             job.MergeFrom(change)
-            yield pb.WatchJobResponse(job=job)
+            if not request.final_only or job.state >= S.JOB_STATE_COMPLETED:
+                yield pb.WatchJobResponse(job=job)
         if self.hold_watch_open and not self.watch_cancelled.wait(3):
             self.watch_timed_out.set()
 

@@ -209,6 +209,18 @@ def test_wait_reports_every_change_and_hangs_up_at_the_final_state(fake: FakeSch
         "the client should hang up once the job is final, not wait for the server"
 
 
+def test_wait_with_nothing_to_show_asks_for_the_final_state_only(fake: FakeScheduler, client: Client) -> None:
+    job = fake.add_job(S.JOB_STATE_STARTING)
+    fake.plan = [job_pb2.Job(state=S.JOB_STATE_RUNNING), job_pb2.Job(state=S.JOB_STATE_COMPLETED)]
+
+    final = client.wait(job.id)
+    fake.watch_cancelled.wait(2)
+    followed = client.wait(job.id, on_update=lambda j: None)
+
+    assert final.state is followed.state is JobState.COMPLETED
+    assert [r.final_only for r in fake.watched] == [True, False]
+
+
 def test_wait_raises_when_the_stream_ends_before_the_job_does(fake: FakeScheduler, client: Client) -> None:
     job = fake.add_job(S.JOB_STATE_RUNNING)
     fake.hold_watch_open = False

@@ -255,3 +255,55 @@ def test_a_cursor_of_this_run_ahead_of_its_events_is_refused(store):
     forged = Cursor(book.events.epoch, book.events.head + 1000)
     with pytest.raises(InvalidArgument, match="after"):
         asyncio.run(EventStreams(book).job("job-1", forged).__anext__())
+
+
+def test_a_jobs_watchers_sleep_through_other_jobs_events_and_leave_nothing_behind(store):
+    book = new_book(store)
+    for i in (1, 2):
+        make(book, i)
+    reads = []
+    since = book.events.since
+    book.events.since = lambda seq: reads.append(seq) or since(seq)
+
+    async def scenario():
+        watchers = [Pump(EventStreams(book).job("job-1", None)), Pump(EventStreams(book).snapshots("job-1"))]
+        first = [await w.take(quiet_s=0.05) for w in watchers]  # the job as it is, and its log so far
+        reads.clear()
+        run_job(book, "job-2", increments=5)  # a dozen events, none of job-1
+        others = [await w.take(quiet_s=0.05) for w in watchers]
+        quiet_reads = len(reads)
+        run_job(book, "job-1", increments=1)
+        own = [await w.take() for w in watchers]
+        late = Pump(EventStreams(book).snapshots("job-2"))  # a finished job: its snapshot, then the end
+        ended = await late.take()
+        left = Pump(EventStreams(book).snapshots("job-1"))
+        await left.take(limit=1)
+        left.task.cancel()
+        await asyncio.sleep(0)
+        everything = await collect(EventStreams(book).job("job-1", None))
+        return first, others, quiet_reads, own, ended, everything
+
+    first, others, quiet_reads, own, ended, everything = asyncio.run(scenario())
+    assert others == [[], []] and quiet_reads == 0  # not woken to read job-2's events
+    assert own[0][-1][0].job.state is JobState.COMPLETED and own[1][-1].state is JobState.COMPLETED
+    lines = [key(e) for e, _ in first[0] + own[0] if e.kind is Kind.LOG]
+    assert lines == [key(e) for e, _ in everything if e.kind is Kind.LOG] and len(lines) > 3  # every line, once
+    assert [j.state for j in ended] == [JobState.COMPLETED]
+    assert book.events._job_waiters == {}  # the stream that was cancelled asleep took its wake-up with it
+
+
+def test_a_final_only_watch_gives_the_job_once_it_has_ended_and_nothing_before(store):
+    book = new_book(store)
+    make(book, 1)
+
+    async def scenario():
+        watcher = Pump(EventStreams(book).snapshots("job-1", final_only=True))
+        before = await watcher.take(quiet_s=0.05)
+        run_job(book, "job-1")
+        after = await watcher.take()
+        ended = await collect(EventStreams(book).snapshots("job-1", final_only=True))
+        return before, after, ended
+
+    before, after, ended = asyncio.run(scenario())
+    assert before == []
+    assert [j.state for j in after] == [j.state for j in ended] == [JobState.COMPLETED]
