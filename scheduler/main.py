@@ -87,6 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--metrics-port", type=int,
                    help="serve Prometheus metrics at /metrics on this port (off when unset)")
     p.add_argument("--metrics-host", default="127.0.0.1", help="address of the metrics port")
+    p.add_argument("--web-port", type=int,
+                   help="serve the dashboard (a web page) on this HTTP port (off when unset)")
+    p.add_argument("--web-host", default="127.0.0.1", help="address of the dashboard's port")
     p.add_argument("--metrics-sample-seconds", type=float, default=10.0,
                    help="how often the gauges (jobs by state, nodes, cores, tokens) are sampled")
     p.add_argument("--admin-token-file", type=Path,
@@ -172,6 +175,7 @@ def parse_args(argv: list[str] | None = None) -> SchedulerConfig:
         long_poll_timeout_s=a.long_poll_timeout, transfer_slots_per_node=a.transfer_slots_per_node,
         transfer_slots_total=a.transfer_slots_total, transfer_slot_lease_s=a.transfer_slot_lease_seconds,
         metrics_port=a.metrics_port, metrics_host=a.metrics_host, metrics_sample_s=a.metrics_sample_seconds,
+        web_port=a.web_port, web_host=a.web_host,
         submission_max_message_bytes=_env_number(p, "SCHEDULER_SUBMISSION_MAX_MESSAGE_LENGTH", 10 * 1024 * 1024),
         execution_max_message_bytes=_env_number(p, "SCHEDULER_EXECUTION_MAX_MESSAGE_LENGTH", 10 * 1024 * 1024),
         submission_max_workers=_env_number(p, "SCHEDULER_SUBMISSION_MAX_WORKERS", 100),

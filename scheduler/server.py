@@ -49,6 +49,7 @@ from .submission_service import SubmissionService
 from .token_service import TOKENS, TokenService
 from .tokens import TokenBook, read_secret
 from .transfer_slots import TransferSlots
+from .web.site import Dashboard
 from .webhooks import Webhooks
 
 log = logging.getLogger(__name__)
@@ -114,6 +115,8 @@ class SchedulerServer:
         self._health: list[health.aio.HealthServicer] = []
         self.submission_port = 0
         self.execution_port = 0
+        self.web_port = 0
+        self._dashboard: Dashboard | None = None
         self._token_channel: grpc.aio.Channel | None = None
 
     def _take_backends(self, status: BackendStatus) -> None:
@@ -152,6 +155,10 @@ class SchedulerServer:
         for server in (sub, ex):
             await server.start()
         self._servers = [sub, ex]
+        if c.web_port is not None:
+            self._dashboard = Dashboard(self.submission, authenticate, self.clock)
+            self.web_port = await self._dashboard.start(c.web_host, c.web_port)
+            log.info("dashboard on http://%s:%d/", c.web_host, self.web_port)
         for checker, service in zip(self._health, (SUBMISSION, EXECUTION)):
             await set_serving(checker, service)
         self._background = [asyncio.create_task(self._expire_slots()), asyncio.create_task(self._watch_nodes()),
@@ -251,6 +258,9 @@ class SchedulerServer:
         self.metrics.close()
         if self.webhooks is not None:
             await self.webhooks.stop()
+        if self._dashboard is not None:
+            await self._dashboard.stop()
+            self._dashboard = None
         for checker in self._health:
             await checker.enter_graceful_shutdown()
         for server in self._servers:

@@ -33,11 +33,12 @@ class LocalStack:
     """Starts the three processes; `close()` stops them in reverse order."""
 
     def __init__(self, home: Path, *, submission_port: int, execution_port: int, agent_cpus: int = 4,
-                 s3: SeaweedS3 | None = None, metrics_port: int | None = None) -> None:
+                 s3: SeaweedS3 | None = None, metrics_port: int | None = None, web_port: int | None = None) -> None:
         self.home = home.resolve()
         self.submission_port = submission_port
         self.execution_port = execution_port
         self.metrics_port = metrics_port
+        self.web_port = web_port
         self.agent_cpus = agent_cpus
         self.s3 = s3
         self._own_s3 = s3 is None
@@ -83,6 +84,7 @@ class LocalStack:
             "--s3-endpoint", self.s3.endpoint, "--bucket", self.s3.bucket, "--heartbeat-interval", "2",
             *(["--metrics-port", str(self.metrics_port), "--metrics-sample-seconds", "2"]
               if self.metrics_port is not None else []),
+            *(["--web-port", str(self.web_port)] if self.web_port is not None else []),
         ], env)
         wait_serving(self.submission_port, scheduler, "scheduler")
         config = self.home / "agent.toml"
@@ -132,6 +134,7 @@ Abaqueue local stack is up (logs and data in {stack.home}):
   execution port   127.0.0.1:{stack.execution_port}   (agents; one local agent runs abaqus-sim)
   S3 (SeaweedFS)   {stack.s3.endpoint}   bucket {stack.s3.bucket}
   metrics          http://127.0.0.1:{stack.metrics_port}/metrics   (Prometheus)
+  dashboard        http://127.0.0.1:{stack.web_port}/   (sign in with the admin token below)
 
 Submit the sample model and follow it (the admin token was written to {stack.admin_token_file}):
   export ABAQUEUE_TOKEN_FILE={stack.admin_token_file}
@@ -213,7 +216,8 @@ def main(argv: list[str] | None = None) -> int:
         a.home = a.home or Path(".abaqueue/demo")
         shutil.rmtree(a.home, ignore_errors=True)  # every demo starts from an empty store and bucket
     with LocalStack(a.home or Path(".abaqueue"), submission_port=preferred_or_free_port(50051),
-                    execution_port=preferred_or_free_port(50052), metrics_port=preferred_or_free_port(9464)) as stack:
+                    execution_port=preferred_or_free_port(50052), metrics_port=preferred_or_free_port(9464),
+                    web_port=preferred_or_free_port(8080)) as stack:
         return run(stack) if a.mode == "run" else demo(stack, a.example.resolve())
 
 

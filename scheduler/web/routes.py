@@ -1,0 +1,145 @@
+"""The dashboard's HTTP API, as the page calls it: sign-in and out, the jobs (a page of them, one,
+cancel) and a live stream of their changes (server-sent events). Each handler turns the request
+into the same domain call a gRPC servicer makes, as the signed-in caller."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from aiohttp import web
+
+from ..domain.errors import InvalidArgument, SchedulerError
+from ..domain.identity import Port
+from ..domain.job import FINAL_STATES, JobState
+from ..domain.job_events import Cursor, Kind
+from ..submission import SubmissionApp
+from .errors import refusal
+from .security import COOKIE, Authenticate, caller, over_https, session_of
+from .sessions import IDLE_S, Sessions
+from .views import job_view
+
+STATIC = Path(__file__).parent / "static"
+KEEPALIVE_S = 15.0  # a comment line on a quiet event stream, so proxies keep it open
+SHOWN_EVENTS = (Kind.JOB, Kind.PROGRESS)
+
+
+class Routes:
+    def __init__(self, submission: SubmissionApp, sessions: Sessions, authenticate: Authenticate,
+                 clock: Callable[[], float]) -> None:
+        self.submission, self.sessions, self.authenticate, self.clock = submission, sessions, authenticate, clock
+
+    def add_to(self, app: web.Application) -> None:
+        app.router.add_get("/", self.index)
+        app.router.add_static("/static/", STATIC, show_index=False, follow_symlinks=False)
+        app.router.add_post("/api/signin", self.sign_in)
+        app.router.add_post("/api/signout", self.sign_out)
+        app.router.add_get("/api/me", self.me)
+        app.router.add_get("/api/jobs", self.jobs)
+        app.router.add_get("/api/jobs/{job_id}", self.job)
+        app.router.add_post("/api/jobs/{job_id}/cancel", self.cancel)
+        app.router.add_get("/api/events", self.events)
+
+    async def index(self, request: web.Request) -> web.FileResponse:
+        return web.FileResponse(STATIC / "index.html")
+
+    async def sign_in(self, request: web.Request) -> web.Response:
+        try:
+            token = (await request.json()).get("token", "")
+        except (json.JSONDecodeError, AttributeError, UnicodeDecodeError):
+            return refusal(400, "the body: not a JSON object with a token")
+        if not isinstance(token, str) or not token:
+            return refusal(400, "token: is required")
+        who = await self.authenticate(token, Port.SUBMISSION)
+        if who is None:
+            return refusal(401, "token: not a valid Abaqueue token")
+        session = self.sessions.open(token)
+        response = web.json_response(_me(who, session.csrf))
+        response.set_cookie(COOKIE, session.id, httponly=True, samesite="Strict", path="/",
+                            secure=over_https(request), max_age=int(IDLE_S))
+        return response
+
+    async def sign_out(self, request: web.Request) -> web.Response:
+        self.sessions.close(session_of(request).id)
+        response = web.json_response({})
+        response.del_cookie(COOKIE, path="/")
+        return response
+
+    async def me(self, request: web.Request) -> web.Response:
+        return web.json_response(_me(caller(request), session_of(request).csrf))
+
+    async def jobs(self, request: web.Request) -> web.Response:
+        q = request.query
+        wanted = set()
+        for name in q.getall("state", []):
+            try:
+                wanted.add(JobState(name))
+            except ValueError:
+                return refusal(400, f"state: {name[:40]!r} is not a job state")
+        page = self.submission.list_jobs(caller(request), wanted, _int(q, "page_size", 100),
+                                         q.get("page_token", ""), owner=q.get("user", ""))
+        now = self.clock()
+        return web.json_response({"jobs": [job_view(j, now) for j in page.jobs],
+                                  "next_page_token": page.next_cursor or ""})
+
+    async def job(self, request: web.Request) -> web.Response:
+        job = self.submission.get_job(caller(request), request.match_info["job_id"])
+        return web.json_response(job_view(job, self.clock()))
+
+    async def cancel(self, request: web.Request) -> web.Response:
+        job = self.submission.cancel_job(caller(request), request.match_info["job_id"])
+        return web.json_response(job_view(job, self.clock()))
+
+    async def events(self, request: web.Request) -> web.StreamResponse:
+        """Every change of the jobs the caller may see, as `job` events (the job's view as data,
+        the cursor as id: a browser that reconnects resumes with Last-Event-ID)."""
+        after = request.headers.get("Last-Event-ID", "")
+        if after:
+            Cursor.parse(after, "Last-Event-ID")  # refused (400) before the stream opens
+        stream = self.submission.events(caller(request), after)
+        response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store"})
+        await response.prepare(request)
+        try:
+            while (item := await self._next_or_keepalive(stream, response)) is not None:
+                event, cursor = item
+                if event.kind in SHOWN_EVENTS:
+                    data = json.dumps(job_view(event.job, self.clock()))
+                    await response.write(f"id: {cursor or ''}\nevent: job\ndata: {data}\n\n".encode())
+        except SchedulerError as e:  # the stream had begun: the browser hears why it ends
+            await response.write(f"event: failed\ndata: {json.dumps({'error': str(e)})}\n\n".encode())
+        finally:
+            await stream.aclose()
+        return response
+
+    async def _next_or_keepalive(self, stream, response: web.StreamResponse):
+        """The stream's next item, with a keep-alive line every KEEPALIVE_S meanwhile (a browser
+        that left is found out by it: the write fails)."""
+        pending = asyncio.ensure_future(anext(stream, None))
+        try:
+            while True:
+                done, _ = await asyncio.wait({pending}, timeout=KEEPALIVE_S)
+                if done:
+                    return pending.result()
+                await response.write(b": keep-alive\n\n")
+        except BaseException:
+            pending.cancel()
+            await asyncio.gather(pending, return_exceptions=True)
+            raise
+
+
+def _me(who, csrf: str) -> dict:
+    """The caller, their session's CSRF token, and the job states (the page's filters)."""
+    return {"user": who.user, "role": who.role.value, "team": who.team, "csrf": csrf,
+            "states": [s.value for s in JobState], "final_states": sorted(s.value for s in FINAL_STATES)}
+
+
+def _int(query, name: str, default: int) -> int:
+    text = query.get(name, "")
+    if not text:
+        return default
+    try:
+        return int(text)
+    except ValueError:
+        raise InvalidArgument(name, f"{text[:20]!r} is not a whole number") from None

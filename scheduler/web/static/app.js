@@ -1,0 +1,256 @@
+// The Abaqueue dashboard: plain JavaScript, no build step. Everything shown is set as text (never
+// as HTML), the session lives in an HttpOnly cookie, and every action carries the CSRF token the
+// sign-in answered with.
+
+let FINAL = new Set();      // the final job states, as the scheduler names them
+const PAGE_SIZE = 100;
+
+const $ = (id) => document.getElementById(id);
+let me = null;            // {user, role, team, csrf} once signed in
+let rows = new Map();     // job id -> job, the page shown
+let pageTokens = [""];    // the token of each page reached; the last is the current page's
+let nextToken = "";
+let events = null;        // the EventSource of live changes
+
+async function api(path, options = {}) {
+  const headers = {"Accept": "application/json", ...(options.headers || {})};
+  if (options.method && options.method !== "GET") {
+    headers["Content-Type"] = "application/json";
+    if (me) headers["X-CSRF-Token"] = me.csrf;
+  }
+  const answer = await fetch(path, {credentials: "same-origin", ...options, headers});
+  const body = await answer.json().catch(() => ({}));
+  if (!answer.ok) {
+    const error = new Error(body.error || `${answer.status} ${answer.statusText}`);
+    error.status = answer.status;
+    throw error;
+  }
+  return body;
+}
+
+function show(section) {
+  for (const id of ["sign-in", "jobs", "job"]) $(id).hidden = id !== section;
+  $("nav").hidden = $("who").hidden = section === "sign-in";
+}
+
+function duration(seconds) {
+  if (seconds === null || seconds === undefined) return "";
+  const s = Math.round(seconds);
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
+  return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+}
+
+function cell(text, className) {
+  const td = document.createElement("td");
+  td.textContent = text;
+  if (className) td.className = className;
+  return td;
+}
+
+function progressCell(job) {
+  const td = document.createElement("td");
+  const bar = document.createElement("progress");
+  bar.max = 1;
+  bar.value = job.state === "COMPLETED" ? 1 : job.progress.overall_fraction;
+  const label = document.createElement("span");
+  label.textContent = ` ${Math.round(100 * bar.value)} %`;
+  td.append(bar, label);
+  return td;
+}
+
+function jobRow(job) {
+  const tr = document.createElement("tr");
+  tr.dataset.jobId = job.id;
+  tr.dataset.state = job.state;
+  const name = document.createElement("td");
+  const link = document.createElement("a");
+  link.href = `#/jobs/${encodeURIComponent(job.id)}`;
+  link.textContent = job.name;
+  const id = document.createElement("div");
+  id.className = "job-id";
+  id.textContent = job.id;
+  name.append(link, id);
+  tr.append(name, cell(job.state, `state state-${job.state}`), progressCell(job), cell(job.owner),
+            cell(job.cpus), cell(job.license_tokens), cell(job.node), cell(duration(job.waited_s)),
+            cell(duration(job.ran_s)), cell(job.priority));
+  return tr;
+}
+
+function filters() {
+  return {state: $("filter-state").value, user: $("filter-user").value.trim(),
+          search: $("filter-search").value.trim().toLowerCase()};
+}
+
+function matches(job, f) {
+  if (f.state && job.state !== f.state) return false;
+  if (f.user && job.owner !== f.user) return false;
+  return !f.search || job.name.toLowerCase().includes(f.search) || job.id.includes(f.search);
+}
+
+function renderJobs() {
+  const f = filters();
+  const body = $("jobs-body");
+  const shown = [...rows.values()].filter((job) => matches(job, f));
+  body.replaceChildren(...shown.map(jobRow));
+  $("jobs-count").textContent = `${shown.length} job${shown.length === 1 ? "" : "s"} on this page`;
+  $("next-page").disabled = !nextToken;
+  $("first-page").disabled = pageTokens.length <= 1;
+}
+
+async function loadJobs() {
+  const f = filters();
+  const query = new URLSearchParams({page_size: PAGE_SIZE});
+  if (f.state) query.append("state", f.state);
+  if (f.user) query.set("user", f.user);
+  const token = pageTokens[pageTokens.length - 1];
+  if (token) query.set("page_token", token);
+  const page = await api(`/api/jobs?${query}`);
+  rows = new Map(page.jobs.map((job) => [job.id, job]));
+  nextToken = page.next_page_token;
+  renderJobs();
+}
+
+function follow() {
+  if (events) return;
+  events = new EventSource("/api/events");
+  events.addEventListener("open", () => $("live").classList.add("on"));
+  events.addEventListener("error", () => $("live").classList.remove("on"));
+  events.addEventListener("failed", () => {  // the stream could not go on from where it was: afresh
+    events.close();
+    events = null;
+    route().then(follow, failed);
+  });
+  events.addEventListener("job", (message) => {
+    const job = JSON.parse(message.data);
+    const known = rows.has(job.id);
+    const onFirstPage = pageTokens.length === 1;
+    if (known || (onFirstPage && matches(job, filters()))) {
+      const previous = rows.get(job.id);
+      if (!previous || previous.version <= job.version) {
+        if (!known) rows = new Map([[job.id, job], ...rows]);  // newest first
+        else rows.set(job.id, job);
+        renderJobs();
+      }
+    }
+    if (location.hash === `#/jobs/${encodeURIComponent(job.id)}`) renderJob(job);
+  });
+}
+
+function field(list, name, value) {
+  if (value === "" || value === null || value === undefined) return;
+  const dt = document.createElement("dt");
+  dt.textContent = name;
+  const dd = document.createElement("dd");
+  dd.textContent = value;
+  list.append(dt, dd);
+}
+
+function renderJob(job) {
+  $("job-title").textContent = `${job.name} — ${job.state}`;
+  const list = $("job-fields");
+  list.replaceChildren();
+  const p = job.progress;
+  field(list, "Job id", job.id);
+  field(list, "State", job.state);
+  field(list, "Owner", job.team ? `${job.owner} (${job.team})` : job.owner);
+  field(list, "Cores, license tokens", `${job.cpus}, ${job.license_tokens}`);
+  field(list, "Node", job.node);
+  field(list, "Priority", job.priority);
+  field(list, "Batch", job.batch_id);
+  field(list, "Waited", duration(job.waited_s));
+  field(list, "Ran", duration(job.ran_s));
+  if (p.total_steps) field(list, "Step", `${p.step} of ${p.total_steps}, increment ${p.increment}`);
+  field(list, "Done", `${Math.round(100 * (job.state === "COMPLETED" ? 1 : p.overall_fraction))} %`);
+  if (p.seconds_left !== null) field(list, "Time left", duration(p.seconds_left));
+  field(list, "Warning", p.warning);
+  field(list, "Waiting for", job.reasons.join("; "));
+  field(list, "Error", job.error_message);
+  $("job-cancel").hidden = FINAL.has(job.state);
+  $("job-cancel").dataset.jobId = job.id;
+}
+
+async function openJob(id) {
+  show("job");
+  $("job-error").textContent = "";
+  try {
+    renderJob(await api(`/api/jobs/${encodeURIComponent(id)}`));
+  } catch (e) {
+    $("job-title").textContent = e.message;
+    $("job-fields").replaceChildren();
+    $("job-cancel").hidden = true;
+  }
+}
+
+async function route() {
+  if (!me) return;
+  const match = location.hash.match(/^#\/jobs\/(.+)$/);
+  if (match) return openJob(decodeURIComponent(match[1]));
+  show("jobs");
+  await loadJobs();
+}
+
+async function signedIn(who) {
+  me = who;
+  FINAL = new Set(who.final_states);
+  const select = $("filter-state");
+  select.replaceChildren(select.options[0]);
+  for (const state of who.states) {
+    const option = document.createElement("option");
+    option.value = option.textContent = state;
+    select.append(option);
+  }
+  $("who-name").textContent = `${me.user} (${me.role})`;
+  follow();
+  await route();
+}
+
+function signedOut() {
+  me = null;
+  if (events) events.close();
+  events = null;
+  rows = new Map();
+  show("sign-in");
+}
+
+function setUp() {
+  $("sign-in-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const input = $("token");
+    $("sign-in-error").textContent = "";
+    try {
+      const who = await api("/api/signin", {method: "POST", body: JSON.stringify({token: input.value})});
+      input.value = "";  // the token is the server's to keep, not the page's
+      await signedIn(who);
+    } catch (err) {
+      $("sign-in-error").textContent = err.message;
+    }
+  });
+  $("sign-out").addEventListener("click", async () => {
+    await api("/api/signout", {method: "POST"}).catch(() => {});
+    signedOut();
+  });
+  const reload = () => { pageTokens = [""]; loadJobs().catch(failed); };
+  $("filter-state").addEventListener("change", reload);
+  $("filter-user").addEventListener("change", reload);
+  $("filter-search").addEventListener("input", renderJobs);
+  $("filters").addEventListener("submit", (e) => e.preventDefault());
+  $("next-page").addEventListener("click", () => { pageTokens.push(nextToken); loadJobs().catch(failed); });
+  $("first-page").addEventListener("click", reload);
+  $("job-cancel").addEventListener("click", async (e) => {
+    try {
+      renderJob(await api(`/api/jobs/${encodeURIComponent(e.target.dataset.jobId)}/cancel`, {method: "POST"}));
+    } catch (err) {
+      $("job-error").textContent = err.message;
+    }
+  });
+  window.addEventListener("hashchange", () => route().catch(failed));
+}
+
+function failed(error) {
+  if (error.status === 401) signedOut();
+  else console.error(error);
+}
+
+setUp();
+api("/api/me").then(signedIn, signedOut);

@@ -1,0 +1,91 @@
+"""The dashboard in a real browser (Debian's chromium, headless, driven by Playwright) against a
+live scheduler with a simulator agent: sign in, see a job submitted through the API go from WAITING
+to COMPLETED without a reload, open its page, cancel another job. Screenshots of each page at
+1366x768 and at a phone's width are kept in build/screenshots/."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from scheduler.domain.identity import Role
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
+SIZES = {"wide": {"width": 1366, "height": 768}, "narrow": {"width": 390, "height": 844}}
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+MODEL = b"*Heading\n** abaqus-sim: seconds=2\n*Step\n*Static\n0.25, 1.\n*End Step\n"
+
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="no chromium: apt-get install chromium")
+
+
+@pytest.fixture
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        yield b
+        b.close()
+
+
+def shoot(page, name: str) -> None:
+    """Each size's screenshot of what the page shows now; nothing wider than the window."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for size, viewport in SIZES.items():
+        page.set_viewport_size(viewport)
+        page.screenshot(path=str(SHOTS / f"{name}-{size}.png"), full_page=True)
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{name} at {size}: the page is {overflow} px wider than the window"
+    page.set_viewport_size(SIZES["wide"])
+
+
+@pytest.mark.parametrize("cluster", [{"web_port": 0}], indirect=True)
+def test_a_job_goes_from_waiting_to_completed_on_the_page_and_another_is_cancelled(cluster, browser, tmp_path):
+    web = f"http://127.0.0.1:{cluster.server.web_port}"
+    model = tmp_path / "plate.inp"
+    model.write_bytes(MODEL)
+    page = browser.new_page(viewport=SIZES["wide"])
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+
+    page.goto(web)
+    page.wait_for_selector("#sign-in-form")
+    shoot(page, "sign-in")
+    page.fill("#token", "not-a-token")
+    page.click("#sign-in-form button")
+    page.wait_for_selector("#sign-in-error:has-text('token:')")
+    page.fill("#token", cluster.token("ana", Role.DEVELOPER))
+    page.click("#sign-in-form button")
+    page.wait_for_selector("#jobs:not([hidden])")
+    assert page.input_value("#token") == ""  # the token does not stay in the page
+    page.evaluate("window.notReloaded = true")
+
+    with cluster.client("ana") as client:
+        waiting = client.submit(model, cpus=1, name="bracket-waits", node="nowhere")  # no such node: it waits
+        page.wait_for_selector(f"tr[data-job-id='{waiting.id}'][data-state='WAITING']")
+        cluster.add_agent("node-1", cpus=2)
+        job = client.submit(model, cpus=1, name="plate")
+        page.wait_for_selector(f"tr[data-job-id='{job.id}']", timeout=10_000)
+        page.wait_for_selector(f"tr[data-job-id='{job.id}'][data-state='RUNNING']", timeout=20_000)
+        shoot(page, "jobs-running")
+        page.wait_for_selector(f"tr[data-job-id='{job.id}'][data-state='COMPLETED']", timeout=30_000)
+        assert page.evaluate("window.notReloaded") is True
+        assert client.get(job.id).state.name == "COMPLETED"
+        shoot(page, "jobs")
+
+        page.click(f"tr[data-job-id='{job.id}'] a")
+        page.wait_for_selector("#job-title:has-text('COMPLETED')")
+        assert page.is_hidden("#job-cancel")
+        shoot(page, "job-completed")
+
+        page.goto(f"{web}/#/jobs/{waiting.id}")
+        page.wait_for_selector("#job-title:has-text('WAITING')")
+        page.click("#job-cancel")
+        page.wait_for_selector("#job-title:has-text('CANCELLED')")
+        assert client.get(waiting.id).state.name == "CANCELLED"
+        shoot(page, "job-cancelled")
+    assert errors == []
