@@ -1,47 +1,25 @@
-"""Domain errors to HTTP answers, in one place, for every dashboard handler: the same classes the
-gRPC services map to status codes, and the same messages (they name the field at fault)."""
+"""Domain errors to HTTP answers for every dashboard handler: the status code the gRPC services
+give each error (grpc_errors.code_for, where errors are classified), as HTTP names it, and the same
+message (it names the field at fault)."""
 
 from __future__ import annotations
 
-import logging
-
+import grpc
 from aiohttp import web
 
-from ..domain.errors import (
-    Conflict,
-    DataLoss,
-    FailedPrecondition,
-    InvalidArgument,
-    NotFound,
-    PermissionDenied,
-    ResourceExhausted,
-    SchedulerError,
-    Unavailable,
-)
+from ..domain.errors import SchedulerError
+from ..grpc_errors import code_for
 from ..store import StoreError
 
-log = logging.getLogger(__name__)
-
-STATUSES: list[tuple[type[Exception], int]] = [
-    (InvalidArgument, 400),
-    (NotFound, 404),
-    (PermissionDenied, 403),
-    (ResourceExhausted, 429),
-    (FailedPrecondition, 409),
-    (Conflict, 409),
-    (Unavailable, 503),
-    (StoreError, 503),
-    (DataLoss, 500),
-]
+S = grpc.StatusCode
+HTTP_STATUS = {  # as Google's HTTP mapping of gRPC codes has it
+    S.INVALID_ARGUMENT: 400, S.NOT_FOUND: 404, S.PERMISSION_DENIED: 403, S.RESOURCE_EXHAUSTED: 429,
+    S.FAILED_PRECONDITION: 409, S.ABORTED: 409, S.UNAVAILABLE: 503, S.DATA_LOSS: 500,
+}
 
 
 def refusal(status: int, message: str) -> web.Response:
     return web.json_response({"error": message}, status=status)
-
-
-def answer_for(error: SchedulerError | StoreError) -> web.Response:
-    status = next(code for kind, code in STATUSES if isinstance(error, kind))
-    return refusal(status, str(error))
 
 
 @web.middleware
@@ -49,6 +27,7 @@ async def mapped(request: web.Request, handler) -> web.StreamResponse:
     try:
         return await handler(request)
     except (SchedulerError, StoreError) as e:
-        if not any(isinstance(e, kind) for kind, _ in STATUSES):
+        status = HTTP_STATUS.get(code_for(e))
+        if status is None:  # not one the services answer with: a bug, for the log
             raise
-        return answer_for(e)
+        return refusal(status, str(e))
