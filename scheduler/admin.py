@@ -68,6 +68,19 @@ class AdminApp:
             self._still_awaiting(j), JobState.CANCELLED, now, awaiting_approval=False,
             error_message=f"rejected by {who.user}: {reason}"))
 
+    def awaiting_approval(self, who: Principal, most: int = 500) -> list[Job]:
+        """The jobs held for an admin's approval, newest first (at most `most`)."""
+        _require_admin(who, "see the jobs awaiting approval")
+        held: list[Job] = []
+        cursor = None
+        while len(held) < most:
+            page = self.store.list(states=(JobState.BLOCKED,), page_size=500, cursor=cursor)
+            held += [j for j in page.jobs if j.awaiting_approval]
+            if not page.next_cursor:
+                break
+            cursor = page.next_cursor
+        return held[:most]
+
     def _awaiting(self, job_id: str) -> Job:
         if not job_id:
             raise InvalidArgument("job_id", "is required")

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from ..admin import AdminApp
 from ..domain.errors import InvalidArgument, SchedulerError
 from ..domain.identity import Port
 from ..domain.job import FINAL_STATES, JobState
@@ -27,9 +28,10 @@ SHOWN_EVENTS = (Kind.JOB, Kind.PROGRESS)
 
 
 class Routes:
-    def __init__(self, submission: SubmissionApp, sessions: Sessions, authenticate: Authenticate,
+    def __init__(self, submission: SubmissionApp, admin: AdminApp, sessions: Sessions, authenticate: Authenticate,
                  clock: Callable[[], float]) -> None:
-        self.submission, self.sessions, self.authenticate, self.clock = submission, sessions, authenticate, clock
+        self.submission, self.admin, self.sessions = submission, admin, sessions
+        self.authenticate, self.clock = authenticate, clock
 
     def add_to(self, app: web.Application) -> None:
         app.router.add_get("/", self.index)
@@ -41,15 +43,15 @@ class Routes:
         app.router.add_get("/api/jobs/{job_id}", self.job)
         app.router.add_post("/api/jobs/{job_id}/cancel", self.cancel)
         app.router.add_get("/api/events", self.events)
+        app.router.add_get("/api/admin/approvals", self.approvals)
+        app.router.add_post("/api/admin/jobs/{job_id}/approve", self.approve)
+        app.router.add_post("/api/admin/jobs/{job_id}/reject", self.reject)
 
     async def index(self, request: web.Request) -> web.FileResponse:
         return web.FileResponse(STATIC / "index.html")
 
     async def sign_in(self, request: web.Request) -> web.Response:
-        try:
-            token = (await request.json()).get("token", "")
-        except (json.JSONDecodeError, AttributeError, UnicodeDecodeError):
-            return refusal(400, "the body: not a JSON object with a token")
+        token = (await _json_object(request)).get("token", "")
         if not isinstance(token, str) or not token:
             return refusal(400, "token: is required")
         who = await self.authenticate(token, Port.SUBMISSION)
@@ -92,6 +94,22 @@ class Routes:
         job = self.submission.cancel_job(caller(request), request.match_info["job_id"])
         return web.json_response(job_view(job, self.clock()))
 
+    async def approvals(self, request: web.Request) -> web.Response:
+        now = self.clock()
+        return web.json_response({"jobs": [job_view(j, now) for j in self.admin.awaiting_approval(caller(request))]})
+
+    async def approve(self, request: web.Request) -> web.Response:
+        job = self.admin.approve(caller(request), request.match_info["job_id"])
+        return web.json_response(job_view(job, self.clock()))
+
+    async def reject(self, request: web.Request) -> web.Response:
+        body = await _json_object(request)
+        reason = body.get("reason", "")
+        if not isinstance(reason, str):
+            raise InvalidArgument("reason", "must be text")
+        job = self.admin.reject(caller(request), request.match_info["job_id"], reason)
+        return web.json_response(job_view(job, self.clock()))
+
     async def events(self, request: web.Request) -> web.StreamResponse:
         """Every change of the jobs the caller may see, as `job` events (the job's view as data,
         the cursor as id: a browser that reconnects resumes with Last-Event-ID)."""
@@ -127,6 +145,16 @@ class Routes:
             pending.cancel()
             await asyncio.gather(pending, return_exceptions=True)
             raise
+
+
+async def _json_object(request: web.Request) -> dict:
+    try:
+        body = await request.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        body = None
+    if not isinstance(body, dict):
+        raise InvalidArgument("body", "not a JSON object")
+    return body
 
 
 def _me(who, csrf: str) -> dict:

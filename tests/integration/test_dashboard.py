@@ -21,11 +21,11 @@ def web(cluster):
     return f"http://127.0.0.1:{cluster.server.web_port}"
 
 
-def submit(cluster, tmp_path, user: str, name: str) -> str:
+def submit(cluster, tmp_path, user: str, name: str, **options) -> str:
     path = tmp_path / f"{name}.inp"
     path.write_bytes(MODEL)
     with cluster.client(user) as client:
-        return client.submit(path, cpus=1, name=name).id
+        return client.submit(path, cpus=1, name=name, **options).id
 
 
 async def signed_in(web: str, token: str) -> tuple[aiohttp.ClientSession, dict]:
@@ -170,7 +170,7 @@ def test_static_files_stay_in_their_folder_and_bad_bodies_get_a_clear_400(cluste
 
     escape, listing, script, not_json, error = run(scenario())
     assert escape in (403, 404) and listing in (403, 404) and script == 200
-    assert not_json == 400 and "token" in error
+    assert not_json == 400 and error.startswith("body:")
 
 
 @pytest.mark.parametrize("cluster", [WEB], indirect=True)
@@ -186,3 +186,41 @@ def test_behind_a_proxy_that_ends_tls_the_cookie_is_secure_and_the_https_origin_
 
     status, [cookie] = run(scenario())
     assert status == 200 and "Secure" in cookie
+
+
+@pytest.mark.parametrize("cluster", [WEB], indirect=True)
+def test_admins_approve_and_reject_held_jobs_and_nobody_else_sees_them(cluster, web, tmp_path):
+    held = [submit(cluster, tmp_path, "ana", f"big-{i}", requires_approval=True) for i in range(2)]
+    tokens = {"guest": cluster.token("gus", Role.GUEST), "ana": cluster.token("ana"),
+              "root": cluster.token("root", Role.ADMIN)}
+
+    async def scenario():
+        refused = {}
+        for who in ("guest", "ana"):
+            s, me = await signed_in(web, tokens[who])
+            async with s:
+                listing = await s.get(f"{web}/api/admin/approvals")
+                approve = await s.post(f"{web}/api/admin/jobs/{held[0]}/approve",
+                                       headers={"Origin": web, "X-CSRF-Token": me["csrf"]})
+                refused[who] = (listing.status, (await listing.json())["error"], approve.status)
+        s, me = await signed_in(web, tokens["root"])
+        async with s:
+            act = {"Origin": web, "X-CSRF-Token": me["csrf"]}
+            listed = [j["id"] for j in (await (await s.get(f"{web}/api/admin/approvals")).json())["jobs"]]
+            approved = await (await s.post(f"{web}/api/admin/jobs/{held[0]}/approve", headers=act)).json()
+            no_reason = await s.post(f"{web}/api/admin/jobs/{held[1]}/reject", json={"reason": " "}, headers=act)
+            rejected = await (await s.post(f"{web}/api/admin/jobs/{held[1]}/reject", json={"reason": "too big"},
+                                           headers=act)).json()
+            again = await s.post(f"{web}/api/admin/jobs/{held[0]}/approve", headers=act)
+            left = (await (await s.get(f"{web}/api/admin/approvals")).json())["jobs"]
+            return refused, listed, approved, no_reason.status, (await no_reason.json())["error"], rejected, \
+                again.status, left
+
+    refused, listed, approved, no_reason, no_reason_error, rejected, again, left = run(scenario())
+    for status, error, approve in refused.values():
+        assert (status, approve) == (403, 403) and error.startswith("only admins may")
+    assert sorted(listed) == sorted(held)
+    assert approved["state"] == "WAITING" and not approved["awaiting_approval"]
+    assert no_reason == 400 and no_reason_error.startswith("reason:")
+    assert rejected["state"] == "CANCELLED" and "too big" in rejected["error_message"]
+    assert again == 409 and left == []

@@ -89,3 +89,38 @@ def test_a_job_goes_from_waiting_to_completed_on_the_page_and_another_is_cancell
         assert client.get(waiting.id).state.name == "CANCELLED"
         shoot(page, "job-cancelled")
     assert errors == []
+
+
+def sign_in(page, web: str, token: str) -> None:
+    page.goto(web)
+    page.fill("#token", token)
+    page.click("#sign-in-form button")
+    page.wait_for_selector("#jobs:not([hidden])")
+
+
+@pytest.mark.parametrize("cluster", [{"web_port": 0}], indirect=True)
+def test_an_admin_approves_a_held_job_and_a_guest_is_refused_the_admin_page(cluster, browser, tmp_path):
+    web = f"http://127.0.0.1:{cluster.server.web_port}"
+    model = tmp_path / "big.inp"
+    model.write_bytes(MODEL)
+    with cluster.client("ana") as client:
+        held = client.submit(model, cpus=1, name="big-model", requires_approval=True, node="nowhere")
+        assert held.state.name == "BLOCKED"
+
+        guest = browser.new_page(viewport=SIZES["wide"])
+        sign_in(guest, web, cluster.token("gus", Role.GUEST))
+        assert guest.is_hidden("#nav-admin")
+        guest.goto(f"{web}/#/admin")
+        guest.wait_for_selector("#admin-error:has-text('Refused: only admins may')")
+        assert guest.is_hidden("#approvals-wrap")
+        shoot(guest, "admin-refused")
+
+        admin = browser.new_page(viewport=SIZES["wide"])
+        sign_in(admin, web, cluster.token("root", Role.ADMIN))
+        admin.click("#nav-admin")
+        row = f"#approvals-body tr[data-job-id='{held.id}']"
+        admin.wait_for_selector(row)
+        shoot(admin, "admin-approvals")
+        admin.click(f"{row} button:has-text('Approve')")
+        admin.wait_for_selector("#approvals-count:has-text('0 jobs awaiting approval')")
+        assert client.get(held.id).state.name == "WAITING"

@@ -29,7 +29,7 @@ async function api(path, options = {}) {
 }
 
 function show(section) {
-  for (const id of ["sign-in", "jobs", "job"]) $(id).hidden = id !== section;
+  for (const id of ["sign-in", "jobs", "job", "admin"]) $(id).hidden = id !== section;
   $("nav").hidden = $("who").hidden = section === "sign-in";
 }
 
@@ -182,10 +182,65 @@ async function openJob(id) {
   }
 }
 
+function button(text, onClick, className) {
+  const b = document.createElement("button");
+  b.type = "button";
+  b.textContent = text;
+  if (className) b.className = className;
+  b.addEventListener("click", onClick);
+  return b;
+}
+
+async function decide(job, verb, body) {
+  $("admin-error").textContent = "";
+  try {
+    await api(`/api/admin/jobs/${encodeURIComponent(job.id)}/${verb}`, {method: "POST", body: JSON.stringify(body)});
+  } catch (e) {
+    $("admin-error").textContent = e.message;
+    return;
+  }
+  await openAdmin();
+}
+
+function approvalRow(job) {
+  const tr = document.createElement("tr");
+  tr.dataset.jobId = job.id;
+  const actions = document.createElement("td");
+  const reason = document.createElement("input");
+  reason.placeholder = "why reject";
+  reason.size = 14;
+  actions.append(button("Approve", () => decide(job, "approve", {})), " ", reason, " ",
+                 button("Reject", () => decide(job, "reject", {reason: reason.value}), "danger"));
+  const name = document.createElement("td");
+  const link = document.createElement("a");
+  link.href = `#/jobs/${encodeURIComponent(job.id)}`;
+  link.textContent = job.name;
+  name.append(link);
+  tr.append(name, cell(job.owner), cell(job.cpus), cell(job.license_tokens), cell(job.reasons.join("; ")), actions);
+  return tr;
+}
+
+async function openAdmin() {
+  show("admin");
+  $("admin-error").textContent = "";
+  try {
+    const held = await api("/api/admin/approvals");
+    $("approvals-wrap").hidden = false;
+    $("approvals-body").replaceChildren(...held.jobs.map(approvalRow));
+    $("approvals-count").textContent = `${held.jobs.length} job${held.jobs.length === 1 ? "" : "s"} awaiting approval`;
+  } catch (e) {
+    if (e.status === 401) throw e;
+    $("approvals-wrap").hidden = true;
+    $("approvals-count").textContent = "";
+    $("admin-error").textContent = e.status === 403 ? `Refused: ${e.message}` : e.message;
+  }
+}
+
 async function route() {
   if (!me) return;
   const match = location.hash.match(/^#\/jobs\/(.+)$/);
   if (match) return openJob(decodeURIComponent(match[1]));
+  if (location.hash === "#/admin") return openAdmin();
   show("jobs");
   await loadJobs();
 }
@@ -201,6 +256,7 @@ async function signedIn(who) {
     select.append(option);
   }
   $("who-name").textContent = `${me.user} (${me.role})`;
+  $("nav-admin").hidden = me.role !== "admin";
   follow();
   await route();
 }
