@@ -20,7 +20,7 @@ from ..submission import SubmissionApp
 from .errors import refusal
 from .security import COOKIE, Authenticate, caller, over_https, session_of
 from .sessions import IDLE_S, Sessions
-from .views import job_view
+from .views import job_detail, job_view, log_view
 
 STATIC = Path(__file__).parent / "static"
 KEEPALIVE_S = 15.0  # a comment line on a quiet event stream, so proxies keep it open
@@ -42,6 +42,8 @@ class Routes:
         app.router.add_get("/api/jobs", self.jobs)
         app.router.add_get("/api/jobs/{job_id}", self.job)
         app.router.add_post("/api/jobs/{job_id}/cancel", self.cancel)
+        app.router.add_get("/api/jobs/{job_id}/log", self.log)
+        app.router.add_get("/api/jobs/{job_id}/downloads", self.downloads)
         app.router.add_get("/api/events", self.events)
         app.router.add_get("/api/admin/approvals", self.approvals)
         app.router.add_post("/api/admin/jobs/{job_id}/approve", self.approve)
@@ -88,7 +90,20 @@ class Routes:
 
     async def job(self, request: web.Request) -> web.Response:
         job = self.submission.get_job(caller(request), request.match_info["job_id"])
-        return web.json_response(job_view(job, self.clock()))
+        return web.json_response(job_detail(job, self.submission.wait_info(job, estimate=True), self.clock()))
+
+    async def log(self, request: web.Request) -> web.Response:
+        """The job's log lines after line `after_seq`, a page of them (`page_size`, 1,000 at most)."""
+        lines = self.submission.job_log(caller(request), request.match_info["job_id"],
+                                        _int(request.query, "after_seq", 0), _int(request.query, "page_size", 1000))
+        return web.json_response({"lines": log_view(lines)})
+
+    async def downloads(self, request: web.Request) -> web.Response:
+        """A presigned GET of each result file: the browser downloads it from the blob store."""
+        files, targets = self.submission.results(caller(request), request.match_info["job_id"])
+        urls = {t.file_name: t.url for t in targets}
+        return web.json_response({"files": [{"name": f.name, "size_bytes": f.size_bytes, "url": urls[f.name]}
+                                            for f in files]})
 
     async def cancel(self, request: web.Request) -> web.Response:
         job = self.submission.cancel_job(caller(request), request.match_info["job_id"])

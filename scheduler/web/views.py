@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from ..domain.job import Job
+from collections.abc import Sequence
+
+from ..dispatch import WaitInfo
+from ..domain.job import FileSpec, Job
+from ..domain.job_log import LogLine
 
 
 def job_view(job: Job, now: float) -> dict:
@@ -24,3 +28,28 @@ def job_view(job: Job, now: float) -> dict:
         "reasons": list(job.reasons), "awaiting_approval": job.awaiting_approval,
         "error_message": job.error_message, "version": job.version,
     }
+
+
+def job_detail(job: Job, waiting: WaitInfo | None, now: float) -> dict:
+    """The job's view, with what its page adds: why it waits (every reason, its place and when it
+    may start), how its earlier attempts ended, and its files."""
+    return {
+        **job_view(job, now),
+        "waiting": None if waiting is None else {
+            "reasons": [{"code": r.code.value, "message": r.message} for r in waiting.reasons],
+            "ahead": waiting.ahead, "effective_priority": waiting.effective_priority,
+            "estimated_start": waiting.estimated_start},
+        "history": [{"attempt": a.attempt, "node": a.node, "start_time": a.start_time, "end_time": a.end_time,
+                     "cause": a.cause, "message": a.message} for a in job.history],
+        "input_files": _files(job.input_files), "result_files": _files(job.result_files),
+        "missing_files": list(job.missing_files),
+    }
+
+
+def _files(files: Sequence[FileSpec]) -> list[dict]:
+    return [{"name": f.name, "size_bytes": f.size_bytes} for f in files]
+
+
+def log_view(lines: Sequence[LogLine]) -> list[dict]:
+    return [{"seq": line.seq, "time": line.time, "attempt": line.attempt, "level": line.level.value,
+             "source": line.source.value, "text": line.text} for line in lines]

@@ -224,3 +224,45 @@ def test_admins_approve_and_reject_held_jobs_and_nobody_else_sees_them(cluster, 
     assert no_reason == 400 and no_reason_error.startswith("reason:")
     assert rejected["state"] == "CANCELLED" and "too big" in rejected["error_message"]
     assert again == 409 and left == []
+
+
+@pytest.mark.parametrize("cluster", [WEB], indirect=True)
+def test_a_jobs_page_has_every_reason_it_waits_its_log_and_download_links_for_its_results(cluster, web, tmp_path):
+    waits = submit(cluster, tmp_path, "ana", "waits", node="nowhere")
+    cluster.add_agent("node-1", cpus=2)
+    path = tmp_path / "plate.inp"
+    path.write_bytes(MODEL)
+    with cluster.client("ana") as client:
+        done = client.wait(client.submit(path, cpus=1, name="plate").id)
+    token = cluster.token("ana")
+
+    async def scenario():
+        s, _ = await signed_in(web, token)
+        async with s:
+            waiting = await (await s.get(f"{web}/api/jobs/{waits}")).json()
+            finished = await (await s.get(f"{web}/api/jobs/{done.id}")).json()
+            log = await (await s.get(f"{web}/api/jobs/{done.id}/log")).json()
+            rest = await (await s.get(f"{web}/api/jobs/{done.id}/log",
+                                      params={"after_seq": log["lines"][-2]["seq"]})).json()
+            bad = await s.get(f"{web}/api/jobs/{done.id}/log", params={"after_seq": "-1"})
+            links = await (await s.get(f"{web}/api/jobs/{done.id}/downloads")).json()
+            none_yet = await s.get(f"{web}/api/jobs/{waits}/downloads")
+            fetched = {}
+            async with aiohttp.ClientSession() as browser:  # no cookie: the link alone is the permission
+                for f in links["files"]:
+                    async with browser.get(f["url"]) as answer:
+                        fetched[f["name"]] = (answer.status, len(await answer.read()))
+            return (waiting, finished, log, rest, bad.status, (await bad.json())["error"], links, none_yet.status,
+                    fetched)
+
+    waiting, finished, log, rest, bad, bad_error, links, none_yet, fetched = run(scenario())
+    assert waiting["state"] == "WAITING" and waiting["waiting"]["reasons"]
+    assert any("nowhere" in r["message"] for r in waiting["waiting"]["reasons"])
+    assert finished["waiting"] is None and finished["state"] == "COMPLETED"
+    assert {f["name"] for f in finished["result_files"]} == {f["name"] for f in links["files"]}
+    sources = {line["source"] for line in log["lines"]}
+    assert {"scheduler", "agent"} <= sources and [line["seq"] for line in rest["lines"]] == [log["lines"][-1]["seq"]]
+    assert bad == 400 and bad_error.startswith("after_seq:")
+    assert none_yet == 409
+    assert fetched and all(status == 200 for status, _ in fetched.values())
+    assert {name: size for name, (_, size) in fetched.items()} == {f["name"]: f["size_bytes"] for f in links["files"]}

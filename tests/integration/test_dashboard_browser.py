@@ -80,10 +80,16 @@ def test_a_job_goes_from_waiting_to_completed_on_the_page_and_another_is_cancell
         page.click(f"tr[data-job-id='{job.id}'] a")
         page.wait_for_selector("#job-title:has-text('COMPLETED')")
         assert page.is_hidden("#job-cancel")
+        page.wait_for_selector("#job-files a")
+        files = {f.name for f in client.get(job.id).result_files}
+        assert set(page.locator("#job-files a").all_text_contents()) == files
+        page.wait_for_selector("#job-log:has-text('scheduler')")
         shoot(page, "job-completed")
 
         page.goto(f"{web}/#/jobs/{waiting.id}")
         page.wait_for_selector("#job-title:has-text('WAITING')")
+        page.wait_for_selector("#job-reasons li:has-text('nowhere')")
+        shoot(page, "job-waiting")
         page.click("#job-cancel")
         page.wait_for_selector("#job-title:has-text('CANCELLED')")
         assert client.get(waiting.id).state.name == "CANCELLED"

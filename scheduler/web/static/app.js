@@ -133,7 +133,7 @@ function follow() {
         renderJobs();
       }
     }
-    if (location.hash === `#/jobs/${encodeURIComponent(job.id)}`) renderJob(job);
+    if (location.hash === `#/jobs/${encodeURIComponent(job.id)}`) openJob(job.id).catch(failed);
   });
 }
 
@@ -168,6 +168,78 @@ function renderJob(job) {
   field(list, "Error", job.error_message);
   $("job-cancel").hidden = FINAL.has(job.state);
   $("job-cancel").dataset.jobId = job.id;
+  if (job.waiting !== undefined) renderDetail(job);
+}
+
+function when(seconds) {
+  return seconds === null || seconds === undefined ? "" : new Date(seconds * 1000).toLocaleString();
+}
+
+function bytes(n) {
+  const units = ["B", "KB", "MB", "GB", "TB"];
+  let i = 0;
+  while (n >= 1024 && i < units.length - 1) { n /= 1024; i += 1; }
+  return `${i ? n.toFixed(1) : n} ${units[i]}`;
+}
+
+function renderDetail(job) {  // what only GET /api/jobs/ID tells: reasons, history, files
+  const w = job.waiting;
+  $("job-waiting").hidden = !w;
+  if (w) {
+    const items = w.reasons.map((r) => {
+      const li = document.createElement("li");
+      li.textContent = r.message;
+      li.dataset.code = r.code;
+      return li;
+    });
+    const place = document.createElement("li");
+    place.textContent = `${w.ahead} job${w.ahead === 1 ? "" : "s"} ahead, at priority ${w.effective_priority}` +
+      (w.estimated_start ? `; may start about ${when(w.estimated_start)}` : "");
+    $("job-reasons").replaceChildren(...items, place);
+  }
+  $("job-history-part").hidden = job.history.length === 0;
+  $("job-history").replaceChildren(...job.history.map((a) => {
+    const tr = document.createElement("tr");
+    tr.append(cell(a.attempt), cell(a.node), cell(when(a.end_time)), cell(a.cause), cell(a.message));
+    return tr;
+  }));
+  $("job-files-part").hidden = job.result_files.length === 0;
+  if (job.result_files.length) loadDownloads(job.id).catch(failed);
+}
+
+async function loadDownloads(id) {
+  const answer = await api(`/api/jobs/${encodeURIComponent(id)}/downloads`);
+  $("job-files").replaceChildren(...answer.files.map((f) => {
+    const li = document.createElement("li");
+    const a = document.createElement("a");
+    a.href = f.url;  // presigned: the browser fetches the file from the blob store itself
+    a.textContent = f.name;
+    a.rel = "noreferrer";
+    li.append(a, ` ${bytes(f.size_bytes)}`);
+    return li;
+  }));
+}
+
+let logShown = {id: "", seq: 0};
+let logReads = Promise.resolve();  // one read of the log at a time: no line shown twice
+
+function loadLog(id) {
+  logReads = logReads.catch(() => {}).then(() => readLog(id));
+  return logReads;
+}
+
+async function readLog(id) {
+  if (logShown.id !== id) {
+    logShown = {id, seq: 0};
+    $("job-log").textContent = "";
+  }
+  for (;;) {
+    const page = await api(`/api/jobs/${encodeURIComponent(id)}/log?after_seq=${logShown.seq}`);
+    if (logShown.id !== id || page.lines.length === 0) return;
+    const text = page.lines.map((l) => `${when(l.time)}  ${l.source.padEnd(9)} ${l.text}`).join("\n");
+    $("job-log").textContent += ($("job-log").textContent ? "\n" : "") + text;
+    logShown.seq = page.lines[page.lines.length - 1].seq;
+  }
 }
 
 async function openJob(id) {
@@ -175,6 +247,7 @@ async function openJob(id) {
   $("job-error").textContent = "";
   try {
     renderJob(await api(`/api/jobs/${encodeURIComponent(id)}`));
+    await loadLog(id);
   } catch (e) {
     $("job-title").textContent = e.message;
     $("job-fields").replaceChildren();
