@@ -25,6 +25,21 @@ from .views import job_detail, job_view, log_view
 STATIC = Path(__file__).parent / "static"
 KEEPALIVE_S = 15.0  # a comment line on a quiet event stream, so proxies keep it open
 SHOWN_EVENTS = (Kind.JOB, Kind.PROGRESS)
+ROUTES = [  # (method, path, handler)
+    ("GET", "/", "index"),
+    ("POST", "/api/signin", "sign_in"),
+    ("POST", "/api/signout", "sign_out"),
+    ("GET", "/api/me", "me"),
+    ("GET", "/api/jobs", "jobs"),
+    ("GET", "/api/jobs/{job_id}", "job"),
+    ("POST", "/api/jobs/{job_id}/cancel", "cancel"),
+    ("GET", "/api/jobs/{job_id}/log", "log"),
+    ("GET", "/api/jobs/{job_id}/downloads", "downloads"),
+    ("GET", "/api/events", "events"),
+    ("GET", "/api/admin/approvals", "approvals"),
+    ("POST", "/api/admin/jobs/{job_id}/approve", "approve"),
+    ("POST", "/api/admin/jobs/{job_id}/reject", "reject"),
+]
 
 
 class Routes:
@@ -34,20 +49,8 @@ class Routes:
         self.authenticate, self.clock = authenticate, clock
 
     def add_to(self, app: web.Application) -> None:
-        app.router.add_get("/", self.index)
         app.router.add_static("/static/", STATIC, show_index=False, follow_symlinks=False)
-        app.router.add_post("/api/signin", self.sign_in)
-        app.router.add_post("/api/signout", self.sign_out)
-        app.router.add_get("/api/me", self.me)
-        app.router.add_get("/api/jobs", self.jobs)
-        app.router.add_get("/api/jobs/{job_id}", self.job)
-        app.router.add_post("/api/jobs/{job_id}/cancel", self.cancel)
-        app.router.add_get("/api/jobs/{job_id}/log", self.log)
-        app.router.add_get("/api/jobs/{job_id}/downloads", self.downloads)
-        app.router.add_get("/api/events", self.events)
-        app.router.add_get("/api/admin/approvals", self.approvals)
-        app.router.add_post("/api/admin/jobs/{job_id}/approve", self.approve)
-        app.router.add_post("/api/admin/jobs/{job_id}/reject", self.reject)
+        app.router.add_routes([web.route(method, path, getattr(self, name)) for method, path, name in ROUTES])
 
     async def index(self, request: web.Request) -> web.FileResponse:
         return web.FileResponse(STATIC / "index.html")
