@@ -17,10 +17,11 @@ from ..domain.identity import Port
 from ..domain.job import FINAL_STATES, JobState
 from ..domain.job_events import Cursor, Kind
 from ..submission import SubmissionApp
+from ..transfer_slots import TransferSlots
 from .errors import refusal
 from .security import COOKIE, Authenticate, caller, over_https, session_of
 from .sessions import IDLE_S, Sessions
-from .views import job_detail, job_view, log_view
+from .views import job_detail, job_view, log_view, node_view
 
 STATIC = Path(__file__).parent / "static"
 KEEPALIVE_S = 15.0  # a comment line on a quiet event stream, so proxies keep it open
@@ -39,13 +40,16 @@ ROUTES = [  # (method, path, handler)
     ("GET", "/api/admin/approvals", "approvals"),
     ("POST", "/api/admin/jobs/{job_id}/approve", "approve"),
     ("POST", "/api/admin/jobs/{job_id}/reject", "reject"),
+    ("GET", "/api/nodes", "nodes"),
+    ("POST", "/api/admin/nodes/{name}/drain", "drain"),
+    ("POST", "/api/admin/nodes/{name}/resume", "resume"),
 ]
 
 
 class Routes:
-    def __init__(self, submission: SubmissionApp, admin: AdminApp, sessions: Sessions, authenticate: Authenticate,
-                 clock: Callable[[], float]) -> None:
-        self.submission, self.admin, self.sessions = submission, admin, sessions
+    def __init__(self, submission: SubmissionApp, admin: AdminApp, slots: TransferSlots, sessions: Sessions,
+                 authenticate: Authenticate, clock: Callable[[], float]) -> None:
+        self.submission, self.admin, self.slots, self.sessions = submission, admin, slots, sessions
         self.authenticate, self.clock = authenticate, clock
 
     def add_to(self, app: web.Application) -> None:
@@ -127,6 +131,20 @@ class Routes:
             raise InvalidArgument("reason", "must be text")
         job = self.admin.reject(caller(request), request.match_info["job_id"], reason)
         return web.json_response(job_view(job, self.clock()))
+
+    async def nodes(self, request: web.Request) -> web.Response:
+        now = self.clock()
+        return web.json_response({"nodes": [self._node(n, now) for n in self.admin.list_nodes(caller(request))]})
+
+    async def drain(self, request: web.Request) -> web.Response:
+        return web.json_response(self._node(self.admin.drain(caller(request), request.match_info["name"], True)))
+
+    async def resume(self, request: web.Request) -> web.Response:
+        return web.json_response(self._node(self.admin.drain(caller(request), request.match_info["name"], False)))
+
+    def _node(self, node, now: float | None = None) -> dict:
+        state, tokens = self.admin.node_state(node)
+        return node_view(node, state, tokens, self.slots.stats(node.name), self.clock() if now is None else now)
 
     async def events(self, request: web.Request) -> web.StreamResponse:
         """Every change of the jobs the caller may see, as `job` events (the job's view as data,

@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from ..dispatch import WaitInfo
 from ..domain.job import FileSpec, Job
 from ..domain.job_log import LogLine
+from ..nodes import Node
+from ..transfer_slots import SlotStats
 
 
 def job_view(job: Job, now: float) -> dict:
@@ -53,3 +55,12 @@ def _files(files: Sequence[FileSpec]) -> list[dict]:
 def log_view(lines: Sequence[LogLine]) -> list[dict]:
     return [{"seq": line.seq, "time": line.time, "attempt": line.attempt, "level": line.level.value,
              "source": line.source.value, "text": line.text} for line in lines]
+
+
+def node_view(node: Node, state: str, tokens: int, slots: SlotStats, now: float) -> dict:
+    return {"name": node.name, "state": state, "cpus": node.cpus, "cpus_in_use": node.cpus - node.free_cpus,
+            "license_tokens_in_use": tokens, "jobs": sorted(node.jobs), "drained": node.drained,
+            "last_seen": node.last_seen or None,
+            "seen_s_ago": max(0.0, now - node.last_seen) if node.last_seen else None,
+            "transfers_held": slots.held, "transfers_waiting": slots.waiting, "labels": node.labels,
+            "abaqus_versions": list(node.abaqus_versions), "agent_version": node.agent_version}

@@ -266,3 +266,33 @@ def test_a_jobs_page_has_every_reason_it_waits_its_log_and_download_links_for_it
     assert none_yet == 409
     assert fetched and all(status == 200 for status, _ in fetched.values())
     assert {name: size for name, (_, size) in fetched.items()} == {f["name"]: f["size_bytes"] for f in links["files"]}
+
+
+@pytest.mark.parametrize("cluster", [WEB], indirect=True)
+def test_nodes_show_their_use_and_admins_alone_drain_and_resume_them(cluster, web):
+    cluster.add_agent("node-1", cpus=4)
+    ana, root = cluster.token("ana"), cluster.token("root", Role.ADMIN)
+
+    async def scenario():
+        s, me = await signed_in(web, ana)
+        async with s:
+            seen = (await (await s.get(f"{web}/api/nodes")).json())["nodes"]
+            answer = await s.post(f"{web}/api/admin/nodes/node-1/drain",
+                                  headers={"Origin": web, "X-CSRF-Token": me["csrf"]})
+            refused = (answer.status, (await answer.json())["error"])
+        s, me = await signed_in(web, root)
+        async with s:
+            act = {"Origin": web, "X-CSRF-Token": me["csrf"]}
+            drained = await (await s.post(f"{web}/api/admin/nodes/node-1/drain", headers=act)).json()
+            listed = (await (await s.get(f"{web}/api/nodes")).json())["nodes"]
+            resumed = await (await s.post(f"{web}/api/admin/nodes/node-1/resume", headers=act)).json()
+        return seen, refused, drained, listed, resumed
+
+    seen, refused, drained, listed, resumed = run(scenario())
+    [node] = seen
+    assert (node["name"], node["state"], node["cpus"], node["cpus_in_use"], node["transfers_held"]) == \
+        ("node-1", "ready", 4, 0, 0)
+    assert node["seen_s_ago"] is not None and node["seen_s_ago"] < 10
+    assert refused[0] == 403 and refused[1].startswith("only admins may")
+    assert drained["drained"] and listed[0]["state"] == "draining"
+    assert not resumed["drained"] and resumed["state"] == "ready"

@@ -130,3 +130,13 @@ def test_an_admin_approves_a_held_job_and_a_guest_is_refused_the_admin_page(clus
         admin.click(f"{row} button:has-text('Approve')")
         admin.wait_for_selector("#approvals-count:has-text('0 jobs awaiting approval')")
         assert client.get(held.id).state.name == "WAITING"
+
+        cluster.add_agent("node-1", cpus=2)
+        admin.click("nav a[href='#/nodes']")
+        admin.wait_for_selector("#nodes-body tr[data-node='node-1'][data-state='ready']")
+        admin.click("#nodes-body tr[data-node='node-1'] button:has-text('Drain')")
+        admin.wait_for_selector("#nodes-body tr[data-node='node-1'][data-state='draining']")
+        shoot(admin, "nodes")
+        guest.click("nav a[href='#/nodes']")
+        guest.wait_for_selector("#nodes-body tr[data-node='node-1']")
+        assert guest.locator("#nodes-body button").count() == 0  # drain and resume are the admins'

@@ -29,7 +29,7 @@ async function api(path, options = {}) {
 }
 
 function show(section) {
-  for (const id of ["sign-in", "jobs", "job", "admin"]) $(id).hidden = id !== section;
+  for (const id of ["sign-in", "jobs", "job", "admin", "nodes"]) $(id).hidden = id !== section;
   $("nav").hidden = $("who").hidden = section === "sign-in";
 }
 
@@ -309,11 +309,59 @@ async function openAdmin() {
   }
 }
 
+function nodeRow(node) {
+  const tr = document.createElement("tr");
+  tr.dataset.node = node.name;
+  tr.dataset.state = node.state;
+  const running = document.createElement("td");
+  for (const id of node.jobs) {
+    const a = document.createElement("a");
+    a.href = `#/jobs/${encodeURIComponent(id)}`;
+    a.textContent = id.slice(0, 8);
+    a.title = id;
+    running.append(a, " ");
+  }
+  const slot = node.transfers_held ? "in use" : node.transfers_waiting ? `${node.transfers_waiting} waiting` : "free";
+  const seen = node.seen_s_ago === null ? "never" : `${duration(node.seen_s_ago)} ago`;
+  const actions = document.createElement("td");
+  if (me.role === "admin") {
+    const verb = node.drained ? "resume" : "drain";
+    actions.append(button(node.drained ? "Resume" : "Drain", () => nodeAction(node.name, verb),
+                          node.drained ? "" : "danger"));
+  }
+  tr.append(cell(node.name), cell(node.state, `state node-${node.state}`), cell(`${node.cpus_in_use} of ${node.cpus}`),
+            cell(node.license_tokens_in_use), running, cell(seen), cell(slot), actions);
+  return tr;
+}
+
+async function nodeAction(name, verb) {
+  $("nodes-error").textContent = "";
+  try {
+    await api(`/api/admin/nodes/${encodeURIComponent(name)}/${verb}`, {method: "POST", body: "{}"});
+  } catch (e) {
+    $("nodes-error").textContent = e.message;
+    return;
+  }
+  await openNodes();
+}
+
+async function openNodes() {
+  show("nodes");
+  try {
+    const answer = await api("/api/nodes");
+    $("nodes-body").replaceChildren(...answer.nodes.map(nodeRow));
+  } catch (e) {
+    if (e.status === 401) throw e;
+    $("nodes-error").textContent = e.message;
+  }
+}
+
 async function route() {
   if (!me) return;
   const match = location.hash.match(/^#\/jobs\/(.+)$/);
   if (match) return openJob(decodeURIComponent(match[1]));
   if (location.hash === "#/admin") return openAdmin();
+  if (location.hash === "#/nodes") return openNodes();
   show("jobs");
   await loadJobs();
 }
