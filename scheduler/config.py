@@ -61,6 +61,7 @@ class SchedulerConfig:
     metrics_host: str = "127.0.0.1"
     web_port: int | None = None  # the dashboard's HTTP port (off when None; 0: a free port)
     web_host: str = "127.0.0.1"
+    usage_sample_s: float = 60.0  # how often the dashboard's chart of cores and tokens in use is sampled
     metrics_sample_s: float = 10.0  # how often the gauges (jobs by state, nodes, cores) are sampled
     # Calls each port serves at once (long-polls not counted: see call_bound.py).
     submission_max_workers: int = 100

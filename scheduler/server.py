@@ -49,6 +49,7 @@ from .submission_service import SubmissionService
 from .token_service import TOKENS, TokenService
 from .tokens import TokenBook, read_secret
 from .transfer_slots import TransferSlots
+from .usage_history import UsageHistory, UsageSample
 from .web.site import Dashboard
 from .webhooks import Webhooks
 
@@ -116,6 +117,7 @@ class SchedulerServer:
         self.submission_port = 0
         self.execution_port = 0
         self.web_port = 0
+        self.usage = UsageHistory(self._usage_now, every_s=config.usage_sample_s)
         self._dashboard: Dashboard | None = None
         self._token_channel: grpc.aio.Channel | None = None
 
@@ -156,7 +158,7 @@ class SchedulerServer:
             await server.start()
         self._servers = [sub, ex]
         if c.web_port is not None:
-            self._dashboard = Dashboard(self.submission, self.admin, self.slots, authenticate, self.clock)
+            self._dashboard = Dashboard(self.submission, self.admin, self.slots, self.usage, authenticate, self.clock)
             self.web_port = await self._dashboard.start(c.web_host, c.web_port)
             log.info("dashboard on http://%s:%d/", c.web_host, self.web_port)
         for checker, service in zip(self._health, (SUBMISSION, EXECUTION)):
@@ -166,6 +168,8 @@ class SchedulerServer:
         if self.backends.source:
             self._background.append(asyncio.create_task(
                 self.backends.keep_reading(self.config.backend_status_interval_s)))
+        if self._dashboard is not None:
+            self._background.append(asyncio.create_task(self._keep_usage()))
         if self.config.retention_days > 0:
             self._background.append(asyncio.create_task(self._retain()))
         if c.metrics_port is not None:
@@ -220,6 +224,18 @@ class SchedulerServer:
         self.metrics.sample(by_state, len(self.queue), nodes,
                             (sum(v.cpus - v.free_cpus for v in views), sum(v.cpus for v in views)),
                             (policy.usage.tokens, policy.token_total()))
+
+    def _usage_now(self) -> UsageSample:
+        """What the cluster uses now, for the history the dashboard charts (no store read)."""
+        now, policy = self.clock(), self.queue.policy
+        views = self.nodes.views(now)
+        return UsageSample(now, sum(v.cpus - v.free_cpus for v in views), sum(v.cpus for v in views),
+                           policy.usage.tokens, policy.token_total(), len(self.queue), sum(v.running for v in views))
+
+    async def _keep_usage(self) -> None:
+        while True:
+            self.usage.sample()
+            await asyncio.sleep(self.usage.every_s)
 
     async def _keep_sampling(self) -> None:
         while True:

@@ -18,10 +18,11 @@ from ..domain.job import FINAL_STATES, JobState
 from ..domain.job_events import Cursor, Kind
 from ..submission import SubmissionApp
 from ..transfer_slots import TransferSlots
+from ..usage_history import UsageHistory
 from .errors import refusal
 from .security import COOKIE, Authenticate, caller, over_https, session_of
 from .sessions import IDLE_S, Sessions
-from .views import job_detail, job_view, log_view, node_view
+from .views import job_detail, job_view, log_view, node_view, queue_view
 
 STATIC = Path(__file__).parent / "static"
 KEEPALIVE_S = 15.0  # a comment line on a quiet event stream, so proxies keep it open
@@ -41,15 +42,17 @@ ROUTES = [  # (method, path, handler)
     ("POST", "/api/admin/jobs/{job_id}/approve", "approve"),
     ("POST", "/api/admin/jobs/{job_id}/reject", "reject"),
     ("GET", "/api/nodes", "nodes"),
+    ("GET", "/api/queue", "queue"),
     ("POST", "/api/admin/nodes/{name}/drain", "drain"),
     ("POST", "/api/admin/nodes/{name}/resume", "resume"),
 ]
 
 
 class Routes:
-    def __init__(self, submission: SubmissionApp, admin: AdminApp, slots: TransferSlots, sessions: Sessions,
-                 authenticate: Authenticate, clock: Callable[[], float]) -> None:
-        self.submission, self.admin, self.slots, self.sessions = submission, admin, slots, sessions
+    def __init__(self, submission: SubmissionApp, admin: AdminApp, slots: TransferSlots, usage: UsageHistory,
+                 sessions: Sessions, authenticate: Authenticate, clock: Callable[[], float]) -> None:
+        self.submission, self.admin, self.slots, self.usage = submission, admin, slots, usage
+        self.sessions = sessions
         self.authenticate, self.clock = authenticate, clock
 
     def add_to(self, app: web.Application) -> None:
@@ -131,6 +134,13 @@ class Routes:
             raise InvalidArgument("reason", "must be text")
         job = self.admin.reject(caller(request), request.match_info["job_id"], reason)
         return web.json_response(job_view(job, self.clock()))
+
+    async def queue(self, request: web.Request) -> web.Response:
+        """The queue as GetQueueStats gives it, with its settings and the use of the last `hours`
+        (at most 6: what the scheduler keeps)."""
+        hours = _int(request.query, "hours", 6)
+        stats = self.submission.stats(caller(request))  # as GetQueueStats does
+        return web.json_response(queue_view(stats, self.usage.since(self.clock() - hours * 3600)))
 
     async def nodes(self, request: web.Request) -> web.Response:
         now = self.clock()

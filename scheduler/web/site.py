@@ -9,6 +9,7 @@ from aiohttp import web
 from ..admin import AdminApp
 from ..submission import SubmissionApp
 from ..transfer_slots import TransferSlots
+from ..usage_history import UsageHistory
 from .errors import mapped
 from .routes import Routes
 from .security import Authenticate, protective_headers, signed_in
@@ -18,12 +19,12 @@ MAX_BODY_BYTES = 64 * 1024  # the page sends small JSON bodies only
 
 
 class Dashboard:
-    def __init__(self, submission: SubmissionApp, admin: AdminApp, slots: TransferSlots, authenticate: Authenticate,
-                 clock: Callable[[], float]) -> None:
+    def __init__(self, submission: SubmissionApp, admin: AdminApp, slots: TransferSlots, usage: UsageHistory,
+                 authenticate: Authenticate, clock: Callable[[], float]) -> None:
         self.sessions = Sessions(clock)
         app = web.Application(client_max_size=MAX_BODY_BYTES,
                               middlewares=[protective_headers, signed_in(self.sessions, authenticate), mapped])
-        Routes(submission, admin, slots, self.sessions, authenticate, clock).add_to(app)
+        Routes(submission, admin, slots, usage, self.sessions, authenticate, clock).add_to(app)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         self.port = 0
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 
 from ..dispatch import WaitInfo
 from ..domain.job import FileSpec, Job
 from ..domain.job_log import LogLine
 from ..nodes import Node
+from ..submission import QueueStats
 from ..transfer_slots import SlotStats
+from ..usage_history import UsageSample
 
 
 def job_view(job: Job, now: float) -> dict:
@@ -64,3 +67,10 @@ def node_view(node: Node, state: str, tokens: int, slots: SlotStats, now: float)
             "seen_s_ago": max(0.0, now - node.last_seen) if node.last_seen else None,
             "transfers_held": slots.held, "transfers_waiting": slots.waiting, "labels": node.labels,
             "abaqus_versions": list(node.abaqus_versions), "agent_version": node.agent_version}
+
+
+def queue_view(stats: QueueStats, usage: Sequence[UsageSample]) -> dict:
+    return {"by_state": stats.by_state, "by_user": stats.by_user, "average_wait_s": stats.average_wait_s,
+            "cores_in_use": stats.cores_in_use, "cores_total": stats.cores_total,
+            "tokens_in_use": stats.tokens_in_use, "tokens_total": stats.tokens_total,
+            "settings": dataclasses.asdict(stats.settings), "usage": [dataclasses.asdict(u) for u in usage]}

@@ -296,3 +296,32 @@ def test_nodes_show_their_use_and_admins_alone_drain_and_resume_them(cluster, we
     assert refused[0] == 403 and refused[1].startswith("only admins may")
     assert drained["drained"] and listed[0]["state"] == "draining"
     assert not resumed["drained"] and resumed["state"] == "ready"
+
+
+@pytest.mark.parametrize("cluster", [WEB], indirect=True)
+def test_the_queue_panel_counts_the_queue_and_charts_the_use_of_cores_and_tokens(cluster, web, tmp_path):
+    cluster.add_agent("node-1", cpus=4)
+    submit(cluster, tmp_path, "ana", "waits", node="nowhere")
+    ana, root = cluster.token("ana"), cluster.token("root", Role.ADMIN)
+
+    async def take_sample():  # on the scheduler's loop, as its minutely task does
+        cluster.server.usage.sample()
+
+    for _ in range(2):
+        cluster.loop_thread.run(take_sample())
+
+    async def scenario():
+        answers = {}
+        for who, token in (("ana", ana), ("root", root)):
+            s, _ = await signed_in(web, token)
+            async with s:
+                answers[who] = await (await s.get(f"{web}/api/queue")).json()
+        return answers
+
+    answers = run(scenario())
+    q = answers["root"]
+    assert q["by_state"]["WAITING"] == 1 and q["by_user"] == {"ana": 1} and answers["ana"]["by_user"] == {}
+    assert (q["cores_in_use"], q["cores_total"]) == (0, 4) and "max_concurrent" in q["settings"]
+    assert len(q["usage"]) >= 2 and q["usage"][-1]["cores_total"] == 4 and q["usage"][-1]["waiting"] == 1
+    times = [u["time"] for u in q["usage"]]
+    assert times == sorted(times)

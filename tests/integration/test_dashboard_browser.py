@@ -137,6 +137,10 @@ def test_an_admin_approves_a_held_job_and_a_guest_is_refused_the_admin_page(clus
         admin.click("#nodes-body tr[data-node='node-1'] button:has-text('Drain')")
         admin.wait_for_selector("#nodes-body tr[data-node='node-1'][data-state='draining']")
         shoot(admin, "nodes")
+        admin.click("nav a[href='#/queue']")
+        admin.wait_for_selector("#usage-chart polyline.line-cores", state="attached")  # flat: no height
+        admin.wait_for_selector("#queue-users td:has-text('ana')")
+        shoot(admin, "queue")
         guest.click("nav a[href='#/nodes']")
         guest.wait_for_selector("#nodes-body tr[data-node='node-1']")
         assert guest.locator("#nodes-body button").count() == 0  # drain and resume are the admins'

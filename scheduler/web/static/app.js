@@ -29,7 +29,7 @@ async function api(path, options = {}) {
 }
 
 function show(section) {
-  for (const id of ["sign-in", "jobs", "job", "admin", "nodes"]) $(id).hidden = id !== section;
+  for (const id of ["sign-in", "jobs", "job", "admin", "nodes", "queue"]) $(id).hidden = id !== section;
   $("nav").hidden = $("who").hidden = section === "sign-in";
 }
 
@@ -356,12 +356,101 @@ async function openNodes() {
   }
 }
 
+const SVG = "http://www.w3.org/2000/svg";
+
+function svg(name, attributes) {
+  const element = document.createElementNS(SVG, name);
+  for (const [key, value] of Object.entries(attributes)) element.setAttribute(key, value);
+  return element;
+}
+
+function drawUsage(samples) {
+  const chart = $("usage-chart");
+  const [w, h, left, bottom] = [800, 240, 40, 24];
+  chart.replaceChildren();
+  if (samples.length === 0) {
+    const text = svg("text", {x: w / 2, y: h / 2, "text-anchor": "middle", class: "chart-note"});
+    text.textContent = "no samples yet: one a minute";
+    chart.append(text);
+    return;
+  }
+  const t0 = samples[0].time, t1 = Math.max(samples[samples.length - 1].time, t0 + 60);
+  const top = Math.max(1, ...samples.map((s) => Math.max(s.cores_total, s.tokens_total, s.cores_in_use,
+                                                           s.tokens_in_use)));
+  const x = (t) => left + (w - left - 8) * (t - t0) / (t1 - t0);
+  const y = (v) => h - bottom - (h - bottom - 8) * v / top;
+  chart.append(svg("line", {x1: left, y1: y(0), x2: w - 8, y2: y(0), class: "axis"}),
+               svg("line", {x1: left, y1: y(0), x2: left, y2: 8, class: "axis"}));
+  for (const [value, label] of [[0, "0"], [top, String(top)]]) {
+    const text = svg("text", {x: left - 6, y: y(value) + 4, "text-anchor": "end", class: "chart-note"});
+    text.textContent = label;
+    chart.append(text);
+  }
+  for (const [t, anchor] of [[t0, "start"], [t1, "end"]]) {
+    const text = svg("text", {x: x(t), y: h - 6, "text-anchor": anchor, class: "chart-note"});
+    text.textContent = new Date(t * 1000).toLocaleTimeString();
+    chart.append(text);
+  }
+  for (const [key, className] of [["cores_in_use", "line-cores"], ["tokens_in_use", "line-tokens"]]) {
+    const points = samples.map((s) => `${x(s.time).toFixed(1)},${y(s[key]).toFixed(1)}`).join(" ");
+    chart.append(svg("polyline", {points, class: className}));
+  }
+}
+
+function card(label, value) {
+  const div = document.createElement("div");
+  div.className = "card";
+  const b = document.createElement("b");
+  b.textContent = value;
+  const span = document.createElement("span");
+  span.textContent = label;
+  div.append(b, span);
+  return div;
+}
+
+async function openQueue() {
+  show("queue");
+  $("queue-error").textContent = "";
+  let q;
+  try {
+    q = await api("/api/queue");
+  } catch (e) {
+    if (e.status === 401) throw e;
+    $("queue-error").textContent = e.message;
+    return;
+  }
+  const count = (state) => q.by_state[state] || 0;
+  $("queue-cards").replaceChildren(
+    card("waiting", count("WAITING")), card("running", count("RUNNING") + count("STARTING")),
+    card("held", count("BLOCKED")), card("average wait", duration(q.average_wait_s)),
+    card("cores in use", `${q.cores_in_use} of ${q.cores_total}`),
+    card("license tokens in use", q.tokens_total ? `${q.tokens_in_use} of ${q.tokens_total}` : `${q.tokens_in_use}`));
+  drawUsage(q.usage);
+  const users = Object.entries(q.by_user).sort((a, b) => b[1] - a[1]);
+  $("queue-users").replaceChildren(...users.map(([user, n]) => {
+    const tr = document.createElement("tr");
+    tr.append(cell(user), cell(n));
+    return tr;
+  }));
+  const limits = $("queue-limits");
+  limits.replaceChildren();
+  const st = q.settings;
+  field(limits, "Jobs running at once", `${st.max_concurrent} in all, ${st.user_max_concurrent} per user` +
+        (st.enable_fair_share ? `, ${st.team_max_concurrent} per team (fair share)` : ""));
+  field(limits, "License tokens", st.license_tokens_total ? `${st.license_tokens_total} in all` : "not counted");
+  field(limits, "Starvation boost", st.starvation_threshold_minutes
+        ? `+1 level every ${st.starvation_threshold_minutes} min waited, up to ${st.starvation_max_boost}` : "off");
+  field(limits, "Approval needed over", [st.approval_cpus_over ? `${st.approval_cpus_over} cores` : "",
+        st.approval_tokens_over ? `${st.approval_tokens_over} tokens` : ""].filter(Boolean).join(", ") || "never");
+}
+
 async function route() {
   if (!me) return;
   const match = location.hash.match(/^#\/jobs\/(.+)$/);
   if (match) return openJob(decodeURIComponent(match[1]));
   if (location.hash === "#/admin") return openAdmin();
   if (location.hash === "#/nodes") return openNodes();
+  if (location.hash === "#/queue") return openQueue();
   show("jobs");
   await loadJobs();
 }
