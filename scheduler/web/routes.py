@@ -22,7 +22,7 @@ from ..usage_history import UsageHistory
 from .errors import refusal
 from .security import COOKIE, Authenticate, caller, over_https, session_of
 from .sessions import IDLE_S, Sessions
-from .views import job_detail, job_view, log_view, node_view, queue_view
+from .views import batch_view, job_detail, job_view, log_view, node_view, queue_view
 
 STATIC = Path(__file__).parent / "static"
 KEEPALIVE_S = 15.0  # a comment line on a quiet event stream, so proxies keep it open
@@ -43,6 +43,8 @@ ROUTES = [  # (method, path, handler)
     ("POST", "/api/admin/jobs/{job_id}/reject", "reject"),
     ("GET", "/api/nodes", "nodes"),
     ("GET", "/api/queue", "queue"),
+    ("GET", "/api/batches", "batches"),
+    ("GET", "/api/batches/{batch_id}", "batch"),
     ("POST", "/api/admin/nodes/{name}/drain", "drain"),
     ("POST", "/api/admin/nodes/{name}/resume", "resume"),
 ]
@@ -141,6 +143,22 @@ class Routes:
         hours = _int(request.query, "hours", 6)
         stats = self.submission.stats(caller(request))  # as GetQueueStats does
         return web.json_response(queue_view(stats, self.usage.since(self.clock() - hours * 3600)))
+
+    async def batches(self, request: web.Request) -> web.Response:
+        """The batches the caller may see, newest first, each with its progress (and its jobs'
+        failures: the page of one lists them)."""
+        book = self.submission.batches
+        listed = book.list(caller(request), _int(request.query, "page_size", 50))
+        return web.json_response({"batches": [batch_view(b, book.progress(b)) for b in listed]})
+
+    async def batch(self, request: web.Request) -> web.Response:
+        book = self.submission.batches
+        batch = book.get(caller(request), request.match_info["batch_id"])
+        jobs, now = book.jobs(batch), self.clock()
+        return web.json_response({**batch_view(batch, book.progress(batch)),
+                                  "failures": [job_view(j, now) for j in jobs
+                                               if j.state.is_final and j.state not in (JobState.COMPLETED,
+                                                                                       JobState.CANCELLED)]})
 
     async def nodes(self, request: web.Request) -> web.Response:
         now = self.clock()

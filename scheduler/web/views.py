@@ -6,6 +6,8 @@ import dataclasses
 from collections.abc import Sequence
 
 from ..dispatch import WaitInfo
+from ..domain.batch import Batch
+from ..domain.batch import Progress as BatchProgress
 from ..domain.job import FileSpec, Job
 from ..domain.job_log import LogLine
 from ..nodes import Node
@@ -74,3 +76,16 @@ def queue_view(stats: QueueStats, usage: Sequence[UsageSample]) -> dict:
             "cores_in_use": stats.cores_in_use, "cores_total": stats.cores_total,
             "tokens_in_use": stats.tokens_in_use, "tokens_total": stats.tokens_total,
             "settings": dataclasses.asdict(stats.settings), "usage": [dataclasses.asdict(u) for u in usage]}
+
+
+STAGE_NAMES = {1: "inputs moving", 2: "solving", 3: "results moving"}
+
+
+def batch_view(batch: Batch, p: BatchProgress) -> dict:
+    return {"id": batch.id, "name": batch.name, "owner": batch.owner, "team": batch.team,
+            "parallelism": batch.parallelism, "create_time": batch.create_time, "cancelled": batch.cancelled,
+            "total_jobs": p.total_jobs, "total_stages": p.total_stages, "completed_stages": p.completed_stages,
+            "completed": p.completed, "failed": p.failed, "cancelled_jobs": p.cancelled, "waiting": p.waiting,
+            "removed": p.removed, "finished": p.finished, "estimated_finish": p.estimated_finish,
+            "running": [{"job_id": r.job_id, "name": r.name, "node": r.node, "stage": STAGE_NAMES[r.stage],
+                         "stage_start": r.stage_start} for r in p.running]}

@@ -325,3 +325,34 @@ def test_the_queue_panel_counts_the_queue_and_charts_the_use_of_cores_and_tokens
     assert len(q["usage"]) >= 2 and q["usage"][-1]["cores_total"] == 4 and q["usage"][-1]["waiting"] == 1
     times = [u["time"] for u in q["usage"]]
     assert times == sorted(times)
+
+
+@pytest.mark.parametrize("cluster", [WEB], indirect=True)
+def test_batches_show_their_progress_by_stage_and_their_failures(cluster, web, tmp_path):
+    cluster.add_agent("node-1", cpus=2)
+    good, bad = tmp_path / "good.inp", tmp_path / "bad.inp"
+    good.write_bytes(MODEL)
+    bad.write_bytes(MODEL.replace(b"seconds=0", b"seconds=0 fail=model"))
+    with cluster.client("ana") as client:
+        batch = client.create_batch("sweep", parallelism=2, expected_jobs=3)
+        jobs = [client.submit(m, cpus=1, batch_id=batch.id) for m in (good, bad)]
+        for j in jobs:
+            client.wait(j.id)
+    ana, bob = cluster.token("ana"), cluster.token("bob")
+
+    async def scenario():
+        s, _ = await signed_in(web, ana)
+        async with s:
+            listed = (await (await s.get(f"{web}/api/batches")).json())["batches"]
+            one = await (await s.get(f"{web}/api/batches/{batch.id}")).json()
+        s, _ = await signed_in(web, bob)
+        async with s:
+            theirs = await s.get(f"{web}/api/batches/{batch.id}")
+            bobs = (await (await s.get(f"{web}/api/batches")).json())["batches"]
+        return listed, one, theirs.status, bobs
+
+    listed, one, theirs, bobs = run(scenario())
+    assert [b["id"] for b in listed] == [batch.id] and bobs == [] and theirs == 404
+    assert (one["total_jobs"], one["completed"], one["failed"], one["waiting"]) == (3, 1, 1, 1)
+    assert (one["completed_stages"], one["total_stages"]) == (6, 9) and not one["finished"]
+    assert [f["id"] for f in one["failures"]] == [jobs[1].id] and one["failures"][0]["error_message"]

@@ -86,6 +86,13 @@ def test_a_job_goes_from_waiting_to_completed_on_the_page_and_another_is_cancell
         page.wait_for_selector("#job-log:has-text('scheduler')")
         shoot(page, "job-completed")
 
+        batch = client.create_batch("sweep", parallelism=1, expected_jobs=2)
+        client.wait(client.submit(model, cpus=1, name="sweep-1", batch_id=batch.id).id)
+        page.click("nav a[href='#/batches']")
+        page.click(f"#batches-body tr[data-batch-id='{batch.id}'] a")
+        page.wait_for_selector("#batch-fields dd:has-text('1 completed')")
+        shoot(page, "batch")
+
         page.goto(f"{web}/#/jobs/{waiting.id}")
         page.wait_for_selector("#job-title:has-text('WAITING')")
         page.wait_for_selector("#job-reasons li:has-text('nowhere')")

@@ -29,7 +29,9 @@ async function api(path, options = {}) {
 }
 
 function show(section) {
-  for (const id of ["sign-in", "jobs", "job", "admin", "nodes", "queue"]) $(id).hidden = id !== section;
+  for (const id of ["sign-in", "jobs", "job", "admin", "nodes", "queue", "batches", "batch"]) {
+    $(id).hidden = id !== section;
+  }
   $("nav").hidden = $("who").hidden = section === "sign-in";
 }
 
@@ -444,6 +446,87 @@ async function openQueue() {
         st.approval_tokens_over ? `${st.approval_tokens_over} tokens` : ""].filter(Boolean).join(", ") || "never");
 }
 
+function jobLink(id, text) {
+  const a = document.createElement("a");
+  a.href = `#/jobs/${encodeURIComponent(id)}`;
+  a.textContent = text;
+  return a;
+}
+
+function withChild(td, child) {
+  td.append(child);
+  return td;
+}
+
+function stageBar(b) {
+  const td = document.createElement("td");
+  const bar = document.createElement("progress");
+  bar.max = Math.max(1, b.total_stages);
+  bar.value = b.completed_stages;
+  const label = document.createElement("span");
+  label.textContent = ` ${b.completed_stages} of ${b.total_stages} stages`;
+  td.append(bar, label);
+  return td;
+}
+
+function batchRow(b) {
+  const tr = document.createElement("tr");
+  tr.dataset.batchId = b.id;
+  const a = document.createElement("a");
+  a.href = `#/batches/${encodeURIComponent(b.id)}`;
+  a.textContent = b.name;
+  tr.append(withChild(document.createElement("td"), a), cell(b.owner), stageBar(b),
+            cell(`${b.completed} of ${b.total_jobs}`), cell(b.failed), cell(b.waiting), cell(b.running.length),
+            cell(b.finished ? "finished" : when(b.estimated_finish)));
+  return tr;
+}
+
+async function openBatches() {
+  show("batches");
+  $("batches-error").textContent = "";
+  try {
+    const answer = await api("/api/batches");
+    $("batches-body").replaceChildren(...answer.batches.map(batchRow));
+  } catch (e) {
+    if (e.status === 401) throw e;
+    $("batches-error").textContent = e.message;
+  }
+}
+
+async function openBatch(id) {
+  show("batch");
+  let b;
+  try {
+    b = await api(`/api/batches/${encodeURIComponent(id)}`);
+  } catch (e) {
+    if (e.status === 401) throw e;
+    $("batch-title").textContent = e.message;
+    return;
+  }
+  $("batch-title").textContent = `${b.name}${b.cancelled ? " — cancelled" : b.finished ? " — finished" : ""}`;
+  const list = $("batch-fields");
+  list.replaceChildren();
+  field(list, "Owner", b.owner);
+  field(list, "Stages done", `${b.completed_stages} of ${b.total_stages} (inputs in, solved, results out per job)`);
+  field(list, "Jobs", `${b.completed} completed, ${b.failed} failed, ${b.cancelled_jobs} cancelled, ` +
+        `${b.waiting} waiting, ${b.running.length} running, of ${b.total_jobs}`);
+  field(list, "At most at once", b.parallelism);
+  field(list, "Estimated finish", b.finished ? "finished" : when(b.estimated_finish) || "not known yet");
+  const now = Date.now() / 1000;
+  $("batch-running").replaceChildren(...b.running.map((r) => {
+    const tr = document.createElement("tr");
+    tr.append(withChild(document.createElement("td"), jobLink(r.job_id, r.name)), cell(r.node), cell(r.stage),
+              cell(r.stage_start ? duration(now - r.stage_start) : ""));
+    return tr;
+  }));
+  $("batch-failures").replaceChildren(...b.failures.map((j) => {
+    const tr = document.createElement("tr");
+    tr.append(withChild(document.createElement("td"), jobLink(j.id, j.name)), cell(j.state, `state state-${j.state}`),
+              cell(j.node), cell(j.error_message));
+    return tr;
+  }));
+}
+
 async function route() {
   if (!me) return;
   const match = location.hash.match(/^#\/jobs\/(.+)$/);
@@ -451,6 +534,9 @@ async function route() {
   if (location.hash === "#/admin") return openAdmin();
   if (location.hash === "#/nodes") return openNodes();
   if (location.hash === "#/queue") return openQueue();
+  if (location.hash === "#/batches") return openBatches();
+  const batch = location.hash.match(/^#\/batches\/(.+)$/);
+  if (batch) return openBatch(decodeURIComponent(batch[1]));
   show("jobs");
   await loadJobs();
 }
