@@ -7,9 +7,11 @@ from collections.abc import Callable
 from aiohttp import web
 
 from ..admin import AdminApp
+from ..domain.audit import AuditEntry
 from ..submission import SubmissionApp
 from ..transfer_slots import TransferSlots
 from ..usage_history import UsageHistory
+from .audit import audited
 from .errors import mapped
 from .routes import Routes
 from .security import Authenticate, protective_headers, signed_in
@@ -20,10 +22,11 @@ MAX_BODY_BYTES = 64 * 1024  # the page sends small JSON bodies only
 
 class Dashboard:
     def __init__(self, submission: SubmissionApp, admin: AdminApp, slots: TransferSlots, usage: UsageHistory,
-                 authenticate: Authenticate, clock: Callable[[], float]) -> None:
+                 authenticate: Authenticate, clock: Callable[[], float],
+                 record: Callable[[AuditEntry], None] = lambda entry: None) -> None:
         self.sessions = Sessions(clock)
-        app = web.Application(client_max_size=MAX_BODY_BYTES,
-                              middlewares=[protective_headers, signed_in(self.sessions, authenticate), mapped])
+        app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[
+            protective_headers, audited(record, clock), signed_in(self.sessions, authenticate), mapped])
         Routes(submission, admin, slots, usage, self.sessions, authenticate, clock).add_to(app)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         self.port = 0

@@ -111,6 +111,9 @@ def test_an_action_needs_the_sessions_csrf_token_and_this_origin(cluster, web, t
     refused, state_after_refusals, status, cancelled = run(scenario())
     assert refused == [403, 403, 403, 403] and state_after_refusals == "WAITING"
     assert status == 200 and cancelled["state"] == "CANCELLED"
+    cluster.server.audit.flush()
+    refusals = [e for e in cluster.server.store.audit_entries(100) if e.port == "web"]
+    assert len(refusals) == 4 and all(e.code == "PERMISSION_DENIED" and e.method.endswith("/cancel") for e in refusals)
 
 
 @pytest.mark.parametrize("cluster", [WEB], indirect=True)
@@ -219,6 +222,11 @@ def test_admins_approve_and_reject_held_jobs_and_nobody_else_sees_them(cluster, 
     refused, listed, approved, no_reason, no_reason_error, rejected, again, left = run(scenario())
     for status, error, approve in refused.values():
         assert (status, approve) == (403, 403) and error.startswith("only admins may")
+    cluster.server.audit.flush()
+    entries = [e for e in cluster.server.store.audit_entries(100) if e.port == "web"]
+    done = {(e.user, e.method.rsplit("/", 1)[-1], e.code) for e in entries}
+    assert {("root", "approve", "OK"), ("root", "reject", "OK"), ("root", "reject", "INVALID_ARGUMENT"),
+            ("gus", "approve", "PERMISSION_DENIED"), ("ana", "approvals", "PERMISSION_DENIED")} <= done
     assert sorted(listed) == sorted(held)
     assert approved["state"] == "WAITING" and not approved["awaiting_approval"]
     assert no_reason == 400 and no_reason_error.startswith("reason:")
