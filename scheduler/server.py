@@ -158,8 +158,9 @@ class SchedulerServer:
             await server.start()
         self._servers = [sub, ex]
         if c.web_port is not None:
-            self._dashboard = Dashboard(self.submission, self.admin, self.slots, self.usage, authenticate,
-                                        self.clock, self.audit.record)
+            local_tokens = self.tokens if self.config.token_database is None else None
+            self._dashboard = Dashboard(self.submission, self.admin, self.slots, self.usage, local_tokens,
+                                        authenticate, self.clock, self.audit.record)
             self.web_port = await self._dashboard.start(c.web_host, c.web_port)
             log.info("dashboard on http://%s:%d/", c.web_host, self.web_port)
         for checker, service in zip(self._health, (SUBMISSION, EXECUTION)):

@@ -5,6 +5,7 @@ into the same domain call a gRPC servicer makes, as the signed-in caller."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -12,17 +13,18 @@ from pathlib import Path
 from aiohttp import web
 
 from ..admin import AdminApp
-from ..domain.errors import InvalidArgument, SchedulerError
-from ..domain.identity import Port
+from ..domain.errors import FailedPrecondition, InvalidArgument, SchedulerError
+from ..domain.identity import Port, Principal, Role
 from ..domain.job import FINAL_STATES, JobState
 from ..domain.job_events import Cursor, Kind
 from ..submission import SubmissionApp
+from ..tokens import TokenBook
 from ..transfer_slots import TransferSlots
 from ..usage_history import UsageHistory
 from .errors import refusal
 from .security import COOKIE, Authenticate, caller, over_https, session_of
 from .sessions import IDLE_S, Sessions
-from .views import batch_view, job_detail, job_view, log_view, node_view, queue_view
+from .views import batch_view, job_detail, job_view, log_view, node_view, queue_view, token_view
 
 STATIC = Path(__file__).parent / "static"
 KEEPALIVE_S = 15.0  # a comment line on a quiet event stream, so proxies keep it open
@@ -43,6 +45,11 @@ ROUTES = [  # (method, path, handler)
     ("POST", "/api/admin/jobs/{job_id}/reject", "reject"),
     ("GET", "/api/nodes", "nodes"),
     ("GET", "/api/queue", "queue"),
+    ("GET", "/api/admin/settings", "settings"),
+    ("POST", "/api/admin/settings", "change_settings"),
+    ("GET", "/api/admin/tokens", "tokens"),
+    ("POST", "/api/admin/tokens", "create_token"),
+    ("POST", "/api/admin/tokens/{token_id}/revoke", "revoke_token"),
     ("GET", "/api/batches", "batches"),
     ("GET", "/api/batches/{batch_id}", "batch"),
     ("POST", "/api/admin/nodes/{name}/drain", "drain"),
@@ -52,9 +59,11 @@ ROUTES = [  # (method, path, handler)
 
 class Routes:
     def __init__(self, submission: SubmissionApp, admin: AdminApp, slots: TransferSlots, usage: UsageHistory,
-                 sessions: Sessions, authenticate: Authenticate, clock: Callable[[], float]) -> None:
+                 tokens: TokenBook | None, sessions: Sessions, authenticate: Authenticate,
+                 clock: Callable[[], float]) -> None:
+        """`tokens`: this store's, None when tokens live in a token database elsewhere."""
         self.submission, self.admin, self.slots, self.usage = submission, admin, slots, usage
-        self.sessions = sessions
+        self.token_book, self.sessions = tokens, sessions
         self.authenticate, self.clock = authenticate, clock
 
     def add_to(self, app: web.Application) -> None:
@@ -143,6 +152,47 @@ class Routes:
         hours = _int(request.query, "hours", 6)
         stats = self.submission.stats(caller(request))  # as GetQueueStats does
         return web.json_response(queue_view(stats, self.usage.since(self.clock() - hours * 3600)))
+
+    async def settings(self, request: web.Request) -> web.Response:
+        return web.json_response(dataclasses.asdict(self.admin.settings(caller(request))))
+
+    async def change_settings(self, request: web.Request) -> web.Response:
+        """The settings named in the body (JSON: name to value) changed, each checked."""
+        changed = self.admin.update_settings(caller(request), await _json_object(request))
+        return web.json_response(dataclasses.asdict(changed))
+
+    def _tokens(self) -> TokenBook:
+        if self.token_book is None:
+            raise FailedPrecondition("tokens live in the token database this scheduler asks: manage them there")
+        return self.token_book
+
+    async def tokens(self, request: web.Request) -> web.Response:
+        records = self._tokens().list_as(caller(request), request.query.get("user", ""))
+        return web.json_response({"tokens": [token_view(r) for r in records]})
+
+    async def create_token(self, request: web.Request) -> web.Response:
+        """A new token, answered as a file to save (the page hands it to the browser's downloads
+        and never shows it); its id in X-Token-Id."""
+        body = await _json_object(request)
+        try:
+            role = Role(body.get("role", ""))
+        except (ValueError, TypeError):
+            raise InvalidArgument("role", f"{str(body.get('role', ''))[:20]!r} is not a role") from None
+        days = body.get("ttl_days")
+        if days is not None and (not isinstance(days, (int, float)) or isinstance(days, bool)):
+            raise InvalidArgument("ttl_days", "must be a number of days, or absent for a token that does not expire")
+        fields = {name: body.get(name, "") for name in ("user", "team", "description")}
+        if not all(isinstance(v, str) for v in fields.values()):
+            raise InvalidArgument(next(n for n, v in fields.items() if not isinstance(v, str)), "must be text")
+        secret, record = self._tokens().create_as(caller(request), Principal(fields["user"], role, fields["team"]),
+                                                  None if days is None else days * 86400, fields["description"])
+        name = f"abaqueue-{record.principal.user}-{record.token_id[:8]}.token"
+        return web.Response(text=secret + "\n", content_type="text/plain", headers={
+            "Content-Disposition": f'attachment; filename="{name}"', "X-Token-Id": record.token_id})
+
+    async def revoke_token(self, request: web.Request) -> web.Response:
+        record = self._tokens().revoke_as(caller(request), request.match_info["token_id"])
+        return web.json_response(token_view(record))
 
     async def batches(self, request: web.Request) -> web.Response:
         """The batches the caller may see, newest first, each with its progress (and its jobs'

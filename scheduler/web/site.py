@@ -9,6 +9,7 @@ from aiohttp import web
 from ..admin import AdminApp
 from ..domain.audit import AuditEntry
 from ..submission import SubmissionApp
+from ..tokens import TokenBook
 from ..transfer_slots import TransferSlots
 from ..usage_history import UsageHistory
 from .audit import audited
@@ -22,12 +23,12 @@ MAX_BODY_BYTES = 64 * 1024  # the page sends small JSON bodies only
 
 class Dashboard:
     def __init__(self, submission: SubmissionApp, admin: AdminApp, slots: TransferSlots, usage: UsageHistory,
-                 authenticate: Authenticate, clock: Callable[[], float],
+                 tokens: TokenBook | None, authenticate: Authenticate, clock: Callable[[], float],
                  record: Callable[[AuditEntry], None] = lambda entry: None) -> None:
         self.sessions = Sessions(clock)
         app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[
             protective_headers, audited(record, clock), signed_in(self.sessions, authenticate), mapped])
-        Routes(submission, admin, slots, usage, self.sessions, authenticate, clock).add_to(app)
+        Routes(submission, admin, slots, usage, tokens, self.sessions, authenticate, clock).add_to(app)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         self.port = 0
 

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from ..dispatch import WaitInfo
 from ..domain.batch import Batch
 from ..domain.batch import Progress as BatchProgress
+from ..domain.identity import TokenRecord
 from ..domain.job import FileSpec, Job
 from ..domain.job_log import LogLine
 from ..nodes import Node
@@ -89,3 +90,10 @@ def batch_view(batch: Batch, p: BatchProgress) -> dict:
             "removed": p.removed, "finished": p.finished, "estimated_finish": p.estimated_finish,
             "running": [{"job_id": r.job_id, "name": r.name, "node": r.node, "stage": STAGE_NAMES[r.stage],
                          "stage_start": r.stage_start} for r in p.running]}
+
+
+def token_view(r: TokenRecord) -> dict:
+    """A token as listings show it: never the secret, nor its whole hash."""
+    return {"token_id": r.token_id, "user": r.principal.user, "role": r.principal.role.value,
+            "team": r.principal.team, "created": r.created, "expires": r.expires, "revoked": r.revoked,
+            "description": r.description}

@@ -364,3 +364,50 @@ def test_batches_show_their_progress_by_stage_and_their_failures(cluster, web, t
     assert (one["total_jobs"], one["completed"], one["failed"], one["waiting"]) == (3, 1, 1, 1)
     assert (one["completed_stages"], one["total_stages"]) == (6, 9) and not one["finished"]
     assert [f["id"] for f in one["failures"]] == [jobs[1].id] and one["failures"][0]["error_message"]
+
+
+@pytest.mark.parametrize("cluster", [WEB], indirect=True)
+def test_admins_change_limits_and_create_and_revoke_tokens(cluster, web):
+    root, ana = cluster.token("root", Role.ADMIN), cluster.token("ana")
+
+    async def scenario():
+        s, me = await signed_in(web, ana)
+        async with s:
+            act = {"Origin": web, "X-CSRF-Token": me["csrf"]}
+            as_developer = [(await s.get(f"{web}/api/admin/settings")).status,
+                            (await s.post(f"{web}/api/admin/settings", json={"max_concurrent": 50},
+                                          headers=act)).status,
+                            (await s.post(f"{web}/api/admin/tokens", json={"user": "eve", "role": "admin"},
+                                          headers=act)).status]
+        s, me = await signed_in(web, root)
+        async with s:
+            act = {"Origin": web, "X-CSRF-Token": me["csrf"]}
+            changed = await (await s.post(f"{web}/api/admin/settings", json={"max_concurrent": 7,
+                                                                              "enable_fair_share": True},
+                                          headers=act)).json()
+            bad = await s.post(f"{web}/api/admin/settings", json={"user_max_concurrent": 1.5}, headers=act)
+            unknown = await s.post(f"{web}/api/admin/settings", json={"speed": 1}, headers=act)
+            created = await s.post(f"{web}/api/admin/tokens", json={"user": "carl", "role": "developer",
+                                                                     "team": "cae", "ttl_days": 30}, headers=act)
+            secret, token_id = (await created.text()).strip(), created.headers["X-Token-Id"]
+            disposition = created.headers["Content-Disposition"]
+            bad_role = await s.post(f"{web}/api/admin/tokens", json={"user": "carl", "role": "boss"}, headers=act)
+            listed = await (await s.get(f"{web}/api/admin/tokens")).text()
+            carl, _ = await signed_in(web, secret)
+            async with carl:
+                carl_before = (await carl.get(f"{web}/api/me")).status
+                await s.post(f"{web}/api/admin/tokens/{token_id}/revoke", headers=act)
+                carl_after = (await carl.get(f"{web}/api/me")).status
+            return (as_developer, changed, bad.status, (await bad.json())["error"], unknown.status, secret,
+                    token_id, disposition, bad_role.status, (await bad_role.json())["error"], listed,
+                    carl_before, carl_after)
+
+    (as_developer, changed, bad, bad_error, unknown, secret, token_id, disposition, bad_role, bad_role_error,
+     listed, carl_before, carl_after) = run(scenario())
+    assert as_developer == [403, 403, 403]
+    assert changed["max_concurrent"] == 7 and changed["enable_fair_share"] is True
+    assert cluster.server.queue.settings.max_concurrent == 7  # the same settings the scheduler uses
+    assert bad == 400 and bad_error.startswith("user_max_concurrent:") and unknown == 400
+    assert "attachment" in disposition and token_id in json.loads(listed)["tokens"][-1]["token_id"]
+    assert secret not in listed and bad_role == 400 and bad_role_error.startswith("role:")
+    assert (carl_before, carl_after) == (200, 401)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from scheduler.domain.identity import Role
+from scheduler.domain.identity import TOKEN_PREFIX, Port, Role
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
@@ -137,6 +137,21 @@ def test_an_admin_approves_a_held_job_and_a_guest_is_refused_the_admin_page(clus
         admin.click(f"{row} button:has-text('Approve')")
         admin.wait_for_selector("#approvals-count:has-text('0 jobs awaiting approval')")
         assert client.get(held.id).state.name == "WAITING"
+
+        admin.wait_for_selector("#settings-form input[name='max_concurrent']")
+        admin.fill("#settings-form input[name='max_concurrent']", "9")
+        admin.click("#settings-save")
+        admin.wait_for_selector("#settings-note:has-text('saved: max_concurrent')")
+        assert cluster.server.queue.settings.max_concurrent == 9
+        admin.fill("#token-user", "carl")
+        with admin.expect_download() as download:
+            admin.click("#token-form button")
+        secret = Path(download.value.path()).read_text().strip()
+        admin.wait_for_selector("#tokens-body td:has-text('carl')")
+        assert secret.startswith(TOKEN_PREFIX)
+        assert secret not in admin.content()  # saved as a file, never shown
+        assert cluster.server.tokens.principal_of(secret, Port.SUBMISSION).user == "carl"
+        shoot(admin, "admin")
 
         cluster.add_agent("node-1", cpus=2)
         admin.click("nav a[href='#/nodes']")

@@ -295,16 +295,106 @@ function approvalRow(job) {
   return tr;
 }
 
+let settingsShown = {};
+
+async function loadSettings() {
+  settingsShown = await api("/api/admin/settings");
+  const form = $("settings-form");
+  form.replaceChildren(...Object.entries(settingsShown).map(([name, value]) => {
+    const label = document.createElement("label");
+    const input = document.createElement("input");
+    input.name = name;
+    if (typeof value === "boolean") {
+      input.type = "checkbox";
+      input.checked = value;
+    } else {
+      input.type = "number";
+      input.step = Number.isInteger(value) && !name.includes("factor") && !name.includes("exponent") &&
+        !name.endsWith("_minutes") ? "1" : "any";
+      input.value = value;
+    }
+    label.append(name.replaceAll("_", " "), input);
+    return label;
+  }));
+}
+
+async function saveSettings() {
+  const changed = {};
+  for (const input of $("settings-form").elements) {
+    const value = input.type === "checkbox" ? input.checked : Number(input.value);
+    if (value !== settingsShown[input.name]) changed[input.name] = value;
+  }
+  $("settings-note").textContent = "";
+  try {
+    await api("/api/admin/settings", {method: "POST", body: JSON.stringify(changed)});
+    await loadSettings();
+    $("settings-note").textContent = Object.keys(changed).length ? `saved: ${Object.keys(changed).join(", ")}`
+                                                                  : "nothing changed";
+  } catch (e) {
+    $("settings-note").textContent = e.message;
+  }
+}
+
+async function loadTokens() {
+  const answer = await api("/api/admin/tokens");
+  $("tokens-body").replaceChildren(...answer.tokens.filter((t) => !t.revoked).map((t) => {
+    const tr = document.createElement("tr");
+    tr.dataset.tokenId = t.token_id;
+    tr.append(cell(t.token_id), cell(t.user), cell(t.role), cell(t.team), cell(when(t.created)),
+              cell(t.expires ? when(t.expires) : "never"), cell(t.description),
+              withChild(document.createElement("td"), button("Revoke", () => revokeToken(t), "danger")));
+    return tr;
+  }));
+}
+
+async function revokeToken(t) {
+  $("token-note").textContent = "";
+  try {
+    await api(`/api/admin/tokens/${encodeURIComponent(t.token_id)}/revoke`, {method: "POST", body: "{}"});
+    $("token-note").textContent = `revoked ${t.token_id} (${t.user})`;
+  } catch (e) {
+    $("token-note").textContent = e.message;
+  }
+  await loadTokens();
+}
+
+async function createToken(e) {
+  e.preventDefault();
+  const body = {user: $("token-user").value.trim(), role: $("token-role").value, team: $("token-team").value.trim(),
+                description: $("token-description").value};
+  if ($("token-days").value) body.ttl_days = Number($("token-days").value);
+  const answer = await fetch("/api/admin/tokens", {method: "POST", credentials: "same-origin", body: JSON.stringify(body),
+    headers: {"Content-Type": "application/json", "X-CSRF-Token": me.csrf}});
+  if (!answer.ok) {
+    $("token-note").textContent = (await answer.json().catch(() => ({}))).error || answer.statusText;
+    return;
+  }
+  // the secret goes straight to the browser's downloads, as a file: never shown, never in a URL
+  const name = (answer.headers.get("Content-Disposition") || "").match(/filename="([^"]+)"/)?.[1] || "abaqueue.token";
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(await answer.blob());
+  link.download = name;
+  link.click();
+  URL.revokeObjectURL(link.href);
+  $("token-note").textContent = `created ${answer.headers.get("X-Token-Id")} for ${body.user}: saved as ${name}`;
+  $("token-form").reset();
+  await loadTokens();
+}
+
 async function openAdmin() {
   show("admin");
   $("admin-error").textContent = "";
   try {
     const held = await api("/api/admin/approvals");
+    $("admin-more").hidden = false;
     $("approvals-wrap").hidden = false;
     $("approvals-body").replaceChildren(...held.jobs.map(approvalRow));
     $("approvals-count").textContent = `${held.jobs.length} job${held.jobs.length === 1 ? "" : "s"} awaiting approval`;
+    await loadSettings();
+    await loadTokens().catch((e) => { $("token-note").textContent = e.message; });
   } catch (e) {
     if (e.status === 401) throw e;
+    $("admin-more").hidden = true;
     $("approvals-wrap").hidden = true;
     $("approvals-count").textContent = "";
     $("admin-error").textContent = e.status === 403 ? `Refused: ${e.message}` : e.message;
@@ -596,6 +686,8 @@ function setUp() {
       $("job-error").textContent = err.message;
     }
   });
+  $("settings-save").addEventListener("click", saveSettings);
+  $("token-form").addEventListener("submit", createToken);
   window.addEventListener("hashchange", () => route().catch(failed));
 }
 
