@@ -216,8 +216,10 @@ class JobRun:
                                 "unpacked archive")
 
     async def _report(self, snapshot: ProgressSnapshot, left: float | None = None, usage: tuple[float, int] = (0, 0),
-                      warning: str = "", log_lines: tuple[list[str], int] = ([], 0)) -> bool:
-        """Send progress (and new log lines with the offset after them); True means stop."""
+                      warning: str = "", log_lines: tuple[list[str], int] = ([], 0),
+                      reader: ProgressReader | None = None) -> bool:
+        """Send progress (and new log lines with the offset after them, the .sta rows `reader` has
+        not reported); True means stop."""
         progress = pb.Progress(step=snapshot.step, total_steps=snapshot.total_steps, increment=snapshot.increment,
                                step_fraction=snapshot.step_fraction, overall_fraction=snapshot.overall_fraction,
                                waiting_for_license=snapshot.waiting_for_license, cpu_percent=usage[0],
@@ -226,9 +228,13 @@ class JobRun:
             progress.estimated_time_left.FromNanoseconds(round(left * 1e9))
         lines, offset = log_lines
         notes, count = self._unsent_notes(), len(self.notes)
+        before, rows = reader.unreported_rows() if reader is not None else (0, [])
         resp = await self.link.call("ReportProgress", ex.ReportProgressRequest(
-            job_attempt=self.attempt, progress=progress, log_lines=lines, agent_lines=notes))
+            job_attempt=self.attempt, progress=progress, log_lines=lines, agent_lines=notes, sta_lines=rows,
+            sta_lines_before=before))
         self._notes_sent = count
+        if reader is not None:
+            reader.reported(len(rows))
         if lines:
             self._enter(self.record.phase, log_offset=offset)
         return resp.stop
@@ -334,10 +340,11 @@ class JobRun:
                     self.log.warning("%s", warning)
                 said = warning
                 now = time.monotonic()
-                if snapshot != last or news or lines[0] or now - reported >= USAGE_REPORT_S or ended:
+                rows = bool(reader.sta_rows)  # a cut-back changes no progress, but goes on the chart
+                if snapshot != last or news or lines[0] or rows or now - reported >= USAGE_REPORT_S or ended:
                     last, reported = snapshot, now
                     used = usage.sample(await asyncio.to_thread(analysis.processes))
-                    if await self._report(snapshot, left, used, warning, lines):
+                    if await self._report(snapshot, left, used, warning, lines, reader):
                         self.stop()
                 if ended:
                     return ENDED

@@ -14,12 +14,15 @@ import os
 from dataclasses import replace
 from pathlib import Path
 
+from abaqueue.sta_rows import is_data
+
 from .inp import Step
 from .progress import LicenseQueue, MsgParser, ProgressSnapshot, compute_progress
 from .sta import StaParser
 
 LOG_TAIL_BYTES = 64 * 1024
 MSG_TAIL_BYTES = 256 * 1024
+MAX_ROWS_A_REPORT = 1000  # the scheduler's bound on the lines of one report
 HEAD_BYTES = 64  # the first bytes of a file, compared on each read: a new file has another beginning
 
 
@@ -86,14 +89,17 @@ class ProgressReader:
         self.msg_file = GrowingFile(job_dir / f"{job_name}.msg", MSG_TAIL_BYTES)
         self.log_file = GrowingFile(job_dir / f"{job_name}.log", LOG_TAIL_BYTES)
         self.sta, self.msg, self.log = StaParser(), MsgParser(), LicenseQueue()
+        self.sta_rows: list[str] = []  # the .sta's data rows not reported yet
+        self.sta_rows_before = 0  # how many rows of the .sta came before them (reported)
 
     def read(self) -> ProgressSnapshot:
         """From the .sta, or from the .msg where that is ahead of it (the .msg states each converged
         increment's step fraction), and the log for the license queue."""
         restart, lines, partial = self.sta_file.read()
         if restart:
-            self.sta = StaParser()
+            self.sta, self.sta_rows, self.sta_rows_before = StaParser(), [], 0
         self.sta.feed(lines)
+        self.sta_rows += [line for line in lines if is_data(line)]
         # a last line without its line end yet: read it, but as a guess the next read may redo
         sta = (self.sta.copy().feed([partial]) if partial else self.sta).status()
         restart, lines, _ = self.msg_file.read()
@@ -108,6 +114,16 @@ class ProgressReader:
             period = self.steps[msg.step - 1].period if msg.step <= len(self.steps) else None
             sta = replace(sta, step=msg.step, increment=msg.increment, step_time=msg.fraction * (period or 0.0))
         return compute_progress(self.steps, sta, waiting=self.log.waiting)
+
+
+    def unreported_rows(self, most: int = MAX_ROWS_A_REPORT) -> tuple[int, list[str]]:
+        """(rows before them, the next .sta rows to report)."""
+        return self.sta_rows_before, self.sta_rows[:most]
+
+    def reported(self, rows: int) -> None:
+        """The first `rows` unreported rows reached the scheduler."""
+        del self.sta_rows[:rows]
+        self.sta_rows_before += rows
 
 
 def read_progress(job_dir: Path, job_name: str, steps: list[Step]) -> ProgressSnapshot:

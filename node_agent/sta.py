@@ -22,19 +22,11 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from abaqueue.sta_rows import explicit_row, explicit_step, standard_row
+
 SUCCESS_LINE = "THE ANALYSIS HAS COMPLETED SUCCESSFULLY"
 FAILURE_LINE = "THE ANALYSIS HAS NOT BEEN COMPLETED"
 
-# Unambiguous on purpose (no `\d+\.?\d*`): a long digit run must not make a failing match quadratic.
-_NUM = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eEdD][-+]?\d+)?"
-_STANDARD_ROW = re.compile(
-    rf"^\s*(\d{{1,12}})\s+(\d{{1,12}})\s+(\d+)(U?)\s+\d+\s+\d+\s+\d+\s+({_NUM})\s+({_NUM})\s+{_NUM}(?:\s|$)"
-)
-_ENUM = r"[-+]?\d*\.\d+[eEdD][-+]?\d+"  # Explicit prints times in E format only
-_EXPLICIT_ROW = re.compile(
-    rf"^\s*(\d{{1,12}})\s+({_ENUM})\s+({_ENUM})\s+(?:\d+:\d\d:\d\d|{_NUM})\s+{_NUM}\s+\S+\s+{_NUM}\s+{_NUM}(?:\s|$)"
-)
-_EXPLICIT_STEP = re.compile(rf"^\s*STEP\s+(\d{{1,12}})\s+ORIGIN\s+{_NUM}", re.IGNORECASE)
 _STANDARD_HEADER = re.compile(r"^\s*(Abaqus/Standard|SUMMARY OF JOB INFORMATION)", re.IGNORECASE)
 _EXPLICIT_HEADER = re.compile(r"^\s*(Abaqus/Explicit|INCREMENT\s+TIME\s+TIME)", re.IGNORECASE)
 
@@ -77,15 +69,14 @@ class StaParser:
             self.completed = True
         elif upper == FAILURE_LINE:
             self.completed = False
-        elif (match := _STANDARD_ROW.match(line)) is not None:
-            if not match.group(4):  # a `U` attempt was cut back: not progress
-                self.standard = (int(match.group(1)), int(match.group(2)), _float(match.group(6)),
-                                 _float(match.group(5)))
-        elif (match := _EXPLICIT_STEP.match(line)) is not None:
-            self.explicit_step = int(match.group(1))
+        elif (row := standard_row(line)) is not None:
+            if not row.cut_back:  # a `U` attempt was cut back: not progress
+                self.standard = (row.step, row.increment, row.step_time, row.total_time)
+        elif (step := explicit_step(line)) is not None:
+            self.explicit_step = step
             self.solver = self.solver or "explicit"
-        elif (match := _EXPLICIT_ROW.match(line)) is not None:
-            self.explicit = (self.explicit_step, int(match.group(1)), _float(match.group(2)), _float(match.group(3)))
+        elif (row := explicit_row(line, self.explicit_step)) is not None:
+            self.explicit = (row.step, row.increment, row.step_time, row.total_time)
         elif _STANDARD_HEADER.match(line):
             self.solver = self.solver or "standard"
         elif _EXPLICIT_HEADER.match(line):
@@ -105,12 +96,3 @@ class StaParser:
 def parse_sta(text: str) -> StaStatus:
     """The status described by the .sta text `text` (possibly partial). Never raises."""
     return StaParser().feed(text.splitlines()).status()
-
-
-def _float(text: str) -> float:
-    """A Fortran-printed number; a value Python cannot represent finitely becomes 0.0."""
-    try:
-        value = float(text.replace("d", "e").replace("D", "e"))
-    except (ValueError, OverflowError):
-        return 0.0
-    return value if abs(value) != float("inf") else 0.0

@@ -24,7 +24,7 @@ from .domain import job_log, retries, states, validation
 from .domain.brief import Brief
 from .domain.errors import FailedPrecondition, IllegalTransition, InvalidArgument, NotFound, StaleAttempt
 from .domain.job import ErrorClass, FileSpec, Job, JobState, Outcome, PartSpec, Progress
-from .domain.job_log import Source
+from .domain.job_log import Level, Source
 from .jobs import JobBook
 from .multipart import MultipartUploads
 from .nodes import Node, NodeRegistry
@@ -247,17 +247,26 @@ class ExecutionApp:
         return await self.multipart.join(self._result_key(node, job_id, attempt, file_name), upload_id, parts)
 
     def report_progress(self, node: str, job_id: str, attempt: int, progress: Progress,
-                        log_lines: Sequence[str] = (), agent_lines: Sequence[str] = ()) -> bool:
+                        log_lines: Sequence[str] = (), agent_lines: Sequence[str] = (),
+                        sta_lines: Sequence[str] = (), sta_lines_before: int = 0) -> bool:
         """Record progress (the first report marks the solver as running), the solver's new log
-        lines and the agent's; True means stop."""
+        lines, the agent's, and the .sta rows the log lacks; True means stop."""
         job = self.current(node, job_id, attempt)
         _check_log(log_lines)
         _check_log(agent_lines, "agent_lines")
+        _check_log(sta_lines, "sta_lines")
+        if sta_lines_before < 0:
+            raise InvalidArgument("sta_lines_before", f"{sta_lines_before} is negative")
+        held = job.sta_rows[1] if job.sta_rows[0] == attempt else 0
+        new_rows = sta_lines[max(0, held - sta_lines_before):]
+        rows = (attempt, max(held, sta_lines_before + len(sta_lines)))
         now = self.book.clock()
         self.book.append_log(job, attempt, agent_lines, now, Source.AGENT)
         self.book.append_log(job, attempt, log_lines, now)
+        self.book.append_log(job, attempt, new_rows, now, Source.STA, Level.INFO)
 
         def apply(job: Job) -> Job:
+            job = job.evolve(sta_rows=rows) if rows != job.sta_rows else job
             if job.state is JobState.STARTING:
                 return states.transition(job, JobState.RUNNING, now, progress=progress)
             return job.evolve(progress=progress)

@@ -126,7 +126,7 @@ class ExecutionService(pb_grpc.ExecutionServiceServicer):
     async def ReportProgress(self, request, context):
         stop = self.app.report_progress(caller().user, *_attempt(request.job_attempt),
                                         convert.progress_from_pb(request.progress), list(request.log_lines),
-                                        list(request.agent_lines))
+                                        list(request.agent_lines), list(request.sta_lines), request.sta_lines_before)
         return pb.ReportProgressResponse(stop=stop)
 
     @mapped

@@ -248,16 +248,20 @@ class CompleteResultUploadResponse(_message.Message):
     def __init__(self, size_bytes: _Optional[int] = ...) -> None: ...
 
 class ReportProgressRequest(_message.Message):
-    __slots__ = ("job_attempt", "progress", "log_lines", "agent_lines")
+    __slots__ = ("job_attempt", "progress", "log_lines", "agent_lines", "sta_lines", "sta_lines_before")
     JOB_ATTEMPT_FIELD_NUMBER: _ClassVar[int]
     PROGRESS_FIELD_NUMBER: _ClassVar[int]
     LOG_LINES_FIELD_NUMBER: _ClassVar[int]
     AGENT_LINES_FIELD_NUMBER: _ClassVar[int]
+    STA_LINES_FIELD_NUMBER: _ClassVar[int]
+    STA_LINES_BEFORE_FIELD_NUMBER: _ClassVar[int]
     job_attempt: JobAttempt
     progress: _job_pb2.Progress
     log_lines: _containers.RepeatedScalarFieldContainer[str]
     agent_lines: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, job_attempt: _Optional[_Union[JobAttempt, _Mapping]] = ..., progress: _Optional[_Union[_job_pb2.Progress, _Mapping]] = ..., log_lines: _Optional[_Iterable[str]] = ..., agent_lines: _Optional[_Iterable[str]] = ...) -> None: ...
+    sta_lines: _containers.RepeatedScalarFieldContainer[str]
+    sta_lines_before: int
+    def __init__(self, job_attempt: _Optional[_Union[JobAttempt, _Mapping]] = ..., progress: _Optional[_Union[_job_pb2.Progress, _Mapping]] = ..., log_lines: _Optional[_Iterable[str]] = ..., agent_lines: _Optional[_Iterable[str]] = ..., sta_lines: _Optional[_Iterable[str]] = ..., sta_lines_before: _Optional[int] = ...) -> None: ...
 
 class ReportProgressResponse(_message.Message):
     __slots__ = ("stop",)

@@ -152,6 +152,7 @@ class Job:
     collect_time: float | None = None
     webhook_url: str = ""  # where its end (and start, with webhook_on_start) is POSTed; "": the owner's
     webhook_on_start: bool = False
+    sta_rows: tuple[int, int] = (0, 0)  # (attempt, rows of its .sta in the log): what a report adds
     # Optimistic-concurrency version: the store bumps it on every write.
     version: int = 0
 

@@ -21,6 +21,7 @@ class Level(str, enum.Enum):
 
 class Source(str, enum.Enum):
     SOLVER = "solver"  # what Abaqus printed
+    STA = "sta"  # a row of the solver's status file (NAME.sta): an increment attempt, an Explicit step
     AGENT = "agent"  # what the node did: retries, transfers, what went wrong on the way
     SCHEDULER = "scheduler"  # its decisions: queued, assigned, retried, ended
 

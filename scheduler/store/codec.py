@@ -51,6 +51,7 @@ def from_dict(doc: dict[str, Any]) -> Job:
     d["required_labels"] = tuple(tuple(pair) for pair in d.get("required_labels", ()))
     d["progress"] = Progress(**d["progress"])
     d["history"] = tuple(AttemptRecord(**h) for h in d.get("history", ()))
+    d["sta_rows"] = tuple(d.get("sta_rows", (0, 0)))
     solver = d.get("solver") or {}
     d["solver"] = SolverOptions(**{**solver, "result_patterns": tuple(solver.get("result_patterns", ()))})
     return Job(**d)

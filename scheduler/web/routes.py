@@ -17,6 +17,7 @@ from ..domain.errors import FailedPrecondition, InvalidArgument, SchedulerError
 from ..domain.identity import Port, Principal, Role
 from ..domain.job import FINAL_STATES, JobState
 from ..domain.job_events import Cursor, Kind
+from ..domain.job_log import Source
 from ..submission import SubmissionApp
 from ..tokens import TokenBook
 from ..transfer_slots import TransferSlots
@@ -24,11 +25,12 @@ from ..usage_history import UsageHistory
 from .errors import refusal
 from .security import COOKIE, Authenticate, caller, over_https, session_of
 from .sessions import IDLE_S, Sessions
-from .views import batch_view, job_detail, job_view, log_view, node_view, queue_view, token_view
+from .views import batch_view, convergence_view, job_detail, job_view, log_view, node_view, queue_view, token_view
 
 STATIC = Path(__file__).parent / "static"
 KEEPALIVE_S = 15.0  # a comment line on a quiet event stream, so proxies keep it open
 SHOWN_EVENTS = (Kind.JOB, Kind.PROGRESS)
+MAX_CHART_LINES = 50_000  # .sta rows a chart draws at most
 ROUTES = [  # (method, path, handler)
     ("GET", "/", "index"),
     ("POST", "/api/signin", "sign_in"),
@@ -39,6 +41,7 @@ ROUTES = [  # (method, path, handler)
     ("POST", "/api/jobs/{job_id}/cancel", "cancel"),
     ("GET", "/api/jobs/{job_id}/log", "log"),
     ("GET", "/api/jobs/{job_id}/downloads", "downloads"),
+    ("GET", "/api/jobs/{job_id}/convergence", "convergence"),
     ("GET", "/api/events", "events"),
     ("GET", "/api/admin/approvals", "approvals"),
     ("POST", "/api/admin/jobs/{job_id}/approve", "approve"),
@@ -118,6 +121,17 @@ class Routes:
         lines = self.submission.job_log(caller(request), request.match_info["job_id"],
                                         _int(request.query, "after_seq", 0), _int(request.query, "page_size", 1000))
         return web.json_response({"lines": log_view(lines)})
+
+    async def convergence(self, request: web.Request) -> web.Response:
+        """The .sta rows of the job's attempt (its latest by default) with when the scheduler heard of
+        each: what its convergence chart draws."""
+        who, job_id = caller(request), request.match_info["job_id"]
+        attempt = _int(request.query, "attempt", self.submission.get_job(who, job_id).attempt)
+        lines, after = [], 0
+        while len(lines) < MAX_CHART_LINES and (page := self.submission.job_log(who, job_id, after, 1000)):
+            lines += [line for line in page if line.source is Source.STA and line.attempt == attempt]
+            after = page[-1].seq
+        return web.json_response({"attempt": attempt, "rows": convergence_view(lines[:MAX_CHART_LINES])})
 
     async def downloads(self, request: web.Request) -> web.Response:
         """A presigned GET of each result file: the browser downloads it from the blob store."""

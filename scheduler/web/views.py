@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 
+from abaqueue.sta_rows import rows
+
 from ..dispatch import WaitInfo
 from ..domain.batch import Batch
 from ..domain.batch import Progress as BatchProgress
@@ -97,3 +99,8 @@ def token_view(r: TokenRecord) -> dict:
     return {"token_id": r.token_id, "user": r.principal.user, "role": r.principal.role.value,
             "team": r.principal.team, "created": r.created, "expires": r.expires, "revoked": r.revoked,
             "description": r.description}
+
+
+def convergence_view(lines: Sequence[LogLine]) -> list[dict]:
+    """The .sta rows among `lines` (the job's log, source sta), each with the time it was reported."""
+    return [{"time": lines[i].time, **dataclasses.asdict(row)} for i, row in rows([line.text for line in lines])]

@@ -411,3 +411,27 @@ def test_admins_change_limits_and_create_and_revoke_tokens(cluster, web):
     assert "attachment" in disposition and token_id in json.loads(listed)["tokens"][-1]["token_id"]
     assert secret not in listed and bad_role == 400 and bad_role_error.startswith("role:")
     assert (carl_before, carl_after) == (200, 401)
+
+
+@pytest.mark.parametrize("cluster", [WEB], indirect=True)
+def test_the_convergence_chart_has_every_increment_attempt_once_with_its_cut_backs(cluster, web, tmp_path):
+    cluster.add_agent("node-1", cpus=2)
+    path = tmp_path / "crawl.inp"
+    path.write_bytes(MODEL.replace(b"seconds=0", b"seconds=1 increments=6 cutbacks=2"))
+    with cluster.client("ana") as client:
+        job = client.wait(client.submit(path, cpus=1, name="crawl").id)
+    token = cluster.token("ana")
+
+    async def scenario():
+        s, _ = await signed_in(web, token)
+        async with s:
+            return await (await s.get(f"{web}/api/jobs/{job.id}/convergence")).json()
+
+    chart = run(scenario())
+    rows = chart["rows"]
+    keys = [(r["step"], r["increment"], r["attempt"]) for r in rows]
+    assert job.state.name == "COMPLETED" and chart["attempt"] == 1
+    assert len(keys) == len(set(keys)) and sum(r["cut_back"] for r in rows) >= 2
+    assert [r["increment"] for r in rows if not r["cut_back"]] == list(range(1, 7))
+    assert all(r["time_increment"] > 0 for r in rows) and rows == sorted(rows, key=lambda r: r["time"])
+

@@ -1,6 +1,7 @@
 """The dashboard in a real browser (Debian's chromium, headless, driven by Playwright) against a
 live scheduler with a simulator agent: sign in, see a job submitted through the API go from WAITING
-to COMPLETED without a reload, open its page, cancel another job. Screenshots of each page at
+to COMPLETED without a reload, open its page (its convergence chart too), cancel another job;
+approve a held job as admin, and be refused the admin page as a guest. Screenshots of each page at
 1366x768 and at a phone's width are kept in build/screenshots/."""
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ SHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
 SIZES = {"wide": {"width": 1366, "height": 768}, "narrow": {"width": 390, "height": 844}}
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"]
-MODEL = b"*Heading\n** abaqus-sim: seconds=2\n*Step\n*Static\n0.25, 1.\n*End Step\n"
+MODEL = b"*Heading\n** abaqus-sim: seconds=2 increments=8 cutbacks=3\n*Step\n*Static\n0.125, 1.\n*End Step\n"
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="no chromium: apt-get install chromium")
 
@@ -84,6 +85,9 @@ def test_a_job_goes_from_waiting_to_completed_on_the_page_and_another_is_cancell
         files = {f.name for f in client.get(job.id).result_files}
         assert set(page.locator("#job-files a").all_text_contents()) == files
         page.wait_for_selector("#job-log:has-text('scheduler')")
+        page.wait_for_selector("#convergence-part:not([hidden]) #increment-chart polyline", state="attached")
+        assert page.locator("#increment-chart path.cut-back").count() >= 2  # the cut-backs, marked
+        assert "cut back" in page.text_content("#convergence-note")
         shoot(page, "job-completed")
 
         batch = client.create_batch("sweep", parallelism=1, expected_jobs=2)

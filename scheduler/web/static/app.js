@@ -250,6 +250,7 @@ async function openJob(id) {
   try {
     renderJob(await api(`/api/jobs/${encodeURIComponent(id)}`));
     await loadLog(id);
+    drawConvergence((await api(`/api/jobs/${encodeURIComponent(id)}/convergence`)).rows);
   } catch (e) {
     $("job-title").textContent = e.message;
     $("job-fields").replaceChildren();
@@ -456,37 +457,68 @@ function svg(name, attributes) {
   return element;
 }
 
-function drawUsage(samples) {
-  const chart = $("usage-chart");
-  const [w, h, left, bottom] = [800, 240, 40, 24];
+// A line chart of `points` (objects) into the <svg> `chart`: x from `x(point)` (seconds since the
+// epoch), one polyline per series {value, className}; `log`: a logarithmic y axis; `marks`: points
+// drawn as crosses (cut-backs); `label(v)`: how the y axis names a value; `minSpan`: the shortest
+// stretch of time the x axis shows, in seconds.
+function plot(chart, points, x, series, {log = false, marks = [], label = String, empty = "nothing yet",
+                                        minSpan = 60} = {}) {
+  const [w, h, left, bottom] = [800, 240, 56, 24];
   chart.replaceChildren();
-  if (samples.length === 0) {
+  if (points.length === 0) {
     const text = svg("text", {x: w / 2, y: h / 2, "text-anchor": "middle", class: "chart-note"});
-    text.textContent = "no samples yet: one a minute";
+    text.textContent = empty;
     chart.append(text);
     return;
   }
-  const t0 = samples[0].time, t1 = Math.max(samples[samples.length - 1].time, t0 + 60);
-  const top = Math.max(1, ...samples.map((s) => Math.max(s.cores_total, s.tokens_total, s.cores_in_use,
-                                                           s.tokens_in_use)));
-  const x = (t) => left + (w - left - 8) * (t - t0) / (t1 - t0);
-  const y = (v) => h - bottom - (h - bottom - 8) * v / top;
-  chart.append(svg("line", {x1: left, y1: y(0), x2: w - 8, y2: y(0), class: "axis"}),
-               svg("line", {x1: left, y1: y(0), x2: left, y2: 8, class: "axis"}));
-  for (const [value, label] of [[0, "0"], [top, String(top)]]) {
-    const text = svg("text", {x: left - 6, y: y(value) + 4, "text-anchor": "end", class: "chart-note"});
-    text.textContent = label;
+  const values = points.flatMap((p) => series.map((s) => s.value(p))).filter((v) => !log || v > 0);
+  let low = log ? Math.min(...values) : 0, high = Math.max(log ? low * 10 : 1, ...values);
+  if (log) { low = Math.log10(low); high = Math.log10(high); if (high - low < 1) high = low + 1; }
+  const scale = (v) => (log ? Math.log10(Math.max(v, 10 ** low)) : v);
+  const t0 = x(points[0]), t1 = Math.max(x(points[points.length - 1]), t0 + minSpan);
+  const px = (t) => left + (w - left - 8) * (t - t0) / (t1 - t0);
+  const py = (v) => h - bottom - (h - bottom - 8) * (scale(v) - low) / (high - low);
+  chart.append(svg("line", {x1: left, y1: h - bottom, x2: w - 8, y2: h - bottom, class: "axis"}),
+               svg("line", {x1: left, y1: h - bottom, x2: left, y2: 8, class: "axis"}));
+  for (const value of [log ? 10 ** low : 0, log ? 10 ** high : high]) {
+    const text = svg("text", {x: left - 6, y: py(value) + 4, "text-anchor": "end", class: "chart-note"});
+    text.textContent = label(value);
     chart.append(text);
   }
   for (const [t, anchor] of [[t0, "start"], [t1, "end"]]) {
-    const text = svg("text", {x: x(t), y: h - 6, "text-anchor": anchor, class: "chart-note"});
+    const text = svg("text", {x: px(t), y: h - 6, "text-anchor": anchor, class: "chart-note"});
     text.textContent = new Date(t * 1000).toLocaleTimeString();
     chart.append(text);
   }
-  for (const [key, className] of [["cores_in_use", "line-cores"], ["tokens_in_use", "line-tokens"]]) {
-    const points = samples.map((s) => `${x(s.time).toFixed(1)},${y(s[key]).toFixed(1)}`).join(" ");
-    chart.append(svg("polyline", {points, class: className}));
+  for (const s of series) {
+    const line = points.map((p) => `${px(x(p)).toFixed(1)},${py(s.value(p)).toFixed(1)}`).join(" ");
+    chart.append(svg("polyline", {points: line, class: s.className}));
   }
+  for (const p of marks) {
+    const [cx, cy] = [px(x(p)), py(series[0].value(p))];
+    chart.append(svg("path", {d: `M${cx - 4},${cy - 4}L${cx + 4},${cy + 4}M${cx - 4},${cy + 4}L${cx + 4},${cy - 4}`,
+                              class: "cut-back"}));
+  }
+}
+
+function drawUsage(samples) {
+  plot($("usage-chart"), samples, (s) => s.time,
+       [{value: (s) => s.cores_in_use, className: "line-cores"}, {value: (s) => s.tokens_in_use, className: "line-tokens"}],
+       {empty: "no samples yet: one a minute"});
+}
+
+function drawConvergence(rows) {
+  $("convergence-part").hidden = rows.length === 0;
+  if (rows.length === 0) return;
+  const cutBacks = rows.filter((r) => r.cut_back);
+  const converged = rows.filter((r) => !r.cut_back);
+  plot($("increment-chart"), rows, (r) => r.time, [{value: (r) => r.time_increment, className: "line-cores"}],
+       {log: true, marks: cutBacks, label: (v) => v.toPrecision(2), minSpan: 5});
+  plot($("step-time-chart"), converged, (r) => r.time, [{value: (r) => r.step_time, className: "line-tokens"}],
+       {label: (v) => v.toPrecision(3), minSpan: 5});
+  const last = converged[converged.length - 1];
+  $("convergence-note").textContent = `${rows.length} increment attempts, ${cutBacks.length} cut back` +
+    (last ? `; last converged: step ${last.step}, increment ${last.increment}, step time ${last.step_time}` : "");
 }
 
 function card(label, value) {
