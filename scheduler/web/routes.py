@@ -1,31 +1,29 @@
-"""The dashboard's HTTP API, as the page calls it: sign-in and out, the jobs (a page of them, one,
-cancel) and a live stream of their changes (server-sent events). Each handler turns the request
-into the same domain call a gRPC servicer makes, as the signed-in caller."""
+"""The dashboard's HTTP API, as the page calls it (the admins' part: admin_routes): sign-in and
+out, the jobs (a page of them, one, its log, results and convergence, cancel), a live stream of
+their changes (server-sent events), batches and the queue. Each handler turns the request into the
+same domain call a gRPC servicer makes, as the signed-in caller."""
 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import json
 from collections.abc import Callable
 from pathlib import Path
 
 from aiohttp import web
 
-from ..admin import AdminApp
-from ..domain.errors import FailedPrecondition, InvalidArgument, SchedulerError
-from ..domain.identity import Port, Principal, Role
+from ..domain.errors import SchedulerError
+from ..domain.identity import Port
 from ..domain.job import FINAL_STATES, JobState
 from ..domain.job_events import Cursor, Kind
 from ..domain.job_log import Source
 from ..submission import SubmissionApp
-from ..tokens import TokenBook
-from ..transfer_slots import TransferSlots
 from ..usage_history import UsageHistory
 from .errors import refusal
+from .request_parts import json_object, whole_number
 from .security import COOKIE, Authenticate, caller, over_https, session_of
 from .sessions import IDLE_S, Sessions
-from .views import batch_view, convergence_view, job_detail, job_view, log_view, node_view, queue_view, token_view
+from .views import batch_view, convergence_view, job_detail, job_view, log_view, queue_view
 
 STATIC = Path(__file__).parent / "static"
 KEEPALIVE_S = 15.0  # a comment line on a quiet event stream, so proxies keep it open
@@ -43,30 +41,16 @@ ROUTES = [  # (method, path, handler)
     ("GET", "/api/jobs/{job_id}/downloads", "downloads"),
     ("GET", "/api/jobs/{job_id}/convergence", "convergence"),
     ("GET", "/api/events", "events"),
-    ("GET", "/api/admin/approvals", "approvals"),
-    ("POST", "/api/admin/jobs/{job_id}/approve", "approve"),
-    ("POST", "/api/admin/jobs/{job_id}/reject", "reject"),
-    ("GET", "/api/nodes", "nodes"),
     ("GET", "/api/queue", "queue"),
-    ("GET", "/api/admin/settings", "settings"),
-    ("POST", "/api/admin/settings", "change_settings"),
-    ("GET", "/api/admin/tokens", "tokens"),
-    ("POST", "/api/admin/tokens", "create_token"),
-    ("POST", "/api/admin/tokens/{token_id}/revoke", "revoke_token"),
     ("GET", "/api/batches", "batches"),
     ("GET", "/api/batches/{batch_id}", "batch"),
-    ("POST", "/api/admin/nodes/{name}/drain", "drain"),
-    ("POST", "/api/admin/nodes/{name}/resume", "resume"),
 ]
 
 
 class Routes:
-    def __init__(self, submission: SubmissionApp, admin: AdminApp, slots: TransferSlots, usage: UsageHistory,
-                 tokens: TokenBook | None, sessions: Sessions, authenticate: Authenticate,
-                 clock: Callable[[], float]) -> None:
-        """`tokens`: this store's, None when tokens live in a token database elsewhere."""
-        self.submission, self.admin, self.slots, self.usage = submission, admin, slots, usage
-        self.token_book, self.sessions = tokens, sessions
+    def __init__(self, submission: SubmissionApp, usage: UsageHistory, sessions: Sessions,
+                 authenticate: Authenticate, clock: Callable[[], float]) -> None:
+        self.submission, self.usage, self.sessions = submission, usage, sessions
         self.authenticate, self.clock = authenticate, clock
 
     def add_to(self, app: web.Application) -> None:
@@ -77,7 +61,7 @@ class Routes:
         return web.FileResponse(STATIC / "index.html")
 
     async def sign_in(self, request: web.Request) -> web.Response:
-        token = (await _json_object(request)).get("token", "")
+        token = (await json_object(request)).get("token", "")
         if not isinstance(token, str) or not token:
             return refusal(400, "token: is required")
         who = await self.authenticate(token, Port.SUBMISSION)
@@ -106,7 +90,7 @@ class Routes:
                 wanted.add(JobState(name))
             except ValueError:
                 return refusal(400, f"state: {name[:40]!r} is not a job state")
-        page = self.submission.list_jobs(caller(request), wanted, _int(q, "page_size", 100),
+        page = self.submission.list_jobs(caller(request), wanted, whole_number(q, "page_size", 100),
                                          q.get("page_token", ""), owner=q.get("user", ""))
         now = self.clock()
         return web.json_response({"jobs": [job_view(j, now) for j in page.jobs],
@@ -118,15 +102,16 @@ class Routes:
 
     async def log(self, request: web.Request) -> web.Response:
         """The job's log lines after line `after_seq`, a page of them (`page_size`, 1,000 at most)."""
+        q = request.query
         lines = self.submission.job_log(caller(request), request.match_info["job_id"],
-                                        _int(request.query, "after_seq", 0), _int(request.query, "page_size", 1000))
+                                        whole_number(q, "after_seq", 0), whole_number(q, "page_size", 1000))
         return web.json_response({"lines": log_view(lines)})
 
     async def convergence(self, request: web.Request) -> web.Response:
         """The .sta rows of the job's attempt (its latest by default) with when the scheduler heard of
         each: what its convergence chart draws."""
         who, job_id = caller(request), request.match_info["job_id"]
-        attempt = _int(request.query, "attempt", self.submission.get_job(who, job_id).attempt)
+        attempt = whole_number(request.query, "attempt", self.submission.get_job(who, job_id).attempt)
         lines, after = [], 0
         while len(lines) < MAX_CHART_LINES and (page := self.submission.job_log(who, job_id, after, 1000)):
             lines += [line for line in page if line.source is Source.STA and line.attempt == attempt]
@@ -144,75 +129,18 @@ class Routes:
         job = self.submission.cancel_job(caller(request), request.match_info["job_id"])
         return web.json_response(job_view(job, self.clock()))
 
-    async def approvals(self, request: web.Request) -> web.Response:
-        now = self.clock()
-        return web.json_response({"jobs": [job_view(j, now) for j in self.admin.awaiting_approval(caller(request))]})
-
-    async def approve(self, request: web.Request) -> web.Response:
-        job = self.admin.approve(caller(request), request.match_info["job_id"])
-        return web.json_response(job_view(job, self.clock()))
-
-    async def reject(self, request: web.Request) -> web.Response:
-        body = await _json_object(request)
-        reason = body.get("reason", "")
-        if not isinstance(reason, str):
-            raise InvalidArgument("reason", "must be text")
-        job = self.admin.reject(caller(request), request.match_info["job_id"], reason)
-        return web.json_response(job_view(job, self.clock()))
-
     async def queue(self, request: web.Request) -> web.Response:
         """The queue as GetQueueStats gives it, with its settings and the use of the last `hours`
         (at most 6: what the scheduler keeps)."""
-        hours = _int(request.query, "hours", 6)
+        hours = whole_number(request.query, "hours", 6)
         stats = self.submission.stats(caller(request))  # as GetQueueStats does
         return web.json_response(queue_view(stats, self.usage.since(self.clock() - hours * 3600)))
-
-    async def settings(self, request: web.Request) -> web.Response:
-        return web.json_response(dataclasses.asdict(self.admin.settings(caller(request))))
-
-    async def change_settings(self, request: web.Request) -> web.Response:
-        """The settings named in the body (JSON: name to value) changed, each checked."""
-        changed = self.admin.update_settings(caller(request), await _json_object(request))
-        return web.json_response(dataclasses.asdict(changed))
-
-    def _tokens(self) -> TokenBook:
-        if self.token_book is None:
-            raise FailedPrecondition("tokens live in the token database this scheduler asks: manage them there")
-        return self.token_book
-
-    async def tokens(self, request: web.Request) -> web.Response:
-        records = self._tokens().list_as(caller(request), request.query.get("user", ""))
-        return web.json_response({"tokens": [token_view(r) for r in records]})
-
-    async def create_token(self, request: web.Request) -> web.Response:
-        """A new token, answered as a file to save (the page hands it to the browser's downloads
-        and never shows it); its id in X-Token-Id."""
-        body = await _json_object(request)
-        try:
-            role = Role(body.get("role", ""))
-        except (ValueError, TypeError):
-            raise InvalidArgument("role", f"{str(body.get('role', ''))[:20]!r} is not a role") from None
-        days = body.get("ttl_days")
-        if days is not None and (not isinstance(days, (int, float)) or isinstance(days, bool)):
-            raise InvalidArgument("ttl_days", "must be a number of days, or absent for a token that does not expire")
-        fields = {name: body.get(name, "") for name in ("user", "team", "description")}
-        if not all(isinstance(v, str) for v in fields.values()):
-            raise InvalidArgument(next(n for n, v in fields.items() if not isinstance(v, str)), "must be text")
-        secret, record = self._tokens().create_as(caller(request), Principal(fields["user"], role, fields["team"]),
-                                                  None if days is None else days * 86400, fields["description"])
-        name = f"abaqueue-{record.principal.user}-{record.token_id[:8]}.token"
-        return web.Response(text=secret + "\n", content_type="text/plain", headers={
-            "Content-Disposition": f'attachment; filename="{name}"', "X-Token-Id": record.token_id})
-
-    async def revoke_token(self, request: web.Request) -> web.Response:
-        record = self._tokens().revoke_as(caller(request), request.match_info["token_id"])
-        return web.json_response(token_view(record))
 
     async def batches(self, request: web.Request) -> web.Response:
         """The batches the caller may see, newest first, each with its progress (and its jobs'
         failures: the page of one lists them)."""
         book = self.submission.batches
-        listed = book.list(caller(request), _int(request.query, "page_size", 50))
+        listed = book.list(caller(request), whole_number(request.query, "page_size", 50))
         return web.json_response({"batches": [batch_view(b, book.progress(b)) for b in listed]})
 
     async def batch(self, request: web.Request) -> web.Response:
@@ -223,20 +151,6 @@ class Routes:
                                   "failures": [job_view(j, now) for j in jobs
                                                if j.state.is_final and j.state not in (JobState.COMPLETED,
                                                                                        JobState.CANCELLED)]})
-
-    async def nodes(self, request: web.Request) -> web.Response:
-        now = self.clock()
-        return web.json_response({"nodes": [self._node(n, now) for n in self.admin.list_nodes(caller(request))]})
-
-    async def drain(self, request: web.Request) -> web.Response:
-        return web.json_response(self._node(self.admin.drain(caller(request), request.match_info["name"], True)))
-
-    async def resume(self, request: web.Request) -> web.Response:
-        return web.json_response(self._node(self.admin.drain(caller(request), request.match_info["name"], False)))
-
-    def _node(self, node, now: float | None = None) -> dict:
-        state, tokens = self.admin.node_state(node)
-        return node_view(node, state, tokens, self.slots.stats(node.name), self.clock() if now is None else now)
 
     async def events(self, request: web.Request) -> web.StreamResponse:
         """Every change of the jobs the caller may see, as `job` events (the job's view as data,
@@ -275,27 +189,8 @@ class Routes:
             raise
 
 
-async def _json_object(request: web.Request) -> dict:
-    try:
-        body = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        body = None
-    if not isinstance(body, dict):
-        raise InvalidArgument("body", "not a JSON object")
-    return body
-
 
 def _me(who, csrf: str) -> dict:
     """The caller, their session's CSRF token, and the job states (the page's filters)."""
     return {"user": who.user, "role": who.role.value, "team": who.team, "csrf": csrf,
             "states": [s.value for s in JobState], "final_states": sorted(s.value for s in FINAL_STATES)}
-
-
-def _int(query, name: str, default: int) -> int:
-    text = query.get(name, "")
-    if not text:
-        return default
-    try:
-        return int(text)
-    except ValueError:
-        raise InvalidArgument(name, f"{text[:20]!r} is not a whole number") from None

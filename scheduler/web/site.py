@@ -12,6 +12,7 @@ from ..submission import SubmissionApp
 from ..tokens import TokenBook
 from ..transfer_slots import TransferSlots
 from ..usage_history import UsageHistory
+from .admin_routes import AdminRoutes
 from .audit import audited
 from .errors import mapped
 from .routes import Routes
@@ -28,7 +29,8 @@ class Dashboard:
         self.sessions = Sessions(clock)
         app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[
             protective_headers, audited(record, clock), signed_in(self.sessions, authenticate), mapped])
-        Routes(submission, admin, slots, usage, tokens, self.sessions, authenticate, clock).add_to(app)
+        Routes(submission, usage, self.sessions, authenticate, clock).add_to(app)
+        AdminRoutes(admin, slots, tokens, clock).add_to(app)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         self.port = 0
 
