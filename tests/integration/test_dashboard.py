@@ -28,6 +28,14 @@ def submit(cluster, tmp_path, user: str, name: str, **options) -> str:
         return client.submit(path, cpus=1, name=name, **options).id
 
 
+def run_to_end(cluster, tmp_path, name: str, model: bytes = MODEL):
+    """A job of ana's, submitted and waited for (a node must be there to run it)."""
+    path = tmp_path / f"{name}.inp"
+    path.write_bytes(model)
+    with cluster.client("ana") as client:
+        return client.wait(client.submit(path, cpus=1, name=name).id)
+
+
 async def signed_in(web: str, token: str) -> tuple[aiohttp.ClientSession, dict]:
     """A browser-like session (it keeps cookies) signed in with `token`, and what sign-in answered."""
     session = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
@@ -238,10 +246,7 @@ def test_admins_approve_and_reject_held_jobs_and_nobody_else_sees_them(cluster, 
 def test_a_jobs_page_has_every_reason_it_waits_its_log_and_download_links_for_its_results(cluster, web, tmp_path):
     waits = submit(cluster, tmp_path, "ana", "waits", node="nowhere")
     cluster.add_agent("node-1", cpus=2)
-    path = tmp_path / "plate.inp"
-    path.write_bytes(MODEL)
-    with cluster.client("ana") as client:
-        done = client.wait(client.submit(path, cpus=1, name="plate").id)
+    done = run_to_end(cluster, tmp_path, "plate")
     token = cluster.token("ana")
 
     async def scenario():
@@ -416,10 +421,7 @@ def test_admins_change_limits_and_create_and_revoke_tokens(cluster, web):
 @pytest.mark.parametrize("cluster", [WEB], indirect=True)
 def test_the_convergence_chart_has_every_increment_attempt_once_with_its_cut_backs(cluster, web, tmp_path):
     cluster.add_agent("node-1", cpus=2)
-    path = tmp_path / "crawl.inp"
-    path.write_bytes(MODEL.replace(b"seconds=0", b"seconds=1 increments=6 cutbacks=2"))
-    with cluster.client("ana") as client:
-        job = client.wait(client.submit(path, cpus=1, name="crawl").id)
+    job = run_to_end(cluster, tmp_path, "crawl", MODEL.replace(b"seconds=0", b"seconds=1 increments=6 cutbacks=2"))
     token = cluster.token("ana")
 
     async def scenario():
