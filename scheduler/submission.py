@@ -416,24 +416,34 @@ class SubmissionApp:
 
     def list_jobs(
         self, who: Principal, states_: Collection[JobState], page_size: int, page_token: str, owner: str = "",
+        team: str = "",
     ) -> JobPage:
         """The jobs `who` may see (all for admins, their own plus their team's for leads, else their
-        own), only `owner`'s when given."""
+        own), only `owner`'s when given, or only `team`'s (admins: any team, leads: their own)."""
         if not 0 <= page_size <= MAX_PAGE_SIZE:
             raise InvalidArgument("page_size", f"{page_size} is out of range 0..{MAX_PAGE_SIZE}")
         if owner:
             validation.principal_name(owner, "owner")
             if owner != who.user and who.role not in (Role.ADMIN, Role.LEAD):
                 raise PermissionDenied(f"owner: a {who.role.value} sees only their own jobs")
+        if team:
+            validation.principal_name(team, "team")
+            if owner:
+                raise InvalidArgument("team", "give an owner or a team, not both")
+            if not identity.may_administer(who) and not (who.role is Role.LEAD and team == who.team):
+                raise PermissionDenied("team: only admins, and a lead for their own team, list a team's jobs")
+        page_size = page_size or DEFAULT_PAGE_SIZE
         try:
+            if team:
+                return self.book.store.list(states=states_, page_size=page_size, cursor=page_token or None, team=team)
             if owner and who.role is Role.LEAD and owner != who.user:  # a lead: the member's jobs of the team
-                page = self.book.store.list(states=states_, page_size=page_size or DEFAULT_PAGE_SIZE,
-                                            cursor=page_token or None, owner=owner)
+                page = self.book.store.list(states=states_, page_size=page_size, cursor=page_token or None,
+                                            owner=owner)
                 return JobPage([j for j in page.jobs if identity.may_see(who, j.owner, j.team)], page.next_cursor)
-            mine, team = identity.visible_scope(who)
+            mine, their_team = identity.visible_scope(who)
             return self.book.store.list(
-                states=states_, page_size=page_size or DEFAULT_PAGE_SIZE, cursor=page_token or None,
-                owner=owner or mine, team=None if owner else team)
+                states=states_, page_size=page_size, cursor=page_token or None,
+                owner=owner or mine, team=None if owner else their_team)
         except ValueError as e:
             raise InvalidArgument("page_token", str(e)) from e
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from ..domain.errors import SchedulerError
+from ..domain.errors import InvalidArgument, SchedulerError
 from ..domain.identity import Port
 from ..domain.job import FINAL_STATES, JobState
 from ..domain.job_events import Cursor, Kind
@@ -90,9 +90,18 @@ class Routes:
                 wanted.add(JobState(name))
             except ValueError:
                 return refusal(400, f"state: {name[:40]!r} is not a job state")
-        page = self.submission.list_jobs(caller(request), wanted, whole_number(q, "page_size", 100),
-                                         q.get("page_token", ""), owner=q.get("user", ""))
-        now = self.clock()
+        who, size, now = caller(request), whole_number(q, "page_size", 100), self.clock()
+        if q.get("batch"):  # the batch's jobs, newest first, those in `wanted` (any when empty)
+            batches = self.submission.batches
+            jobs = [j for j in reversed(batches.jobs(batches.get(who, q["batch"]))) if not wanted or j.state in wanted]
+            start = whole_number(q, "page_token", 0)
+            if not 0 < size <= 1000 or start < 0:
+                raise InvalidArgument("page_size" if start >= 0 else "page_token", "out of range")
+            page, more = jobs[start:start + size], start + size < len(jobs)
+            return web.json_response({"jobs": [job_view(j, now) for j in page],
+                                      "next_page_token": str(start + size) if more else ""})
+        page = self.submission.list_jobs(who, wanted, size, q.get("page_token", ""), owner=q.get("user", ""),
+                                         team=q.get("team", ""))
         return web.json_response({"jobs": [job_view(j, now) for j in page.jobs],
                                   "next_page_token": page.next_cursor or ""})
 

@@ -437,3 +437,36 @@ def test_the_convergence_chart_has_every_increment_attempt_once_with_its_cut_bac
     assert [r["increment"] for r in rows if not r["cut_back"]] == list(range(1, 7))
     assert all(r["time_increment"] > 0 for r in rows) and rows == sorted(rows, key=lambda r: r["time"])
 
+
+
+@pytest.mark.parametrize("cluster", [WEB], indirect=True)
+def test_the_jobs_table_filters_by_team_and_by_batch_within_what_each_may_see(cluster, web, tmp_path):
+    path = tmp_path / "m.inp"
+    path.write_bytes(MODEL)
+    with cluster.client("ana", team="cae") as ana, cluster.client("bob", team="cfd") as bob:
+        batch = ana.create_batch("sweep", parallelism=1, expected_jobs=2)
+        in_batch = ana.submit(path, cpus=1, name="in-batch", batch_id=batch.id, node="nowhere").id
+        ana_only = ana.submit(path, cpus=1, name="alone", node="nowhere").id
+        bobs = bob.submit(path, cpus=1, name="bobs", node="nowhere").id
+    tokens = {"root": cluster.token("root", Role.ADMIN), "lead": cluster.token("lea", Role.LEAD, team="cae"),
+              "ana": cluster.token("ana", team="cae"), "bob": cluster.token("bob", team="cfd")}
+
+    async def ids(s, **params):
+        answer = await s.get(f"{web}/api/jobs", params=params)
+        body = await answer.json()
+        return {j["id"] for j in body["jobs"]} if answer.status == 200 else (answer.status, body["error"])
+
+    async def scenario():
+        seen = {}
+        for who, token in tokens.items():
+            s, _ = await signed_in(web, token)
+            async with s:
+                seen[who] = {"cae": await ids(s, team="cae"), "cfd": await ids(s, team="cfd"),
+                             "batch": await ids(s, batch=batch.id)}
+        return seen
+
+    seen = run(scenario())
+    assert seen["root"] == {"cae": {in_batch, ana_only}, "cfd": {bobs}, "batch": {in_batch}}
+    assert seen["lead"]["cae"] == {in_batch, ana_only} and seen["lead"]["cfd"][0] == 403
+    assert seen["ana"]["cae"][0] == 403 and seen["ana"]["batch"] == {in_batch}
+    assert seen["bob"]["batch"][0] == 404  # another's batch does not exist for them

@@ -80,13 +80,15 @@ function jobRow(job) {
 }
 
 function filters() {
-  return {state: $("filter-state").value, user: $("filter-user").value.trim(),
-          search: $("filter-search").value.trim().toLowerCase()};
+  return {state: $("filter-state").value, user: $("filter-user").value.trim(), team: $("filter-team").value.trim(),
+          batch: $("filter-batch").value.trim(), search: $("filter-search").value.trim().toLowerCase()};
 }
 
 function matches(job, f) {
   if (f.state && job.state !== f.state) return false;
   if (f.user && job.owner !== f.user) return false;
+  if (f.team && job.team !== f.team) return false;
+  if (f.batch && job.batch_id !== f.batch) return false;
   return !f.search || job.name.toLowerCase().includes(f.search) || job.id.includes(f.search);
 }
 
@@ -104,10 +106,18 @@ async function loadJobs() {
   const f = filters();
   const query = new URLSearchParams({page_size: PAGE_SIZE});
   if (f.state) query.append("state", f.state);
-  if (f.user) query.set("user", f.user);
+  for (const name of ["user", "team", "batch"]) if (f[name]) query.set(name, f[name]);
   const token = pageTokens[pageTokens.length - 1];
   if (token) query.set("page_token", token);
-  const page = await api(`/api/jobs?${query}`);
+  $("jobs-error").textContent = "";
+  let page;
+  try {
+    page = await api(`/api/jobs?${query}`);
+  } catch (e) {
+    if (e.status === 401) throw e;
+    $("jobs-error").textContent = e.message;  // a filter refused: which one and why
+    page = {jobs: [], next_page_token: ""};
+  }
   rows = new Map(page.jobs.map((job) => [job.id, job]));
   nextToken = page.next_page_token;
   renderJobs();
@@ -706,7 +716,7 @@ function setUp() {
   });
   const reload = () => { pageTokens = [""]; loadJobs().catch(failed); };
   $("filter-state").addEventListener("change", reload);
-  $("filter-user").addEventListener("change", reload);
+  for (const id of ["filter-user", "filter-team", "filter-batch"]) $(id).addEventListener("change", reload);
   $("filter-search").addEventListener("input", renderJobs);
   $("filters").addEventListener("submit", (e) => e.preventDefault());
   $("next-page").addEventListener("click", () => { pageTokens.push(nextToken); loadJobs().catch(failed); });
