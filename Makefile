@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: venv run demo test proto proto-check lint bench bench-scheduler bench-transfer bench-restart chaos clean
+.PHONY: venv run demo test proto proto-check lint bench bench-scheduler bench-transfer bench-restart bench-dashboard chaos clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,10 @@ bench: $(STAMP)
 ## bench-scheduler: dispatch decision time at 1,000, 10,000 and 100,000 waiting jobs
 bench-scheduler: $(STAMP)
 	$(PY) tests/benchmarks/bench_scheduler.py
+
+## bench-dashboard: the dashboard in headless chromium with 10,000 jobs (first page, next page, a job's page)
+bench-dashboard: $(STAMP)
+	$(PY) tests/benchmarks/bench_dashboard.py
 
 ## bench-transfer: a 1 GiB result up three ways (boto3, the agent's multipart path, one PUT) and down
 bench-transfer: $(STAMP)

@@ -162,11 +162,14 @@ class Routes:
                                                                                        JobState.CANCELLED)]})
 
     async def events(self, request: web.Request) -> web.StreamResponse:
-        """Every change of the jobs the caller may see, as `job` events (the job's view as data,
-        the cursor as id: a browser that reconnects resumes with Last-Event-ID)."""
+        """Every change of the jobs the caller may see from now on, as `job` events (the job's view as
+        data, the cursor as id: a browser that reconnects resumes with Last-Event-ID)."""
         after = request.headers.get("Last-Event-ID", "")
         if after:
             Cursor.parse(after, "Last-Event-ID")  # refused (400) before the stream opens
+        else:  # from now: the page reads the table itself, so no restatement of every unfinished job
+            journal = self.submission.streams.journal
+            after = str(Cursor(journal.epoch, journal.head))
         stream = self.submission.events(caller(request), after)
         response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store"})
         await response.prepare(request)

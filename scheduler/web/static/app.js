@@ -102,6 +102,14 @@ function renderJobs() {
   $("first-page").disabled = pageTokens.length <= 1;
 }
 
+let renderDue = false;
+
+function renderSoon() {  // many changes at once: one redraw a frame
+  if (renderDue) return;
+  renderDue = true;
+  requestAnimationFrame(() => { renderDue = false; renderJobs(); });
+}
+
 async function loadJobs() {
   const f = filters();
   const query = new URLSearchParams({page_size: PAGE_SIZE});
@@ -142,7 +150,7 @@ function follow() {
       if (!previous || previous.version <= job.version) {
         if (!known) rows = new Map([[job.id, job], ...rows]);  // newest first
         else rows.set(job.id, job);
-        renderJobs();
+        renderSoon();
       }
     }
     if (location.hash === `#/jobs/${encodeURIComponent(job.id)}`) openJob(job.id).catch(failed);
