@@ -221,14 +221,12 @@ class SchedulerServer:
         for node in self.nodes:
             state = self.nodes.state(node, now)
             nodes[state] = nodes.get(state, 0) + 1
-        views = self.nodes.views(now)
-        policy = self.queue.policy
-        self.metrics.sample(by_state, len(self.queue), nodes,
-                            (sum(v.cpus - v.free_cpus for v in views), sum(v.cpus for v in views)),
-                            (policy.usage.tokens, policy.token_total()))
+        use = self._usage_now()
+        self.metrics.sample(by_state, use.waiting, nodes, (use.cores_in_use, use.cores_total),
+                            (use.tokens_in_use, use.tokens_total))
 
     def _usage_now(self) -> UsageSample:
-        """What the cluster uses now, for the history the dashboard charts (no store read)."""
+        """What the cluster uses now (no store read): the gauges' and the dashboard's chart's."""
         now, policy = self.clock(), self.queue.policy
         views = self.nodes.views(now)
         return UsageSample(now, sum(v.cpus - v.free_cpus for v in views), sum(v.cpus for v in views),

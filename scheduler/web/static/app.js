@@ -153,7 +153,7 @@ function follow() {
         renderSoon();
       }
     }
-    if (location.hash === `#/jobs/${encodeURIComponent(job.id)}`) openJob(job.id).catch(failed);
+    if (location.hash === `#/jobs/${encodeURIComponent(job.id)}`) followShownJob(job).catch(failed);
   });
 }
 
@@ -262,13 +262,28 @@ async function readLog(id) {
   }
 }
 
+const CHART_EVERY_MS = 10_000;  // the chart reads the job's whole .sta so far: not at every change
+let chartAt = 0;
+
+async function followShownJob(job) {  // a change of the job on the page: the page follows it
+  if (FINAL.has(job.state)) return openJob(job.id);  // once: its files, reasons and chart as they end
+  renderJob(job);
+  await loadLog(job.id);  // only the lines after those shown
+  if (Date.now() - chartAt >= CHART_EVERY_MS) await loadChart(job.id);
+}
+
+async function loadChart(id) {
+  chartAt = Date.now();
+  drawConvergence((await api(`/api/jobs/${encodeURIComponent(id)}/convergence`)).rows);
+}
+
 async function openJob(id) {
   show("job");
   $("job-error").textContent = "";
   try {
     renderJob(await api(`/api/jobs/${encodeURIComponent(id)}`));
     await loadLog(id);
-    drawConvergence((await api(`/api/jobs/${encodeURIComponent(id)}/convergence`)).rows);
+    await loadChart(id);
   } catch (e) {
     $("job-title").textContent = e.message;
     $("job-fields").replaceChildren();
