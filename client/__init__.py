@@ -17,11 +17,22 @@ from .errors import (
     Unauthenticated,
     Unavailable,
 )
-from .models import ErrorClass, FileInfo, Job, JobState, Progress, Role, SolverOptions, TokenInfo, WaitReason
+from .models import (
+    ErrorClass,
+    FileInfo,
+    Job,
+    JobState,
+    Progress,
+    Role,
+    SolverOptions,
+    StateChange,
+    TokenInfo,
+    WaitReason,
+)
 
 __all__ = [
     "AbaqueueError", "Aborted", "AlreadyExists", "ChecksumMismatch", "Client", "ErrorClass",
     "FailedPrecondition", "FileInfo", "InvalidArgument", "Job", "JobState", "NotFound",
-    "PermissionDenied", "Progress", "ResourceExhausted", "Role", "SolverOptions", "TokenInfo", "TransferFailed",
-    "Unauthenticated", "Unavailable", "WaitReason",
+    "PermissionDenied", "Progress", "ResourceExhausted", "Role", "SolverOptions", "StateChange", "TokenInfo",
+    "TransferFailed", "Unauthenticated", "Unavailable", "WaitReason",
 ]

@@ -116,6 +116,21 @@ class WaitReason:
 
 
 @dataclass(frozen=True)
+class StateChange:
+    """A move of a job into `state`, at `time`, in `attempt` (0 before its first run), on `node`."""
+
+    state: JobState
+    time: datetime | None
+    attempt: int
+    node: str
+
+    @classmethod
+    def from_proto(cls, msg: job_pb2.StateChange) -> StateChange:
+        return cls(JobState.from_proto(msg.state), _utc(msg.time) if msg.HasField("time") else None,
+                   msg.attempt, msg.node)
+
+
+@dataclass(frozen=True)
 class LogLine:
     """One line of a job's log, numbered from 1 per job."""
 
@@ -202,6 +217,7 @@ class Job:
     solver: SolverOptions = field(default_factory=SolverOptions)
     max_attempts: int = 0  # 0: the cluster's rule
     batch_id: str = ""
+    state_history: tuple[StateChange, ...] = ()  # how its state moved, oldest first
     # The client that fetched it, for job.wait(), job.watch(), job.cancel(), job.download_results().
     client: Any = field(default=None, compare=False, repr=False)
 
@@ -254,7 +270,8 @@ class Job:
             abaqus_version=msg.abaqus_version, requires_approval=msg.requires_approval,
             queue_position=msg.queue_position or None, estimated_start_time=when("estimated_start_time"),
             queue_time=when("queue_time"), solver=SolverOptions.from_proto(msg.solver),
-            max_attempts=msg.max_attempts, batch_id=msg.batch_id, client=client,
+            max_attempts=msg.max_attempts, batch_id=msg.batch_id,
+            state_history=tuple(StateChange.from_proto(c) for c in msg.state_history), client=client,
         )
 
     def to_dict(self) -> dict[str, Any]:

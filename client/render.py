@@ -101,10 +101,23 @@ def job_details(job: Job) -> Group:
     for label, value in rows:
         grid.add_row(label, value)
     parts: list[Table] = [grid]
+    if job.state_history:
+        parts.append(history_table(job))
     for title, files in (("input files", job.input_files), ("result files", job.result_files)):
         if files:
             parts.append(files_table(title, files, main=job.input_file))
     return Group(*parts)
+
+
+def history_table(job: Job) -> Table:
+    """How the job's state moved: when, into what, in which attempt, on which node."""
+    table = Table(title="state history", title_justify="left", box=None, header_style="bold")
+    for column in ("TIME", "STATE", "ATTEMPT", "NODE"):
+        table.add_column(column, justify="right" if column == "ATTEMPT" else "left", no_wrap=True)
+    for c in job.state_history:
+        table.add_row(when(c.time, to_the_second=True), state_label(c.state), str(c.attempt or "-"),
+                      escape(c.node or "-"))
+    return table
 
 
 def files_table(title: str, files: Iterable[FileInfo], main: str = "") -> Table:
@@ -139,9 +152,9 @@ def step_text(job: Job) -> str:
     return text.removeprefix(", ")
 
 
-def when(moment: datetime | None) -> str:
-    """A UTC time shown in the local time zone, to the minute."""
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M") if moment else "-"
+def when(moment: datetime | None, to_the_second: bool = False) -> str:
+    """A UTC time shown in the local time zone, to the minute (or second)."""
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S" if to_the_second else "%Y-%m-%d %H:%M") if moment else "-"
 
 
 def _duration(seconds: float) -> str:

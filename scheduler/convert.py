@@ -168,6 +168,8 @@ def job_to_pb(job: Job, wait: WaitInfo | None = None) -> pb.Job:
         wait_reasons=[pb.WaitReason(code=r.code.value, message=r.message) for r in blocked_reasons(job)],
         solver=solver_to_pb(job.solver), max_attempts=job.max_attempts, batch_id=job.batch_id,
         webhook_url=job.webhook_url, webhook_on_start=job.webhook_on_start,
+        state_history=[pb.StateChange(state=STATE_TO_PB[c.state], time=timestamp(c.time), attempt=c.attempt,
+                                      node=c.node) for c in job.states],
     )
     if wait is not None:
         msg.wait_reasons.extend(pb.WaitReason(code=r.code.value, message=r.message) for r in wait.reasons)

@@ -37,6 +37,25 @@ CODES: list[tuple[type[Exception], grpc.StatusCode]] = [
 ]
 
 
+# A refusal another Abaqueue service answered, as the error it stands for here (the first class of
+# its code above); a caller that service no longer knows is one it does not allow.
+_REFUSALS = {code: cls for cls, code in reversed(CODES) if code not in (grpc.StatusCode.UNAVAILABLE,
+                                                                      grpc.StatusCode.DATA_LOSS)}
+_REFUSALS[grpc.StatusCode.UNAUTHENTICATED] = PermissionDenied
+
+
+def error_for(code: grpc.StatusCode, message: str) -> SchedulerError | None:
+    """The error a refusal of `code` from another Abaqueue service is here, with its message; None
+    for a code that is no refusal (the service failed, or could not be reached)."""
+    cls = _REFUSALS.get(code)
+    if cls is None:
+        return None
+    if cls is InvalidArgument:  # its message names the field first, as every InvalidArgument's does
+        field, _, rest = message.partition(": ")
+        return InvalidArgument(field, rest) if rest else InvalidArgument("request", message)
+    return cls(message)
+
+
 def status_of(context: grpc.aio.ServicerContext, failed: BaseException | None = None) -> grpc.StatusCode:
     """The status a served call ended with: the one it set, else OK (or, when it raised `failed`
     without setting one, CANCELLED for a cancelled call and UNKNOWN for anything else)."""

@@ -77,6 +77,10 @@ class RemoteTokens:
         keep_newest(self._known, token_hash, (now + self.cache_s, record), MAX_CACHED)
         return record
 
+    async def ask_as(self, method, request, token: str):
+        """The database's answer to `method` (of `stub`) called with `token`, the caller's own."""
+        return await method(request, metadata=(("authorization", f"Bearer {token}"),), timeout=self.timeout_s)
+
     def forget(self, token_id: str) -> None:
         """Drop what is cached of the token named `token_id`, so a revocation or renewal counts at once."""
         for cache in (self._known, self._unknown):
@@ -92,10 +96,8 @@ class ForwardedTokenService(pb_grpc.TokenServiceServicer):
         self.remote = remote
 
     async def _forward(self, method, request, context):
-        token = bearer(context.invocation_metadata())
         try:
-            return await method(request, metadata=(("authorization", f"Bearer {token}"),),
-                                timeout=self.remote.timeout_s)
+            return await self.remote.ask_as(method, request, bearer(context.invocation_metadata()))
         except grpc.aio.AioRpcError as e:
             code = e.code()
             if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):

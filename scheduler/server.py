@@ -51,6 +51,7 @@ from .tokens import TokenBook, read_secret
 from .transfer_slots import TransferSlots
 from .usage_history import UsageHistory, UsageSample
 from .web.site import Dashboard
+from .web.token_admin import DatabaseTokens, StoreTokens, TokenAdmin
 from .webhooks import Webhooks
 
 log = logging.getLogger(__name__)
@@ -135,7 +136,7 @@ class SchedulerServer:
         elif self.config.unify_backends:
             self._take_backends(self.backends.status)
         restored = restore(self.store, self.queue, self.nodes)
-        authenticate, token_service = self._token_source()
+        authenticate, token_service, web_tokens = self._token_source()
         expiry = self.config.s3.url_expiry_seconds
         sub = new_server(self.config.submission_max_message_bytes, CallMetrics(self.metrics),
                          TokenInterceptor(Port.SUBMISSION, authenticate, self.audit.record),
@@ -158,8 +159,7 @@ class SchedulerServer:
             await server.start()
         self._servers = [sub, ex]
         if c.web_port is not None:
-            local_tokens = self.tokens if self.config.token_database is None else None
-            self._dashboard = Dashboard(self.submission, self.admin, self.slots, self.usage, local_tokens,
+            self._dashboard = Dashboard(self.submission, self.admin, self.slots, self.usage, web_tokens,
                                         authenticate, self.clock, self.audit.record)
             self.web_port = await self._dashboard.start(c.web_host, c.web_port)
             log.info("dashboard on http://%s:%d/", c.web_host, self.web_port)
@@ -182,19 +182,20 @@ class SchedulerServer:
         log.info("scheduler up: submission on %s:%d, execution on %s:%d, %d unfinished jobs restored",
                  c.host, self.submission_port, c.host, self.execution_port, restored)
 
-    def _token_source(self) -> tuple[Authenticate, tok_grpc.TokenServiceServicer]:
-        """This store's tokens (bootstrapped with a first admin token), or a token database elsewhere."""
+    def _token_source(self) -> tuple[Authenticate, tok_grpc.TokenServiceServicer, TokenAdmin]:
+        """This store's tokens (bootstrapped with a first admin token), or a token database elsewhere:
+        how callers are authenticated, the TokenService, and the dashboard's token management."""
         remote = self.config.token_database
         if remote is None:
             if self.config.admin_token_file:
                 self.tokens.bootstrap(self.config.admin_token_file)
-            return self.tokens.authenticate, TokenService(self.tokens)
+            return self.tokens.authenticate, TokenService(self.tokens), StoreTokens(self.tokens)
         self._token_channel = (grpc.aio.secure_channel(remote.address, channel_credentials(remote.ca_file))
                                if remote.ca_file else grpc.aio.insecure_channel(remote.address))
         tokens = RemoteTokens(self._token_channel, read_secret(remote.token_file), address=remote.address,
                               cache_s=remote.cache_s, clock=self.clock)
         log.info("tokens come from the token database at %s", remote.address)
-        return tokens.authenticate, ForwardedTokenService(tokens)
+        return tokens.authenticate, ForwardedTokenService(tokens), DatabaseTokens(tokens)
 
     async def _expire_slots(self) -> None:
         """Slots whose holder went silent go to the next in line, even when nobody else asks."""

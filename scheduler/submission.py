@@ -25,7 +25,7 @@ from .domain.errors import (
     SchedulerError,
 )
 from .domain.identity import Principal, Role
-from .domain.job import FileSpec, Job, JobState, PartSpec, SolverOptions
+from .domain.job import FileSpec, Job, JobState, PartSpec, SolverOptions, StateChange
 from .domain.job_events import Cursor, JobEvent
 from .domain.job_log import LogLine
 from .domain.limits import MAX_QUEUE_BYTES, RateLimiter, RoleLimits, queued_bytes
@@ -154,7 +154,8 @@ class SubmissionApp:
             id=time_ordered_id(now), name=name, owner=who.user, team=who.team, owner_role=who.role.value,
             cpus=cpus, input_file=input_file,
             input_files=files, create_time=now, request_id=request_id,
-            state=JobState.BLOCKED, reasons=(AWAITING_INPUTS,), priority=int(job_priority),
+            state=JobState.BLOCKED, states=(StateChange(JobState.BLOCKED, now, 0),), reasons=(AWAITING_INPUTS,),
+            priority=int(job_priority),
             license_tokens=tokens or settings.tokens_for(cpus),
             required_labels=tuple(sorted(options.required_labels.items())), required_node=options.required_node,
             abaqus_version=options.abaqus_version, requires_approval=options.requires_approval, solver=solver,

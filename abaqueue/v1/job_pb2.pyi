@@ -117,7 +117,7 @@ class Progress(_message.Message):
     def __init__(self, step: _Optional[int] = ..., total_steps: _Optional[int] = ..., increment: _Optional[int] = ..., step_fraction: _Optional[float] = ..., overall_fraction: _Optional[float] = ..., waiting_for_license: _Optional[bool] = ..., estimated_time_left: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., cpu_percent: _Optional[float] = ..., memory_bytes: _Optional[int] = ..., warning: _Optional[str] = ...) -> None: ...
 
 class Job(_message.Message):
-    __slots__ = ("id", "name", "cpus", "input_file", "input_files", "state", "owner", "team", "attempt", "node", "progress", "create_time", "start_time", "end_time", "error_message", "error_class", "result_files", "missing_files", "priority", "effective_priority", "license_tokens", "required_labels", "required_node", "abaqus_version", "requires_approval", "wait_reasons", "queue_position", "estimated_start_time", "queue_time", "solver", "max_attempts", "batch_id", "webhook_url", "webhook_on_start")
+    __slots__ = ("id", "name", "cpus", "input_file", "input_files", "state", "owner", "team", "attempt", "node", "progress", "create_time", "start_time", "end_time", "error_message", "error_class", "result_files", "missing_files", "priority", "effective_priority", "license_tokens", "required_labels", "required_node", "abaqus_version", "requires_approval", "wait_reasons", "queue_position", "estimated_start_time", "queue_time", "solver", "max_attempts", "batch_id", "webhook_url", "webhook_on_start", "state_history")
     class RequiredLabelsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -159,6 +159,7 @@ class Job(_message.Message):
     BATCH_ID_FIELD_NUMBER: _ClassVar[int]
     WEBHOOK_URL_FIELD_NUMBER: _ClassVar[int]
     WEBHOOK_ON_START_FIELD_NUMBER: _ClassVar[int]
+    STATE_HISTORY_FIELD_NUMBER: _ClassVar[int]
     id: str
     name: str
     cpus: int
@@ -193,7 +194,20 @@ class Job(_message.Message):
     batch_id: str
     webhook_url: str
     webhook_on_start: bool
-    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., cpus: _Optional[int] = ..., input_file: _Optional[str] = ..., input_files: _Optional[_Iterable[_Union[FileInfo, _Mapping]]] = ..., state: _Optional[_Union[JobState, str]] = ..., owner: _Optional[str] = ..., team: _Optional[str] = ..., attempt: _Optional[int] = ..., node: _Optional[str] = ..., progress: _Optional[_Union[Progress, _Mapping]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., error_message: _Optional[str] = ..., error_class: _Optional[_Union[ErrorClass, str]] = ..., result_files: _Optional[_Iterable[_Union[FileInfo, _Mapping]]] = ..., missing_files: _Optional[_Iterable[str]] = ..., priority: _Optional[int] = ..., effective_priority: _Optional[int] = ..., license_tokens: _Optional[int] = ..., required_labels: _Optional[_Mapping[str, str]] = ..., required_node: _Optional[str] = ..., abaqus_version: _Optional[str] = ..., requires_approval: _Optional[bool] = ..., wait_reasons: _Optional[_Iterable[_Union[WaitReason, _Mapping]]] = ..., queue_position: _Optional[int] = ..., estimated_start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., queue_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., solver: _Optional[_Union[SolverOptions, _Mapping]] = ..., max_attempts: _Optional[int] = ..., batch_id: _Optional[str] = ..., webhook_url: _Optional[str] = ..., webhook_on_start: _Optional[bool] = ...) -> None: ...
+    state_history: _containers.RepeatedCompositeFieldContainer[StateChange]
+    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., cpus: _Optional[int] = ..., input_file: _Optional[str] = ..., input_files: _Optional[_Iterable[_Union[FileInfo, _Mapping]]] = ..., state: _Optional[_Union[JobState, str]] = ..., owner: _Optional[str] = ..., team: _Optional[str] = ..., attempt: _Optional[int] = ..., node: _Optional[str] = ..., progress: _Optional[_Union[Progress, _Mapping]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., error_message: _Optional[str] = ..., error_class: _Optional[_Union[ErrorClass, str]] = ..., result_files: _Optional[_Iterable[_Union[FileInfo, _Mapping]]] = ..., missing_files: _Optional[_Iterable[str]] = ..., priority: _Optional[int] = ..., effective_priority: _Optional[int] = ..., license_tokens: _Optional[int] = ..., required_labels: _Optional[_Mapping[str, str]] = ..., required_node: _Optional[str] = ..., abaqus_version: _Optional[str] = ..., requires_approval: _Optional[bool] = ..., wait_reasons: _Optional[_Iterable[_Union[WaitReason, _Mapping]]] = ..., queue_position: _Optional[int] = ..., estimated_start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., queue_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., solver: _Optional[_Union[SolverOptions, _Mapping]] = ..., max_attempts: _Optional[int] = ..., batch_id: _Optional[str] = ..., webhook_url: _Optional[str] = ..., webhook_on_start: _Optional[bool] = ..., state_history: _Optional[_Iterable[_Union[StateChange, _Mapping]]] = ...) -> None: ...
+
+class StateChange(_message.Message):
+    __slots__ = ("state", "time", "attempt", "node")
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    TIME_FIELD_NUMBER: _ClassVar[int]
+    ATTEMPT_FIELD_NUMBER: _ClassVar[int]
+    NODE_FIELD_NUMBER: _ClassVar[int]
+    state: JobState
+    time: _timestamp_pb2.Timestamp
+    attempt: int
+    node: str
+    def __init__(self, state: _Optional[_Union[JobState, str]] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., attempt: _Optional[int] = ..., node: _Optional[str] = ...) -> None: ...
 
 class LogLine(_message.Message):
     __slots__ = ("seq", "time", "attempt", "level", "text", "source")

@@ -105,6 +105,21 @@ class AttemptRecord:
 
 
 @dataclass(frozen=True)
+class StateChange:
+    """A move of a job into `state`: its state history (created BLOCKED, queued, started...)."""
+
+    state: JobState
+    time: float
+    attempt: int  # the job's attempt once moved
+    node: str = ""  # the node it is on once moved
+
+
+# A job's history keeps its first change and its latest ones: a job a license shortage requeues
+# again and again (that does not use up its attempts) would otherwise grow without end.
+STATES_KEPT = 64
+
+
+@dataclass(frozen=True)
 class Job:
     id: str
     name: str
@@ -153,6 +168,7 @@ class Job:
     webhook_url: str = ""  # where its end (and start, with webhook_on_start) is POSTed; "": the owner's
     webhook_on_start: bool = False
     sta_rows: tuple[int, int] = (0, 0)  # (attempt, rows of its .sta in the log): what a report adds
+    states: tuple[StateChange, ...] = ()  # how its state moved, oldest first (see STATES_KEPT)
     # Optimistic-concurrency version: the store bumps it on every write.
     version: int = 0
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .errors import IllegalTransition
-from .job import Job, JobState
+from .job import STATES_KEPT, Job, JobState, StateChange
 
 _S = JobState
 ALLOWED: dict[JobState, frozenset[JobState]] = {
@@ -26,7 +26,7 @@ SOURCES: dict[JobState, frozenset[JobState]] = {
 
 
 def transition(job: Job, to: JobState, now: float, **changes: object) -> Job:
-    """Move `job` to state `to`, stamping the times that move implies."""
+    """Move `job` to state `to`, stamping the times that move implies, and note it in its history."""
     if to not in ALLOWED[job.state]:
         raise IllegalTransition(f"job {job.id} is {job.state.value}; it cannot become {to.value}")
     stamps: dict[str, object] = {}
@@ -38,7 +38,16 @@ def transition(job: Job, to: JobState, now: float, **changes: object) -> Job:
         stamps = {"solve_time": now}
     elif to.is_final:
         stamps = {"end_time": now, "reasons": ()}
-    return job.evolve(state=to, **{**stamps, **changes})
+    changes = {**stamps, **changes}
+    moved = StateChange(to, now, changes.get("attempt", job.attempt), changes.get("node", job.node))
+    return job.evolve(state=to, states=noted(job.states, moved), **changes)
+
+
+def noted(history: tuple[StateChange, ...], change: StateChange) -> tuple[StateChange, ...]:
+    """`history` with `change` added: its first change and the latest STATES_KEPT - 1."""
+    if len(history) < STATES_KEPT:
+        return (*history, change)
+    return (history[0], *history[len(history) - STATES_KEPT + 2:], change)
 
 
 def assign(job: Job, node: str, now: float) -> Job:

@@ -9,7 +9,7 @@ from typing import Any
 
 from ..domain.batch import Batch
 from ..domain.identity import Principal, Role, TokenRecord
-from ..domain.job import AttemptRecord, ErrorClass, FileSpec, Job, JobState, Progress, SolverOptions
+from ..domain.job import AttemptRecord, ErrorClass, FileSpec, Job, JobState, Progress, SolverOptions, StateChange
 from ..domain.limits import field_names
 
 
@@ -52,6 +52,8 @@ def from_dict(doc: dict[str, Any]) -> Job:
     d["progress"] = Progress(**d["progress"])
     d["history"] = tuple(AttemptRecord(**h) for h in d.get("history", ()))
     d["sta_rows"] = tuple(d.get("sta_rows", (0, 0)))
+    d["states"] = tuple(StateChange(JobState(c["state"]), c["time"], c["attempt"], c["node"])
+                        for c in d.get("states", ()))
     solver = d.get("solver") or {}
     d["solver"] = SolverOptions(**{**solver, "result_patterns": tuple(solver.get("result_patterns", ()))})
     return Job(**d)

@@ -10,12 +10,12 @@ from collections.abc import Callable
 from aiohttp import web
 
 from ..admin import AdminApp
-from ..domain.errors import FailedPrecondition, InvalidArgument
+from ..domain.errors import InvalidArgument
 from ..domain.identity import Principal, Role
-from ..tokens import TokenBook
 from ..transfer_slots import TransferSlots
 from .request_parts import json_object
-from .security import caller
+from .security import caller, session_of
+from .token_admin import TokenAdmin
 from .views import job_view, node_view, token_view
 
 ROUTES = [  # (method, path, handler)
@@ -34,10 +34,9 @@ ROUTES = [  # (method, path, handler)
 
 
 class AdminRoutes:
-    def __init__(self, admin: AdminApp, slots: TransferSlots, tokens: TokenBook | None,
+    def __init__(self, admin: AdminApp, slots: TransferSlots, tokens: TokenAdmin,
                  clock: Callable[[], float]) -> None:
-        """`tokens`: this store's, None when tokens live in a token database elsewhere."""
-        self.admin, self.slots, self.token_book, self.clock = admin, slots, tokens, clock
+        self.admin, self.slots, self.token_admin, self.clock = admin, slots, tokens, clock
 
     def add_to(self, app: web.Application) -> None:
         app.router.add_routes([web.route(method, path, getattr(self, name)) for method, path, name in ROUTES])
@@ -66,13 +65,9 @@ class AdminRoutes:
         changed = self.admin.update_settings(caller(request), await json_object(request))
         return web.json_response(dataclasses.asdict(changed))
 
-    def _tokens(self) -> TokenBook:
-        if self.token_book is None:
-            raise FailedPrecondition("tokens live in the token database this scheduler asks: manage them there")
-        return self.token_book
-
     async def tokens(self, request: web.Request) -> web.Response:
-        records = self._tokens().list_as(caller(request), request.query.get("user", ""))
+        records = await self.token_admin.list(caller(request), session_of(request).token,
+                                              request.query.get("user", ""))
         return web.json_response({"tokens": [token_view(r) for r in records]})
 
     async def create_token(self, request: web.Request) -> web.Response:
@@ -89,14 +84,16 @@ class AdminRoutes:
         fields = {name: body.get(name, "") for name in ("user", "team", "description")}
         if not all(isinstance(v, str) for v in fields.values()):
             raise InvalidArgument(next(n for n, v in fields.items() if not isinstance(v, str)), "must be text")
-        secret, record = self._tokens().create_as(caller(request), Principal(fields["user"], role, fields["team"]),
-                                                  None if days is None else days * 86400, fields["description"])
+        secret, record = await self.token_admin.create(
+            caller(request), session_of(request).token, Principal(fields["user"], role, fields["team"]),
+            None if days is None else days * 86400, fields["description"])
         name = f"abaqueue-{record.principal.user}-{record.token_id[:8]}.token"
         return web.Response(text=secret + "\n", content_type="text/plain", headers={
             "Content-Disposition": f'attachment; filename="{name}"', "X-Token-Id": record.token_id})
 
     async def revoke_token(self, request: web.Request) -> web.Response:
-        record = self._tokens().revoke_as(caller(request), request.match_info["token_id"])
+        record = await self.token_admin.revoke(caller(request), session_of(request).token,
+                                               request.match_info["token_id"])
         return web.json_response(token_view(record))
 
     async def nodes(self, request: web.Request) -> web.Response:

@@ -9,7 +9,6 @@ from aiohttp import web
 from ..admin import AdminApp
 from ..domain.audit import AuditEntry
 from ..submission import SubmissionApp
-from ..tokens import TokenBook
 from ..transfer_slots import TransferSlots
 from ..usage_history import UsageHistory
 from .admin_routes import AdminRoutes
@@ -18,13 +17,14 @@ from .errors import mapped
 from .routes import Routes
 from .security import Authenticate, protective_headers, signed_in
 from .sessions import Sessions
+from .token_admin import TokenAdmin
 
 MAX_BODY_BYTES = 64 * 1024  # the page sends small JSON bodies only
 
 
 class Dashboard:
     def __init__(self, submission: SubmissionApp, admin: AdminApp, slots: TransferSlots, usage: UsageHistory,
-                 tokens: TokenBook | None, authenticate: Authenticate, clock: Callable[[], float],
+                 tokens: TokenAdmin, authenticate: Authenticate, clock: Callable[[], float],
                  record: Callable[[AuditEntry], None] = lambda entry: None) -> None:
         self.sessions = Sessions(clock)
         app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[

@@ -37,6 +37,7 @@ def job_view(job: Job, now: float) -> dict:
                      "warning": p.warning},
         "reasons": list(job.reasons), "awaiting_approval": job.awaiting_approval,
         "error_message": job.error_message, "version": job.version,
+        "states": [{"state": c.state.value, "time": c.time, "attempt": c.attempt, "node": c.node} for c in job.states],
     }
 
 

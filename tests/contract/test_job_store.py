@@ -12,7 +12,7 @@ import pytest
 
 from scheduler.domain import validation
 from scheduler.domain.brief import Brief
-from scheduler.domain.job import FileSpec, Job, JobState
+from scheduler.domain.job import STATES_KEPT, FileSpec, Job, JobState, StateChange
 from scheduler.domain.job_log import Level, LogLine, Source
 from scheduler.domain.validation import MAX_NAME_BYTES
 from scheduler.store import NewJob, SqliteStore
@@ -23,7 +23,8 @@ def make_job(i: int, *, owner: str = "alice", request_id: str = "", state: JobSt
              team: str = "") -> Job:
     return Job(id=f"job-{i:04d}", name=f"model{i}", owner=owner, cpus=2, input_file="m.inp",
                input_files=(FileSpec("m.inp", 10, "0" * 64),), create_time=1000.0 + i,
-               request_id=request_id, state=state, team=team)
+               request_id=request_id, state=state, team=team,
+               states=(StateChange(JobState.BLOCKED, 1000.0 + i, 0), StateChange(state, 1000.0 + i, 0)))
 
 
 def test_insert_then_get_returns_the_job_at_version_1(store):
@@ -250,7 +251,9 @@ def test_the_largest_job_validation_allows_is_stored_whole(store):
         assert len(validation.file_specs(made, "files")) == 1000  # the most validation lets through
         return made
 
-    big = make_job(1).evolve(input_files=files(), result_files=files())
+    moves = tuple(StateChange(JobState.STARTING if i % 2 else JobState.WAITING, 1000.0 + i, i // 2, "n" * 64 * (i % 2))
+                  for i in range(STATES_KEPT))  # the longest history a job keeps, on nodes of the longest names
+    big = make_job(1).evolve(input_files=files(), result_files=files(), states=moves)
     store.insert(big)
     assert store.get(big.id) == big.evolve(version=1)
 

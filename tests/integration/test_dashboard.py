@@ -11,6 +11,7 @@ import aiohttp
 import pytest
 
 from scheduler.domain.identity import Principal, Role
+from tests.integration.web_session import signed_in
 
 WEB = {"web_port": 0}
 MODEL = b"*Heading\n** abaqus-sim: seconds=0\n*Step\n*Static\n1., 1.\n*End Step\n"
@@ -34,14 +35,6 @@ def run_to_end(cluster, tmp_path, name: str, model: bytes = MODEL):
     path.write_bytes(model)
     with cluster.client("ana") as client:
         return client.wait(client.submit(path, cpus=1, name=name).id)
-
-
-async def signed_in(web: str, token: str) -> tuple[aiohttp.ClientSession, dict]:
-    """A browser-like session (it keeps cookies) signed in with `token`, and what sign-in answered."""
-    session = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
-    answer = await session.post(f"{web}/api/signin", json={"token": token}, headers={"Origin": web})
-    assert answer.status == 200, await answer.text()
-    return session, await answer.json()
 
 
 def run(coro):
@@ -243,7 +236,7 @@ def test_admins_approve_and_reject_held_jobs_and_nobody_else_sees_them(cluster, 
 
 
 @pytest.mark.parametrize("cluster", [WEB], indirect=True)
-def test_a_jobs_page_has_every_reason_it_waits_its_log_and_download_links_for_its_results(cluster, web, tmp_path):
+def test_a_jobs_page_has_its_state_history_every_reason_it_waits_its_log_and_download_links(cluster, web, tmp_path):
     waits = submit(cluster, tmp_path, "ana", "waits", node="nowhere")
     cluster.add_agent("node-1", cpus=2)
     done = run_to_end(cluster, tmp_path, "plate")
@@ -272,6 +265,12 @@ def test_a_jobs_page_has_every_reason_it_waits_its_log_and_download_links_for_it
     assert waiting["state"] == "WAITING" and waiting["waiting"]["reasons"]
     assert any("nowhere" in r["message"] for r in waiting["waiting"]["reasons"])
     assert finished["waiting"] is None and finished["state"] == "COMPLETED"
+    moves = [(m["state"], m["attempt"], m["node"]) for m in finished["states"]]
+    assert moves == [("BLOCKED", 0, ""), ("WAITING", 0, ""), ("STARTING", 1, "node-1"), ("RUNNING", 1, "node-1"),
+                     ("COMPLETED", 1, "node-1")]
+    times = [m["time"] for m in finished["states"]]
+    assert times == sorted(times) and times[0] == finished["create_time"] and times[-1] == finished["end_time"]
+    assert [m["state"] for m in waiting["states"]] == ["BLOCKED", "WAITING"]
     assert {f["name"] for f in finished["result_files"]} == {f["name"] for f in links["files"]}
     sources = {line["source"] for line in log["lines"]}
     assert {"scheduler", "agent"} <= sources and [line["seq"] for line in rest["lines"]] == [log["lines"][-1]["seq"]]

@@ -88,6 +88,8 @@ def test_a_job_goes_from_waiting_to_completed_on_the_page_and_another_is_cancell
         page.wait_for_selector("#convergence-part:not([hidden]) #increment-chart polyline", state="attached")
         assert page.locator("#increment-chart path.cut-back").count() >= 2  # the cut-backs, marked
         assert "cut back" in page.text_content("#convergence-note")
+        states = [row.split("\t")[1] for row in page.locator("#job-states tr").all_inner_texts()]
+        assert states == ["BLOCKED", "WAITING", "STARTING", "RUNNING", "COMPLETED"]
         shoot(page, "job-completed")
 
         batch = client.create_batch("sweep", parallelism=1, expected_jobs=2)
@@ -103,6 +105,7 @@ def test_a_job_goes_from_waiting_to_completed_on_the_page_and_another_is_cancell
         shoot(page, "job-waiting")
         page.click("#job-cancel")
         page.wait_for_selector("#job-title:has-text('CANCELLED')")
+        page.wait_for_selector("#job-states tr:last-child:has-text('CANCELLED')")
         assert client.get(waiting.id).state.name == "CANCELLED"
         shoot(page, "job-cancelled")
     assert errors == []

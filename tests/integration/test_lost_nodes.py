@@ -63,6 +63,11 @@ def test_a_lost_nodes_job_waits_out_its_backoff_runs_elsewhere_then_fails_with_i
     assert "2 of 2 attempts used" in final.error_message
     assert "attempt 1 on n1: node_lost" in final.error_message and "attempt 2 on n2: node_lost" in final.error_message
     assert [(h.attempt, h.node) for h in cluster.server.store.get(job.id).history] == [(1, "n1"), (2, "n2")]
+    S = JobState
+    assert [(c.state, c.attempt, c.node) for c in final.state_history] == [  # as the API tells it
+        (S.BLOCKED, 0, ""), (S.WAITING, 0, ""), (S.STARTING, 1, "n1"), (S.RUNNING, 1, "n1"), (S.WAITING, 1, ""),
+        (S.STARTING, 2, "n2"), (S.RUNNING, 2, "n2"), (S.FAILED, 2, "n2")]
+    assert final.state_history[-1].time == final.end_time
     assert cluster.server.nodes.jobs_on("n2") == set() and cluster.server.slots.holders("n2") == []
 
 

@@ -3,6 +3,7 @@ a real `TokenDatabaseServer` and a real scheduler on loopback ports."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import grpc
@@ -19,6 +20,7 @@ from scheduler.token_database import TokenDatabaseServer
 from scheduler.tokens import write_secret
 from tests.integration.conftest import Cluster
 from tests.integration.models import beam
+from tests.integration.web_session import signed_in
 
 
 class Clock:
@@ -54,7 +56,7 @@ def remote_cluster(seaweed, loop_thread, tmp_path, token_db, clock):
                       secret_access_key=seaweed.secret_key),
         database=tmp_path / "scheduler.sqlite3", admin_token_file=tmp_path / "admin.token",
         port_for_submission=0, port_for_execution=0, heartbeat_interval_s=0.5, long_poll_timeout_s=5,
-        token_database=RemoteTokenDatabase(f"127.0.0.1:{token_db.port}", credential, cache_s=60))
+        token_database=RemoteTokenDatabase(f"127.0.0.1:{token_db.port}", credential, cache_s=60), web_port=0)
 
     async def start():
         server = SchedulerServer(config, clock=clock)
@@ -120,3 +122,56 @@ def test_an_unreachable_token_database_answers_unavailable_not_unauthenticated(r
             list(ana.list())
         assert refused.value.code is grpc.StatusCode.UNAVAILABLE
         assert "token database" in str(refused.value)
+
+
+def test_the_dashboard_manages_the_databases_tokens_as_the_signed_in_person(remote_cluster, token_db, loop_thread):
+    web = f"http://127.0.0.1:{remote_cluster.server.web_port}"
+    root = remote_cluster.token("root", DomainRole.ADMIN)
+
+    async def as_root():
+        s, me = await signed_in(web, root)
+        async with s:
+            act = {"Origin": web, "X-CSRF-Token": me["csrf"]}
+            listed = await (await s.get(f"{web}/api/admin/tokens")).json()
+            created = await s.post(f"{web}/api/admin/tokens", json={"user": "ben", "role": "developer",
+                                                                     "team": "crash", "ttl_days": 7}, headers=act)
+            no_user = await s.post(f"{web}/api/admin/tokens", json={"user": "", "role": "developer"}, headers=act)
+            return (listed, created.status, (await created.text()).strip(), created.headers.get("X-Token-Id"),
+                    no_user.status, (await no_user.json())["error"])
+
+    listed, status, ben_secret, ben_id, no_user, no_user_error = asyncio.run(as_root())
+    assert status == 200 and {"root", "scheduler-a"} <= {t["user"] for t in listed["tokens"]}
+    assert no_user == 400 and no_user_error.startswith("user:")  # the database's own check, its field named
+    stored = {r.token_id: r for r in token_db.tokens.list("ben")}
+    assert ben_id in stored and stored[ben_id].principal.team == "crash" and stored[ben_id].expires is not None
+
+    async def as_ben_then_root():
+        ben, me = await signed_in(web, ben_secret)
+        async with ben:
+            act = {"Origin": web, "X-CSRF-Token": me["csrf"]}
+            own = await (await ben.get(f"{web}/api/admin/tokens")).json()
+            escalate = await ben.post(f"{web}/api/admin/tokens", json={"user": "ben", "role": "admin"}, headers=act)
+            refused = (escalate.status, (await escalate.json())["error"])
+            s, me = await signed_in(web, root)
+            async with s:
+                revoked = await (await s.post(f"{web}/api/admin/tokens/{ben_id}/revoke",
+                                              headers={"Origin": web, "X-CSRF-Token": me["csrf"]})).json()
+            after = (await ben.get(f"{web}/api/me")).status
+        return own, refused, revoked, after
+
+    own, refused, revoked, after = asyncio.run(as_ben_then_root())
+    assert [t["token_id"] for t in own["tokens"]] == [ben_id]  # the database shows ben his own only
+    assert refused[0] == 403 and len(token_db.tokens.list("ben")) == 1
+    assert revoked["revoked"] is True and token_db.tokens.list("ben")[0].revoked
+    assert after == 401  # at once, although the scheduler had ben's token cached for 60 s
+    with Client(remote_cluster.submission, token=ben_secret) as ben, pytest.raises(Unauthenticated):
+        list(ben.list())
+
+    async def database_gone():
+        s, _ = await signed_in(web, root)  # root's answer is cached: signing in needs no database
+        async with s:
+            loop_thread.run(token_db.stop(grace=0))
+            answer = await s.get(f"{web}/api/admin/tokens")
+            return answer.status, (await answer.json())["error"]
+
+    assert asyncio.run(database_gone()) == (503, "the token database cannot be asked now (UNAVAILABLE); retry later")

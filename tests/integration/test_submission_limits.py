@@ -75,7 +75,7 @@ def execution_stub(cluster, node: str) -> ex_grpc.ExecutionServiceStub:
     return ex_grpc.ExecutionServiceStub(open_channel(cluster.execution, cluster.token(node, Role.NODE)))
 
 
-@pytest.mark.parametrize("cluster", [{"max_queue_bytes": 2_000}], indirect=True)  # two small jobs
+@pytest.mark.parametrize("cluster", [{"max_queue_bytes": 2_100}], indirect=True)  # two small jobs (1,019 B each)
 def test_a_full_queue_refuses_new_jobs_until_queued_ones_leave_and_keeps_uploaded_ones(cluster, tmp_path):
     model = tmp_path / "m.inp"
     model.write_bytes(b"*Heading\n")

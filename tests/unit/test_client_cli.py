@@ -167,6 +167,25 @@ def test_jobs_get_shows_reasons_files_and_error(capsys: pytest.CaptureFixture[st
     assert [text for text in shown if text not in out] == []
 
 
+def test_jobs_get_shows_how_the_state_moved(capsys: pytest.CaptureFixture[str], fake: FakeScheduler) -> None:
+    moves = [(S.JOB_STATE_BLOCKED, 0, ""), (S.JOB_STATE_WAITING, 0, ""), (S.JOB_STATE_STARTING, 1, "win-07"),
+             (S.JOB_STATE_RUNNING, 1, "win-07"), (S.JOB_STATE_WAITING, 1, ""), (S.JOB_STATE_STARTING, 2, "win-03")]
+    history = []
+    for i, (state, attempt, node) in enumerate(moves):
+        change = job_pb2.StateChange(state=state, attempt=attempt, node=node)
+        change.time.FromSeconds(1_780_000_000 + 75 * i)
+        history.append(change)
+    job = fake.add_job(S.JOB_STATE_STARTING, node="win-03", state_history=history)
+    code, out, _ = run(capsys, fake, "jobs", "get", job.id)
+    assert code == 0
+    table = out[out.index("state history"):].splitlines()[1:]
+    assert table[0].split() == ["TIME", "STATE", "ATTEMPT", "NODE"]
+    assert [row.split()[2:] for row in table[1:7]] == [
+        ["BLOCKED", "-", "-"], ["WAITING", "-", "-"], ["STARTING", "1", "win-07"], ["RUNNING", "1", "win-07"],
+        ["WAITING", "1", "-"], ["STARTING", "2", "win-03"]]
+    assert table[2].split()[1].count(":") == 2  # to the second: the moves of one minute stay apart
+
+
 def test_jobs_cancel(capsys: pytest.CaptureFixture[str], fake: FakeScheduler) -> None:
     job = fake.add_job(S.JOB_STATE_WAITING)
     code, out, _ = run(capsys, fake, "jobs", "cancel", job.id)

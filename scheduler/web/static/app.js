@@ -188,7 +188,20 @@ function renderJob(job) {
   field(list, "Error", job.error_message);
   $("job-cancel").hidden = FINAL.has(job.state);
   $("job-cancel").dataset.jobId = job.id;
+  renderStates(job);
   if (job.waiting !== undefined) renderDetail(job);
+}
+
+function renderStates(job) {  // each move of its state, and how long it stayed (the last: until now)
+  const moves = job.states;
+  $("job-states-part").hidden = moves.length === 0;
+  $("job-states").replaceChildren(...moves.map((m, i) => {
+    const tr = document.createElement("tr");
+    const until = i + 1 < moves.length ? moves[i + 1].time : FINAL.has(m.state) ? null : Date.now() / 1000;
+    tr.append(cell(when(m.time)), cell(m.state, `state state-${m.state}`),
+      cell(until === null ? "" : duration(Math.max(0, until - m.time))), cell(m.attempt || ""), cell(m.node));
+    return tr;
+  }));
 }
 
 function when(seconds) {
